@@ -1,0 +1,1 @@
+"""The Relax grammar (relax.lark), shipped as package data."""

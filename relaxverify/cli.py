@@ -1,0 +1,112 @@
+"""Command-line entry point: `relaxverify check|verify|reliability|run ...`.
+
+Runs the command in a thread with a large stack, so that deeply nested programs
+are handled by the recursive stages instead of crashing the interpreter, and
+turns any unexpected exception into a message (never a traceback).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import threading
+from typing import Optional
+
+from . import __version__
+from .report import render
+
+COMMANDS = {
+    "check": ("check", "parse and type-check .relax files"),
+    "verify": ("verify", "prove acceptability: integrity and accuracy (Z3)"),
+    "reliability": ("reliability", "analyse reliability on unreliable hardware"),
+    "run": ("run", "execute a function, original or relaxed, with fault injection"),
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that says how to get help after a usage error (exit 2)."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n"
+                     f"  note: run `{self.prog} --help` for the options\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="relaxverify", description="A static verifier for approximate "
+                     "programs written in Relax.")
+    parser.add_argument("--version", action="version", version=f"relaxverify {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name, (module, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("files", nargs="+", metavar="FILE",
+                       help="a .relax file, or a directory: every .relax file below it")
+        p.add_argument("--format", default="text", help="output format: text, json"
+                       + (", sarif" if name in ("check", "verify") else ""))
+        p.add_argument("--hardware", metavar="H", help="hardware model: one declared in the "
+                       "file, or mild, medium, aggressive")
+        p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+                       help="solver time limit per obligation (default 10)")
+        p.add_argument("--fn", metavar="NAME", help="only this function")
+        _command_module(module).add_arguments(p)
+    return parser
+
+
+def _command_module(name: str):
+    return importlib.import_module(f"relaxverify.commands.{name}")
+
+
+def _run(argv: Optional[list[str]]) -> int:
+    args = build_parser().parse_args(argv)
+    allowed = getattr(args, "formats", ("text", "json"))
+    if args.format not in allowed:
+        print(f"relaxverify {args.command}: error: unknown format `{args.format}`; choose one of "
+              f"{', '.join(allowed)}", file=sys.stderr)
+        return 2
+    if args.timeout <= 0:
+        print(f"relaxverify {args.command}: error: --timeout must be positive", file=sys.stderr)
+        return 2
+    result = _command_module(COMMANDS[args.command][0]).execute(args)
+    render(result, args.format, sys.stdout)
+    return result.exit_code
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    outcome: dict[str, int] = {}
+
+    def target() -> None:
+        try:
+            outcome["code"] = _run(argv)
+        except SystemExit as exc:  # argparse
+            outcome["code"] = exc.code if isinstance(exc.code, int) else 2
+        except RecursionError:
+            print("relaxverify: error: the program is nested too deeply for this tool "
+                  "(more than several thousand levels)", file=sys.stderr)
+            outcome["code"] = 2
+        except KeyboardInterrupt:
+            outcome["code"] = 130
+        except BrokenPipeError:  # output piped into `head` and the like
+            outcome["code"] = 0
+        except Exception as exc:  # a bug: say so plainly, without a traceback
+            print(f"relaxverify: internal error: {type(exc).__name__}: {exc}\n"
+                  "  note: this is a bug in relaxverify; please report it with the input file",
+                  file=sys.stderr)
+            outcome["code"] = 70
+
+    old_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old_limit, 60000))
+    threading.stack_size(512 * 1024 * 1024)
+    try:
+        worker = threading.Thread(target=target, name="relaxverify")
+        worker.start()
+        worker.join()
+    finally:
+        threading.stack_size(0)
+        sys.setrecursionlimit(old_limit)
+    return outcome.get("code", 70)
+
+
+def main_exit() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

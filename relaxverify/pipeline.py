@@ -1,0 +1,86 @@
+"""Front end shared by every command: find files, read them, parse, check.
+
+A `Loaded` file holds its source (for code frames), its core program when it
+checks, and the diagnostics that stopped it otherwise. Bad input never raises.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Optional
+
+from . import core as C
+from .ast import Span
+from .checker import check
+from .diagnostics import Diagnostic, RelaxError, error
+from .parser import parse
+
+
+@dataclass
+class Loaded:
+    path: str
+    source: Optional[str]
+    program: Optional[C.Program] = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.program is not None
+
+
+def expand_paths(paths: list[str]) -> tuple[list[str], list[Diagnostic]]:
+    """Files named on the command line; a directory means every .relax file below it."""
+    files: list[str] = []
+    problems: list[Diagnostic] = []
+    for p in paths:
+        if os.path.isdir(p):
+            found = sorted(
+                os.path.join(root, name)
+                for root, _dirs, names in os.walk(p)
+                for name in names if name.endswith(".relax"))
+            if not found:
+                problems.append(Diagnostic("error", f"no .relax files in directory `{p}`", None,
+                                           "io", ["name a .relax file or a directory that "
+                                                  "contains some"], path=p))
+            files.extend(found)
+        elif os.path.exists(p):
+            files.append(p)
+        else:
+            problems.append(Diagnostic("error", f"no such file `{p}`", None, "io",
+                                       ["check the path; it is relative to the current "
+                                        "directory"], path=p))
+    return files, problems
+
+
+def read_source(path: str) -> tuple[Optional[str], Optional[Diagnostic]]:
+    try:
+        data = open(path, "rb").read()
+    except OSError as exc:
+        return None, Diagnostic("error", f"cannot read `{path}`: {exc.strerror}", None, "io",
+                                path=path)
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, error(f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be "
+                           "decoded)", Span(path, line, col, line, col + 1), "io",
+                           "save the file as UTF-8")
+
+
+def load_source(path: str, source: str) -> Loaded:
+    try:
+        return Loaded(path, source, check(parse(source, path)))
+    except RelaxError as exc:
+        return Loaded(path, source, None, sorted(exc.diagnostics, key=_position))
+
+
+def _position(d: Diagnostic) -> tuple[int, int]:
+    return (d.span.line, d.span.column) if d.span else (0, 0)
+
+
+def load(path: str) -> Loaded:
+    source, problem = read_source(path)
+    if problem is not None:
+        return Loaded(path, None, None, [problem])
+    return load_source(path, source)

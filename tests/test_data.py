@@ -1,0 +1,94 @@
+"""Data-driven tests: every `.relax` file under tests/data/ states what the tool must say.
+
+Annotations are comments on the line they are about (as in mypy's test data):
+
+* `// E: text`  - `check` reports an error on this line whose message contains text;
+  a file with no `E:` must check cleanly. (tests/data/check/)
+* `// V: kind side` - `verify` reports a failed obligation of this kind (and side, if
+  given) on this line; every failed obligation must be annotated, and a file with
+  no `V:` must verify. `// U: kind` marks an expected unknown. (tests/data/verify/)
+* `// R: fn value` - `reliability` reports this value for function fn within 1e-12
+  relative; `// R: fn value failed` when the spec must fail. (tests/data/reliability/)
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from relaxverify.cli import main
+
+DATA = Path(__file__).parent / "data"
+ANNOTATION = re.compile(r"//\s*([EVUR]):\s*(.*?)\s*$")
+
+
+def annotations(path: Path) -> list[tuple[int, str, str]]:
+    out = []
+    for lineno, line in enumerate(path.read_text().splitlines(), start=1):
+        m = ANNOTATION.search(line)
+        if m:
+            out.append((lineno, m.group(1), m.group(2)))
+    return out
+
+
+def run_json(capsys, *argv: str) -> tuple[int, dict]:
+    code = main([*argv, "--format", "json"])
+    out = capsys.readouterr().out
+    return code, json.loads(out)
+
+
+def cases(sub: str) -> list[Path]:
+    return sorted((DATA / sub).glob("*.relax"))
+
+
+@pytest.mark.parametrize("path", cases("check"), ids=lambda p: p.name)
+def test_check(path: Path, capsys) -> None:
+    expected = [(line, text) for line, tag, text in annotations(path) if tag == "E"]
+    code, doc = run_json(capsys, "check", str(path))
+    got = [(d["line"], d["message"]) for d in doc["files"][0]["diagnostics"]
+           if d["severity"] == "error"]
+    for line, text in expected:
+        assert any(gl == line and text in msg for gl, msg in got), \
+            f"expected an error on line {line} containing {text!r}; got {got}"
+    for gl, msg in got:
+        assert any(gl == line for line, _ in expected), f"unexpected error on line {gl}: {msg}"
+    assert code == (2 if expected else 0)
+
+
+@pytest.mark.parametrize("path", cases("verify"), ids=lambda p: p.name)
+def test_verify(path: Path, capsys) -> None:
+    notes = annotations(path)
+    failed = sorted((line, text.split()) for line, tag, text in notes if tag == "V")
+    unknown = sorted((line, text.split()) for line, tag, text in notes if tag == "U")
+    code, doc = run_json(capsys, "verify", str(path))
+    obligations = doc["files"][0]["obligations"]
+    for status, expected in (("failed", failed), ("unknown", unknown)):
+        got = [o for o in obligations if o["status"] == status]
+        for line, words in expected:
+            assert any(o["line"] == line and o["kind"] == words[0]
+                       and (len(words) < 2 or o["side"] == words[1]) for o in got), \
+                f"expected a {status} `{' '.join(words)}` obligation on line {line}; got " \
+                f"{[(o['line'], o['kind'], o['side']) for o in got]}"
+        for o in got:
+            assert any(o["line"] == line for line, _ in expected), \
+                f"unexpected {status} obligation {o['kind']} ({o['side']}) on line {o['line']}: " \
+                f"{o['message']}"
+    assert code == (1 if failed else 3 if unknown else 0)
+
+
+@pytest.mark.parametrize("path", cases("reliability"), ids=lambda p: p.name)
+def test_reliability(path: Path, capsys) -> None:
+    expected = {}
+    for _line, tag, text in annotations(path):
+        if tag == "R":
+            words = text.split()
+            expected[words[0]] = (float(words[1]), "failed" if "failed" in words[2:] else None)
+    code, doc = run_json(capsys, "reliability", str(path))
+    functions = {f["name"]: f for f in doc["files"][0]["functions"]}
+    for name, (value, status) in expected.items():
+        assert functions[name]["value"] == pytest.approx(value, rel=1e-12), name
+        if status:
+            assert functions[name]["status"] == status, name
+    assert code == (1 if any(s for _v, s in expected.values()) else 0)
