@@ -1,0 +1,655 @@
+"""Reliability analysis (LANGUAGE.md §7): Rely's backward analysis on the core language.
+
+Starting from `1 * R(result)` at the end of a function, each statement is walked
+backwards and turns the conjunction of terms `r * R(S)` into the one that must hold
+before it. The final terms bound the probability that the result is exactly right:
+`R(result) >= r * R(S)` for each term. Decisions where §7 is silent are recorded in
+docs/reliability.md.
+
+Speed: every statement is visited once per term set; loops with a known trip count
+are applied as the power T^n of their body's transfer function, computed by
+repeated squaring on terms relative to the loop's assigned variables (the transfer
+of a term only depends on `S ∩ assigned`), so `repeat (1000000)` costs about 20
+compositions. Callees without a spec are analysed once and reused at every call.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, NamedTuple, Optional
+
+from . import core as C
+from .ast import Span
+from .diagnostics import Diagnostic, error
+
+Vars = frozenset  # frozenset[C.Var]
+EMPTY: frozenset = frozenset()
+
+
+# ---------------------------------------------------------------- terms
+
+
+class Leaf:
+    """One statement multiplied a term by `factor` (used to explain failures)."""
+
+    __slots__ = ("stmt", "factor")
+
+    def __init__(self, stmt, factor: float):
+        self.stmt = stmt
+        self.factor = factor
+
+
+class Join:
+    """Both parts' factors apply (a term's history is a tree of these)."""
+
+    __slots__ = ("a", "b")
+
+    def __init__(self, a, b):
+        self.a = a
+        self.b = b
+
+
+def _join(a, b):
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return Join(a, b)
+
+
+class Term(NamedTuple):
+    """`r * R(vars)`: R(result) is at least r times the joint reliability of vars.
+    `why` records which statements multiplied r (not part of the term's meaning)."""
+
+    r: float
+    vars: frozenset
+    why: object = None
+
+    def text(self) -> str:
+        return f"{format_factor(self.r)} * R({', '.join(var_names(self.vars))})"
+
+
+def format_factor(r: float) -> str:
+    """A probability with enough digits to see how far from 1 it is."""
+    if r == 0 or r == 1:
+        return str(int(r))
+    return f"{r:.12g}"
+
+
+def var_names(vs) -> list[str]:
+    return sorted(v.name for v in vs)
+
+
+def prune(terms: list[Term]) -> list[Term]:
+    """Drop every term implied by another: r1 <= r2 and S2 ⊆ S1 make `r2 * R(S2)`
+    redundant (the weaker bound `r1 * R(S1)` is the one that must hold)."""
+    if len(terms) < 2:
+        return terms
+    ordered = sorted(terms, key=lambda t: (t.r, -len(t.vars)))
+    kept: list[Term] = []
+    for t in ordered:
+        if not any(t.vars <= k.vars for k in kept):
+            kept.append(t)
+    return kept
+
+
+# ---------------------------------------------------------------- results
+
+
+class ReliabilityError(Exception):
+    """The analysis cannot proceed (recursion without a spec); carries a located message."""
+
+    def __init__(self, diagnostic: Diagnostic):
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+@dataclass
+class Culprit:
+    """The statement whose executions lost the most reliability in a term."""
+
+    span: Span
+    factor: float  # product of all its factors in the term
+    kind: str  # "statement", "condition", "call" or "loop"
+
+
+@dataclass
+class SpecCheck:
+    spec: C.ReliabilitySpec
+    holds: bool
+    breaking: Optional[Term] = None
+    extra_vars: list[str] = field(default_factory=list)  # S \ P of the breaking term
+    culprit: Optional[Culprit] = None
+
+    @property
+    def reason(self) -> str:
+        """Why the breaking term breaks the spec, for a student."""
+        t = self.breaking
+        if t is None:
+            return ""
+        parts = []
+        if t.r < self.spec.factor:
+            parts.append(f"its factor {format_factor(t.r)} is below "
+                         f"{format_factor(self.spec.factor)}")
+        if self.extra_vars:
+            names = ", ".join(f"`{n}`" for n in self.extra_vars)
+            parts.append(f"it depends on {names}, which the spec does not list in R(...)")
+        return " and ".join(parts)
+
+
+@dataclass
+class FunctionResult:
+    function: C.Function
+    terms: list[Term]
+    checks: list[SpecCheck]
+
+    @property
+    def value(self) -> float:
+        """The smallest r: the result's reliability when every input is reliable."""
+        return min((t.r for t in self.terms), default=1.0)
+
+    @property
+    def status(self) -> str:
+        if not self.checks:
+            return "none"
+        return "verified" if all(c.holds for c in self.checks) else "failed"
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _const_int(e: C.Expr) -> Optional[int]:
+    """The value of a constant int expression (a `bound`), or None."""
+    if isinstance(e, C.Const) and isinstance(e.value, int) and not isinstance(e.value, bool):
+        return e.value
+    if isinstance(e, C.Unary) and e.op == "-":
+        v = _const_int(e.operand)
+        return None if v is None else -v
+    if isinstance(e, C.BinOp) and e.op in ("+", "-", "*", "/", "%") and not e.unreliable:
+        a, b = _const_int(e.left), _const_int(e.right)
+        if a is None or b is None or (e.op in ("/", "%") and b == 0):
+            return None
+        return {"+": a + b, "-": a - b, "*": a * b, "/": a // b if b else 0,
+                "%": a % b if b else 0}[e.op]
+    return None
+
+
+def _inside(var: C.Var, span: Span) -> bool:
+    """Is var declared inside the statement at span (a loop-local variable)?"""
+    s = var.span
+    return ((span.line, span.column) <= (s.line, s.column)
+            and (s.end_line, s.end_column) <= (span.end_line, span.end_column))
+
+
+class _Power:
+    """A transfer function on *relative* terms: key (S ∩ assigned) -> terms started
+    from `1 * R(key)`. Memoised, so composing it with itself is cheap."""
+
+    def __init__(self, fn: Callable[[frozenset], list[Term]], assigned: frozenset):
+        self.fn = fn
+        self.assigned = assigned
+        self.memo: dict[frozenset, list[Term]] = {}
+
+    def __call__(self, key: frozenset) -> list[Term]:
+        out = self.memo.get(key)
+        if out is None:
+            out = [Term(1.0, EMPTY)] if not key else self.fn(key)
+            self.memo[key] = out
+        return out
+
+    def then(self, other: "_Power") -> "_Power":
+        """This transfer, then `other` (both for the same loop body)."""
+        a = self.assigned
+
+        def composed(key: frozenset) -> list[Term]:
+            out = []
+            for o in self(key):
+                rest = o.vars - a
+                for p in other(o.vars & a):
+                    out.append(Term(o.r * p.r, p.vars | rest, _join(o.why, p.why)))
+            return prune(out)
+
+        return _Power(composed, a)
+
+
+# ---------------------------------------------------------------- the analysis
+
+
+class Analysis:
+    """The reliability analysis of one program on one hardware model."""
+
+    def __init__(self, program: C.Program, model: C.HardwareModel):
+        self.program = program
+        self.model = model
+        self._exprs: dict[int, tuple[float, frozenset]] = {}
+        self._assigned: dict[int, frozenset] = {}
+        self._leaves: dict[int, Leaf] = {}
+        self._powers: dict[int, dict[int, _Power]] = {}
+        self._flows: dict[int, tuple] = {}
+        self._calls: dict[int, list[Term]] = {}
+        self._summaries: dict[str, list[Term]] = {}
+        self._active: list[str] = []
+        self._shapes: dict[int, tuple] = {}  # holds the synthetic `if`s, keeping their ids
+
+    # ------------------------------------------------------------ functions
+
+    def function_terms(self, fn: C.Function) -> list[Term]:
+        """The final terms of fn: analysed once, then reused (also at calls)."""
+        cached = self._summaries.get(fn.name)
+        if cached is not None:
+            return cached
+        if fn.result is None:
+            terms: list[Term] = []
+        else:
+            self._active.append(fn.name)
+            try:
+                terms = prune(self.block(fn.body, [Term(1.0, frozenset((fn.result,)))]))
+            finally:
+                self._active.pop()
+        terms = sorted(terms, key=lambda t: (t.r, var_names(t.vars)))
+        self._summaries[fn.name] = terms
+        return terms
+
+    def analyse(self, fn: C.Function) -> FunctionResult:
+        terms = self.function_terms(fn)
+        return FunctionResult(fn, terms, [self.check_spec(spec, terms) for spec in fn.reliability])
+
+    def check_spec(self, spec: C.ReliabilitySpec, terms: list[Term]) -> SpecCheck:
+        """Every term must have r >= c and S ⊆ P; report the worst one that does not."""
+        allowed = frozenset(spec.inputs)
+        bad = [t for t in terms if t.r < spec.factor or not t.vars <= allowed]
+        if not bad:
+            return SpecCheck(spec, True)
+        worst = min(bad, key=lambda t: (t.r >= spec.factor, t.r))
+        return SpecCheck(spec, False, worst, var_names(worst.vars - allowed), culprit(worst))
+
+    # ------------------------------------------------------------ expressions
+
+    def expr(self, e: C.Expr) -> tuple[float, frozenset]:
+        """(ρ(e), vars(e)): the probability that evaluating e is fault-free (every
+        unreliable operator and every urel read) and the variables it reads."""
+        key = id(e)
+        hit = self._exprs.get(key)
+        if hit is not None:
+            return hit
+        rho = 1.0
+        for x in C.subexprs(e):
+            if isinstance(x, C.BinOp) and x.unreliable:
+                rho *= self.model.op(x.op).prob
+            elif isinstance(x, C.VarRef) and x.var.urel and not x.var.type.array:
+                rho *= self.model.read
+            elif isinstance(x, C.Select) and isinstance(x.array, C.VarRef) and x.array.var.urel:
+                rho *= self.model.read
+        out = (rho, frozenset(C.free_vars(e)))
+        self._exprs[key] = out
+        return out
+
+    def wr(self, var: C.Var) -> float:
+        return self.model.write if var.urel else 1.0
+
+    def leaf(self, stmt, factor: float) -> Optional[Leaf]:
+        if factor == 1.0:
+            return None
+        hit = self._leaves.get(id(stmt))
+        if hit is None or hit.factor != factor:
+            hit = Leaf(stmt, factor)
+            self._leaves[id(stmt)] = hit
+        return hit
+
+    # ------------------------------------------------------------ statements
+
+    def block(self, stmts: list[C.Stmt], terms: list[Term]) -> list[Term]:
+        for s in reversed(stmts):
+            if terms:
+                terms = self.stmt(s, terms)
+        return terms
+
+    def stmt(self, s: C.Stmt, terms: list[Term]) -> list[Term]:
+        if isinstance(s, C.Assign):
+            return self.rewrite(s, s.var, terms, s.value, True)
+        if isinstance(s, C.Store):
+            return self.store(s, terms)
+        if isinstance(s, C.NewArray):
+            return self.rewrite(s, s.var, terms, s.length, False)
+        if isinstance(s, C.Call):
+            return self.call(s, terms)
+        if isinstance(s, C.If):
+            return self.if_(s, terms)
+        if isinstance(s, C.Loop):
+            return self.loop(s, terms)
+        if isinstance(s, C.Choose) and s.kind == "havoc":
+            return self.havoc(s, terms)
+        return terms  # relax (as in O), assert, assume, accept: no effect
+
+    def rewrite(self, s, var: C.Var, terms: list[Term], value: C.Expr, write: bool) -> list[Term]:
+        """`x = e`: r * ρ(e) * wr(x) * R(S \\ {x} ∪ vars(e)). A declaration `var a: T[n]`
+        allocates zero-filled memory: only ρ(n), no write (docs/reliability.md)."""
+        if not any(var in t.vars for t in terms):
+            return terms
+        rho, vs = self.expr(value)
+        f = rho * (self.wr(var) if write else 1.0)
+        lf = self.leaf(s, f)
+        gone = frozenset((var,))
+        out = [Term(t.r * f, (t.vars - gone) | vs, _join(t.why, lf)) if var in t.vars else t
+               for t in terms]
+        return prune(out)
+
+    def store(self, s: C.Store, terms: list[Term]) -> list[Term]:
+        """`a[i] = e`: r * ρ(e) * ρ(i) * wr(a) * R(S ∪ vars(e) ∪ vars(i))."""
+        if not any(s.var in t.vars for t in terms):
+            return terms
+        rho_e, ve = self.expr(s.value)
+        rho_i, vi = self.expr(s.index)
+        f = rho_e * rho_i * self.wr(s.var)
+        lf = self.leaf(s, f)
+        vs = ve | vi
+        return prune([Term(t.r * f, t.vars | vs, _join(t.why, lf)) if s.var in t.vars else t
+                      for t in terms])
+
+    def havoc(self, s: C.Choose, terms: list[Term]) -> list[Term]:
+        """`havoc (X) st (P)`: the new X is a function of what P reads before it (its
+        other variables and `old(x)`); no factor (docs/reliability.md)."""
+        targets = frozenset(s.vars)
+        if not any(t.vars & targets for t in terms):
+            return terms
+        reads = frozenset(x.var for x in C.subexprs(s.pred) if isinstance(x, C.VarRef)
+                          and (x.old or x.var not in targets) and x.var.kind != "bound")
+        return prune([Term(t.r, (t.vars - targets) | reads, t.why) if t.vars & targets else t
+                      for t in terms])
+
+    def if_(self, s: C.If, terms: list[Term]) -> list[Term]:
+        """Terms meeting what the branches assign go through both branches, then get
+        ρ(b) and vars(b); the others are unchanged."""
+        assigned = self.assigned_in(s)
+        keep = [t for t in terms if not (t.vars & assigned)]
+        meet = [t for t in terms if t.vars & assigned]
+        if not meet:
+            return terms
+        rho, vs = self.expr(s.cond)
+        lf = self.leaf(s, rho)
+        out = keep
+        for branch in (s.then, s.orelse):
+            for t in self.block(branch, meet):
+                out.append(Term(t.r * rho, t.vars | vs, _join(t.why, lf)))
+        return prune(out)
+
+    # ------------------------------------------------------------ calls
+
+    def call(self, s: C.Call, terms: list[Term]) -> list[Term]:
+        """`x = f(args)`: by f's spec, or by f's own final terms (analysed in place
+        once), with f's parameters replaced by the arguments."""
+        x = s.target
+        if x is None or not any(x in t.vars for t in terms):
+            return terms  # arrays are values: a call changes nothing but its target
+        outs = self.call_terms(s)
+        gone = frozenset((x,))
+        out = []
+        for t in terms:
+            if x not in t.vars:
+                out.append(t)
+                continue
+            rest = t.vars - gone
+            for o in outs:
+                out.append(Term(t.r * o.r, o.vars | rest, _join(t.why, o.why)))
+        return prune(out)
+
+    def call_terms(self, s: C.Call) -> list[Term]:
+        """What `1 * R({x})` becomes through the call `x = f(args)` (memoised)."""
+        hit = self._calls.get(id(s))
+        if hit is not None:
+            return hit
+        callee = self.program.functions[s.callee]
+        if callee.reliability:
+            spec = max(callee.reliability, key=lambda sp: (sp.factor, -len(sp.inputs)))
+            body = [Term(spec.factor, frozenset(spec.inputs))]
+        else:
+            if callee.name in self._active:
+                chain = " -> ".join(self._active[self._active.index(callee.name):] + [callee.name])
+                raise ReliabilityError(error(
+                    f"`{callee.name}` is recursive ({chain}) and has no reliability spec, so "
+                    "the analysis cannot analyse it in place", s.span, "reliability-spec",
+                    f"add `reliability R(result) >= c * R(...)` to `{callee.name}`; calls then "
+                    "use the spec, and the function body is checked against it"))
+            body = self.function_terms(callee)
+        params = {p: a for p, a in zip(callee.params, s.args)}
+        wx = self.wr(s.target)
+        out = []
+        for b in body:
+            f = wx  # x = result, then each parameter p = its argument
+            vs: set = set()
+            for v in b.vars:
+                arg = params.get(v)
+                if arg is None:
+                    vs.add(v)
+                    continue
+                rho, av = self.expr(arg)
+                f *= rho * self.wr(v)
+                vs |= av
+            if callee.reliability:  # the whole factor is the call's
+                why = Leaf(s, b.r * f) if b.r * f != 1.0 else None
+            else:  # keep the callee's own statements in the history
+                why = _join(b.why, Leaf(s, f) if f != 1.0 else None)
+            out.append(Term(b.r * f, frozenset(vs), why))
+        out = prune(out)
+        self._calls[id(s)] = out
+        return out
+
+    # ------------------------------------------------------------ loops
+
+    def loop(self, s: C.Loop, terms: list[Term]) -> list[Term]:
+        assigned = self.assigned_in(s)
+        if not any(t.vars & assigned for t in terms):
+            return terms
+        trips, step = self.loop_shape(s)
+        if trips is None:
+            return self.other_loop(s, terms, assigned)
+        power = self.loop_power(s, trips, step, assigned)
+        out = []
+        for t in terms:
+            key = t.vars & assigned
+            if not key:
+                out.append(t)
+                continue
+            rest = t.vars - assigned
+            for o in power(key):
+                out.append(Term(t.r * o.r, o.vars | rest, _join(t.why, o.why)))
+        return prune(out)
+
+    def loop_shape(self, s: C.Loop) -> tuple[Optional[int], list[C.Stmt]]:
+        """(iterations, one iteration) for repeat, constant for, and while with a
+        constant bound (an iteration is then `if (b) { body }`); (None, _) otherwise."""
+        hit = self._shapes.get(id(s))
+        if hit is not None:
+            return hit
+        out: tuple[Optional[int], list[C.Stmt]] = (None, s.body)
+        if s.kind in ("for", "repeat"):
+            out = (s.trips, s.body)
+        elif s.bound is not None:
+            n = _const_int(s.bound)
+            if n is not None:
+                guard = C.If(s.cond, s.body, [], s.span)
+                self._assigned[id(guard)] = self.assigned_in(s)
+                out = (max(n, 0), [guard])
+        self._shapes[id(s)] = out
+        return out
+
+    def loop_power(self, s: C.Loop, trips: int, step: list[C.Stmt], assigned) -> _Power:
+        """The body's transfer function to the power `trips` (memoised per loop)."""
+        cache = self._powers.setdefault(id(s), {})
+        if trips in cache:
+            return cache[trips]
+        base = _Power(lambda key: prune(self.block(step, [Term(1.0, key)])), assigned)
+        result: Optional[_Power] = None
+        n, square = trips, base
+        while n:
+            if n & 1:
+                result = square if result is None else result.then(square)
+            n >>= 1
+            if n:
+                square = square.then(square)
+        result = result or _Power(lambda key: [Term(1.0, key)], assigned)
+        cache[trips] = result
+        return result
+
+    def other_loop(self, s: C.Loop, terms: list[Term], assigned) -> list[Term]:
+        """A loop without a known trip count: terms meeting a variable computed
+        unreliably in it get r = 0; others meeting what it assigns gain the condition's
+        variables and every variable flowing into theirs."""
+        deps, unreliable, control, local = self.loop_flow(s)
+        zero = Leaf(s, 0.0)
+        out = []
+        for t in terms:
+            key = t.vars & assigned
+            if not key:
+                out.append(t)
+            elif key & unreliable:
+                out.append(Term(0.0, t.vars, _join(t.why, zero)))
+            else:
+                seen = set(key) | control
+                todo = [v for v in seen if v in deps]
+                while todo:
+                    for w in deps[todo.pop()]:
+                        if w not in seen:
+                            seen.add(w)
+                            if w in deps:
+                                todo.append(w)
+                out.append(Term(t.r, t.vars | (frozenset(seen) - local), t.why))
+        return prune(out)
+
+    def loop_flow(self, s: C.Loop):
+        """Per loop, once: deps[x] (what flows into x, control included), the
+        unreliably computed variables, the condition's variables, and loop locals."""
+        hit = self._flows.get(id(s))
+        if hit is not None:
+            return hit
+        rho_c, control = self.expr(s.cond)
+        if s.bound is not None:
+            rho_b, vb = self.expr(s.bound)
+            rho_c *= rho_b
+            control = control | vb
+        deps: dict[C.Var, set] = {}
+        seeds: set = set()
+
+        def visit(stmts: list[C.Stmt], ctx: frozenset, shaky: bool) -> None:
+            for st in stmts:
+                if isinstance(st, C.If):
+                    rho, vs = self.expr(st.cond)
+                    visit(st.then, ctx | vs, shaky or rho < 1.0)
+                    visit(st.orelse, ctx | vs, shaky or rho < 1.0)
+                elif isinstance(st, C.Loop):
+                    rho, vs = self.expr(st.cond)
+                    if st.bound is not None:
+                        rb, vb2 = self.expr(st.bound)
+                        rho, vs = rho * rb, vs | vb2
+                    visit(st.body, ctx | vs, shaky or rho < 1.0)
+                else:
+                    for x in self.assigned_in(st):
+                        outs = self.stmt(st, [Term(1.0, frozenset((x,)))])
+                        d = deps.setdefault(x, set())
+                        d |= ctx
+                        for o in outs:
+                            d |= o.vars
+                        if shaky or any(o.r < 1.0 for o in outs):
+                            seeds.add(x)
+
+        visit(s.body, control, rho_c < 1.0)
+        unreliable = set(seeds)
+        changed = True
+        while changed:
+            changed = False
+            for x, d in deps.items():
+                if x not in unreliable and d & unreliable:
+                    unreliable.add(x)
+                    changed = True
+        local = frozenset(v for v in deps if v.kind in ("local", "counter", "ghost")
+                          and _inside(v, s.span))
+        out = (deps, frozenset(unreliable), frozenset(control), local)
+        self._flows[id(s)] = out
+        return out
+
+    # ------------------------------------------------------------ assigned variables
+
+    def assigned_in(self, s) -> frozenset:
+        """Variables a statement may change for reliability (`relax` changes nothing:
+        reliability compares runs with `relax` as in the original)."""
+        key = id(s)
+        hit = self._assigned.get(key)
+        if hit is not None:
+            return hit
+        if isinstance(s, (C.Assign, C.Store, C.NewArray)):
+            out = frozenset((s.var,))
+        elif isinstance(s, C.Call):
+            out = frozenset((s.target,)) if s.target is not None else EMPTY
+        elif isinstance(s, C.Choose):
+            out = frozenset(s.vars) if s.kind == "havoc" else EMPTY
+        elif isinstance(s, C.If):
+            out = frozenset().union(*(self.assigned_in(x) for x in s.then + s.orelse))
+        elif isinstance(s, C.Loop):
+            out = frozenset().union(*(self.assigned_in(x) for x in s.body))
+        else:
+            out = EMPTY
+        self._assigned[key] = out
+        return out
+
+
+# ---------------------------------------------------------------- explanations
+
+
+def culprit(term: Term) -> Optional[Culprit]:
+    """The statement whose factors, over all its executions, lost the most in term."""
+    if term.why is None:
+        return None
+    # Count how often each node of the history DAG is used, parents before children.
+    order: list = []
+    seen: set[int] = set()
+    stack = [(term.why, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        if isinstance(node, Join):
+            stack.append((node.a, False))
+            stack.append((node.b, False))
+    count: dict[int, int] = {id(term.why): 1}
+    loss: dict[int, tuple[object, float]] = {}
+    for node in reversed(order):  # reverse post-order: parents first
+        n = count.get(id(node), 0)
+        if isinstance(node, Join):
+            for child in (node.a, node.b):
+                count[id(child)] = count.get(id(child), 0) + n
+        else:
+            stmt = node.stmt
+            log = -math.inf if node.factor <= 0 else math.log(node.factor)
+            prev = loss.get(id(stmt), (stmt, 0.0))[1]
+            loss[id(stmt)] = (stmt, prev + n * log)
+    if not loss:
+        return None
+    stmt, log = min(loss.values(), key=lambda p: p[1])
+    kind = ("loop" if isinstance(stmt, C.Loop) else "condition" if isinstance(stmt, C.If)
+            else "call" if isinstance(stmt, C.Call) else "statement")
+    return Culprit(stmt.span, 0.0 if log == -math.inf else math.exp(log), kind)
+
+
+# ---------------------------------------------------------------- public API
+
+
+def analyse_program(program: C.Program, model: C.HardwareModel,
+                    only: Optional[str] = None) -> list[FunctionResult]:
+    """Every function's result (or only `only`'s); raises ReliabilityError."""
+    analysis = Analysis(program, model)
+    return [analysis.analyse(fn) for fn in program.functions.values()
+            if only is None or fn.name == only]
+
+
+def function_value(program: C.Program, fn_name: str, model: C.HardwareModel) -> float:
+    """The reported value of fn_name: the smallest r of its final terms, i.e. a lower
+    bound on the probability that its result is exactly right when every input is
+    reliable. 1.0 for a function without a result. Raises KeyError for an unknown
+    function and ReliabilityError for recursion without a spec."""
+    fn = program.functions[fn_name]
+    return Analysis(program, model).analyse(fn).value
