@@ -638,12 +638,20 @@ def culprit(term: Term) -> Optional[Culprit]:
 # ---------------------------------------------------------------- public API
 
 
-def analyse_program(program: C.Program, model: C.HardwareModel,
-                    only: Optional[str] = None) -> list[FunctionResult]:
-    """Every function's result (or only `only`'s); raises ReliabilityError."""
+def analyse_program(program: C.Program, model: C.HardwareModel, only: Optional[str] = None
+                    ) -> tuple[list[FunctionResult], list[Diagnostic]]:
+    """Every function's result (or only `only`'s), and the errors of the functions
+    that cannot be analysed (recursion without a spec)."""
     analysis = Analysis(program, model)
-    return [analysis.analyse(fn) for fn in program.functions.values()
-            if only is None or fn.name == only]
+    results, errors = [], []
+    for fn in program.functions.values():
+        if only is None or fn.name == only:
+            try:
+                results.append(analysis.analyse(fn))
+            except ReliabilityError as exc:
+                if all(d.span != exc.diagnostic.span for d in errors):
+                    errors.append(exc.diagnostic)
+    return results, errors
 
 
 def function_value(program: C.Program, fn_name: str, model: C.HardwareModel) -> float:
