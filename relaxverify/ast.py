@@ -29,6 +29,7 @@ class TypeRef:
 
     base: str
     array: bool = False
+    span: Optional[Span] = field(default=None, compare=False)
 
     def __str__(self) -> str:
         return self.base + ("[]" if self.array else "")

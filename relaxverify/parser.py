@@ -7,15 +7,17 @@ starts a declaration (`fn`, `const`, `hardware`), so one run reports several.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from lark import Lark, Token, Transformer_NonRecursive, v_args
+from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from . import ast as A
 from .diagnostics import Diagnostic, RelaxError, error
+from .lexer import RelaxLexer
 
 MAX_SYNTAX_ERRORS = 20
 _DECL_START = re.compile(r"^[ \t]*(fn|const|hardware)\b", re.MULTILINE)
@@ -37,258 +39,358 @@ def grammar_text() -> str:
         return (Path(__file__).resolve().parent.parent / "grammar" / "relax.lark").read_text("utf-8")
 
 
-def _span(path: str, meta) -> A.Span:
-    return A.Span(path, meta.line, meta.column, meta.end_line, meta.end_column)
+# Binary operators by precedence level (LANGUAGE.md section 5), loosest first.
+# `!` sits between `&&` and the comparisons; unary `-` binds tighter than `*`.
+_LEVELS = [("<==>",), ("==>",), ("||",), ("&&",),
+           ("==", "!=", "<", "<=", ">", ">=", "==.", "!=.", "<.", "<=.", ">.", ">=."),
+           ("+", "-", "+.", "-."), ("*", "/", "%", "*.", "/.")]
+_PREC = {op: level for level, ops in enumerate(_LEVELS) for op in ops}
+_CMP_LEVEL = 4
+_NOT_LEVEL = 4  # the operand of `!` is a comparison (or tighter)
+_RIGHT_ASSOC = {"==>"}
 
 
-@v_args(meta=True, inline=True)
-class _ToAst(Transformer_NonRecursive):
-    """Turns Lark's parse tree into AST nodes (without recursion: deep nesting is fine)."""
+@dataclass
+class _Part:
+    """An intermediate result that is not an AST node but needs a span."""
+
+    kind: str
+    value: object
+    span: A.Span
+
+
+class _Builder(Transformer):
+    """Lark callbacks run during the LALR parse (keep_all_tokens: `c` holds every
+    token), building AST nodes directly, with spans from the first and last child."""
 
     path = "<input>"
 
-    def _s(self, meta) -> A.Span:
-        return _span(self.path, meta)
+    def _tok(self, t: Token) -> A.Span:
+        return A.Span(self.path, t.line, t.column, t.end_line, t.end_column)
 
-    def _t(self, tok: Token) -> A.Span:
-        return A.Span(self.path, tok.line, tok.column, tok.end_line, tok.end_column)
+    def _sp(self, c) -> A.Span:
+        a, b = c[0], c[-1]
+        a = a if isinstance(a, Token) else a.span
+        b = b if isinstance(b, Token) else b.span
+        return A.Span(self.path, a.line, a.column, b.end_line, b.end_column)
 
     # declarations
-    def start(self, meta, *decls):
-        return list(decls)
+    def start(self, c):
+        return list(c)
 
-    def const_decl(self, meta, name, ty, value):
-        return A.Const(str(name), ty, value, self._s(meta))
+    def const_decl(self, c):
+        return A.Const(str(c[1]), c[3], c[5], self._sp(c))
 
-    def hardware_decl(self, meta, name, *entries):
-        return A.Hardware(str(name), list(entries), self._s(meta))
+    def hardware_decl(self, c):
+        return A.Hardware(str(c[1]), list(c[3:-1]), self._sp(c))
 
-    def hw_operator(self, meta, op, prob, err=None):
-        return A.HwOperator(str(op), prob, err, self._s(meta))
+    def hw_operator(self, c):
+        err = c[4].value if isinstance(c[4], _Part) else None
+        return A.HwOperator(str(c[1]), c[3], err, self._sp(c))
 
-    def hw_error(self, meta, e):
-        return e
+    def hw_error(self, c):
+        return _Part("error", c[1], self._sp(c))
 
-    def hw_memory(self, meta, *accesses):
-        return A.HwMemory(list(accesses), self._s(meta))
+    def hw_memory(self, c):
+        return A.HwMemory([x.value for x in c[2:-1]], self._sp(c))
 
-    def hw_access(self, meta, kind, value):
-        return (kind, value, self._s(meta))
+    def hw_access(self, c):
+        return _Part("access", (str(c[0]), c[2], self._sp(c)), self._sp(c))
 
-    def access_kind(self, meta, tok):
-        return str(tok)
+    def access_kind(self, c):
+        return c[0]
 
-    def fn_decl(self, meta, name, *rest):
+    def fn_decl(self, c):
         params: list[A.Param] = []
         ret = None
         clauses: dict[str, list] = {k: [] for k in
                                     ("requires", "ensures", "requires_r", "ensures_r", "reliability")}
-        body: list = []
-        for item in rest:
-            if isinstance(item, tuple) and item[0] == "params":
-                params = item[1]
-            elif isinstance(item, tuple) and item[0] == "ret":
-                ret = item[1]
-            elif isinstance(item, tuple) and item[0] in clauses:
-                clauses[item[0]].append(item[1])
-            elif isinstance(item, tuple) and item[0] == "block":
-                body = item[1]
-        return A.Function(str(name), params, ret, clauses["requires"], clauses["ensures"],
+        for item in c[3:-1]:
+            if isinstance(item, _Part) and item.kind == "params":
+                params = item.value
+            elif isinstance(item, _Part) and item.kind == "ret":
+                ret = item.value
+            elif isinstance(item, _Part) and item.kind in clauses:
+                clauses[item.kind].append(item.value)
+        return A.Function(str(c[1]), params, ret, clauses["requires"], clauses["ensures"],
                           clauses["requires_r"], clauses["ensures_r"], clauses["reliability"],
-                          body, self._s(meta), self._t(name))
+                          c[-1].value, self._sp(c), self._tok(c[1]))
 
-    def params(self, meta, *ps):
-        return ("params", list(ps))
+    def params(self, c):
+        return _Part("params", c[::2], self._sp(c))
 
-    def param(self, meta, name, ty, urel=None):
-        return A.Param(str(name), ty, urel is not None, self._s(meta))
+    def param(self, c):
+        return A.Param(str(c[0]), c[2], len(c) > 3, self._sp(c))
 
-    def ret_type(self, meta, ty):
-        return ("ret", ty)
+    def ret_type(self, c):
+        return _Part("ret", c[1], self._sp(c))
 
-    def urel(self, meta):
-        return True
+    def urel(self, c):
+        return _Part("urel", True, self._sp(c))
 
-    def requires(self, meta, e):
-        return ("requires", e)
+    def _keyword_clause(self, c):
+        """`requires P`, `invariant P`, `bound E`, ...: tagged with the keyword."""
+        return _Part(str(c[0]), c[1], self._sp(c))
 
-    def ensures(self, meta, e):
-        return ("ensures", e)
+    requires = ensures = requires_r = ensures_r = _keyword_clause
+    invariant = invariant_r = bound = _keyword_clause
 
-    def requires_r(self, meta, e):
-        return ("requires_r", e)
-
-    def ensures_r(self, meta, e):
-        return ("ensures_r", e)
-
-    def reliability(self, meta, target, *factors):
+    def reliability(self, c):
+        target = c[1].value
+        for op in c[2::2]:
+            expected = ">=" if op is c[2] else "*"
+            if str(op) != expected:
+                raise UnexpectedToken(op, {expected})
         inputs = None
         plain = []
-        for f in factors:
-            if isinstance(f, tuple):
-                if inputs is not None:
-                    inputs = inputs + f[1]
-                else:
-                    inputs = f[1]
+        for f in c[3::2]:
+            if isinstance(f, _Part):
+                inputs = (inputs or []) + f.value[1]
             else:
                 plain.append(f)
-        return ("reliability", A.ReliabilitySpec(target[1], plain, inputs, self._s(meta), target[2]))
+        spec = A.ReliabilitySpec(target[1], plain, inputs, self._sp(c), c[1].span)
+        return _Part("reliability", spec, spec.span)
 
-    def rel_ref(self, meta, name, names=None):
-        return (str(name), names or [], self._s(meta))
+    def rel_ref(self, c):
+        names = c[2].value if isinstance(c[2], _Part) else []
+        return _Part("rel_ref", (str(c[0]), names), self._sp(c))
 
-    def rel_names(self, meta, *names):
-        return [str(n) for n in names]
+    def rel_names(self, c):
+        return _Part("names", [str(x) for x in c[::2]], self._sp(c))
 
-    def rel_name(self, meta, tok):
-        return str(tok)
+    def rel_name(self, c):
+        return c[0]
 
-    def type(self, meta, base, array=None):
-        return A.TypeRef(base, array is not None)
+    def type(self, c):
+        return A.TypeRef(str(c[0]), len(c) > 1, self._sp(c))
 
-    def base_type(self, meta, tok):
-        return str(tok)
+    def base_type(self, c):
+        return c[0]
 
     # statements
-    def block(self, meta, *stmts):
-        return ("block", list(stmts))
+    def block(self, c):
+        return _Part("block", list(c[1:-1]), self._sp(c))
 
-    def var_decl(self, meta, name, ty, *rest):
-        urel = any(r is True for r in rest)
-        init = next((r for r in rest if r is not True), None)
-        return A.VarDecl(str(name), ty, urel, init, self._s(meta), self._t(name))
+    def var_decl(self, c):
+        urel = any(isinstance(x, _Part) and x.kind == "urel" for x in c)
+        init = c[-2] if str(c[-3]) == "=" and isinstance(c[-3], Token) else None
+        return A.VarDecl(str(c[1]), c[3], urel, init, self._sp(c), self._tok(c[1]))
 
-    def array_decl(self, meta, name, base, length, urel=None):
-        return A.ArrayDecl(str(name), base, length, urel is not None, self._s(meta), self._t(name))
+    def array_decl(self, c):
+        return A.ArrayDecl(str(c[1]), str(c[3]), c[5], len(c) > 8, self._sp(c),
+                           self._tok(c[1]))
 
-    def assign(self, meta, name, value):
-        return A.Assign(str(name), value, self._s(meta), self._t(name))
+    def assign(self, c):
+        return A.Assign(str(c[0]), c[2], self._sp(c), self._tok(c[0]))
 
-    def array_assign(self, meta, name, index, value):
-        return A.ArrayAssign(str(name), index, value, self._s(meta), self._t(name))
+    def array_assign(self, c):
+        return A.ArrayAssign(str(c[0]), c[2], c[5], self._sp(c), self._tok(c[0]))
 
-    def call_stmt(self, meta, name, args=None):
-        call = A.CallExpr(str(name), args or [], self._s(meta), self._t(name))
-        return A.CallStmt(call, self._s(meta))
+    def call_stmt(self, c):
+        args = c[2].value if isinstance(c[2], _Part) else []
+        call = A.CallExpr(str(c[0]), args, self._sp(c[:-1]), self._tok(c[0]))
+        return A.CallStmt(call, self._sp(c))
 
-    def args(self, meta, *es):
-        return list(es)
+    def args(self, c):
+        return _Part("args", c[::2], self._sp(c))
 
-    def names(self, meta, *toks):
-        return [A.Name(str(t), self._t(t)) for t in toks]
+    def names(self, c):
+        return _Part("names", [A.Name(str(t), self._tok(t)) for t in c[::2]], self._sp(c))
 
-    def relax(self, meta, names, pred):
-        return A.Relax("relax", names, pred, self._s(meta))
+    def relax(self, c):
+        return A.Relax("relax", c[2].value, c[6], self._sp(c))
 
-    def havoc(self, meta, names, pred):
-        return A.Relax("havoc", names, pred, self._s(meta))
+    def havoc(self, c):
+        return A.Relax("havoc", c[2].value, c[6], self._sp(c))
 
-    def assert_(self, meta, e):
-        return A.Check("assert", e, self._s(meta))
+    def assert_(self, c):
+        return A.Check("assert", c[1], self._sp(c))
 
-    def assume(self, meta, e):
-        return A.Check("assume", e, self._s(meta))
+    def assume(self, c):
+        return A.Check("assume", c[1], self._sp(c))
 
-    def accept(self, meta, e):
-        return A.Check("accept", e, self._s(meta))
+    def accept(self, c):
+        return A.Check("accept", c[1], self._sp(c))
 
-    def if_(self, meta, cond, then, orelse=None):
-        return A.If(cond, then[1], orelse or [], self._s(meta))
+    def if_(self, c):
+        orelse = c[5].value if len(c) > 5 else []
+        return A.If(c[2], c[4].value, orelse, self._sp(c))
 
-    def else_(self, meta, branch):
-        return branch[1] if isinstance(branch, tuple) else [branch]
+    def else_(self, c):
+        branch = c[1]
+        return _Part("else", branch.value if isinstance(branch, _Part) else [branch],
+                     self._sp(c))
 
-    def _clauses(self, items):
+    @staticmethod
+    def _clauses(items) -> A.LoopClauses:
         clauses = A.LoopClauses()
-        for kind, e in items:
+        for item in items:
             {"invariant": clauses.invariants, "invariant_r": clauses.invariants_r,
-             "bound": clauses.bounds}[kind].append(e)
+             "bound": clauses.bounds}[item.kind].append(item.value)
         return clauses
 
-    def while_(self, meta, cond, *rest):
-        return A.While(cond, self._clauses(rest[:-1]), rest[-1][1], self._s(meta))
+    def while_(self, c):
+        return A.While(c[2], self._clauses(c[4:-1]), c[-1].value, self._sp(c))
 
-    def for_(self, meta, name, lo, hi, *rest):
-        return A.For(str(name), lo, hi, self._clauses(rest[:-1]), rest[-1][1], self._s(meta),
-                     self._t(name))
+    def for_(self, c):
+        return A.For(str(c[1]), c[3], c[5], self._clauses(c[6:-1]), c[-1].value, self._sp(c),
+                     self._tok(c[1]))
 
-    def repeat(self, meta, count, *rest):
-        return A.Repeat(count, self._clauses(rest[:-1]), rest[-1][1], self._s(meta))
+    def repeat(self, c):
+        return A.Repeat(c[2], self._clauses(c[4:-1]), c[-1].value, self._sp(c))
 
-    def invariant(self, meta, e):
-        return ("invariant", e)
+    def return_(self, c):
+        return A.Return(c[1], self._sp(c))
 
-    def invariant_r(self, meta, e):
-        return ("invariant_r", e)
-
-    def bound(self, meta, e):
-        return ("bound", e)
-
-    def return_(self, meta, e):
-        return A.Return(e, self._s(meta))
-
-    def skip(self, meta):
-        return A.Skip(self._s(meta))
+    def skip(self, c):
+        return A.Skip(self._sp(c))
 
     # expressions
-    def binop(self, meta, left, op, right):
-        return A.Binary(str(op), left, right, self._s(meta))
+    def expr(self, c):
+        if len(c) == 1 and not isinstance(c[0], _Prefixed):
+            return c[0]
+        return _climb(c, self.path)
 
-    def chain(self, meta, first, *rest):
-        return A.Chain([first, *rest[1::2]], [str(t) for t in rest[0::2]], self._s(meta))
+    def operand(self, c):
+        i = 0
+        while isinstance(c[i], (Token, _Part)):
+            i += 1
+        e = c[i]
+        for post in c[i + 1:]:
+            if isinstance(post, Token):  # ADORN
+                e = A.Adorned(e, str(post)[1], _join(self.path, e.span, self._tok(post)))
+            else:
+                e = A.Index(e, post.value, _join(self.path, e.span, post.span))
+        if i == 0:
+            return e
+        return _Prefixed(c[:i], e, self._sp(c[:i] + [e]))
 
-    def not_(self, meta, e):
-        return A.Unary("!", e, self._s(meta))
+    def index(self, c):
+        return _Part("index", c[1], self._sp(c))
 
-    def neg(self, meta, e):
-        return A.Unary("-", e, self._s(meta))
+    def quant_head(self, c):
+        return _Part("quant", (str(c[0]), str(c[1]), c[3]), self._sp(c))
 
-    def index(self, meta, arr, idx):
-        return A.Index(arr, idx, self._s(meta))
+    def int_lit(self, c):
+        return A.IntLit(int(c[0]), self._tok(c[0]))
 
-    def adorn(self, meta, e, tok):
-        return A.Adorned(e, str(tok)[1], self._s(meta))
+    def real_lit(self, c):
+        return A.RealLit(str(c[0]), self._tok(c[0]))
 
-    def int_lit(self, meta, tok):
-        return A.IntLit(int(tok), self._s(meta))
+    def true(self, c):
+        return A.BoolLit(True, self._tok(c[0]))
 
-    def real_lit(self, meta, tok):
-        return A.RealLit(str(tok), self._s(meta))
+    def false(self, c):
+        return A.BoolLit(False, self._tok(c[0]))
 
-    def true(self, meta):
-        return A.BoolLit(True, self._s(meta))
+    def name(self, c):
+        return A.Name(str(c[0]), self._tok(c[0]))
 
-    def false(self, meta):
-        return A.BoolLit(False, self._s(meta))
+    def result(self, c):
+        return A.ResultRef(self._tok(c[0]))
 
-    def name(self, meta, tok):
-        return A.Name(str(tok), self._s(meta))
+    def paren(self, c):
+        inner = c[1]
+        inner.span = self._sp(c)  # the parentheses belong to the expression's extent
+        return inner
 
-    def result(self, meta):
-        return A.ResultRef(self._s(meta))
+    def builtin(self, c):
+        return A.Builtin(str(c[0]), c[2].value, self._sp(c))
 
-    def builtin(self, meta, name, args):
-        return A.Builtin(name, args, self._s(meta))
+    def builtin_name(self, c):
+        return c[0]
 
-    def builtin_name(self, meta, tok):
-        return str(tok)
-
-    def call(self, meta, name, args=None):
-        return A.CallExpr(str(name), args or [], self._s(meta), self._t(name))
-
-    def quant(self, meta, kind, var, ty, body):
-        return A.Quant(kind, str(var), ty, body, self._s(meta))
-
-    def quant_kind(self, meta, tok):
-        return str(tok)
+    def call(self, c):
+        args = c[2].value if isinstance(c[2], _Part) else []
+        return A.CallExpr(str(c[0]), args, self._sp(c), self._tok(c[0]))
 
 
-_TRANSFORMER = _ToAst()
+@dataclass
+class _Prefixed:
+    """An operand with prefix operators (`!`, `-`, quantifier heads) still to apply:
+    how far `!` and a quantifier reach depends on the binary operators that follow."""
+
+    prefixes: list
+    operand: object
+    span: A.Span
+
+
+def _join(path: str, a: A.Span, b) -> A.Span:
+    return A.Span(path, a.line, a.column, b.end_line, b.end_column)
+
+
+def _start(prefix, path: str) -> A.Span:
+    if isinstance(prefix, Token):
+        return A.Span(path, prefix.line, prefix.column, prefix.end_line, prefix.end_column)
+    return prefix.span
+
+
+def _climb(seq: list, path: str):
+    """Resolve `operand (op operand)*` into a tree by precedence climbing.
+
+    Binary operators are left-associative except `==>`; comparisons chain. A
+    prefix `-` applies to its operand alone; `!` reaches over the comparisons and
+    the tighter operators after it; a quantifier reaches as far right as possible.
+    """
+    pos = 0
+
+    def parse(min_level: int):
+        return extend(operand(), min_level)
+
+    def extend(left, min_level: int):
+        nonlocal pos
+        while pos < len(seq):
+            op = str(seq[pos])
+            level = _PREC[op]
+            if level < min_level:
+                break
+            if level == _CMP_LEVEL:
+                left = chain(left)
+                continue
+            pos += 1
+            right = parse(level if op in _RIGHT_ASSOC else level + 1)
+            left = A.Binary(op, left, right, _join(path, left.span, right.span))
+        return left
+
+    def chain(first):
+        nonlocal pos
+        operands, ops = [first], []
+        while pos < len(seq) and _PREC[str(seq[pos])] == _CMP_LEVEL:
+            ops.append(str(seq[pos]))
+            pos += 1
+            operands.append(parse(_CMP_LEVEL + 1))
+        return A.Chain(operands, ops, _join(path, first.span, operands[-1].span))
+
+    def operand():
+        nonlocal pos
+        item = seq[pos]
+        pos += 1
+        if not isinstance(item, _Prefixed):
+            return item
+        e = item.operand
+        for prefix in reversed(item.prefixes):
+            start = _start(prefix, path)
+            if isinstance(prefix, Token) and prefix.type == "MINUS":
+                e = A.Unary("-", e, _join(path, start, e.span))
+            elif isinstance(prefix, Token):
+                e = extend(e, _NOT_LEVEL)
+                e = A.Unary("!", e, _join(path, start, e.span))
+            else:
+                e = extend(e, 0)
+                kind, var, ty = prefix.value
+                e = A.Quant(kind, var, ty, e, _join(path, start, e.span))
+        return e
+
+    return parse(0)
+
+
+_BUILDER = _Builder()
 
 
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
-    return Lark(grammar_text(), parser="lalr", propagate_positions=True, maybe_placeholders=False)
+    return Lark(grammar_text(), parser="lalr", lexer=RelaxLexer, keep_all_tokens=True,
+                transformer=_BUILDER, maybe_placeholders=False)
 
 
 def _describe_expected(expected: set[str]) -> str:
@@ -319,7 +421,12 @@ def _point(path: str, line: int, col: int, width: int = 1) -> A.Span:
 
 def _syntax_diagnostic(exc: UnexpectedInput, path: str, text: str) -> Diagnostic:
     if isinstance(exc, UnexpectedCharacters):
+        if text.startswith("/*", exc.pos_in_stream):
+            return error("this comment is never closed", _point(path, exc.line, exc.column, 2),
+                         "syntax", "end it with `*/`")
         ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else "?"
+        if not ch.isprintable() or ch.isspace():
+            ch = f"U+{ord(ch):04X}"
         return error(f"unexpected character `{ch}`", _point(path, exc.line, exc.column), "syntax",
                      "Relax programs use the characters of §1 of the language reference; "
                      "check for a typo.")
@@ -377,11 +484,11 @@ def parse(text: str, path: str = "<input>") -> A.Program:
     source = text
     decls = None
     while True:
+        _BUILDER.path = path
         try:
-            tree = lark.parse(source)
+            result = lark.parse(source)
             if not diags:
-                _TRANSFORMER.path = path
-                decls = _TRANSFORMER.transform(tree)
+                decls = result
             break
         except UnexpectedInput as exc:
             diags.append(_syntax_diagnostic(exc, path, text))
