@@ -415,7 +415,7 @@ class Analysis:
         wx = self.wr(s.target)
         out = []
         for b in body:
-            f = wx  # x = result, then each parameter p = its argument
+            f = wx  # x = result; each parameter p is bound to its argument (not written)
             vs: set = set()
             for v in b.vars:
                 arg = params.get(v)
@@ -423,7 +423,7 @@ class Analysis:
                     vs.add(v)
                     continue
                 rho, av = self.expr(arg)
-                f *= rho * self.wr(v)
+                f *= rho
                 vs |= av
             if callee.reliability:  # the whole factor is the call's
                 why = Leaf(s, b.r * f) if b.r * f != 1.0 else None

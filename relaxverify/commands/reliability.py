@@ -96,9 +96,10 @@ def failure(r: FunctionResult, check: SpecCheck, lines: list[str]) -> Diagnostic
     if check.culprit is not None:
         notes.append(culprit_note(check.culprit, lines))
     if check.extra_vars:
-        notes.append("list them in the spec, e.g. `R(" + ", ".join(
-            [v.source for v in check.spec.inputs] + check.extra_vars) + ")`, if the result "
-            "may depend on them")
+        inputs = ", ".join([v.source for v in check.spec.inputs] + check.extra_vars)
+        notes.append(f"if the result may depend on them, list them in the spec: "
+                     f"`reliability R(result) >= {format_factor(check.spec.factor)} * "
+                     f"R({inputs})`")
     return error(f"the reliability spec of `{r.function.name}` does not hold: the term "
                  f"`{t.text()}` breaks it ({check.reason})", check.spec.span, "reliability",
                  *notes)
