@@ -1,16 +1,134 @@
-"""`relaxverify verify`: not implemented yet."""
+"""`relaxverify verify FILE...`: acceptability proofs (LANGUAGE.md §6) with Z3."""
 from __future__ import annotations
 
 import argparse
+import os
+from typing import Optional
 
 from ..diagnostics import Diagnostic
+from ..hardware import find_model, model_names
+from ..obligations import Obligation
+from ..pipeline import Loaded
+from ..prover import ProverStats, format_value, prove, rlimit_for
 from ..report import CommandResult, FileReport
+from ..vcgen import Decider, Faults, VCGen
+from .common import loaded_files, selected_functions
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("--explain", action="store_true",
+                        help="print every obligation with its condition in source syntax")
+    parser.add_argument("--smt2", metavar="DIR",
+                        help="write each solver query as an SMT-LIB 2 file into DIR")
+    parser.set_defaults(formats=("text", "json", "sarif"))
 
 
 def execute(args: argparse.Namespace) -> CommandResult:
-    diag = Diagnostic("error", "`verify` is not implemented yet", None, "internal", path=args.files[0])
-    return CommandResult("verify", [FileReport(args.files[0], "error", None, [diag])])
+    stats = ProverStats()
+    if args.smt2 is not None:
+        try:
+            os.makedirs(args.smt2, exist_ok=True)
+        except OSError as exc:
+            diag = Diagnostic("error", f"cannot create the --smt2 directory `{args.smt2}`: "
+                              f"{exc.strerror}", None, "io", path=args.smt2)
+            return CommandResult("verify", [FileReport(args.smt2, "error", None, [diag])])
+    good, reports = loaded_files(args.files)
+    for item in good:
+        reports.append(verify_file(item, args, stats))
+    return CommandResult("verify", reports, summary=_summary(reports))
+
+
+def verify_file(item: Loaded, args: argparse.Namespace, stats: ProverStats) -> FileReport:
+    program = item.program
+    model = None
+    if args.hardware:
+        model = find_model(program, args.hardware)
+        if model is None:
+            return _error(item, f"unknown hardware model `{args.hardware}`",
+                          f"choose one of {', '.join(model_names(program))}")
+    functions = list(selected_functions(item, args.fn))
+    if args.fn and not functions:
+        return _error(item, f"there is no function `{args.fn}` in this file",
+                      "functions here: " + ", ".join(program.functions) if program.functions
+                      else "this file defines no functions")
+    obligations: list[Obligation] = []
+    warnings: list[Diagnostic] = []
+    for fn in functions:
+        gen = VCGen(program, fn, Faults(model), Decider(args.timeout, rlimit_for(args.timeout)))
+        gen.run()
+        stats.solver_seconds += gen.decider.seconds
+        warnings.extend(gen.warnings)
+        for ob in gen.obligations.values():
+            prove(gen, ob, args.timeout, stats, args.smt2)
+            obligations.append(ob)
+    obligations.sort(key=lambda o: (o.span.line, o.span.column))
+    failed = [o for o in obligations if o.status == "failed"]
+    unknown = [o for o in obligations if o.status == "unknown"]
+    status = "failed" if failed else "unknown" if unknown else "verified"
+    report = FileReport(item.path, status, item.source, diagnostics=warnings,
+                        findings=[_finding(o) for o in failed + unknown],
+                        extra={"obligations": [o.to_json() for o in obligations]})
+    if getattr(args, "explain", False):
+        for o in obligations:
+            report.lines.extend(_explain(o))
+    parts = [f"{len(obligations) - len(failed) - len(unknown)} verified", f"{len(failed)} failed"]
+    if unknown:
+        parts.append(f"{len(unknown)} unknown")
+    report.lines.append(f"{item.path}: {len(obligations)} obligations: " + ", ".join(parts))
+    return report
+
+
+def _error(item: Loaded, message: str, note: str) -> FileReport:
+    diag = Diagnostic("error", message, None, "io", [note], path=item.path)
+    return FileReport(item.path, "error", item.source, [diag])
+
+
+def _finding(o: Obligation) -> Diagnostic:
+    notes = [f"{o.kind} obligation ({o.side} execution)" if o.side != "relational"
+             else f"{o.kind} obligation (relates the two executions)"]
+    if o.status == "unknown":
+        return Diagnostic("warning", o.message, o.span, "unknown", notes)
+    cex = o.counterexample
+    if cex is not None:
+        for label, inputs, final in (("original", cex.inputs_o, cex.final_o),
+                                     ("relaxed", cex.inputs_r, cex.final_r)):
+            values = {**inputs, **final}
+            if values:
+                notes.append(f"{label}: " + ", ".join(f"{k} = {format_value(v)}"
+                                                      for k, v in values.items()))
+        if cex.faults and any(f is not None for f in cex.faults):
+            notes.append("faulty results in the relaxed execution: " +
+                         ", ".join(format_value(f) if f is not None else "exact"
+                                   for f in cex.faults))
+        if not cex.concrete:
+            notes.append("the path goes through a loop or call summarised by its invariant or "
+                         "contract, so these values may not all come from one real run")
+    return Diagnostic("error", o.message, o.span, f"verify/{o.kind}", notes)
+
+
+def _explain(o: Obligation) -> list[str]:
+    inst = o.instances[0]
+    out = [f"{o.span}: {o.status}: {o.kind} ({o.side}): {o.explanation}"]
+    if inst.path:
+        out.append("    assuming:")
+        out.extend(f"      {p}" for p in inst.path)
+    if len(o.instances) > 1:
+        out.append(f"    (and on {len(o.instances) - 1} more path(s))")
+    out.append(f"    prove: {o.goal_text}")
+    return out
+
+
+def _summary(reports: list[FileReport]) -> Optional[str]:
+    counts = {"verified": 0, "failed": 0, "unknown": 0}
+    for r in reports:
+        for o in r.extra.get("obligations", []):
+            counts[o["status"]] = counts.get(o["status"], 0) + 1
+    total = sum(counts.values())
+    errors = sum(1 for r in reports if r.status == "error")
+    text = (f"{total} obligations in {len(reports)} file(s): {counts['verified']} verified, "
+            f"{counts['failed']} failed")
+    if counts["unknown"]:
+        text += f", {counts['unknown']} unknown"
+    if errors:
+        text += f"; {errors} file(s) with errors"
+    return text

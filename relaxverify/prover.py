@@ -1,0 +1,146 @@
+"""Discharge obligations with Z3: one solver per obligation, with a time limit and
+a deterministic resource limit, and turn models into counterexamples.
+
+`unsat` of the negation is the only way to `verified`; `unknown` (time-out,
+resource limit, incompleteness) is reported with Z3's reason.
+"""
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Optional
+
+import z3
+
+from . import core as C
+from .counterexample import Counterexample
+from .obligations import Obligation
+from .smt import is_true_in, model_value, same
+from .vcgen import VCGen
+
+# Resource units per second of --timeout: deterministic limit well before the clock
+# limit on ordinary machines, so that verdicts do not depend on the load.
+RLIMIT_PER_SECOND = 2_000_000
+
+
+def rlimit_for(timeout_s: float) -> int:
+    return max(100_000, int(timeout_s * RLIMIT_PER_SECOND))
+
+
+@dataclass
+class ProverStats:
+    solver_seconds: float = 0.0
+    queries: int = 0
+
+
+def make_solver(gen: VCGen, ob: Obligation, timeout_s: float) -> z3.Solver:
+    s = z3.Solver()
+    s.set("timeout", int(timeout_s * 1000))
+    s.set("rlimit", rlimit_for(timeout_s))
+    s.add(gen.facts[:ob.nfacts])
+    s.add(ob.negation())
+    return s
+
+
+def smt2_text(solver: z3.Solver, ob: Obligation, timeout_s: float) -> str:
+    header = (f"; relaxverify obligation {ob.id}\n; {ob.kind} ({ob.side}) at "
+              f"{ob.span.path}:{ob.span.line}:{ob.span.column}: {ob.explanation}\n"
+              "; unsat means the obligation holds\n"
+              f"(set-option :rlimit {rlimit_for(timeout_s)})\n"
+              f"(set-option :timeout {int(timeout_s * 1000)})\n")
+    return header + solver.to_smt2()
+
+
+def prove(gen: VCGen, ob: Obligation, timeout_s: float, stats: ProverStats,
+          smt2_dir: Optional[str] = None) -> None:
+    solver = make_solver(gen, ob, timeout_s)
+    if smt2_dir is not None:
+        name = re.sub(r"[^A-Za-z0-9_.@#-]+", "_", ob.id) + ".smt2"
+        with open(os.path.join(smt2_dir, name), "w") as f:
+            f.write(smt2_text(solver, ob, timeout_s))
+    t0 = time.perf_counter()
+    try:
+        answer = solver.check()
+    except z3.Z3Exception as exc:  # e.g. an interrupted or failing tactic
+        answer, reason = z3.unknown, str(exc)
+    else:
+        reason = solver.reason_unknown() if answer == z3.unknown else None
+    ob.time_ms = (time.perf_counter() - t0) * 1000
+    stats.solver_seconds += ob.time_ms / 1000
+    stats.queries += 1
+    if answer == z3.unsat:
+        ob.status = "verified"
+    elif answer == z3.sat:
+        ob.status = "failed"
+        ob.counterexample = counterexample(gen, ob, solver.model())
+    else:
+        ob.status = "unknown"
+        ob.reason = _reason(reason)
+
+
+def _reason(reason: Optional[str]) -> str:
+    if not reason:
+        return "Z3 gave no reason"
+    if reason in ("canceled", "max. resource limit exceeded", "resource limits exceeded"):
+        return "Z3 reached its time or resource limit (try a larger --timeout)"
+    if reason == "timeout":
+        return "Z3 timed out (try a larger --timeout)"
+    return f"Z3: {reason}"
+
+
+# ---------------------------------------------------------------- counterexamples
+
+
+def counterexample(gen: VCGen, ob: Obligation, model: z3.ModelRef) -> Counterexample:
+    inst = next((i for i in ob.instances
+                 if is_true_in(model, i.guard) and not is_true_in(model, i.goal)),
+                ob.instances[0])
+    cex = Counterexample(gen.fn.name)
+    cex.inputs_o = _values(model, gen.entry_o, params_only=True)
+    cex.inputs_r = _values(model, gen.entry_r, params_only=True)
+    cex.final_o = _values(model, inst.values_o)
+    cex.final_r = _values(model, inst.values_r)
+    concrete = True
+    for rec in gen.records[:inst.nrecords]:
+        if not is_true_in(model, rec.guard):
+            continue
+        if rec.kind == "abstract":
+            concrete = False
+        elif rec.kind == "choice":
+            chosen = {name: model_value(model, v, ty) for name, (v, ty) in rec.values.items()}
+            (cex.choices_o if rec.side == "o" else cex.choices_r).append(chosen)
+        elif rec.kind == "fault":
+            v = model_value(model, rec.term, rec.ty)
+            exact = model_value(model, rec.exact, rec.ty)
+            cex.faults.append(None if v == exact else v)
+    cex.concrete = concrete
+    return cex
+
+
+def _values(model: z3.ModelRef, table: dict, params_only: bool = False) -> dict:
+    out: dict = {}
+    for var, v in table.items():
+        if var.kind in ("ghost", "bound"):
+            continue
+        if params_only and var.kind != "param":
+            continue
+        name = "result" if var.kind == "result" else var.source
+        out[name] = model_value(model, v, var.type)
+    return out
+
+
+def format_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, Fraction):
+        if v.denominator == 1:
+            return f"{v.numerator}.0"
+        return f"{float(v):g}" if abs(v.denominator) > 1000 else f"{v.numerator}/{v.denominator}"
+    if isinstance(v, list):
+        return "[" + ", ".join(format_value(x) for x in v) + "]"
+    if v is None:
+        return "?"
+    return str(v)
