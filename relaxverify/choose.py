@@ -139,7 +139,9 @@ def z3_holds(e: C.Expr, env: dict[str, Any]) -> Optional[bool]:
     s.set("timeout", Z3_TIMEOUT_MS)
     s.add(z3.Not(Z3Translator(env, {})(e)))
     r = s.check()
-    return {z3.unsat: True, z3.sat: False}.get(r)
+    if r == z3.unsat:
+        return True
+    return False if r == z3.sat else None
 
 
 def _from_z3(model, term, ty: C.Type):

@@ -155,9 +155,11 @@ class _Gen:
         if self.resolver is not None:
             return self.resolver(e)
         name = self.py(e.var)
-        if e.var.urel and self.model is not None:
-            return self.faulty(name, self.model.read, FaultSpec(e.var.type, None, e.var.type.array),
-                               e.span, e.var.source)
+        if e.var.urel and self.model is not None and not e.var.type.array:
+            # A whole array (copied, compared or passed on) is not a read access: only
+            # its elements are (as in the reliability analysis).
+            return self.faulty(name, self.model.read, FaultSpec(e.var.type), e.span,
+                               e.var.source)
         return name
 
     def e_Unary(self, e: C.Unary) -> str:
@@ -461,8 +463,9 @@ class _Gen:
         self.in_code = False
         self.emit(0, "_B = 0.0")
         self.emit(0, "def _flt(k, v):")
-        self.emit(1, "global _B")
+        self.emit(1, "global _B, _NF")
         self.emit(1, "_B = _expo()")
+        self.emit(1, "_NF += 1")
         self.emit(1, "return _FAULTS[k](v)")
         self.emit(0, "")
         for fn in self.program.functions.values():
@@ -549,6 +552,7 @@ class Interpreter:
         self.ns = ns
         exec(compile(text, f"<relax {program.path}>", "exec"), ns)
         ns["_B"] = self.fault_rng.expovariate(1.0)
+        ns["_NF"] = 0  # faults injected so far
         self.source_text = text
         self.entry = ns[f"f_{fn}__top" if options.record else f"f_{fn}"]
         self._closures: dict[int, Callable] = {}
