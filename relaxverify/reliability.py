@@ -99,9 +99,10 @@ def prune(terms: list[Term]) -> list[Term]:
 class ReliabilityError(Exception):
     """The analysis cannot proceed (recursion without a spec); carries a located message."""
 
-    def __init__(self, diagnostic: Diagnostic):
+    def __init__(self, diagnostic: Diagnostic, cycle: frozenset = frozenset()):
         super().__init__(diagnostic.message)
         self.diagnostic = diagnostic
+        self.cycle = cycle  # the functions of a recursive cycle, reported once
 
 
 @dataclass
@@ -404,12 +405,14 @@ class Analysis:
             body = [Term(spec.factor, frozenset(spec.inputs))]
         else:
             if callee.name in self._active:
-                chain = " -> ".join(self._active[self._active.index(callee.name):] + [callee.name])
+                cycle = self._active[self._active.index(callee.name):]
+                chain = " -> ".join(cycle + [callee.name])
                 raise ReliabilityError(error(
                     f"`{callee.name}` is recursive ({chain}) and has no reliability spec, so "
                     "the analysis cannot analyse it in place", s.span, "reliability-spec",
                     f"add `reliability R(result) >= c * R(...)` to `{callee.name}`; calls then "
-                    "use the spec, and the function body is checked against it"))
+                    "use the spec, and the function body is checked against it"),
+                    frozenset(cycle))
             body = self.function_terms(callee)
         params = {p: a for p, a in zip(callee.params, s.args)}
         wx = self.wr(s.target)
@@ -643,13 +646,14 @@ def analyse_program(program: C.Program, model: C.HardwareModel, only: Optional[s
     """Every function's result (or only `only`'s), and the errors of the functions
     that cannot be analysed (recursion without a spec)."""
     analysis = Analysis(program, model)
-    results, errors = [], []
+    results, errors, cycles = [], [], set()
     for fn in program.functions.values():
         if only is None or fn.name == only:
             try:
                 results.append(analysis.analyse(fn))
             except ReliabilityError as exc:
-                if all(d.span != exc.diagnostic.span for d in errors):
+                if exc.cycle not in cycles:
+                    cycles.add(exc.cycle)
                     errors.append(exc.diagnostic)
     return results, errors
 
