@@ -141,7 +141,8 @@ class _Gen:
         k = self.site(span, what)
         self.fault_specs[k] = spec
         t = self.fresh("t")
-        return f"({t} if (({t} := {code}) is {t}) and (_B := _B - {h!r}) >= 0.0 else _flt({k}, {t}))"
+        hs = "1e999" if math.isinf(h) else repr(h)  # 1e999 is inf: the site always fails
+        return f"({t} if (({t} := {code}) is {t}) and (_B := _B - {hs}) >= 0.0 else _flt({k}, {t}))"
 
     # ------------------------------------------------------------ expressions
 

@@ -1,0 +1,213 @@
+"""The interpreter: results equal to hand-computed values, both semantics, runtime
+checks at their source locations, exact reals, relax/havoc choices, fault values."""
+from __future__ import annotations
+
+import math
+import random
+from fractions import Fraction
+
+import pytest
+
+from relaxverify.core import INT, REAL, Type
+from relaxverify.faults import FaultMaker, FaultSpec, flip_float, flip_int, hazard
+from relaxverify.interpreter import Interpreter, Options
+from relaxverify.pipeline import load_source
+
+
+def program(src: str):
+    item = load_source("t.relax", src)
+    assert item.ok, [d.message for d in item.diagnostics]
+    return item.program, src
+
+
+def run(src: str, fn: str, *args, seed: int = 0, **opts):
+    prog, text = program(src)
+    interp = Interpreter(prog, fn, Options(**opts), seed=seed, source=text)
+    params = prog.functions[fn].params
+    return interp.run([interp.convert(a, p.type) for a, p in zip(args, params)])
+
+
+ARITH = """
+fn f(a: int, b: int) -> int { return a / b * 100 + a % b; }
+fn g(x: real) -> real { var y: real = x * x - 2.0; return y / 4.0 + real(3); }
+fn h(n: int) -> int {
+  var s: int = 0;
+  for i in 0 .. n { s = s + i * i; }
+  var k: int = 0;
+  while (k < 100) bound 7 { k = k + 1; }
+  repeat (3) { s = s + 1; }
+  return s * 1000 + k;
+}
+fn m(a: int[]) -> int[] {
+  var b: int[] = a;
+  b[0] = 42;
+  var c: int[3];
+  c[1] = min(abs(-5), max(2, 9));
+  if (a == b) { c[2] = 1; } else if (len(b) > 1) { c[2] = 2; } else { c[2] = 3; }
+  return c;
+}
+"""
+
+
+@pytest.mark.parametrize("a,b,want", [(7, 2, 301), (-7, 2, -400 + 1), (7, -2, -400 - 1)])
+def test_floor_division_like_python(a, b, want):
+    assert run(ARITH, "f", a, b).result == want
+
+
+def test_reals_float_and_exact():
+    assert run(ARITH, "g", 1.5).result == pytest.approx((1.5 * 1.5 - 2) / 4 + 3)
+    exact = run(ARITH, "g", Fraction(1, 3), exact=True).result
+    assert exact == (Fraction(1, 9) - 2) / 4 + 3 and isinstance(exact, Fraction)
+
+
+def test_loops_hand_computed():
+    # sum of squares below 5 = 30, plus 3; the bounded while stops after 7 iterations
+    assert run(ARITH, "h", 5).result == 33 * 1000 + 7
+    assert run(ARITH, "h", 0).result == 3 * 1000 + 7
+
+
+def test_arrays_are_values():
+    out = run(ARITH, "m", [1, 2])
+    assert out.result == [0, 5, 2]
+
+
+CHECKS = """
+fn idx(a: int[], i: int) -> int { return a[i]; }
+fn div(x: int) -> int { var y: int = 10 / x; return y; }
+fn neg(n: int) -> int { var a: real[n]; return 0; }
+fn bnd(n: int) -> int { var k: int = 0; while (k < 3) bound n { k = k + 1; } return k; }
+fn asr(x: int) -> int
+  requires x != 13
+  ensures result > 0
+{
+  assert x >= 0;
+  assume x < 100;
+  return x;
+}
+fn caller(x: int) -> int { var y: int = asr(x); return y; }
+fn spin(x: int) -> int { var k: int = 0; while (x > 0) { k = k + 1; } return k; }
+"""
+
+
+@pytest.mark.parametrize("fn,args,kind,line", [
+    ("idx", ([1, 2, 3], 3), "bounds", 2), ("idx", ([1, 2, 3], -1), "bounds", 2),
+    ("div", (0,), "division", 3), ("neg", (-1,), "length", 4), ("bnd", (-2,), "bound", 5),
+    ("asr", (-1,), "assert", 10), ("asr", (200,), "assume", 11), ("asr", (0,), "ensures", 8),
+    ("asr", (13,), "requires", 7), ("caller", (13,), "requires", 14),
+])
+def test_runtime_checks_are_located(fn, args, kind, line):
+    out = run(CHECKS, fn, *args)
+    assert out.failure is not None and out.failure.kind == kind
+    assert out.failure.span.line == line
+
+
+def test_bounds_message_names_the_array():
+    f = run(CHECKS, "idx", [1, 2, 3], 5).failure
+    assert "index 5" in f.message and "`a`" in f.message and "length 3" in f.message
+
+
+def test_non_terminating_loop_is_stopped():
+    out = run(CHECKS, "spin", 1, max_steps=1000)
+    assert out.failure.kind == "limit" and out.failure.span.line == 15
+
+
+def test_recursion():
+    src = "fn fact(n: int) -> int requires n >= 0 { var r: int = 1; " \
+          "if (n > 0) { var s: int = fact(n - 1); r = n * s; } return r; }"
+    assert run(src, "fact", 20).result == math.factorial(20)
+
+
+def test_short_circuit_guards_index():
+    src = "fn f(a: int[], i: int) -> bool { var b: bool = i < len(a) && a[i] > 0; return b; }"
+    assert run(src, "f", [1], 5).result is False
+
+
+def test_quantified_specs_are_checked():
+    src = """fn f(a: int[]) -> int
+      requires forall j: int :: 0 <= j < len(a) ==> a[j] >= 0
+      requires exists j: int :: a[0] == 2 * j
+    { return a[0]; }"""
+    assert run(src, "f", [4, 1]).result == 4
+    assert run(src, "f", [4, -1]).failure.kind == "requires"
+    assert run(src, "f", [3, 1]).failure.kind == "requires"  # odd: no j (decided by Z3)
+
+
+RELAX = """
+fn knob(m: int) -> int {
+  var r: int = m;
+  relax (r) st ((old(r) <= 10 && r == old(r)) || (old(r) > 10 && 10 <= r && r <= old(r)));
+  return r;
+}
+fn noise(x: real) -> real {
+  var y: real = x;
+  havoc (y) st (x - 0.5 <= y && y <= x + 0.5);
+  return y;
+}
+fn odd() -> int { var k: int; relax (k) st (k % 2 == 1 && k * k > 50 && k < 20); return k; }
+fn none() -> int { var k: int; relax (k) st (k > 3 && k < 2); return k; }
+fn arr(n: int) -> int[] { var a: int[]; havoc (a) st (len(a) == n && a[0] == 7); return a; }
+"""
+
+
+def test_relax_only_in_relaxed_semantics():
+    assert run(RELAX, "knob", 50).result == 50
+    values = {run(RELAX, "knob", 50, seed=s, semantics="relaxed").result for s in range(30)}
+    assert values <= set(range(10, 51)) and len(values) > 5
+    assert {run(RELAX, "knob", 7, seed=s, semantics="relaxed").result for s in range(5)} == {7}
+
+
+def test_havoc_in_both_semantics_and_seeded():
+    outs = [run(RELAX, "noise", 1.0, seed=s).result for s in range(20)]
+    assert all(0.5 <= y <= 1.5 for y in outs) and len(set(outs)) > 10
+    assert run(RELAX, "noise", 1.0, seed=3).result == run(RELAX, "noise", 1.0, seed=3).result
+
+
+def test_relax_beyond_ranges_uses_z3():
+    for s in range(5):
+        k = run(RELAX, "odd", seed=s, semantics="relaxed").result
+        assert k % 2 == 1 and k * k > 50 and k < 20
+    a = run(RELAX, "arr", 3, seed=1).result
+    assert len(a) == 3 and a[0] == 7
+
+
+def test_unsatisfiable_relax_is_a_clear_failure():
+    f = run(RELAX, "none", semantics="relaxed").failure
+    assert f.kind == "relax" and f.span.line == 13 and "no value of `k`" in f.message
+
+
+FAULTY = """
+hardware always { operator +. = 0.0; operator *. = 0.0 error 0.25; memory urel read = 0.0; }
+fn add(x: int) -> int { return x +. 1; }
+fn mul(x: real) -> real { return x *. 2.0; }
+fn rd(x: int in urel) -> int { var y: int = x; return y; }
+"""
+
+
+def test_faults_flip_one_bit_or_stay_within_error():
+    prog, text = program(FAULTY)
+    model = prog.hardware["always"]
+    for seed in range(10):
+        i = Interpreter(prog, "add", Options(faults="inject"), model, seed, text)
+        got = i.run([5]).result
+        assert bin((got ^ 6) & (2 ** 64 - 1)).count("1") == 1
+        m = Interpreter(prog, "mul", Options(faults="inject"), model, seed, text).run([1.0])
+        assert abs(m.result - 2.0) <= 0.25
+        r = Interpreter(prog, "rd", Options(faults="inject"), model, seed, text).run([3]).result
+        assert r != 3
+    exact = Interpreter(prog, "add", Options(faults="none"), model, 0, text).run([5]).result
+    assert exact == 6
+
+
+def test_bit_flips():
+    assert flip_int(0, 63) == -(2 ** 63) and flip_int(-1, 0) == -2 and flip_int(5, 1) == 7
+    assert flip_float(1.0, 63) == -1.0 and flip_float(2.0, 52) == 4.0 and flip_float(1.0, 52) == 0.5
+    assert hazard(1.0) == 0.0 and hazard(0.0) == math.inf
+    mk = FaultMaker(random.Random(0), exact=True)
+    flip = mk.make(FaultSpec(REAL))
+    assert all(isinstance(flip(Fraction(1, 3)), Fraction) for _ in range(200))
+    damage = mk.make(FaultSpec(Type("int", True), None, True))
+    xs = [1, 2, 3]
+    ys = damage(xs)
+    assert xs == [1, 2, 3] and sum(a != b for a, b in zip(xs, ys)) == 1
+    within = FaultMaker(random.Random(0), False).make(FaultSpec(INT, 2.0))
+    assert {within(10) for _ in range(300)} == {8, 9, 10, 11, 12}
