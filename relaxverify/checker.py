@@ -111,7 +111,7 @@ class Checker:
             if want.array:
                 self.err("constants cannot be arrays", decl.span, "constant")
                 value = None
-            elif want == REAL and isinstance(value, int) and not isinstance(value, bool):
+            elif want == REAL and _const_type(value) == INT and _is_int_literal(decl.value):
                 value = Fraction(value)
             elif _const_type(value) != want:
                 self.err(f"constant `{name}` is declared {_tstr(want)} but its value is "
@@ -121,19 +121,21 @@ class Checker:
         self.const_values[name] = value
         return value
 
-    def eval_const(self, e: A.Expr, what: str, allow_names: bool = True):
-        """Evaluate a constant expression: literals, constants, + - * / % and unary -,
-        comparisons and logic over them. Returns None (after reporting) if it is not one."""
+    def eval_const(self, e: A.Expr, what: str, allow_names: bool = True, reals: bool = False):
+        """Evaluate a constant expression: literals, constants, + - * / % and unary -.
+        With `reals`, every number is a real (probabilities: `1/4` is 0.25, not 0).
+        Returns None (after reporting) if `e` is not a constant expression."""
         if isinstance(e, A.IntLit):
-            return e.value
+            return Fraction(e.value) if reals else e.value
         if isinstance(e, A.RealLit):
             return Fraction(e.text)
         if isinstance(e, A.BoolLit):
             return e.value
         if isinstance(e, A.Name) and allow_names and e.ident in self.consts:
-            return self.const_value(e.ident, e.span)
+            value = self.const_value(e.ident, e.span)
+            return Fraction(value) if reals and _const_type(value) == INT else value
         if isinstance(e, A.Unary):
-            v = self.eval_const(e.operand, what, allow_names)
+            v = self.eval_const(e.operand, what, allow_names, reals)
             if v is None:
                 return None
             if e.op == "-" and not isinstance(v, bool):
@@ -143,26 +145,31 @@ class Checker:
             self.err(f"`{e.op}` cannot be applied to {_tstr(_const_type(v))}", e.span)
             return None
         if isinstance(e, A.Binary) and e.op in ("+", "-", "*", "/", "%"):
-            a = self.eval_const(e.left, what, allow_names)
-            b = self.eval_const(e.right, what, allow_names)
+            a = self.eval_const(e.left, what, allow_names, reals)
+            b = self.eval_const(e.right, what, allow_names, reals)
             if a is None or b is None:
                 return None
-            if isinstance(a, bool) or isinstance(b, bool):
-                self.err(f"`{e.op}` needs numbers", e.span)
-                return None
-            if e.op in ("/", "%") and b == 0:
-                self.err("division by zero in a constant expression", e.span, "constant")
-                return None
-            both_int = isinstance(a, int) and isinstance(b, int)
-            if e.op == "%" and not both_int:
-                self.err("`%` needs two ints", e.span)
-                return None
-            if e.op == "/":
-                return a // b if both_int else Fraction(a) / Fraction(b)
-            return {"+": a + b, "-": a - b, "*": a * b, "%": a % b if both_int else None}[e.op]
+            return self.const_arith(e, a, b)
         self.err(f"{what} must be a constant expression (literals, constants and + - * /)",
                  e.span, "constant", "a variable, call or unreliable operator cannot appear here")
         return None
+
+    def const_arith(self, e: A.Binary, a, b):
+        if isinstance(a, bool) or isinstance(b, bool):
+            self.err(f"`{e.op}` needs numbers", e.span)
+            return None
+        if e.op in ("/", "%") and b == 0:
+            self.err("division by zero in a constant expression", e.span, "constant")
+            return None
+        both_int = isinstance(a, int) and isinstance(b, int)
+        if e.op == "%" and not both_int:
+            self.err("`%` needs two ints", e.span)
+            return None
+        if e.op == "/":
+            return a // b if both_int else Fraction(a) / Fraction(b)
+        if e.op == "%":
+            return a % b
+        return a + b if e.op == "+" else a - b if e.op == "-" else a * b
 
     # ------------------------------------------------------------ hardware
 
@@ -178,7 +185,7 @@ class Checker:
                 prob = self.probability(entry.prob, f"the probability of `{entry.op}`")
                 err_bound = None
                 if entry.error is not None:
-                    v = self.eval_const(entry.error, "an error bound")
+                    v = self.eval_const(entry.error, "an error bound", reals=True)
                     if v is not None and (isinstance(v, bool) or v < 0):
                         self.err(f"the error bound of `{entry.op}` must be a non-negative number",
                                  entry.error.span, "hardware")
@@ -195,7 +202,7 @@ class Checker:
         return model
 
     def probability(self, e: A.Expr, what: str) -> float:
-        v = self.eval_const(e, what, allow_names=False)
+        v = self.eval_const(e, what, allow_names=False, reals=True)
         if v is None:
             return 1.0
         if isinstance(v, bool) or not 0 <= v <= 1:
@@ -319,7 +326,7 @@ class Checker:
                      s.target_span, "reliability-spec", "add a result type and a `return`")
         factor = 1.0
         for fac in s.factors:
-            v = self.eval_const(fac, "a reliability factor")
+            v = self.eval_const(fac, "a reliability factor", reals=True)
             if v is None:
                 continue
             if isinstance(v, bool) or not 0 <= v <= 1:

@@ -27,7 +27,8 @@ _TERMINAL_TEXT = {
     "NAME": "a name", "INT": "an integer", "REAL": "a real number", "CMP": "a comparison",
     "ADD": "`+` or `-`", "MUL": "`*`, `/` or `%`", "ADORN": "`<o>` or `<r>`",
     "UOP": "an unreliable operator such as `+.`", "ARRAY": "`[]`", "IFF": "`<==>`",
-    "IMPLIES": "`==>`", "$END": "end of file",
+    "IMPLIES": "`==>`", "$END": "end of file", "BINOP": "an operator", "MINUS": "`-`",
+    "NOT": "`!`",
 }
 
 
@@ -431,11 +432,11 @@ def _syntax_diagnostic(exc: UnexpectedInput, path: str, text: str) -> Diagnostic
                      "Relax programs use the characters of §1 of the language reference; "
                      "check for a typo.")
     if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
-        lines = text.splitlines() or [""]
-        line = len(lines)
+        line = text.count("\n") + 1
+        col = len(text) - (text.rfind("\n") + 1) + 1
         expected = _describe_expected(set(exc.expected))
         msg = "unexpected end of file" + (f"; expected {expected}" if expected else "")
-        return error(msg, _point(path, line, len(lines[-1]) + 1), "syntax",
+        return error(msg, _point(path, line, col), "syntax",
                      "a block, statement or declaration is not finished; check for a missing `}`")
     assert isinstance(exc, UnexpectedToken)
     tok = exc.token
@@ -445,7 +446,7 @@ def _syntax_diagnostic(exc: UnexpectedInput, path: str, text: str) -> Diagnostic
     notes = []
     if "SEMICOLON" in expected and exc.token.type != "SEMICOLON":
         prev = _previous_token_end(text, tok.start_pos)
-        if prev is not None and prev[0] < tok.line:
+        if prev is not None and (prev[0] < tok.line or tok.type == "RBRACE"):
             return error("missing `;` at the end of the statement", _point(path, *prev), "syntax",
                          "every statement and declaration ends with `;`")
     if tok.type == "NAME" and str(tok) in _KEYWORD_LIKE:

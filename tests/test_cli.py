@@ -1,0 +1,102 @@
+"""The command line: exit codes, the three output formats, and bad input of every kind."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import EXAMPLES, ROOT, run_cli
+
+BAD = """fn f(x: int) -> int {
+  var y: int = x + true;
+  return y;
+}
+"""
+
+
+def test_check_examples_succeeds() -> None:
+    result = run_cli("check", EXAMPLES)
+    assert result.code == 0, result.out
+    assert "0 with errors" not in result.out and "ok" in result.out.splitlines()[-1]
+
+
+def test_text_diagnostic_has_location_code_frame_and_caret(tmp_path) -> None:
+    path = tmp_path / "bad.relax"
+    path.write_text(BAD)
+    result = run_cli("check", path)
+    assert result.code == 2
+    lines = result.out.splitlines()
+    assert lines[0] == (f"{path}:2:20: error: `+` needs numbers, but this is `bool`")
+    assert lines[1] == " 2 |   var y: int = x + true;"
+    assert lines[2] == "   |                    ^^^^"
+    assert lines[-1] == "checked 1 file(s): 0 ok, 1 with errors"
+
+
+def test_json_output(tmp_path) -> None:
+    path = tmp_path / "bad.relax"
+    path.write_text(BAD)
+    result = run_cli("check", path, EXAMPLES / "swish.relax", "--format", "json")
+    doc = json.loads(result.out)
+    assert result.code == 2
+    assert doc["version"] == 1 and doc["command"] == "check" and doc["status"] == "error"
+    bad, good = doc["files"]
+    assert bad["status"] == "error" and good["status"] == "verified"
+    diag = bad["diagnostics"][0]
+    assert (diag["severity"], diag["line"], diag["column"], diag["code"]) == ("error", 2, 20, "type")
+
+
+def test_sarif_output(tmp_path) -> None:
+    path = tmp_path / "bad.relax"
+    path.write_text(BAD)
+    doc = json.loads(run_cli("check", path, "--format", "sarif").out)
+    assert doc["version"] == "2.1.0"
+    run = doc["runs"][0]
+    assert run["tool"]["driver"]["name"] == "relaxverify"
+    rule_ids = {r["id"] for r in run["tool"]["driver"]["rules"]}
+    assert {"syntax", "type", "verify/accept", "verify/alignment"} <= rule_ids
+    res = run["results"][0]
+    assert res["ruleId"] == "type" and res["level"] == "error"
+    region = res["locations"][0]["physicalLocation"]["region"]
+    assert (region["startLine"], region["startColumn"], region["endColumn"]) == (2, 20, 24)
+
+
+def test_missing_file_and_empty_directory(tmp_path) -> None:
+    result = run_cli("check", tmp_path / "nope.relax", tmp_path)
+    assert result.code == 2
+    assert f"no such file `{tmp_path / 'nope.relax'}`" in result.out
+    assert f"no .relax files in directory `{tmp_path}`" in result.out
+
+
+def test_non_utf8_file_is_located(tmp_path) -> None:
+    path = tmp_path / "latin1.relax"
+    path.write_bytes(b"fn f() {\n  skip; // caf\xe9\n}\n")
+    result = run_cli("check", path)
+    assert result.code == 2
+    assert f"{path}:2:15: error: the file is not UTF-8 text (byte 0xe9" in result.out
+
+
+def test_usage_errors_exit_2() -> None:
+    assert run_cli().code == 2
+    bad_format = run_cli("check", EXAMPLES, "--format", "xml")
+    assert bad_format.code == 2 and "unknown format `xml`" in bad_format.err
+    assert run_cli("check", EXAMPLES, "--timeout", "0").code == 2
+    assert run_cli("frobnicate", EXAMPLES).code == 2
+
+
+def test_deep_nesting_is_handled(tmp_path) -> None:
+    deep = tmp_path / "deep.relax"
+    deep.write_text("fn f() -> int { return " + "(" * 3000 + "1" + ")" * 3000 + "; }")
+    assert run_cli("check", deep).code == 0
+    long = tmp_path / "long.relax"
+    long.write_text("fn f() -> int { return " + " + ".join(["1"] * 20000) + "; }")
+    assert run_cli("check", long).code == 0
+    blocks = tmp_path / "blocks.relax"
+    blocks.write_text("fn f(b: bool) { " + "if (b) { " * 1000 + "skip;" + " }" * 1000 + " }")
+    assert run_cli("check", blocks).code == 0
+
+
+def test_console_entry_point_runs_as_a_module() -> None:
+    proc = subprocess.run([sys.executable, "-m", "relaxverify", "check", str(EXAMPLES)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
