@@ -1,0 +1,216 @@
+"""`relaxverify run`: arguments, exit codes, JSON, seeded reproducibility, and Monte
+Carlo estimates whose 95% interval contains the exact reliability (by enumeration)."""
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+
+from relaxverify.cli import main
+from relaxverify.montecarlo import monte_carlo, wilson
+from relaxverify.pipeline import load_source
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+SRC = """
+hardware h {
+  operator <. = 0.7;
+  operator +. = 0.6 error 1;
+  operator *. = 0.9;
+  memory urel read = 0.95 write = 0.8;
+}
+
+fn branch(x: int) -> int {
+  var r: int = 0;
+  if (x <. 5) { r = 1; } else { r = 1 +. 0; }
+  return r;
+}
+
+fn mem(x: int in urel) -> int {
+  var y: int in urel = x;
+  return y *. 3;
+}
+
+fn div(a: int[], i: int) -> int {
+  var q: int = 100 / a[i];
+  assert q < 50;
+  return q;
+}
+
+fn flag(b: bool, xs: real[]) -> bool { return b && len(xs) > 1; }
+"""
+
+
+@pytest.fixture
+def relax_file(tmp_path: Path) -> Path:
+    p = tmp_path / "t.relax"
+    p.write_text(SRC)
+    return p
+
+
+def run_json(capsys, *argv: str) -> tuple[int, dict]:
+    code = main(["run", *argv, "--format", "json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_result_and_json(relax_file, capsys):
+    code, doc = run_json(capsys, str(relax_file), "--fn", "div", "--arg", "a=[3, 4]",
+                         "--arg", "i=1")
+    assert code == 0 and doc["result"] == 25 and doc["error"] is None
+    code, doc = run_json(capsys, str(relax_file), "--fn", "flag", "--arg", "b=true",
+                         "--arg", "xs=[0.5, 1e-3]")
+    assert code == 0 and doc["result"] is True
+
+
+@pytest.mark.parametrize("args,kind,line", [
+    (["a=[3]", "i=1"], "bounds", 21), (["a=[0]", "i=0"], "division", 21),
+    (["a=[1]", "i=0"], "assert", 22)])
+def test_runtime_failure_exit_1(relax_file, capsys, args, kind, line):
+    code, doc = run_json(capsys, str(relax_file), "--fn", "div",
+                         *itertools.chain.from_iterable(("--arg", a) for a in args))
+    assert code == 1 and doc["error"]["kind"] == kind and doc["error"]["line"] == line
+    assert doc["result"] is None
+
+
+def test_text_failure_has_location_and_code_frame(relax_file, capsys):
+    code = main(["run", str(relax_file), "--fn", "div", "--arg", "a=[3]", "--arg", "i=1"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"{relax_file}:21:" in out and "error: index 1 is outside the array `a`" in out
+    assert "^" in out
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["--fn", "div", "--arg", "a=[1]"], "add --arg i="),
+    (["--fn", "div", "--arg", "a=[1]", "--arg", "i=x"], "not a whole number"),
+    (["--fn", "div", "--arg", "a=1", "--arg", "i=0"], "in brackets"),
+    (["--fn", "div", "--arg", "a=[1,", "--arg", "i=0"], "in brackets"),
+    (["--fn", "div", "--arg", "a=[1]", "--arg", "i=0", "--arg", "j=2"], "no parameter `j`"),
+    (["--fn", "div", "--arg", "a=[1]", "--arg", "i"], "NAME=VALUE"),
+    (["--fn", "flag", "--arg", "b=yes", "--arg", "xs=[]"], "`true` or `false`"),
+    (["--fn", "nope"], "no function `nope`"),
+    ([], "--fn NAME"),
+    (["--fn", "div", "--arg", "a=[1]", "--arg", "i=0", "--hardware", "warp"], "unknown hardware"),
+    (["--fn", "div", "--arg", "a=[1]", "--arg", "i=0", "--trials", "0"], "--trials"),
+])
+def test_bad_arguments_exit_2(relax_file, capsys, argv, needle):
+    code = main(["run", str(relax_file), *argv])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert needle in captured.out + captured.err
+    assert "Traceback" not in captured.out + captured.err
+
+
+def test_run_takes_one_file(relax_file, capsys):
+    assert main(["run", str(relax_file), str(relax_file), "--fn", "div"]) == 2
+    assert "exactly one file" in capsys.readouterr().out
+
+
+def test_bad_semantics_is_usage_error(relax_file, capsys):
+    assert main(["run", str(relax_file), "--semantics", "fuzzy"]) == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_seeded_runs_are_reproducible(relax_file, capsys):
+    argv = [str(relax_file), "--fn", "mem", "--arg", "x=7", "--trials", "2000", "--hardware", "h"]
+    _, a = run_json(capsys, *argv, "--seed", "5")
+    _, b = run_json(capsys, *argv, "--seed", "5")
+    _, c = run_json(capsys, *argv, "--seed", "6")
+    assert a == b and a["correct"] != c["correct"]
+    singles = set()
+    for seed in range(8):
+        _, d = run_json(capsys, str(relax_file), "--fn", "mem", "--arg", "x=7",
+                        "--hardware", "h", "--seed", str(seed))
+        _, e = run_json(capsys, str(relax_file), "--fn", "mem", "--arg", "x=7",
+                        "--hardware", "h", "--seed", str(seed))
+        assert d == e
+        singles.add(d["result"])
+    assert 21 in singles and len(singles) > 1
+
+
+# ---------------------------------------------------------------- exact reliability
+
+
+def enumerate_reliability(sites: list[float], correct) -> float:
+    """Sum, over every pattern of site outcomes (True = fault), of its probability
+    times the probability that the result is then correct."""
+    total = 0.0
+    for pattern in itertools.product((False, True), repeat=len(sites)):
+        p = 1.0
+        for prob, fault in zip(sites, pattern):
+            p *= (1 - prob) if fault else prob
+        total += p * correct(*pattern)
+    return total
+
+
+def test_wilson_interval():
+    lo, hi = wilson(50, 100)
+    assert lo == pytest.approx(0.4038, abs=1e-4) and hi == pytest.approx(0.5962, abs=1e-4)
+    assert wilson(100, 100)[1] == 1.0 and wilson(0, 100)[0] == 0.0
+
+
+@pytest.mark.parametrize("fn,x,exact", [
+    # `x <. 5` (0.7) picks the branch; the else branch computes 1 +. 0 (0.6, error 1:
+    # a faulty int sum is uniform in {0, 1, 2}, so right with probability 1/3).
+    ("branch", 3, enumerate_reliability([0.7, 0.6], lambda cmp, add:
+                                        1.0 if not cmp else (1.0 if not add else 1 / 3))),
+    ("branch", 9, enumerate_reliability([0.7, 0.6], lambda cmp, add:
+                                        1.0 if cmp else (1.0 if not add else 1 / 3))),
+    # write y, read x, read y, *. : every fault (a bit flip) changes the result.
+    ("mem", 7, enumerate_reliability([0.8, 0.95, 0.95, 0.9],
+                                     lambda *faults: 0.0 if any(faults) else 1.0)),
+])
+def test_monte_carlo_interval_contains_exact_reliability(fn, x, exact):
+    item = load_source("t.relax", SRC)
+    model = item.program.hardware["h"]
+    mc = monte_carlo(item.program, fn, [x], model, 20000, seed=11)
+    lo, hi = mc.interval
+    assert lo <= exact <= hi, (mc.fraction, exact)
+
+
+def test_trials_json_and_static_value(relax_file, capsys):
+    code, doc = run_json(capsys, str(relax_file), "--fn", "mem", "--arg", "x=7",
+                         "--hardware", "h", "--trials", "5000")
+    assert code == 0 and doc["trials"] == 5000 and 0 <= doc["correct"] <= 5000
+    assert doc["reliability"] == doc["correct"] / 5000
+    lo, hi = doc["interval"]
+    assert lo <= doc["reliability"] <= hi
+    assert doc["static_value"] == pytest.approx(0.8 * 0.95 * 0.95 * 0.9)
+    assert doc["result"] == 21
+
+
+def test_static_value_above_interval_is_a_soundness_failure(relax_file, capsys, monkeypatch):
+    import relaxverify.reliability as rel
+    monkeypatch.setattr(rel, "function_value", lambda program, fn, model: 0.99)
+    code, doc = run_json(capsys, str(relax_file), "--fn", "mem", "--arg", "x=7",
+                         "--hardware", "h", "--trials", "2000")
+    assert code == 1 and doc["status"] == "failed"
+    assert "soundness" in doc["files"][0]["diagnostics"][0]["message"]
+
+
+def test_skipping_fault_free_trials_does_not_bias(relax_file):
+    item = load_source("t.relax", SRC)
+    model = item.program.hardware["h"]
+    exact = 0.8 * 0.95 * 0.95 * 0.9
+    for skip in (True, False):
+        mc = monte_carlo(item.program, "mem", [7], model, 20000, seed=3, skip=skip)
+        assert mc.interval[0] <= exact <= mc.interval[1]
+
+
+def test_examples_newton_and_motion(capsys):
+    code, doc = run_json(capsys, str(EXAMPLES / "newton.relax"), "--arg", "v=2.0")
+    assert code == 0 and doc["result"] == pytest.approx(2 ** 0.5)
+    code, doc = run_json(capsys, str(EXAMPLES / "newton.relax"), "--arg", "v=2.0",
+                         "--trials", "3000", "--hardware", "aggressive")
+    assert code == 0 and doc["static_value"] <= doc["interval"][1]
+    pblocks = [(7 * i) % 23 for i in range(64)]
+    cblock = [(5 * i) % 17 for i in range(16)]
+    code, doc = run_json(capsys, str(EXAMPLES / "motion_estimation.relax"),
+                         "--arg", f"pblocks={pblocks}", "--arg", f"cblock={cblock}",
+                         "--trials", "1000", "--hardware", "aggressive")
+    assert code == 0 and doc["static_value"] <= doc["interval"][1]
+    best = min(range(4), key=lambda b: sum((pblocks[b * 16 + j] - cblock[j]) ** 2
+                                           for j in range(16)))
+    assert doc["result"] == best
