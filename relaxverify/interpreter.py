@@ -21,6 +21,7 @@ from .ast import Span
 from .choose import ChoicePlan, ChooseError, z3_holds
 from .counterexample import Counterexample, ReplayOutcome
 from .faults import FaultMaker, FaultSpec, hazard
+from .hardware import RELIABLE
 
 MAX_STEPS = 10_000_000  # iterations of one loop execution before a `limit` failure
 MAX_ARRAY = 10_000_000  # elements of one array
@@ -524,6 +525,8 @@ class Interpreter:
         self.source = source
         self.fault_rng = random.Random(f"faults:{seed}")
         self.choice_rng = random.Random(f"choices:{seed}")
+        if options.faults == "trace" and model is None:
+            model = RELIABLE  # trace mode needs every site, whatever the probabilities
         gen = _Gen(program, options, model if options.faults != "none" else None)
         text = gen.module(fn)
         self.gen = gen
@@ -852,7 +855,7 @@ def _replay(program: C.Program, cex: Counterexample, kind: str, side: str,
         else:
             detail = f"not reproduced: {summary}"
         return ReplayOutcome(hit, _with_notes(detail, notes))
-    hit, detail = _relational(program, fn, o, out_o, out_r, kind, span, cex)
+    hit, detail = _relational(program, fn, o, r, out_o, out_r, kind, span, cex)
     if not hit and out_o.failure is not None and out_o.failure.kind == "assume":
         detail += " (the original run violates an assumption, so the pair is discarded)"
     return ReplayOutcome(hit, _with_notes(detail if hit else f"not reproduced: {summary}; "
@@ -863,25 +866,27 @@ def _with_notes(detail: str, notes: list[str]) -> str:
     return detail + "".join(f"; note: {n}" for n in notes)
 
 
-def _relational(program, fn, o: Interpreter, out_o: RunOutcome, out_r: RunOutcome, kind: str,
-                span: Span, cex: Counterexample) -> tuple[bool, str]:
-    def events(out: RunOutcome, tag: str) -> list:
-        return [(k, env) for t, k, env in out.records if t == tag]
+def _relational(program, fn, o: Interpreter, r: Interpreter, out_o: RunOutcome,
+                out_r: RunOutcome, kind: str, span: Span,
+                cex: Counterexample) -> tuple[bool, str]:
+    """Pair the recorded states of the two runs and evaluate the relation. Records are
+    compared by the core statement they come from (the runs are compiled separately)."""
+    def events(interp: Interpreter, out: RunOutcome, tag: str, here: bool = False) -> list:
+        evs = [(interp.sites[k].node, env) for t, k, env in out.records if t == tag]
+        return [x for x in evs if _overlaps(x[0].span, span)] if here else evs
 
     if kind in ("accept", "alignment"):
-        eo, er = events(out_o, "accept"), events(out_r, "accept")
-        here_o = [x for x in eo if _overlaps(o.sites[x[0]].span, span)]
-        here_r = [x for x in er if _overlaps(o.sites[x[0]].span, span)]
-        for i, ((ko, envo), (kr, envr)) in enumerate(zip(eo, er)):
-            if ko != kr and (_overlaps(o.sites[ko].span, span) or _overlaps(o.sites[kr].span, span)):
-                return kind == "alignment", (f"reproduced: the {i + 1}th accept of the two runs "
-                                             f"are at different places ({_where(o.sites[ko].span)} "
-                                             f"and {_where(o.sites[kr].span)})")
-            if kind == "accept" and ko == kr and _overlaps(o.sites[ko].span, span):
-                stmt = o.sites[ko].node
-                if not o.relation(stmt.cond)(envo, envr):
+        eo, er = events(o, out_o, "accept"), events(r, out_r, "accept")
+        for i, ((so, envo), (sr, envr)) in enumerate(zip(eo, er)):
+            if so is not sr and (_overlaps(so.span, span) or _overlaps(sr.span, span)):
+                return kind == "alignment", (f"reproduced: accept number {i + 1} of the original "
+                                             f"run is at {_where(so.span)}, of the relaxed run at "
+                                             f"{_where(sr.span)}")
+            if kind == "accept" and so is sr and _overlaps(so.span, span):
+                if not o.relation(so.cond)(envo, envr):
                     return True, (f"reproduced: the accept at {_where(span)} is false when both "
                                   f"runs reach it (time {i + 1})")
+        here_o, here_r = events(o, out_o, "accept", True), events(r, out_r, "accept", True)
         if len(here_o) != len(here_r) and out_o.failure is None and out_r.failure is None:
             return kind == "alignment", (f"reproduced: the original run reaches the accept at "
                                          f"{_where(span)} {len(here_o)} time(s), the relaxed run "
@@ -902,20 +907,18 @@ def _relational(program, fn, o: Interpreter, out_o: RunOutcome, out_r: RunOutcom
                 return True, f"reproduced: the relational postcondition at {_where(e.span)} is false"
         return False, "the relational postcondition holds on the final states"
     if kind == "requires_r":
-        eo = [x for x in events(out_o, "call") if _overlaps(o.sites[x[0]].span, span)]
-        er = [x for x in events(out_r, "call") if _overlaps(o.sites[x[0]].span, span)]
-        for (ko, envo), (_kr, envr) in zip(eo, er):
-            callee = program.functions[o.sites[ko].node.callee]
+        eo, er = events(o, out_o, "call", True), events(r, out_r, "call", True)
+        for (call, envo), (_c, envr) in zip(eo, er):
+            callee = program.functions[call.callee]
             for e in callee.requires_r:
                 if not o.relation(e)(envo, envr):
                     return True, (f"reproduced: the relational precondition of `{callee.name}` "
                                   f"is false at the call at {_where(span)}")
         return False, f"the relational precondition holds at every paired call at {_where(span)}"
     if kind == "invariant_r":
-        eo = [x for x in events(out_o, "loop") if _overlaps(o.sites[x[0]].span, span)]
-        er = [x for x in events(out_r, "loop") if _overlaps(o.sites[x[0]].span, span)]
-        for i, ((ko, envo), (_kr, envr)) in enumerate(zip(eo, er)):
-            for e in o.sites[ko].node.invariants_r:
+        eo, er = events(o, out_o, "loop", True), events(r, out_r, "loop", True)
+        for i, ((loop, envo), (_l, envr)) in enumerate(zip(eo, er)):
+            for e in loop.invariants_r:
                 if not o.relation(e)(envo, envr):
                     return True, (f"reproduced: the relational invariant at {_where(e.span)} is "
                                   f"false at loop head {i + 1} (in lockstep)")
