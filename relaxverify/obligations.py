@@ -97,14 +97,13 @@ def _show(e: C.Expr, side: Optional[str], ctx: int) -> str:
         if isinstance(v, Fraction) or e.ty == C.REAL:
             f = Fraction(v)
             text = str(f.numerator) + ".0" if f.denominator == 1 else repr(float(f))
-            return text if f >= 0 or ctx == 0 else f"({text})"
-        return str(v) if v >= 0 or ctx == 0 else f"({v})"
+            return text if f >= 0 or ctx < 9 else f"({text})"
+        return str(v) if v >= 0 or ctx < 9 else f"({v})"
     if isinstance(e, C.VarRef):
         name = "result" if e.var.kind == "result" else e.var.source
-        if e.old:
-            name = f"old({name})"
         s = e.side or (side if e.var.kind != "bound" else None)
-        return f"{name}<{s}>" if s else name
+        name = f"{name}<{s}>" if s else name
+        return f"old({name})" if e.old else name
     if isinstance(e, C.Unary):
         inner = _show(e.operand, side, 9)
         return f"{e.op}{inner}"

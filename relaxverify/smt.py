@@ -72,13 +72,14 @@ def disj(parts: list) -> z3.BoolRef:
 
 
 def floor_div(a: z3.ArithRef, b: z3.ArithRef) -> z3.ArithRef:
-    """Python's `a // b`. Z3's `div` is Euclidean; the two agree for b > 0."""
-    return z3.If(b > 0, a / b, (-a) / (-b))
+    """Python's `a // b`. Z3's `div` is Euclidean (0 <= a mod b < |b|); for b < 0
+    with a non-zero remainder the floor quotient is one less."""
+    return z3.If(z3.And(b < 0, a % b != 0), a / b - 1, a / b)
 
 
 def floor_mod(a: z3.ArithRef, b: z3.ArithRef) -> z3.ArithRef:
-    """Python's `a % b` (the sign of b)."""
-    return z3.If(b > 0, a % b, -((-a) % (-b)))
+    """Python's `a % b` (the sign of b): `a == b * (a // b) + a % b`."""
+    return z3.If(z3.And(b < 0, a % b != 0), a % b + b, a % b)
 
 
 _counter = [0]

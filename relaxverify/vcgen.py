@@ -115,7 +115,7 @@ class Decider:
     conditions equal here? is this point reachable?). Unknown counts as 'no'."""
 
     def __init__(self, timeout_s: float, rlimit: int):
-        self.timeout_ms = int(max(1, min(timeout_s, 2.0)) * 1000)
+        self.timeout_ms = int(timeout_s * 1000)
         self.rlimit = max(1, min(rlimit, 4_000_000))
         self.seconds = 0.0
 
@@ -403,7 +403,7 @@ class VCGen:
             for side in "or":
                 self.check_spec("ensures", side, e, st,
                                 "the postcondition {e} holds at the end of `" + fn.name +
-                                "`{where}", assume_after=False)
+                                "`{where}")
         for e in fn.ensures_r:
             self.check_spec("ensures_r", None, e, st, "the relational postcondition {e} holds "
                             "at the end of `" + fn.name + "`", assume_after=False)
@@ -429,17 +429,17 @@ class VCGen:
             getattr(self, "s_" + type(s).__name__)(s, st, sides)
 
     def s_Assign(self, s: C.Assign, st: State, sides: str) -> None:
-        vals = {}
+        raw = {}
         for side in sides:
             v = self.code(s.value, st, side)
             if side == "r" and s.var.urel and not s.var.type.array and self.faults.write:
                 cx = Cx("r", {"o": st.o, "r": st.r}, code=True, st=st)
                 v = self.fault(cx, v, s.var.type, None, f"write {s.var.source}")
-            if side == "r" and "o" in vals and same(v, vals["o"]):
-                vals["r"] = st.o[s.var]
+            if side == "r" and "o" in raw and same(v, raw["o"]):
+                st.r[s.var] = st.o[s.var]  # the same value in both executions
             else:
-                vals[side] = self.define(f"{s.var.name}<{side}>", v)
-            st.vals(side)[s.var] = vals[side]
+                st.vals(side)[s.var] = self.define(f"{s.var.name}<{side}>", v)
+            raw[side] = v
 
     def s_Store(self, s: C.Store, st: State, sides: str) -> None:
         done: dict = {}
@@ -465,6 +465,7 @@ class VCGen:
             st.vals(side)[s.var] = done[key] = new
 
     def s_NewArray(self, s: C.NewArray, st: State, sides: str) -> None:
+        raw: dict = {}
         for side in sides:
             cx = Cx(side, {"o": st.o, "r": st.r}, code=True, st=st)
             n = self.expr(s.length, cx)
@@ -474,10 +475,11 @@ class VCGen:
             if cx.assumed:
                 self.assume(st, side, conj(cx.assumed))
             elem = z3.K(z3.IntSort(), default_value(s.var.type.elem))
-            if side == "r" and "o" in sides and n.eq(st.o[s.var].length):
+            if side == "r" and "o" in raw and n.eq(raw["o"]):
                 st.r[s.var] = st.o[s.var]
             else:
                 st.vals(side)[s.var] = ArrayVal(elem, self.define(f"len({s.var.name})", n))
+            raw[side] = n
 
     def s_Check(self, s: C.Check, st: State, sides: str) -> None:
         if s.kind == "accept":
@@ -721,6 +723,7 @@ class VCGen:
         self.oblige("bound", side, s.bound.span,
                     f"the loop bound `{show(s.bound)}` is not negative{_side_phrase(side)}",
                     f"{show(s.bound, side)} >= 0", st.guard(side), n >= 0, st)
+        self.assume(st, side, n >= 0)
 
     def equal_vals(self, st: State, a: Value, b: Value) -> bool:
         if same(a, b):
@@ -734,7 +737,7 @@ class VCGen:
         for side in sides:
             for e in s.invariants:
                 self.check_spec("invariant", side, e, st, "the loop invariant {e} " + when +
-                                "{where}", assume_after=False)
+                                "{where}")
         if relational:
             for e in s.invariants_r:
                 self.check_spec("invariant_r", None, e, st, "the relational invariant {e} "
