@@ -20,13 +20,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Iterator, Optional, Union
+from typing import Iterator, NamedTuple, Optional, Union
 
 from .ast import Span
 
 
-@dataclass(frozen=True)
-class Type:
+class Type(NamedTuple):
+    """A value type. A NamedTuple rather than a dataclass: types are compared very
+    often while checking, and tuple equality runs in C."""
+
     base: str  # "int", "real" or "bool"
     array: bool = False
 

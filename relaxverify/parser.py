@@ -12,12 +12,13 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from lark import Lark, Token, Transformer
+from lark import Lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from . import ast as A
 from .diagnostics import Diagnostic, RelaxError, error
-from .lexer import RelaxLexer
+from .lalr import Driver
+from .lexer import RelaxLexer, Tok
 
 MAX_SYNTAX_ERRORS = 20
 _DECL_START = re.compile(r"^[ \t]*(fn|const|hardware)\b", re.MULTILINE)
@@ -60,19 +61,20 @@ class _Part:
     span: A.Span
 
 
-class _Builder(Transformer):
-    """Lark callbacks run during the LALR parse (keep_all_tokens: `c` holds every
-    token), building AST nodes directly, with spans from the first and last child."""
+class _Builder:
+    """Reductions of the LALR parse (see lalr.py): each method gets the rule's
+    children, every token included, and builds AST nodes directly, with spans
+    from the first and the last child."""
 
     path = "<input>"
 
-    def _tok(self, t: Token) -> A.Span:
+    def _tok(self, t: Tok) -> A.Span:
         return A.Span(self.path, t.line, t.column, t.end_line, t.end_column)
 
     def _sp(self, c) -> A.Span:
         a, b = c[0], c[-1]
-        a = a if isinstance(a, Token) else a.span
-        b = b if isinstance(b, Token) else b.span
+        a = a if isinstance(a, Tok) else a.span
+        b = b if isinstance(b, Tok) else b.span
         return A.Span(self.path, a.line, a.column, b.end_line, b.end_column)
 
     # declarations
@@ -174,7 +176,7 @@ class _Builder(Transformer):
 
     def var_decl(self, c):
         urel = any(isinstance(x, _Part) and x.kind == "urel" for x in c)
-        init = c[-2] if str(c[-3]) == "=" and isinstance(c[-3], Token) else None
+        init = c[-2] if str(c[-3]) == "=" and isinstance(c[-3], Tok) else None
         return A.VarDecl(str(c[1]), c[3], urel, init, self._sp(c), self._tok(c[1]))
 
     def array_decl(self, c):
@@ -254,11 +256,11 @@ class _Builder(Transformer):
 
     def operand(self, c):
         i = 0
-        while isinstance(c[i], (Token, _Part)):
+        while isinstance(c[i], (Tok, _Part)):
             i += 1
         e = c[i]
         for post in c[i + 1:]:
-            if isinstance(post, Token):  # ADORN
+            if isinstance(post, Tok):  # ADORN
                 e = A.Adorned(e, str(post)[1], _join(self.path, e.span, self._tok(post)))
             else:
                 e = A.Index(e, post.value, _join(self.path, e.span, post.span))
@@ -273,7 +275,7 @@ class _Builder(Transformer):
         return _Part("quant", (str(c[0]), str(c[1]), c[3]), self._sp(c))
 
     def int_lit(self, c):
-        return A.IntLit(int(c[0]), self._tok(c[0]))
+        return A.IntLit(int(c[0].value), self._tok(c[0]))
 
     def real_lit(self, c):
         return A.RealLit(str(c[0]), self._tok(c[0]))
@@ -321,7 +323,7 @@ def _join(path: str, a: A.Span, b) -> A.Span:
 
 
 def _start(prefix, path: str) -> A.Span:
-    if isinstance(prefix, Token):
+    if isinstance(prefix, Tok):
         return A.Span(path, prefix.line, prefix.column, prefix.end_line, prefix.end_column)
     return prefix.span
 
@@ -371,9 +373,9 @@ def _climb(seq: list, path: str):
         e = item.operand
         for prefix in reversed(item.prefixes):
             start = _start(prefix, path)
-            if isinstance(prefix, Token) and prefix.type == "MINUS":
+            if isinstance(prefix, Tok) and prefix.type == "MINUS":
                 e = A.Unary("-", e, _join(path, start, e.span))
-            elif isinstance(prefix, Token):
+            elif isinstance(prefix, Tok):
                 e = extend(e, _NOT_LEVEL)
                 e = A.Unary("!", e, _join(path, start, e.span))
             else:
@@ -390,8 +392,15 @@ _BUILDER = _Builder()
 
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
+    """Lark builds the LALR(1) tables from the grammar (once per process)."""
     return Lark(grammar_text(), parser="lalr", lexer=RelaxLexer, keep_all_tokens=True,
-                transformer=_BUILDER, maybe_placeholders=False)
+                maybe_placeholders=False)
+
+
+@lru_cache(maxsize=1)
+def _engine() -> tuple[RelaxLexer, Driver]:
+    lark = _lark()
+    return RelaxLexer(lark.lexer_conf), Driver(lark, _BUILDER)
 
 
 def _describe_expected(expected: set[str]) -> str:
@@ -479,7 +488,7 @@ def _previous_token_end(text: str, pos: int):
 
 def parse(text: str, path: str = "<input>") -> A.Program:
     """Parse a whole file; raise RelaxError with every syntax error found."""
-    lark = _lark()
+    lexer, driver = _engine()
     diags: list[Diagnostic] = []
     offset = 0
     source = text
@@ -487,7 +496,7 @@ def parse(text: str, path: str = "<input>") -> A.Program:
     while True:
         _BUILDER.path = path
         try:
-            result = lark.parse(source)
+            result = driver.parse(lexer.lex(source))
             if not diags:
                 decls = result
             break
