@@ -86,6 +86,8 @@ class _Gen:
         self.recording = False  # inside the recording copy of the top function
         self.resolver: Optional[Callable[[C.VarRef], str]] = None
         self.in_code = False  # generating program code (faults apply), not a specification
+        self.fast = False  # generating the fault-free fast path of a straight-line run
+        self.hazard_sum = 0.0  # total hazard of the fault sites generated so far
 
     # ------------------------------------------------------------ helpers
 
@@ -128,7 +130,7 @@ class _Gen:
                read: bool = True) -> str:
         """`code` wrapped so that it may return a faulty value."""
         mode = self.opts.faults
-        if mode == "none" or not self.in_code:
+        if mode == "none" or not self.in_code or self.fast:
             return code
         if mode == "trace":
             if not read:
@@ -139,6 +141,7 @@ class _Gen:
         h = hazard(prob)
         if h == 0.0:
             return code
+        self.hazard_sum += h
         k = self.site(span, what)
         self.fault_specs[k] = spec
         t = self.fresh("t")
@@ -309,10 +312,49 @@ class _Gen:
 
     def block(self, stmts: list[C.Stmt], ind: int) -> None:
         n = len(self.lines)
-        for s in stmts:
-            getattr(self, "s_" + type(s).__name__)(s, ind)
+        i = 0
+        while i < len(stmts):
+            j = i
+            while j < len(stmts) and isinstance(stmts[j], _STRAIGHT):
+                j += 1
+            if j > i and self.opts.faults == "inject":
+                self.straight(stmts[i:j], ind)
+                i = j
+                continue
+            getattr(self, "s_" + type(stmts[i]).__name__)(stmts[i], ind)
+            i += 1
         if len(self.lines) == n:
             self.emit(ind, "pass")
+
+    def straight(self, stmts: list[C.Stmt], ind: int) -> None:
+        """A run of assignments, with a fast path for when none of its fault sites fails.
+
+        With budget B, the sites of the run fail exactly when B < H (the run's total
+        hazard) at some site; so if B >= H the plain code runs and B becomes B - H,
+        which is again Exp(1). Otherwise the budget is restored and the sites are
+        checked one by one; the budget is then redrawn, since what is left of it is
+        no longer exponential (this keeps the fault model exact; see faults.py)."""
+        start = len(self.lines)
+        self.hazard_sum = 0.0
+        for s in stmts:
+            getattr(self, "s_" + type(s).__name__)(s, ind + 1)
+        slow = self.lines[start:]
+        del self.lines[start:]
+        total = self.hazard_sum
+        if total == 0.0 or not math.isfinite(total):
+            self.lines.extend(line[4:] for line in slow)
+            return
+        self.emit(ind, f"if (_B := _B - {total!r}) >= 0.0:")
+        self.fast = True
+        try:
+            for s in stmts:
+                getattr(self, "s_" + type(s).__name__)(s, ind + 1)
+        finally:
+            self.fast = False
+        self.emit(ind, "else:")
+        self.emit(ind + 1, f"_B += {total!r}")
+        self.lines.extend(slow)
+        self.emit(ind + 1, "_B = _expo()")
 
     def write(self, var: C.Var, code: str, span: Span) -> str:
         if var.urel and self.model is not None:
@@ -491,6 +533,9 @@ class _Gen:
         self.emit(1, f"return {body}")
         self.emit(0, "")
         return name
+
+
+_STRAIGHT = (C.Assign, C.Store, C.NewArray)  # statements without control flow or calls
 
 
 def _conj(es: list[C.Expr]) -> C.Expr:

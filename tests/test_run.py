@@ -40,6 +40,13 @@ fn div(a: int[], i: int) -> int {
 }
 
 fn flag(b: bool, xs: real[]) -> bool { return b && len(xs) > 1; }
+
+fn shortcut(x: int) -> int {
+  var b: bool = x <. 0 && x +. 1 > 5;
+  var y: int = x +. 2;
+  var z: int = y *. 1;
+  return z;
+}
 """
 
 
@@ -161,6 +168,10 @@ def test_wilson_interval():
     # write y, read x, read y, *. : every fault (a bit flip) changes the result.
     ("mem", 7, enumerate_reliability([0.8, 0.95, 0.95, 0.9],
                                      lambda *faults: 0.0 if any(faults) else 1.0)),
+    # a straight-line run whose first site may skip the second (short-circuit): only
+    # `x +. 2` (0.6, error 1: right with probability 1/3 when faulty) and `*.` matter
+    ("shortcut", 3, enumerate_reliability([0.6, 0.9], lambda add, mul:
+                                          0.0 if mul else (1 / 3 if add else 1.0))),
 ])
 def test_monte_carlo_interval_contains_exact_reliability(fn, x, exact):
     item = load_source("t.relax", SRC)

@@ -159,6 +159,9 @@ def execute(args: argparse.Namespace) -> CommandResult:
         for r in reports:
             r.extra = {}
         return CommandResult("run", reports, extra={"result": None, "error": None})
+    if len(good) + len(reports) != 1:
+        return _usage(args.files[0], f"`run` takes exactly one file, but `{args.files[0]}` "
+                      f"holds {len(good) + len(reports)}; name one of them")
     item = good[0]
     program, path = item.program, item.path
     names = list(program.functions)
