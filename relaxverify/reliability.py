@@ -14,7 +14,9 @@ compositions. Callees without a spec are analysed once and reused at every call.
 """
 from __future__ import annotations
 
+import gc
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, NamedTuple, Optional
 
@@ -80,9 +82,16 @@ def var_names(vs) -> list[str]:
     return sorted(v.name for v in vs)
 
 
-def prune(terms: list[Term]) -> list[Term]:
+MAX_TERMS = 64
+
+
+def prune(terms: list[Term], on_merge: Optional[Callable[[int], None]] = None) -> list[Term]:
     """Drop every term implied by another: r1 <= r2 and S2 ⊆ S1 make `r2 * R(S2)`
-    redundant (the weaker bound `r1 * R(S1)` is the one that must hold)."""
+    redundant (the weaker bound `r1 * R(S1)` is the one that must hold).
+
+    Paths through `if`s with different inputs can multiply the terms; beyond
+    MAX_TERMS they are merged into one, `min r * R(∪ S)`, which implies them all
+    (sound, but later statements may then cost it more): `on_merge` is told."""
     if len(terms) < 2:
         return terms
     ordered = sorted(terms, key=lambda t: (t.r, -len(t.vars)))
@@ -90,6 +99,10 @@ def prune(terms: list[Term]) -> list[Term]:
     for t in ordered:
         if not any(t.vars <= k.vars for k in kept):
             kept.append(t)
+    if len(kept) > MAX_TERMS:
+        if on_merge is not None:
+            on_merge(len(kept))
+        kept = [Term(kept[0].r, frozenset().union(*(t.vars for t in kept)), kept[0].why)]
     return kept
 
 
@@ -143,6 +156,7 @@ class FunctionResult:
     function: C.Function
     terms: list[Term]
     checks: list[SpecCheck]
+    merged: int = 0  # > 0: that many terms were merged into one (see prune)
 
     @property
     def value(self) -> float:
@@ -186,9 +200,11 @@ class _Power:
     """A transfer function on *relative* terms: key (S ∩ assigned) -> terms started
     from `1 * R(key)`. Memoised, so composing it with itself is cheap."""
 
-    def __init__(self, fn: Callable[[frozenset], list[Term]], assigned: frozenset):
+    def __init__(self, fn: Callable[[frozenset], list[Term]], assigned: frozenset,
+                 prune_fn: Callable[[list[Term]], list[Term]] = prune):
         self.fn = fn
         self.assigned = assigned
+        self.prune = prune_fn
         self.memo: dict[frozenset, list[Term]] = {}
 
     def __call__(self, key: frozenset) -> list[Term]:
@@ -208,9 +224,9 @@ class _Power:
                 rest = o.vars - a
                 for p in other(o.vars & a):
                     out.append(Term(o.r * p.r, p.vars | rest, _join(o.why, p.why)))
-            return prune(out)
+            return self.prune(out)
 
-        return _Power(composed, a)
+        return _Power(composed, a, self.prune)
 
 
 # ---------------------------------------------------------------- the analysis
@@ -230,7 +246,15 @@ class Analysis:
         self._calls: dict[int, list[Term]] = {}
         self._summaries: dict[str, list[Term]] = {}
         self._active: list[str] = []
+        self.merged: dict[str, int] = {}  # function -> most terms merged at once
         self._shapes: dict[int, tuple] = {}  # holds the synthetic `if`s, keeping their ids
+
+    def prune(self, terms: list[Term]) -> list[Term]:
+        return prune(terms, self._note_merge)
+
+    def _note_merge(self, count: int) -> None:
+        name = self._active[-1] if self._active else ""
+        self.merged[name] = max(self.merged.get(name, 0), count)
 
     # ------------------------------------------------------------ functions
 
@@ -244,7 +268,7 @@ class Analysis:
         else:
             self._active.append(fn.name)
             try:
-                terms = prune(self.block(fn.body, [Term(1.0, frozenset((fn.result,)))]))
+                terms = self.prune(self.block(fn.body, [Term(1.0, frozenset((fn.result,)))]))
             finally:
                 self._active.pop()
         terms = sorted(terms, key=lambda t: (t.r, var_names(t.vars)))
@@ -253,7 +277,8 @@ class Analysis:
 
     def analyse(self, fn: C.Function) -> FunctionResult:
         terms = self.function_terms(fn)
-        return FunctionResult(fn, terms, [self.check_spec(spec, terms) for spec in fn.reliability])
+        return FunctionResult(fn, terms, [self.check_spec(spec, terms) for spec in fn.reliability],
+                              self.merged.get(fn.name, 0))
 
     def check_spec(self, spec: C.ReliabilitySpec, terms: list[Term]) -> SpecCheck:
         """Every term must have r >= c and S ⊆ P; report the worst one that does not."""
@@ -274,14 +299,22 @@ class Analysis:
         if hit is not None:
             return hit
         rho = 1.0
+        reads = set()
+        quantified = False
         for x in C.subexprs(e):
-            if isinstance(x, C.BinOp) and x.unreliable:
-                rho *= self.model.op(x.op).prob
-            elif isinstance(x, C.VarRef) and x.var.urel and not x.var.type.array:
-                rho *= self.model.read
-            elif isinstance(x, C.Select) and isinstance(x.array, C.VarRef) and x.array.var.urel:
-                rho *= self.model.read
-        out = (rho, frozenset(C.free_vars(e)))
+            if isinstance(x, C.VarRef):
+                reads.add(x.var)
+                if x.var.urel and not x.var.type.array:
+                    rho *= self.model.read
+            elif isinstance(x, C.BinOp):
+                if x.unreliable:
+                    rho *= self.model.op(x.op).prob
+            elif isinstance(x, C.Select):
+                if isinstance(x.array, C.VarRef) and x.array.var.urel:
+                    rho *= self.model.read
+            elif isinstance(x, C.Quant):
+                quantified = True
+        out = (rho, frozenset(C.free_vars(e) if quantified else reads))
         self._exprs[key] = out
         return out
 
@@ -333,7 +366,7 @@ class Analysis:
         gone = frozenset((var,))
         out = [Term(t.r * f, (t.vars - gone) | vs, _join(t.why, lf)) if var in t.vars else t
                for t in terms]
-        return prune(out)
+        return self.prune(out)
 
     def store(self, s: C.Store, terms: list[Term]) -> list[Term]:
         """`a[i] = e`: r * ρ(e) * ρ(i) * wr(a) * R(S ∪ vars(e) ∪ vars(i))."""
@@ -344,8 +377,8 @@ class Analysis:
         f = rho_e * rho_i * self.wr(s.var)
         lf = self.leaf(s, f)
         vs = ve | vi
-        return prune([Term(t.r * f, t.vars | vs, _join(t.why, lf)) if s.var in t.vars else t
-                      for t in terms])
+        return self.prune([Term(t.r * f, t.vars | vs, _join(t.why, lf))
+                           if s.var in t.vars else t for t in terms])
 
     def havoc(self, s: C.Choose, terms: list[Term]) -> list[Term]:
         """`havoc (X) st (P)`: the new X is a function of what P reads before it (its
@@ -355,8 +388,8 @@ class Analysis:
             return terms
         reads = frozenset(x.var for x in C.subexprs(s.pred) if isinstance(x, C.VarRef)
                           and (x.old or x.var not in targets) and x.var.kind != "bound")
-        return prune([Term(t.r, (t.vars - targets) | reads, t.why) if t.vars & targets else t
-                      for t in terms])
+        return self.prune([Term(t.r, (t.vars - targets) | reads, t.why)
+                           if t.vars & targets else t for t in terms])
 
     def if_(self, s: C.If, terms: list[Term]) -> list[Term]:
         """Terms meeting what the branches assign go through both branches, then get
@@ -372,7 +405,7 @@ class Analysis:
         for branch in (s.then, s.orelse):
             for t in self.block(branch, meet):
                 out.append(Term(t.r * rho, t.vars | vs, _join(t.why, lf)))
-        return prune(out)
+        return self.prune(out)
 
     # ------------------------------------------------------------ calls
 
@@ -392,7 +425,7 @@ class Analysis:
             rest = t.vars - gone
             for o in outs:
                 out.append(Term(t.r * o.r, o.vars | rest, _join(t.why, o.why)))
-        return prune(out)
+        return self.prune(out)
 
     def call_terms(self, s: C.Call) -> list[Term]:
         """What `1 * R({x})` becomes through the call `x = f(args)` (memoised)."""
@@ -433,7 +466,7 @@ class Analysis:
             else:  # keep the callee's own statements in the history
                 why = _join(b.why, Leaf(s, f) if f != 1.0 else None)
             out.append(Term(b.r * f, frozenset(vs), why))
-        out = prune(out)
+        out = self.prune(out)
         self._calls[id(s)] = out
         return out
 
@@ -456,7 +489,7 @@ class Analysis:
             rest = t.vars - assigned
             for o in power(key):
                 out.append(Term(t.r * o.r, o.vars | rest, _join(t.why, o.why)))
-        return prune(out)
+        return self.prune(out)
 
     def loop_shape(self, s: C.Loop) -> tuple[Optional[int], list[C.Stmt]]:
         """(iterations, one iteration) for repeat, constant for, and while with a
@@ -481,7 +514,8 @@ class Analysis:
         cache = self._powers.setdefault(id(s), {})
         if trips in cache:
             return cache[trips]
-        base = _Power(lambda key: prune(self.block(step, [Term(1.0, key)])), assigned)
+        base = _Power(lambda key: self.prune(self.block(step, [Term(1.0, key)])), assigned,
+                      self.prune)
         result: Optional[_Power] = None
         n, square = trips, base
         while n:
@@ -490,7 +524,7 @@ class Analysis:
             n >>= 1
             if n:
                 square = square.then(square)
-        result = result or _Power(lambda key: [Term(1.0, key)], assigned)
+        result = result or _Power(lambda key: [Term(1.0, key)], assigned, self.prune)
         cache[trips] = result
         return result
 
@@ -517,7 +551,7 @@ class Analysis:
                             if w in deps:
                                 todo.append(w)
                 out.append(Term(t.r, t.vars | (frozenset(seen) - local), t.why))
-        return prune(out)
+        return self.prune(out)
 
     def loop_flow(self, s: C.Loop):
         """Per loop, once: deps[x] (what flows into x, control included), the
@@ -647,15 +681,29 @@ def analyse_program(program: C.Program, model: C.HardwareModel, only: Optional[s
     that cannot be analysed (recursion without a spec)."""
     analysis = Analysis(program, model)
     results, errors, cycles = [], [], set()
-    for fn in program.functions.values():
-        if only is None or fn.name == only:
-            try:
-                results.append(analysis.analyse(fn))
-            except ReliabilityError as exc:
-                if exc.cycle not in cycles:
-                    cycles.add(exc.cycle)
-                    errors.append(exc.diagnostic)
+    with _gc_paused():
+        for fn in program.functions.values():
+            if only is None or fn.name == only:
+                try:
+                    results.append(analysis.analyse(fn))
+                except ReliabilityError as exc:
+                    if exc.cycle not in cycles:
+                        cycles.add(exc.cycle)
+                        errors.append(exc.diagnostic)
     return results, errors
+
+
+@contextmanager
+def _gc_paused():
+    """The analysis allocates many small long-lived objects (term histories) and no
+    cycles; Python's collector would rescan them all again and again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def function_value(program: C.Program, fn_name: str, model: C.HardwareModel) -> float:
@@ -664,4 +712,5 @@ def function_value(program: C.Program, fn_name: str, model: C.HardwareModel) -> 
     reliable. 1.0 for a function without a result. Raises KeyError for an unknown
     function and ReliabilityError for recursion without a spec."""
     fn = program.functions[fn_name]
-    return Analysis(program, model).analyse(fn).value
+    with _gc_paused():
+        return Analysis(program, model).analyse(fn).value

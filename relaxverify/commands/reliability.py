@@ -13,7 +13,7 @@ from typing import Optional
 from ..diagnostics import Diagnostic, error
 from ..hardware import find_model, model_names
 from ..pipeline import Loaded
-from ..reliability import (Culprit, FunctionResult, SpecCheck, Term,
+from ..reliability import (MAX_TERMS, Culprit, FunctionResult, SpecCheck, Term,
                            analyse_program, format_factor, var_names)
 from ..report import CommandResult, FileReport
 from .common import loaded_files
@@ -65,6 +65,13 @@ def analyse_file(item: Loaded, name: str, only: Optional[str]
     report.lines = [f"{item.path}: hardware `{model.name}`"]
     for r in results:
         report.lines.extend(function_text(r))
+        if r.merged:
+            report.diagnostics.append(Diagnostic(
+                "warning", f"`{r.function.name}` has more than {MAX_TERMS} paths with different "
+                f"inputs: the analysis merged {r.merged} terms into one to stay fast, so its "
+                "value may be lower than the exact rules give", r.function.span, "reliability",
+                ["the merged term `min r * R(all their variables)` implies each of them, so "
+                 "the result is still sound"]))
         for check in r.checks:
             if not check.holds:
                 report.findings.append(failure(r, check, lines))
