@@ -190,6 +190,8 @@ def execute(args: argparse.Namespace) -> CommandResult:
         if model is None:
             return _usage(path, f"unknown hardware model `{args.hardware}`; choose one of "
                           + ", ".join(model_names(program)), item.source)
+    from .. import choose
+    choose.Z3_TIMEOUT_MS = int(args.timeout * 1000)  # for relax/havoc predicates Z3 solves
     if args.trials is not None:
         return _trials(args, item, fn, values, model or find_model(program, "medium"))
     return _single(args, item, fn, values, model)
@@ -259,9 +261,7 @@ def _trials(args, item, fn: C.Function, values: list, model) -> CommandResult:
         report.diagnostics.append(Diagnostic(
             "error", f"soundness failure: the static reliability {static:.6f} of `{fn.name}` is "
             f"above the 95% interval [{lo:.6f}, {hi:.6f}] of {mc.trials} faulty runs",
-            fn.span, "run/soundness",
-            ["the reliability analysis claims a lower bound that the measured runs contradict; "
-             "please report this with the program"]))
+            fn.span, "run/soundness", _soundness_notes(item.program, fn, model)))
     elif static is not None:
         report.lines.append(f"{'verdict'.ljust(width)}  consistent: the static value is a lower "
                             "bound not above the interval")
@@ -311,3 +311,22 @@ class _Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.stop()
+
+
+def _soundness_notes(program: C.Program, fn: C.Function, model) -> list[str]:
+    """Why the static value may be above the measurement: callee specs are trusted."""
+    seen: set[str] = set()
+    todo = [fn]
+    while todo:
+        f = todo.pop()
+        for s in C.walk(f.body):
+            if isinstance(s, C.Call) and s.callee not in seen:
+                seen.add(s.callee)
+                todo.append(program.functions[s.callee])
+    trusted = sorted(n for n in seen if program.functions[n].reliability)
+    if trusted:
+        names = ", ".join(f"`{n}`" for n in trusted)
+        return [f"the static value trusts the reliability specs of {names}; check that they "
+                f"hold on this hardware: `relaxverify reliability FILE --hardware {model.name}`"]
+    return ["the reliability analysis claims a lower bound that the measured runs contradict; "
+            "please report this with the program"]
