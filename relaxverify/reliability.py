@@ -124,7 +124,7 @@ class Culprit:
 
     span: Span
     factor: float  # product of all its factors in the term
-    kind: str  # "statement", "condition", "call" or "loop"
+    kind: str  # "statement", "condition", "loop condition", "call" or "loop"
 
 
 @dataclass
@@ -190,10 +190,14 @@ def _const_int(e: C.Expr) -> Optional[int]:
 
 
 def _inside(var: C.Var, span: Span) -> bool:
-    """Is var declared inside the statement at span (a loop-local variable)?"""
+    """Is var declared inside the statement at span?"""
     s = var.span
     return ((span.line, span.column) <= (s.line, s.column)
             and (s.end_line, s.end_column) <= (span.end_line, span.end_column))
+
+
+class _Guard(C.If):
+    """`if (b) { body }`: one iteration of `while (b) bound E` (E constant)."""
 
 
 class _Power:
@@ -503,7 +507,7 @@ class Analysis:
         elif s.bound is not None:
             n = _const_int(s.bound)
             if n is not None:
-                guard = C.If(s.cond, s.body, [], s.span)
+                guard = _Guard(s.cond, s.body, [], s.span)
                 self._assigned[id(guard)] = self.assigned_in(s)
                 out = (max(n, 0), [guard])
         self._shapes[id(s)] = out
@@ -598,8 +602,12 @@ class Analysis:
                 if x not in unreliable and d & unreliable:
                     unreliable.add(x)
                     changed = True
+        # Declared in the body: a fresh value every iteration, never one from before
+        # the loop. (The counter and ghosts of a `for` are declared by its header, and
+        # its synthetic `counter = counter + 1` carries the loop's own span.)
+        body_spans = [st.span for st in s.body if st.span != s.span]
         local = frozenset(v for v in deps if v.kind in ("local", "counter", "ghost")
-                          and _inside(v, s.span))
+                          and any(_inside(v, sp) for sp in body_spans))
         out = (deps, frozenset(unreliable), frozenset(control), local)
         self._flows[id(s)] = out
         return out
@@ -667,7 +675,8 @@ def culprit(term: Term) -> Optional[Culprit]:
     if not loss:
         return None
     stmt, log = min(loss.values(), key=lambda p: p[1])
-    kind = ("loop" if isinstance(stmt, C.Loop) else "condition" if isinstance(stmt, C.If)
+    kind = ("loop" if isinstance(stmt, C.Loop) else "loop condition"
+            if isinstance(stmt, _Guard) else "condition" if isinstance(stmt, C.If)
             else "call" if isinstance(stmt, C.Call) else "statement")
     return Culprit(stmt.span, 0.0 if log == -math.inf else math.exp(log), kind)
 

@@ -114,7 +114,8 @@ def failure(r: FunctionResult, check: SpecCheck, lines: list[str]) -> Diagnostic
 
 def culprit_note(c: Culprit, lines: list[str]) -> str:
     what = {"statement": "the statement", "condition": "the condition of the `if`",
-            "call": "the call", "loop": "the loop"}[c.kind]
+            "loop condition": "the condition of the loop", "call": "the call",
+            "loop": "the loop"}[c.kind]
     text = statement_text(c.span, lines)
     where = f"{what} at line {c.span.line}" + (f" (`{text}`)" if text else "")
     if c.kind == "loop" and c.factor == 0:
