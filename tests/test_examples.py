@@ -1,0 +1,78 @@
+"""The examples: each parses and checks, and together they use every construct."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from conftest import EXAMPLES
+from relaxverify import ast as A
+from relaxverify.parser import parse
+from relaxverify.pipeline import load
+
+FILES = sorted(EXAMPLES.glob("*.relax"))
+CASE_STUDIES = {"swish.relax", "lu_pivot.relax", "water.relax", "newton.relax",
+                "motion_estimation.relax"}
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_example_checks(path) -> None:
+    loaded = load(str(path))
+    assert loaded.ok, [d.message for d in loaded.diagnostics]
+
+
+def features(node, out: set[str]) -> None:
+    """Names of the constructs used below `node`: node types, operators, built-ins."""
+    if isinstance(node, list):
+        for x in node:
+            features(x, out)
+        return
+    if not dataclasses.is_dataclass(node) or isinstance(node, (A.Span, A.TypeRef)):
+        return
+    out.add(type(node).__name__)
+    if isinstance(node, (A.Binary,)):
+        out.add(node.op)
+    elif isinstance(node, A.Chain):
+        out.update(node.ops)
+        if len(node.ops) > 1:
+            out.add("chain")
+    elif isinstance(node, (A.Unary, A.Builtin, A.Quant, A.Check, A.Relax)):
+        out.add(getattr(node, "op", None) or getattr(node, "name", None) or node.kind)
+    elif isinstance(node, A.Adorned):
+        out.add("<" + node.side + ">")
+    elif isinstance(node, (A.VarDecl, A.ArrayDecl, A.Param)) and node.urel:
+        out.add("urel")
+    elif isinstance(node, A.If) and len(node.orelse) == 1 and isinstance(node.orelse[0], A.If):
+        out.add("else if")
+    elif isinstance(node, A.While) and node.clauses.bounds:
+        out.add("bound")
+    for f in dataclasses.fields(node):
+        features(getattr(node, f.name), out)
+    if isinstance(node, A.Function):
+        for clause in ("requires", "ensures", "requires_r", "ensures_r", "reliability"):
+            if getattr(node, clause):
+                out.add(clause)
+    if isinstance(node, (A.While, A.For, A.Repeat)):
+        if node.clauses.invariants:
+            out.add("invariant")
+        if node.clauses.invariants_r:
+            out.add("invariant_r")
+
+
+def test_examples_cover_every_construct() -> None:
+    assert CASE_STUDIES <= {p.name for p in FILES}
+    assert len(FILES) >= 8
+    used: set[str] = set()
+    for path in FILES:
+        features(parse(path.read_text(), str(path)).decls, used)
+    wanted = {
+        "Const", "Hardware", "HwOperator", "HwMemory", "Function", "requires", "ensures",
+        "requires_r", "ensures_r", "reliability", "VarDecl", "ArrayDecl", "Assign",
+        "ArrayAssign", "relax", "havoc", "assert", "assume", "accept", "If", "else if",
+        "While", "bound", "For", "Repeat", "invariant", "invariant_r", "Return", "Skip",
+        "urel", "forall", "exists", "old", "eq", "len", "abs", "min", "max", "real", "<o>",
+        "<r>", "ResultRef", "Index", "chain", "==>", "<==>", "||", "&&", "!", "-", "+", "*",
+        "/", "%", "==", "!=", "<", "<=", ">", ">=", "+.", "-.", "*.", "<.", "RealLit",
+        "BoolLit",
+    }
+    assert wanted <= used, f"constructs no example uses: {sorted(wanted - used)}"
