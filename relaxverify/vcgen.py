@@ -38,6 +38,9 @@ from .smt import (ArrayVal, Value, conj, default_value, floor_div, floor_mod, li
                   optional_error, same, sort_of, values_equal)
 
 BOTH = "or"
+# Resource budget of one side query (a small constant keeps generation linear;
+# running out only makes the generator treat the two executions as apart).
+DECISION_RLIMIT = 300_000
 
 
 @dataclass
@@ -49,9 +52,10 @@ class State:
     ro: z3.BoolRef  # the original execution reaches this point
     rp: z3.BoolRef  # the pair reaches this point (implies ro)
     path: tuple = ()
+    parts: tuple = ()  # the conjuncts of rp, for sliced side queries
 
     def copy(self) -> "State":
-        return State(dict(self.o), dict(self.r), self.ro, self.rp, self.path)
+        return State(dict(self.o), dict(self.r), self.ro, self.rp, self.path, self.parts)
 
     def vals(self, side: str) -> dict:
         return self.o if side == "o" else self.r
@@ -112,26 +116,64 @@ class Faults:
 
 class Decider:
     """Side queries the generator asks while building the product (are two
-    conditions equal here? is this point reachable?). Unknown counts as 'no'."""
+    conditions equal here? is this point reachable?). Unknown counts as 'no',
+    which is always the sound answer.
+
+    One incremental solver holds the background facts as they are created
+    (facts are definitional, so the current list is a sound context at any
+    point); each question is a push/check/pop, which keeps the generator linear.
+    """
 
     def __init__(self, timeout_s: float, rlimit: int):
         self.timeout_ms = int(timeout_s * 1000)
-        self.rlimit = max(1, min(rlimit, 4_000_000))
+        self.rlimit = max(1, min(rlimit, DECISION_RLIMIT))
         self.seconds = 0.0
+        self.queries = 0
+        self._solver: Optional[z3.Solver] = None
+        self._synced = 0
 
-    def check(self, facts: list, goal: z3.BoolRef) -> z3.CheckSatResult:
+    def forget_after(self, n: int) -> None:
+        """The generator dropped facts from index n on."""
+        if n < self._synced:
+            self._solver = None
+
+    def check_alone(self, formulas: list) -> z3.CheckSatResult:
+        """Satisfiability of a self-contained (sliced) query, in a fresh solver."""
         import time
+        t0 = time.perf_counter()
         s = z3.Solver()
         s.set("timeout", self.timeout_ms)
         s.set("rlimit", self.rlimit)
-        s.add(facts)
-        s.add(goal)
-        t0 = time.perf_counter()
+        s.add(formulas)
+        self.queries += 1
         try:
             return s.check()
         except z3.Z3Exception:
             return z3.unknown
         finally:
+            self.seconds += time.perf_counter() - t0
+
+    def check(self, facts: list, goal: z3.BoolRef) -> z3.CheckSatResult:
+        import time
+        t0 = time.perf_counter()
+        if self._solver is None:
+            self._solver = z3.Solver()
+            self._solver.set("timeout", self.timeout_ms)
+            self._solver.set("rlimit", self.rlimit)
+            self._synced = 0
+        s = self._solver
+        for f in facts[self._synced:]:
+            s.add(f)
+        self._synced = len(facts)
+        s.push()
+        s.add(goal)
+        self.queries += 1
+        try:
+            return s.check()
+        except z3.Z3Exception:
+            return z3.unknown
+        finally:
+            s.pop()
             self.seconds += time.perf_counter() - t0
 
 
@@ -142,6 +184,8 @@ class VCGen:
         self.faults = faults
         self.decider = decider
         self.facts: list[z3.BoolRef] = []
+        self.defs: dict[int, int] = {}  # symbol id -> index of the fact defining it
+        self._symbols: dict[int, tuple] = {}
         self.obligations: dict[tuple, Obligation] = {}
         self.records: list[Record] = []
         self.warnings: list[Diagnostic] = []
@@ -177,6 +221,7 @@ class VCGen:
         if _trivial(term):
             return term
         c = self.fresh(hint, term.sort())
+        self.defs[c.get_id()] = len(self.facts)
         self.facts.append(c == term)
         return c
 
@@ -190,6 +235,7 @@ class VCGen:
         if side == "o":
             st.ro = self.reach(conj([st.ro, cond]))
         st.rp = self.reach(conj([st.rp, cond]))
+        st.parts = st.parts + (cond,)
         if text:
             st.path = st.path + (text,)
 
@@ -216,6 +262,71 @@ class VCGen:
             self.obligations[key] = ob
         ob.instances.append(Instance(guard, goal, len(self.facts), len(self.records),
                                      dict(st.o), dict(st.r), st.path))
+
+    def drop_facts(self, mark: int) -> None:
+        del self.facts[mark:]
+        self.defs = {k: i for k, i in self.defs.items() if i < mark}
+        self.decider.forget_after(mark)
+
+    def symbols(self, t: z3.ExprRef) -> frozenset:
+        """Ids of the uninterpreted constants in `t` (memoised)."""
+        key = t.get_id()
+        got = self._symbols.get(key)
+        if got is not None:
+            return got[1]
+        out: set = set()
+        stack, seen = [t], set()
+        while stack:
+            x = stack.pop()
+            xid = x.get_id()
+            if xid in seen:
+                continue
+            seen.add(xid)
+            known = self._symbols.get(xid)
+            if known is not None:
+                out |= known[1]
+            elif z3.is_quantifier(x):
+                stack.append(x.body())
+            elif z3.is_app(x):
+                if x.num_args() == 0 and x.decl().kind() == z3.Z3_OP_UNINTERPRETED:
+                    out.add(xid)
+                else:
+                    stack.extend(x.children())
+        result = frozenset(out)
+        self._symbols[key] = (t, result)  # keeping t alive keeps its id unique
+        return result
+
+    def slice(self, st: State, goal: z3.BoolRef) -> list:
+        """`goal` with the facts and path conjuncts that share symbols with it,
+        transitively: a weaker context than the whole path, so 'unsat' still
+        means unsat under the path, at a cost that does not grow with it."""
+        syms: set = set()
+        chosen_facts: set = set()
+        todo = list(self.symbols(goal))
+        remaining = list(st.parts)
+        chosen_parts: list = []
+        while True:
+            while todo:
+                x = todo.pop()
+                if x in syms:
+                    continue
+                syms.add(x)
+                i = self.defs.get(x)
+                if i is not None and i not in chosen_facts:
+                    chosen_facts.add(i)
+                    todo.extend(self.symbols(self.facts[i]) - syms)
+            rest = []
+            for p in remaining:
+                ps = self.symbols(p)
+                if ps & syms:
+                    chosen_parts.append(p)
+                    todo.extend(ps - syms)
+                else:
+                    rest.append(p)
+            remaining = rest
+            if not todo:
+                break
+        return [self.facts[i] for i in sorted(chosen_facts)] + chosen_parts + [goal]
 
     def record(self, rec: Record) -> None:
         if not self._dry:
@@ -266,6 +377,7 @@ class VCGen:
             diff = v - exact
             if ty.base == "int":
                 diff = z3.ToReal(diff)
+            self.defs[v.get_id()] = len(self.facts)
             self.facts.append(z3.And(diff <= bound, -bound <= diff))
         self.record(Record("fault", "r", conj([cx.st.rp] + cx.local), term=v, exact=exact,
                            ty=ty))
@@ -457,12 +569,12 @@ class VCGen:
                 self.assume(st, side, conj(cx.assumed))
             if side == "r" and s.var.urel and self.faults.write:
                 v = self.fault(cx, v, s.var.type.elem, None, f"write {s.var.source}[]")
-            key = (_key(a), i.get_id(), v.get_id())
-            if key in done:  # both executions store the same value into the same array
-                st.vals(side)[s.var] = done[key]
+            if "o" in done and same(done["o"][0], a) and done["o"][1].eq(i) and done["o"][2].eq(v):
+                st.r[s.var] = st.o[s.var]  # both executions store the same value
                 continue
-            new = self.define(f"{s.var.name}<{side}>", ArrayVal(z3.Store(a.arr, i, v), a.length))
-            st.vals(side)[s.var] = done[key] = new
+            done[side] = (a, i, v)
+            st.vals(side)[s.var] = self.define(f"{s.var.name}<{side}>",
+                                               ArrayVal(z3.Store(a.arr, i, v), a.length))
 
     def s_NewArray(self, s: C.NewArray, st: State, sides: str) -> None:
         raw: dict = {}
@@ -542,27 +654,27 @@ class VCGen:
         conds = {side: self.code(s.cond, st, side) for side in sides}
         if sides == BOTH and not self.equal_here(st, conds["o"], conds["r"]):
             for side in "or":  # the executions may part: O's `if`, then R's
-                self.if_one(s, st, side, conds[side])
+                self.branch(s, st, side, {side: conds[side]})
             return
-        text = show(s.cond)
+        self.branch(s, st, sides, conds)
+
+    def branch(self, s: C.If, st: State, sides: str, conds: dict) -> None:
+        """Run both arms of `s` on `sides` (whose conditions agree) and join them."""
         then, other = st.copy(), st.copy()
         for side in sides:
+            text = show(s.cond, side)
             self.assume(then, side, conds[side], f"line {s.span.line}: if ({text}) [then]")
             self.assume(other, side, z3.Not(conds[side]), f"line {s.span.line}: if ({text}) [else]")
+        entry = (then.ro, then.rp, other.ro, other.rp)
         self.block(s.then, then, sides)
         self.block(s.orelse, other, sides)
-        self.join(st, then, other, conds, sides)
+        self.join(st, then, other, conds, sides, entry)
 
-    def if_one(self, s: C.If, st: State, side: str, cond: z3.BoolRef) -> None:
-        then, other = st.copy(), st.copy()
-        text = show(s.cond, side)
-        self.assume(then, side, cond, f"line {s.span.line}: if ({text}) [then]")
-        self.assume(other, side, z3.Not(cond), f"line {s.span.line}: if ({text}) [else]")
-        self.block(s.then, then, side)
-        self.block(s.orelse, other, side)
-        self.join(st, then, other, {side: cond}, side)
-
-    def join(self, st: State, a: State, b: State, conds: dict, sides: str) -> None:
+    def join(self, st: State, a: State, b: State, conds: dict, sides: str,
+             entry: tuple) -> None:
+        """Merge the arms: values by the condition; reachability as the disjunction,
+        or unchanged when neither arm added an assumption (so that sequential
+        `if`s do not pile up disjunctions for the solver to split)."""
         cache: dict = {}
         for side in sides:
             c = conds[side]
@@ -578,14 +690,24 @@ class VCGen:
                 if key not in cache:
                     cache[key] = self.define(f"{var.name}<{side}>", _ite(c, va, vb))
                 table[var] = cache[key]
-        st.ro = a.ro if a.ro.eq(b.ro) else self.reach(z3.Or(a.ro, b.ro))
-        st.rp = a.rp if a.rp.eq(b.rp) else self.reach(z3.Or(a.rp, b.rp))
+        if a.ro.eq(entry[0]) and b.ro.eq(entry[2]):
+            pass  # st.ro: neither arm restricted the original execution
+        else:
+            st.ro = a.ro if a.ro.eq(b.ro) else self.reach(z3.Or(a.ro, b.ro))
+        if a.rp.eq(entry[1]) and b.rp.eq(entry[3]):
+            pass
+        elif a.rp.eq(b.rp):
+            st.rp, st.parts = a.rp, a.parts
+        else:
+            st.rp = self.reach(z3.Or(a.rp, b.rp))
+            n = len(st.parts)
+            st.parts = st.parts + (z3.Or(conj(list(a.parts[n:])), conj(list(b.parts[n:]))),)
 
     def equal_here(self, st: State, a: z3.BoolRef, b: z3.BoolRef) -> bool:
         """Do the two conditions agree wherever the pair can be here?"""
         if a.eq(b):
             return True
-        return self.decider.check(self.facts, z3.And(st.rp, a != b)) == z3.unsat
+        return self.decider.check_alone(self.slice(st, a != b)) == z3.unsat
 
     # ------------------------------------------------------------ calls
 
@@ -664,7 +786,7 @@ class VCGen:
                             "is still in the loop")
                 self.iteration(s, alone, side, bound_vars, relational=True)
         # exit
-        st.o, st.r, st.ro, st.rp, st.path = h.o, h.r, h.ro, h.rp, h.path
+        st.o, st.r, st.ro, st.rp, st.path, st.parts = h.o, h.r, h.ro, h.rp, h.path, h.parts
         for side in sides:
             self.assume(st, side, z3.Not(conds[side]), f"line {s.span.line}: loop exit")
 
@@ -692,14 +814,14 @@ class VCGen:
             if cands:
                 kept = self.preserved(s, h, cands, bound_vars)
                 if len(kept) < len(cands):
-                    del self.facts[mark:]
+                    self.drop_facts(mark)
                     cands = kept
                     continue
             conds = self.dry_conds(s, h, sides, bound_vars)
             lock = sides != BOTH or self.equal_here(h, conds["o"], conds["r"])
             if lock or not cands:
                 return h, lock
-            del self.facts[mark:]
+            self.drop_facts(mark)
             cands = []
 
     def preserved(self, s: C.Loop, h: State, cands: list, bound_vars) -> list:
@@ -728,7 +850,7 @@ class VCGen:
     def equal_vals(self, st: State, a: Value, b: Value) -> bool:
         if same(a, b):
             return True
-        return self.decider.check(self.facts, z3.And(st.rp, z3.Not(values_equal(a, b)))) == z3.unsat
+        return self.decider.check_alone(self.slice(st, z3.Not(values_equal(a, b)))) == z3.unsat
 
     def loop_invariants(self, s: C.Loop, st: State, sides: str, when: str,
                         relational: bool) -> None:
