@@ -39,8 +39,8 @@ class RuntimeFailure(Exception):
         self.message = message
 
 
-class _ReplayStop(Exception):
-    """Raised to stop a run early (not a failure of the program)."""
+class CompileLimit(Exception):
+    """The program is beyond what the generated Python can express (deep nesting)."""
 
 
 @dataclass
@@ -88,6 +88,7 @@ class _Gen:
         self.in_code = False  # generating program code (faults apply), not a specification
         self.fast = False  # generating the fault-free fast path of a straight-line run
         self.hazard_sum = 0.0  # total hazard of the fault sites generated so far
+        self.bare: dict[str, tuple[str, str]] = {}  # "(a + b)" -> ("add", "a + b")
 
     # ------------------------------------------------------------ helpers
 
@@ -175,24 +176,40 @@ class _Gen:
         op = e.op
         if op in ("&&", "||", "==>", "<==>"):
             a, b = self.expr(e.left), self.expr(e.right)
-            return {"&&": f"({a} and {b})", "||": f"({a} or {b})",
-                    "==>": f"((not {a}) or {b})", "<==>": f"({a} == {b})"}[op]
+            if op in ("&&", "||"):
+                py = "and" if op == "&&" else "or"
+                return self.chain(e, self.left_bare(e, a, _GROUP[op]), py, b, _GROUP[op])
+            return f"((not {a}) or {b})" if op == "==>" else f"({a} == {b})"
         a, b = self.expr(e.left), self.expr(e.right)
         if op in ("/", "%"):
             pyop = "//" if (op == "/" and e.ty == C.INT) else op
             if isinstance(e.right, C.Const) and e.right.value != 0:
-                code = f"({a} {pyop} {b})"
+                code = self.chain(e, self.left_bare(e, a, "mul"), pyop, b, "mul")
             else:
                 k = self.site(e.span, "", e)
                 l, r = self.fresh("l"), self.fresh("r")
                 code = (f"({l} {pyop} {r} if (({l} := {a}) is {l}) and ({r} := {b}) != 0 "
                         f"else _dz({k}, {r}))")
+        elif op in _GROUP:
+            code = self.chain(e, self.left_bare(e, a, _GROUP[op]), op, b, _GROUP[op])
         else:
             code = f"({a} {op} {b})"
         if e.unreliable and self.model is not None:
             om = self.model.op(op)
-            return self.faulty(code, om.prob, FaultSpec(e.ty, om.error), e.span, op + ".")
+            code = self.faulty(code, om.prob, FaultSpec(e.ty, om.error), e.span, op + ".")
+            self.bare.pop(code, None)
         return code
+
+    # Left-nested chains (`a + b + c + ...`, `p && q && ...`) are written without
+    # inner parentheses: Python's parser allows only 200 nested ones.
+    def chain(self, e: C.BinOp, a: str, op: str, b: str, group: str) -> str:
+        code = f"({a} {op} {b})"
+        self.bare[code] = (group, f"{a} {op} {b}")
+        return code
+
+    def left_bare(self, e: C.BinOp, a: str, group: str) -> str:
+        hit = self.bare.get(a)
+        return hit[1] if hit is not None and hit[0] == group else a
 
     def e_Select(self, e: C.Select) -> str:
         arr_ref = e.array
@@ -535,6 +552,7 @@ class _Gen:
         return name
 
 
+_GROUP = {"+": "add", "-": "add", "*": "mul", "/": "mul", "%": "mul", "&&": "and", "||": "or"}
 _STRAIGHT = (C.Assign, C.Store, C.NewArray)  # statements without control flow or calls
 
 
@@ -599,7 +617,14 @@ class Interpreter:
             "_quant": self._quant,
         }
         self.ns = ns
-        exec(compile(text, f"<relax {program.path}>", "exec"), ns)
+        try:
+            code = compile(text, f"<relax {program.path}>", "exec")
+        except (SyntaxError, RecursionError, MemoryError, ValueError) as exc:
+            raise CompileLimit("the program is too deeply nested for the interpreter "
+                               f"({exc.__class__.__name__}: {getattr(exc, 'msg', exc)}); split "
+                               "long chains of unreliable operations into several "
+                               "assignments") from None
+        exec(code, ns)
         ns["_B"] = self.fault_rng.expovariate(1.0)
         ns["_NF"] = 0  # faults injected so far
         self.source_text = text

@@ -17,7 +17,7 @@ from typing import Any, Optional
 from .. import core as C
 from ..diagnostics import Diagnostic
 from ..hardware import find_model, model_names
-from ..interpreter import MAX_STEPS, Interpreter, Options, RuntimeFailure
+from ..interpreter import MAX_STEPS, CompileLimit, Interpreter, Options, RuntimeFailure
 from ..report import CommandResult, FileReport
 from .common import loaded_files
 
@@ -192,9 +192,12 @@ def execute(args: argparse.Namespace) -> CommandResult:
                           + ", ".join(model_names(program)), item.source)
     from .. import choose
     choose.Z3_TIMEOUT_MS = int(args.timeout * 1000)  # for relax/havoc predicates Z3 solves
-    if args.trials is not None:
-        return _trials(args, item, fn, values, model or find_model(program, "medium"))
-    return _single(args, item, fn, values, model)
+    try:
+        if args.trials is not None:
+            return _trials(args, item, fn, values, model or find_model(program, "medium"))
+        return _single(args, item, fn, values, model)
+    except CompileLimit as exc:
+        return _usage(path, str(exc), item.source)
 
 
 def _single(args, item, fn: C.Function, values: list, model) -> CommandResult:
