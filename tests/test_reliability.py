@@ -337,3 +337,56 @@ def test_many_paths_are_merged_soundly_with_a_warning(tmp_path: Path, capsys) ->
     op = TABLE["medium"][0]
     exact = op ** (2 * n)  # every `else`: two `+.`; conditions are reliable
     assert doc["files"][0]["functions"][0]["value"] <= exact * (1 + 1e-12)
+
+
+# ---------------------------------------------------------------- repeat == unrolled
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+VARS4 = ["v0", "v1", "v2", "v3"]
+_stmt = st.one_of(
+    st.tuples(st.just("op"), st.sampled_from(VARS4), st.sampled_from(VARS4),
+              st.sampled_from(["+.", "*.", "+"])),
+    st.tuples(st.just("if"), st.sampled_from(VARS4), st.sampled_from(VARS4),
+              st.sampled_from(["<.", "<"])),
+    st.tuples(st.just("store"), st.sampled_from(VARS4), st.sampled_from(VARS4),
+              st.just("+.")),
+)
+
+
+def _render(body) -> str:
+    out = []
+    for kind, x, y, op in body:
+        if kind == "op":
+            out.append(f"{x} = {x} {op} {y};")
+        elif kind == "if":
+            out.append(f"if ({x} {op} {y}) {{ {y} = {x} +. 1; }} else {{ {x} = {y}; }}")
+        else:
+            out.append(f"b[0] = b[1] {op} {x}; {y} = b[0];")
+    return "\n    ".join(out)
+
+
+def _terms(source: str) -> list[tuple[float, list[str]]]:
+    results, errors = analyse_program(program(source), BUILTIN_MODELS["aggressive"])
+    assert not errors
+    return [(t.r, sorted(v.name for v in t.vars)) for t in results[0].terms]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_stmt, min_size=1, max_size=4), st.integers(0, 9))
+def test_repeat_is_exactly_the_unrolled_body(body, n: int) -> None:
+    """repeat (n) is computed by squaring the body's transfer; it must give the terms
+    of the body written out n times."""
+    head = ("fn f(v0: int, v1: int in urel, v2: int, v3: int in urel) -> int {\n"
+            "  var b: int[2] in urel;\n")
+    decls = "".join(f"  var {v}: int{' in urel' if k % 2 else ''} = p{v};\n"
+                    for k, v in enumerate(VARS4))
+    head = head.replace("v0: int, v1: int in urel, v2: int, v3: int in urel",
+                        ", ".join(f"p{v}: int" for v in VARS4)) + decls
+    tail = "  return v0 + v1 + v2 + v3 + b[0];\n}\n"
+    looped = head + f"  repeat ({n}) {{\n    {_render(body)}\n  }}\n" + tail
+    unrolled = head + "".join(f"    {_render(body)}\n" for _ in range(n)) + tail
+    got, want = _terms(looped), _terms(unrolled)
+    assert [names for _, names in got] == [names for _, names in want]
+    for (r1, _), (r2, _) in zip(got, want):
+        assert r1 == pytest.approx(r2, rel=1e-12)
