@@ -1,0 +1,317 @@
+"""`relaxverify verify`: options, output formats, counterexamples and encodings.
+
+The verdicts of whole programs live in tests/data/verify/ (see test_data.py);
+these tests cover what the data files cannot: command-line options, the exact
+counterexample values, text/SARIF rendering, --smt2 files, unknown verdicts,
+warnings, and the linear size of verification conditions.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import z3
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from relaxverify.cli import main
+from relaxverify.pipeline import load_source
+from relaxverify.smt import floor_div, floor_mod
+from relaxverify.vcgen import Decider, Faults, VCGen
+
+
+def run(capsys, tmp_path: Path, source: str, *options: str, fmt: str = "json"):
+    path = tmp_path / "t.relax"
+    path.write_text(source)
+    code = main(["verify", str(path), "--format", fmt, *options])
+    out = capsys.readouterr()
+    if fmt in ("json", "sarif"):
+        return code, json.loads(out.out), out.err
+    return code, out.out, out.err
+
+
+def obligations(doc: dict) -> list[dict]:
+    return doc["files"][0]["obligations"]
+
+
+def failed(doc: dict) -> list[dict]:
+    return [o for o in obligations(doc) if o["status"] == "failed"]
+
+
+# ---------------------------------------------------------------- counterexamples
+
+def test_counterexample_names_inputs_and_final_values(capsys, tmp_path):
+    code, doc, _ = run(capsys, tmp_path, """
+fn f(x: int) -> int {
+  var y: int = x + 1;
+  assert y != 4;
+  return y;
+}
+""")
+    assert code == 1
+    [ob] = failed(doc)
+    assert (ob["kind"], ob["side"], ob["line"]) == ("assert", "original", 4)
+    cex = ob["counterexample"]
+    assert cex["original"] == {"x": 3, "y": 4}
+    assert ob["concrete"] is True
+
+
+def test_counterexample_shows_both_executions(capsys, tmp_path):
+    code, doc, _ = run(capsys, tmp_path, """
+fn f(x: int) -> int
+  requires 0 <= x && x <= 10
+{
+  var y: int = x;
+  relax (y) st (y == old(y) + 5);
+  accept y<r> <= y<o> + 4;
+  return y;
+}
+""")
+    assert code == 1
+    [ob] = failed(doc)
+    assert ob["kind"] == "accept" and ob["side"] == "relational"
+    o, r = ob["counterexample"]["original"], ob["counterexample"]["relaxed"]
+    assert o["x"] == r["x"] and 0 <= o["x"] <= 10
+    assert r["y"] == o["y"] + 5
+
+
+def test_counterexample_records_choices_and_faults():
+    item = load_source("t.relax", """
+fn f(x: int) -> int {
+  var y: int = x +. 1;
+  var z: int = y;
+  relax (z) st (z >= old(z));
+  accept z<o> == z<r>;
+  return z;
+}
+""")
+    fn = item.program.functions["f"]
+    gen = VCGen(item.program, fn, Faults(None), Decider(10, 10 ** 7))
+    gen.run()
+    from relaxverify.prover import ProverStats, prove
+    [ob] = [o for o in gen.obligations.values() if o.kind == "accept"]
+    prove(gen, ob, 10, ProverStats())
+    assert ob.status == "failed"
+    cex = ob.counterexample
+    assert len(cex.choices_r) == 1 and "z" in cex.choices_r[0]
+    assert cex.choices_o == []
+    assert len(cex.faults) == 1
+    assert cex.concrete
+
+
+def test_trace_through_loop_is_not_concrete(capsys, tmp_path):
+    code, doc, _ = run(capsys, tmp_path, """
+fn f(n: int) -> int {
+  var i: int = 0;
+  while (i < n) invariant 0 <= i { i = i + 1; }
+  assert i == n;
+  return i;
+}
+""")
+    assert code == 1
+    [ob] = failed(doc)
+    assert ob["concrete"] is False
+
+
+# ---------------------------------------------------------------- hardware
+
+ERROR_PROGRAM = """
+hardware loose { operator *. = 1 - 1e-4 error 0.5; }
+hardware exact_mul { operator +. = 1 - 1e-4; }
+fn scale(x: real) -> real {
+  var y: real = x *. 2.0;
+  accept y<r> - y<o> <= 0.5 && y<o> - y<r> <= 0.5;
+  return y;
+}
+"""
+
+
+def test_error_bound_of_hardware_model(capsys, tmp_path):
+    code, doc, _ = run(capsys, tmp_path, ERROR_PROGRAM, "--hardware", "loose")
+    assert code == 0, failed(doc)
+
+
+def test_faults_are_arbitrary_without_model(capsys, tmp_path):
+    code, doc, _ = run(capsys, tmp_path, ERROR_PROGRAM)
+    assert code == 1
+    assert [o["line"] for o in failed(doc)] == [6]
+
+
+def test_operator_omitted_by_model_is_reliable(capsys, tmp_path):
+    code, doc, _ = run(capsys, tmp_path, ERROR_PROGRAM, "--hardware", "exact_mul")
+    assert code == 0
+
+
+def test_builtin_model_faults_are_arbitrary(capsys, tmp_path):
+    code, doc, _ = run(capsys, tmp_path, ERROR_PROGRAM, "--hardware", "medium")
+    assert code == 1
+
+
+def test_unknown_hardware_is_bad_input(capsys, tmp_path):
+    code, doc, _ = run(capsys, tmp_path, ERROR_PROGRAM, "--hardware", "nosuch")
+    assert code == 2
+    msg = doc["files"][0]["diagnostics"][0]["message"]
+    assert "nosuch" in msg
+
+
+# ---------------------------------------------------------------- unknown, warnings
+
+HARD = """
+fn hard(x: int, y: int, z: int) -> int
+  requires x > 0 && y > 0 && z > 0
+{
+  assert x * x * x + y * y * y != z * z * z;
+  return 0;
+}
+"""
+
+
+def test_unknown_is_never_verified(capsys, tmp_path):
+    code, doc, _ = run(capsys, tmp_path, HARD, "--timeout", "0.2")
+    assert code == 3
+    [ob] = [o for o in obligations(doc) if o["line"] == 5 and o["side"] == "original"]
+    assert ob["status"] == "unknown"
+    assert "limit" in ob["reason"] or "time" in ob["reason"]
+    assert doc["status"] == "unknown"
+
+
+def test_contradictory_preconditions_warn(capsys, tmp_path):
+    code, doc, _ = run(capsys, tmp_path, """
+fn f(x: int) -> int
+  requires x > 0 && x < 0
+{
+  assert false;
+  return x;
+}
+""")
+    assert code == 0
+    [w] = doc["files"][0]["diagnostics"]
+    assert w["severity"] == "warning" and "contradictory" in w["message"]
+
+
+def test_unsatisfiable_relax_warns(capsys, tmp_path):
+    code, doc, _ = run(capsys, tmp_path, """
+fn f(x: int) -> int {
+  var y: int = x;
+  relax (y) st (y > 0 && y < 0);
+  return y;
+}
+""")
+    assert code == 0
+    [w] = doc["files"][0]["diagnostics"]
+    assert w["line"] == 4 and "never be satisfied" in w["message"]
+
+
+# ---------------------------------------------------------------- output
+
+def test_text_output_has_frame_notes_and_summary(capsys, tmp_path):
+    code, out, _ = run(capsys, tmp_path, """
+fn f(a: int[], i: int) -> int {
+  return a[i];
+}
+""", fmt="text")
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0].endswith(":3:10: error: cannot prove that the index `i` is within "
+                             "`0 <= i < len(a)` in the original execution")
+    assert lines[1] == " 3 |   return a[i];"
+    assert lines[2].strip() == "|          ^^^^".strip()
+    assert any(line.startswith("  note: original: a = ") for line in lines)
+    assert any("t.relax: " in line and "obligations:" in line and "1 failed" in line
+               for line in lines)
+
+
+def test_explain_prints_conditions_in_source_syntax(capsys, tmp_path):
+    code, out, _ = run(capsys, tmp_path, """
+fn f(x: int) -> int
+  requires x > 0
+{
+  var y: int = x;
+  relax (y) st (y >= old(y));
+  if (y > 3) { y = 3; }
+  accept y<r> >= y<o> || y<r> == 3;
+  return y;
+}
+""", "--explain", fmt="text")
+    assert code == 0
+    assert "verified: accept (relational)" in out
+    assert "prove: y<r> >= y<o> || y<r> == 3" in out
+    assert "requires x<o> > 0" in out
+    assert "relax y<r> >= old(y<r>)" in out
+
+
+def test_sarif_has_rule_ids(capsys, tmp_path):
+    code, doc, _ = run(capsys, tmp_path, "fn f(x: int) { assert x > 0; }\n", fmt="sarif")
+    assert code == 1
+    [result] = doc["runs"][0]["results"]
+    assert result["ruleId"] == "verify/assert"
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 1
+
+
+def test_fn_selects_one_function(capsys, tmp_path):
+    src = "fn good() { assert true; }\nfn bad(x: int) { assert x > 0; }\n"
+    code, doc, _ = run(capsys, tmp_path, src, "--fn", "good")
+    assert code == 0 and {o["function"] for o in obligations(doc)} == {"good"}
+    code, doc, _ = run(capsys, tmp_path, src, "--fn", "nosuch")
+    assert code == 2
+
+
+def test_bad_input_exits_2(capsys, tmp_path):
+    code, out, err = run(capsys, tmp_path, "fn f( { }\n", fmt="text")
+    assert code == 2
+    assert "Traceback" not in out + err
+
+
+# ---------------------------------------------------------------- --smt2
+
+@pytest.mark.skipif(shutil.which("z3") is None, reason="no z3 executable")
+def test_smt2_files_give_the_same_answers(capsys, tmp_path):
+    out_dir = tmp_path / "queries"
+    code, doc, _ = run(capsys, tmp_path, """
+fn f(x: int) -> int
+  requires x >= 0
+{
+  var y: int = x / 2;
+  assert y <= x;
+  assert y < x;
+  return y;
+}
+""", "--smt2", str(out_dir))
+    assert code == 1
+    files = sorted(out_dir.glob("*.smt2"))
+    assert len(files) == len(obligations(doc))
+    by_id = {o["id"]: o for o in obligations(doc)}
+    for f in files:
+        answer = subprocess.run(["z3", str(f)], capture_output=True, text=True,
+                                timeout=60).stdout.split()[0]
+        ob = next(o for oid, o in by_id.items() if f.name.startswith(
+            "".join(c if c.isalnum() or c in "_.@#-" else "_" for c in oid)))
+        assert answer == {"verified": "unsat", "failed": "sat"}[ob["status"]], f.name
+
+
+# ---------------------------------------------------------------- encodings
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(-50, 50), st.integers(-9, 9).filter(lambda b: b != 0))
+def test_floor_division_matches_python(a, b):
+    q = z3.simplify(floor_div(z3.IntVal(a), z3.IntVal(b)))
+    r = z3.simplify(floor_mod(z3.IntVal(a), z3.IntVal(b)))
+    assert (q.as_long(), r.as_long()) == (a // b, a % b)
+
+
+def _facts_for(n: int) -> int:
+    body = "\n".join(f"  if (y > {k}) {{ s = s + 1; }} else {{ s = s - 1; }}" for k in range(n))
+    item = load_source("t.relax", "fn f(x: int) -> int {\n  var y: int = x;\n"
+                       "  relax (y) st (y >= old(y));\n  var s: int = 0;\n" + body +
+                       "\n  assert s <= 1000;\n  return s;\n}\n")
+    gen = VCGen(item.program, item.program.functions["f"], Faults(None), Decider(10, 10 ** 7))
+    gen.run()
+    return max(o.nfacts for o in gen.obligations.values())
+
+
+def test_vc_size_grows_linearly_with_sequential_ifs():
+    small, large = _facts_for(20), _facts_for(80)
+    assert large <= 4.5 * small
