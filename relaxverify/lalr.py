@@ -90,7 +90,7 @@ class Driver:
                     break
                 red = reduces[state].get(kind)
                 if red is None:
-                    raise self._error(tok, state)
+                    raise self._error(tok, state, last)
                 size, origin, callback = red
                 if size:
                     children = values[-size:]
@@ -110,7 +110,7 @@ class Driver:
             red = reduces[state].get("$END")
             if red is None:
                 where = (0, 1, 1) if last is None else (last.start_pos, last.line, last.column)
-                raise self._error(Tok("$END", "", *where), state)
+                raise self._error(Tok("$END", "", *where), state, last)
             size, origin, callback = red
             children = values[-size:] if size else []
             if size:
@@ -122,6 +122,8 @@ class Driver:
             values.append(value)
             states.append(shifts[states[-1]][origin])
 
-    def _error(self, tok: Tok, state: int) -> UnexpectedToken:
+    def _error(self, tok: Tok, state: int, last) -> UnexpectedToken:
+        """The error Lark would raise; `token_history` holds the token before `tok`."""
         expected = {s for s in (*self.shifts[state], *self.reduces[state]) if s.isupper()}
-        return UnexpectedToken(tok, expected, state=state)
+        return UnexpectedToken(tok, expected, state=state,
+                               token_history=[last] if last is not None else None)

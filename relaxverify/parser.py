@@ -453,11 +453,12 @@ def _syntax_diagnostic(exc: UnexpectedInput, path: str, text: str) -> Diagnostic
     desc = _describe_expected(expected)
     span = _point(path, tok.line, tok.column, len(str(tok)))
     notes = []
-    if "SEMICOLON" in expected and exc.token.type != "SEMICOLON":
-        prev = _previous_token_end(text, tok.start_pos)
-        if prev is not None and (prev[0] < tok.line or tok.type == "RBRACE"):
-            return error("missing `;` at the end of the statement", _point(path, *prev), "syntax",
-                         "every statement and declaration ends with `;`")
+    prev = exc.token_history[-1] if exc.token_history else None
+    if "SEMICOLON" in expected and prev is not None and (prev.line < tok.line
+                                                          or tok.type == "RBRACE"):
+        return error("missing `;` at the end of the statement",
+                     _point(path, prev.end_line, prev.end_column), "syntax",
+                     "every statement and declaration ends with `;`")
     if tok.type == "NAME" and str(tok) in _KEYWORD_LIKE:
         notes.append(f"`{tok}` is not a Relax keyword")
     if tok.type == "__ANON" or (tok.type not in ("NAME", "INT", "REAL") and str(tok) in _KEYWORDS):
@@ -472,18 +473,6 @@ operator memory urel read write error true false forall exists int real bool res
 min max""".split())
 _KEYWORD_LIKE = {"let", "def", "function", "func", "elif", "then", "do", "end", "float", "double",
                  "integer", "boolean", "ensure", "require", "invariants"}
-
-
-def _previous_token_end(text: str, pos: int):
-    """(line, column) just after the last non-blank, non-comment character before pos."""
-    i = pos - 1
-    while i >= 0 and text[i] in " \t\r\n\f":
-        i -= 1
-    if i < 0:
-        return None
-    line = text.count("\n", 0, i + 1) + 1
-    col = i - (text.rfind("\n", 0, i + 1) + 1) + 2
-    return line, col
 
 
 def parse(text: str, path: str = "<input>") -> A.Program:

@@ -3,7 +3,8 @@
 Annotations are comments on the line they are about (as in mypy's test data):
 
 * `// E: text`  - `check` reports an error on this line whose message contains text;
-  a file with no `E:` must check cleanly. (tests/data/check/)
+  `// E@12: text` also pins the column. A file with no `E:` must check cleanly.
+  (tests/data/check/)
 * `// V: kind side` - `verify` reports a failed obligation of this kind (and side, if
   given) on this line; every failed obligation must be annotated, and a file with
   no `V:` must verify. `// U: kind` marks an expected unknown. (tests/data/verify/)
@@ -21,15 +22,17 @@ import pytest
 from relaxverify.cli import main
 
 DATA = Path(__file__).parent / "data"
-ANNOTATION = re.compile(r"//\s*([EVUR]):\s*(.*?)\s*$")
+ANNOTATION = re.compile(r"//\s*([EVUR])(@\d+)?:\s*(.*?)\s*$")
 
 
-def annotations(path: Path) -> list[tuple[int, str, str]]:
+def annotations(path: Path) -> list[tuple[str, str, str]]:
+    """(where, tag, text) per annotation; where is "line" or "line@column"."""
     out = []
     for lineno, line in enumerate(path.read_text().splitlines(), start=1):
         m = ANNOTATION.search(line)
         if m:
-            out.append((lineno, m.group(1), m.group(2)))
+            where = f"{lineno}{m.group(2) or ''}"
+            out.append((where, m.group(1), m.group(3)))
     return out
 
 
@@ -45,23 +48,24 @@ def cases(sub: str) -> list[Path]:
 
 @pytest.mark.parametrize("path", cases("check"), ids=lambda p: p.name)
 def test_check(path: Path, capsys) -> None:
-    expected = [(line, text) for line, tag, text in annotations(path) if tag == "E"]
+    expected = [(where, text) for where, tag, text in annotations(path) if tag == "E"]
     code, doc = run_json(capsys, "check", str(path))
-    got = [(d["line"], d["message"]) for d in doc["files"][0]["diagnostics"]
+    got = [(d["line"], d["column"], d["message"]) for d in doc["files"][0]["diagnostics"]
            if d["severity"] == "error"]
-    for line, text in expected:
-        assert any(gl == line and text in msg for gl, msg in got), \
-            f"expected an error on line {line} containing {text!r}; got {got}"
-    for gl, msg in got:
-        assert any(gl == line for line, _ in expected), f"unexpected error on line {gl}: {msg}"
+    for where, text in expected:
+        assert any(where in (str(gl), f"{gl}@{gc}") and text in msg for gl, gc, msg in got), \
+            f"expected an error at {where} containing {text!r}; got {got}"
+    lines = {int(where.split("@")[0]) for where, _ in expected}
+    for gl, gc, msg in got:
+        assert gl in lines, f"unexpected error at {gl}@{gc}: {msg}"
     assert code == (2 if expected else 0)
 
 
 @pytest.mark.parametrize("path", cases("verify"), ids=lambda p: p.name)
 def test_verify(path: Path, capsys) -> None:
     notes = annotations(path)
-    failed = sorted((line, text.split()) for line, tag, text in notes if tag == "V")
-    unknown = sorted((line, text.split()) for line, tag, text in notes if tag == "U")
+    failed = sorted((int(where), text.split()) for where, tag, text in notes if tag == "V")
+    unknown = sorted((int(where), text.split()) for where, tag, text in notes if tag == "U")
     code, doc = run_json(capsys, "verify", str(path))
     obligations = doc["files"][0]["obligations"]
     for status, expected in (("failed", failed), ("unknown", unknown)):
