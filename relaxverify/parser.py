@@ -459,9 +459,11 @@ def _syntax_diagnostic(exc: UnexpectedInput, path: str, text: str) -> Diagnostic
         return error("missing `;` at the end of the statement",
                      _point(path, prev.end_line, prev.end_column), "syntax",
                      "every statement and declaration ends with `;`")
-    if tok.type == "NAME" and str(tok) in _KEYWORD_LIKE:
-        notes.append(f"`{tok}` is not a Relax keyword")
-    if tok.type == "__ANON" or (tok.type not in ("NAME", "INT", "REAL") and str(tok) in _KEYWORDS):
+    for word in (str(prev) if prev is not None else "", str(tok)):
+        if word in _FOREIGN_WORDS:
+            notes.append(f"`{word}` is not Relax: {_FOREIGN_WORDS[word]}")
+            break
+    if "NAME" in expected and str(tok) in _KEYWORDS:
         notes.append(f"`{tok}` is a reserved word and cannot be used as a name")
     msg = f"unexpected `{tok}`" + (f"; expected {desc}" if desc else "")
     return error(msg, span, "syntax", *notes)
@@ -471,8 +473,23 @@ _KEYWORDS = set("""fn var const if else while repeat for in return skip relax ha
 assume accept requires ensures requires_r ensures_r invariant invariant_r bound reliability hardware
 operator memory urel read write error true false forall exists int real bool result old eq len abs
 min max""".split())
-_KEYWORD_LIKE = {"let", "def", "function", "func", "elif", "then", "do", "end", "float", "double",
-                 "integer", "boolean", "ensure", "require", "invariants"}
+# Words from other languages that students write, with what Relax says instead.
+_FOREIGN_WORDS = {
+    "let": "declare a variable with `var x: int = 0;`",
+    "def": "declare a function with `fn name(x: int) -> int { ... }`",
+    "function": "declare a function with `fn name(x: int) -> int { ... }`",
+    "func": "declare a function with `fn name(x: int) -> int { ... }`",
+    "elif": "write `else if (...) { ... }`",
+    "elsif": "write `else if (...) { ... }`",
+    "then": "write the branch as a block: `if (c) { ... }`",
+    "float": "the type of reals is `real`",
+    "double": "the type of reals is `real`",
+    "integer": "the type of integers is `int`",
+    "boolean": "the type of truth values is `bool`",
+    "ensure": "the keyword is `ensures`",
+    "require": "the keyword is `requires`",
+    "invariants": "the keyword is `invariant`",
+}
 
 
 def parse(text: str, path: str = "<input>") -> A.Program:
