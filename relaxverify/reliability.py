@@ -24,7 +24,6 @@ from . import core as C
 from .ast import Span
 from .diagnostics import Diagnostic, error
 
-Vars = frozenset  # frozenset[C.Var]
 EMPTY: frozenset = frozenset()
 
 
