@@ -89,6 +89,7 @@ class _Gen:
         self.fast = False  # generating the fault-free fast path of a straight-line run
         self.hazard_sum = 0.0  # total hazard of the fault sites generated so far
         self.bare: dict[str, tuple[str, str]] = {}  # "(a + b)" -> ("add", "a + b")
+        self.trace_all = False  # trace mode without a model: every site may fail
 
     # ------------------------------------------------------------ helpers
 
@@ -134,8 +135,11 @@ class _Gen:
         if mode == "none" or not self.in_code or self.fast:
             return code
         if mode == "trace":
-            if not read:
-                return code  # counterexamples list operator results and reads only
+            # The verifier's counterexamples list, in order, the operator results,
+            # `urel` scalar/element reads and scalar/element writes that may fail (all
+            # of them without a model), not call results or whole-array copies.
+            if not read or (prob >= 1.0 and not self.trace_all):
+                return code
             k = self.site(span, what)
             self.fault_specs[k] = spec
             return f"_U({k}, {code})"
@@ -373,13 +377,13 @@ class _Gen:
         self.lines.extend(slow)
         self.emit(ind + 1, "_B = _expo()")
 
-    def write(self, var: C.Var, code: str, span: Span) -> str:
+    def write(self, var: C.Var, code: str, span: Span, traced: bool = True) -> str:
         if var.urel and self.model is not None:
             self.in_code = True
             try:
                 return self.faulty(code, self.model.write,
                                    FaultSpec(var.type, None, var.type.array), span, var.source,
-                                   read=False)
+                                   read=traced and not var.type.array)
             finally:
                 self.in_code = False
         return code
@@ -424,7 +428,7 @@ class _Gen:
         if s.target is None:
             self.emit(ind, call)
         else:
-            self.emit(ind, f"{self.py(s.target)} = {self.write(s.target, call, s.span)}")
+            self.emit(ind, f"{self.py(s.target)} = {self.write(s.target, call, s.span, False)}")
 
     def s_Choose(self, s: C.Choose, ind: int) -> None:
         if s.kind == "relax" and self.opts.semantics == "original":
@@ -588,9 +592,11 @@ class Interpreter:
         self.source = source
         self.fault_rng = random.Random(f"faults:{seed}")
         self.choice_rng = random.Random(f"choices:{seed}")
-        if options.faults == "trace" and model is None:
-            model = RELIABLE  # trace mode needs every site, whatever the probabilities
+        trace_all = options.faults == "trace" and model is None
+        if trace_all:
+            model = RELIABLE  # trace mode without a model: every site, as the verifier does
         gen = _Gen(program, options, model if options.faults != "none" else None)
+        gen.trace_all = trace_all
         text = gen.module(fn)
         self.gen = gen
         self.sites = gen.sites
@@ -885,11 +891,13 @@ def _outcome_text(name: str, out: RunOutcome) -> str:
 
 
 def replay(program: C.Program, cex: Counterexample, kind: str, side: str,
-           span: Span) -> ReplayOutcome:
+           span: Span, model: Optional[C.HardwareModel] = None) -> ReplayOutcome:
     """Run O and R from a verifier counterexample and say whether the failure recurs.
 
     O runs with `inputs_o` and `choices_o`; R with `inputs_r`, `choices_r` and the
-    values of its unreliable operations from `faults` (None or running out: exact).
+    values of its unreliable operations from `faults` (None or running out: exact):
+    operator results, `urel` reads and `urel` scalar/element writes in execution
+    order; with `model` (the verifier's --hardware) only those that may fail in it.
     Reals are exact rationals, as in the verifier. The first failure of each run is
     recorded, and for relational kinds the states at accepts, calls and loop heads of
     the function are paired in order and the relation evaluated on each pair.
@@ -897,16 +905,16 @@ def replay(program: C.Program, cex: Counterexample, kind: str, side: str,
     if cex.function not in program.functions:
         return ReplayOutcome(False, f"there is no function `{cex.function}` to replay")
     try:
-        return _replay(program, cex, kind, side, span)
+        return _replay(program, cex, kind, side, span, model)
     except Exception as exc:  # noqa: BLE001 - a replay must never break the report
         return ReplayOutcome(False, f"the replay could not run ({type(exc).__name__}: {exc})")
 
 
 def _replay(program: C.Program, cex: Counterexample, kind: str, side: str,
-            span: Span) -> ReplayOutcome:
+            span: Span, model: Optional[C.HardwareModel]) -> ReplayOutcome:
     fn = program.functions[cex.function]
     o = Interpreter(program, fn.name, Options("original", True, "none", True, True))
-    r = Interpreter(program, fn.name, Options("relaxed", True, "trace", True, True))
+    r = Interpreter(program, fn.name, Options("relaxed", True, "trace", True, True), model)
     notes: list[str] = []
     o.set_choices(list(cex.choices_o))
     r.set_choices(list(cex.choices_r))

@@ -51,6 +51,16 @@ fn caller(x: int) -> int {
 
 fn div(x: int) -> int { return 10 / x; }
 
+hardware adder_only { operator +. = 0.9; }
+
+fn urel_write(x: int) -> int
+  ensures_r result<o> == result<r>
+{
+  var y: int in urel = x +. 1;
+  var z: int = y;
+  return z;
+}
+
 fn loops(n: int) -> int {
   var k: int = 0;
   var m: int = n;
@@ -171,3 +181,17 @@ def test_missing_inputs_and_unknown_function_do_not_raise():
     out = replay(PROGRAM, cex("div", {}), "division", "original", span_of("10 / x"))
     assert out.reproduced and "no value for `x`" in out.detail
     assert not replay(PROGRAM, cex("nope", {}), "assert", "original", span_of("10 / x")).reproduced
+
+
+def test_fault_list_includes_urel_writes_in_order():
+    sp = span_of("ensures_r result<o> == result<r>", 1)
+    # sites without a model: `+.`, the write of y, the read of y
+    out = replay(PROGRAM, cex("urel_write", {"x": 1}, faults=[None, 50, None]), "ensures_r",
+                 "relational", sp)
+    assert out.reproduced
+    # under a model where only `+.` can fail, the list has that one site
+    model = PROGRAM.hardware["adder_only"]
+    assert not replay(PROGRAM, cex("urel_write", {"x": 1}, faults=[None, 50]), "ensures_r",
+                      "relational", sp, model).reproduced
+    assert replay(PROGRAM, cex("urel_write", {"x": 1}, faults=[7]), "ensures_r",
+                  "relational", sp, model).reproduced

@@ -66,6 +66,13 @@ fn pick(a: int[] in urel, i: int) -> int
   var j: int = i +. 1;
   return a[j];
 }
+fn stored(x: int) -> int
+  ensures_r result<o> == result<r>
+{
+  var y: int in urel = x +. 1;
+  var z: int = y;
+  return z;
+}
 fn dbl(x: int) -> int
   ensures_r result<o> == result<r>
 {
