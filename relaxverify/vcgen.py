@@ -631,18 +631,20 @@ class VCGen:
                 chosen[var.source] = (v, var.type)
             cx = Cx(side, {"o": st.o, "r": st.r}, old={side: old})
             pred = self.expr(s.pred, cx)
-            before = st.guard(side)
+            before = st.copy()
             self.assume(st, side, conj(extra + [pred]),
                         f"line {s.span.line}: {s.kind} {show(s.pred, side)}")
             self.record(Record("choice", side, st.guard(side), values=chosen))
-            self.vacuity_of_choice(s, side, before, st.guard(side))
+            self.vacuity_of_choice(s, side, before, conj(extra + [pred]))
 
-    def vacuity_of_choice(self, s: C.Choose, side: str, before, after) -> None:
+    def vacuity_of_choice(self, s: C.Choose, side: str, before: State, pred) -> None:
+        """Warn when no values satisfy the predicate (a sliced query first: cheap,
+        and its 'unsat' is conclusive), unless the statement is dead code anyway."""
         if self._dry:
             return
-        if self.decider.check(self.facts, after) != z3.unsat:
+        if self.decider.check_alone(self.slice(before, pred)) != z3.unsat:
             return
-        if self.decider.check(self.facts, before) == z3.unsat:
+        if self.decider.check(self.facts, before.guard(side)) == z3.unsat:
             return  # the statement is unreachable anyway
         who = "the relaxed execution" if s.kind == "relax" else f"the {SIDE_NAMES[side]} execution"
         self.warnings.append(Diagnostic(
@@ -774,7 +776,7 @@ class VCGen:
         # lockstep (or the only side)
         body = h.copy()
         for side in sides:
-            self.assume(body, side, conds[side], f"line {s.span.line}: loop condition")
+            self.assume(body, side, conds[side], f"line {s.span.line}: loop condition {show(s.cond, side)}")
         self.iteration(s, body, sides, bound_vars, relational=sides == BOTH)
         if not lock:
             for side in "or":
@@ -788,7 +790,7 @@ class VCGen:
         # exit
         st.o, st.r, st.ro, st.rp, st.path, st.parts = h.o, h.r, h.ro, h.rp, h.path, h.parts
         for side in sides:
-            self.assume(st, side, z3.Not(conds[side]), f"line {s.span.line}: loop exit")
+            self.assume(st, side, z3.Not(conds[side]), f"line {s.span.line}: loop exit !({show(s.cond, side)})")
 
     def loop_head(self, s: C.Loop, st: State, sides: str, mod: set, store_only: set,
                   counters: list, bound_vars) -> tuple[State, bool]:
@@ -887,10 +889,12 @@ class VCGen:
             facts = extra[side]
             for e in s.invariants + s.auto_invariants:
                 facts.append(self.expr(e, Cx(side, {"o": h.o, "r": h.r})))
-            self.assume(h, side, conj(facts), f"line {s.span.line}: loop invariants ({side})")
+            self.assume(h, side, conj(facts), f"line {s.span.line}: loop head, invariant "
+                        + (" && ".join(show(e, side) for e in s.invariants) or "true"))
         if sides == BOTH:
             rel = [self.expr(e, Cx(None, {"o": h.o, "r": h.r})) for e in s.invariants_r]
-            self.assume(h, None, conj(rel), f"line {s.span.line}: relational invariants"
+            self.assume(h, None, conj(rel), f"line {s.span.line}: loop head, invariant_r "
+                        + " && ".join(show(e) for e in s.invariants_r)
                         if rel else "")
         return h
 
