@@ -211,3 +211,39 @@ def test_bit_flips():
     assert xs == [1, 2, 3] and sum(a != b for a, b in zip(xs, ys)) == 1
     within = FaultMaker(random.Random(0), False).make(FaultSpec(INT, 2.0))
     assert {within(10) for _ in range(300)} == {8, 9, 10, 11, 12}
+
+
+# ---------------------------------------------------------------- properties
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from relaxverify import core as C  # noqa: E402
+from relaxverify.choose import z3_holds  # noqa: E402
+
+DIVMOD = "fn d(a: int, b: int) -> int { return a / b; }\nfn m(a: int, b: int) -> int { return a % b; }"
+DIVMOD_PROG, _ = program(DIVMOD)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(-60, 60), st.integers(-9, 9).filter(lambda b: b != 0))
+def test_int_division_matches_python_and_the_z3_encoding(a, b):
+    """The interpreter and the Z3 encoding used for relax/havoc predicates agree on
+    floor division and remainder (Z3's own div/mod are Euclidean)."""
+    for fn, want in (("d", a // b), ("m", a % b)):
+        interp = Interpreter(DIVMOD_PROG, fn, Options())
+        assert interp.run([a, b]).result == want
+        expr = DIVMOD_PROG.functions[fn].body[-1].value
+        claim = C.BinOp("==", expr, C.Const(want, C.INT, expr.span), C.BOOL, expr.span)
+        assert z3_holds(claim, {"a": a, "b": b}) is True
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(-1000, 1000), st.integers(0, 4))
+def test_range_predicates_always_satisfied(old, width):
+    src = ("fn f(m: int, w: int) -> int { var r: int = m; "
+           "relax (r) st ((old(r) < 0 && r == -old(r)) || (old(r) >= 0 && old(r) - w <= r "
+           "&& r < old(r) + w + 1 && r != old(r) - w - 1)); return r; }")
+    out = run(src, "f", old, width, semantics="relaxed", seed=old)
+    r = out.result
+    assert (old < 0 and r == -old) or (old >= 0 and old - width <= r <= old + width)
