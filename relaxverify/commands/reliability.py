@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Optional
 
-from ..diagnostics import Diagnostic, error
+from ..diagnostics import Diagnostic, error, render_text
 from ..hardware import find_model, model_names
 from ..pipeline import Loaded
 from ..reliability import (MAX_TERMS, Culprit, FunctionResult, SpecCheck, Term,
@@ -74,7 +74,9 @@ def analyse_file(item: Loaded, name: str, only: Optional[str]
                  "the result is still sound"]))
         for check in r.checks:
             if not check.holds:
-                report.findings.append(failure(r, check, lines))
+                # Right under the function's block (not with the file's diagnostics).
+                text = render_text(failure(r, check, lines), {item.path: item.source or ""})
+                report.lines.extend(text.splitlines())
     return report, results
 
 
