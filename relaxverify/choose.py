@@ -39,12 +39,10 @@ def z3_value(value: Any, ty: C.Type):
     """A concrete value as a Z3 term; arrays as (array term, length)."""
     z3 = _z3()
     if ty.array:
-        sort = {"int": z3.IntSort(), "real": z3.RealSort(), "bool": z3.BoolSort()}[ty.base]
         arr = z3.K(z3.IntSort(), z3_value({"int": 0, "real": 0, "bool": False}[ty.base],
                                           ty.elem))
         for i, x in enumerate(value):
             arr = z3.Store(arr, i, z3_value(x, ty.elem))
-        del sort
         return arr, z3.IntVal(len(value))
     if ty.base == "bool":
         return z3.BoolVal(bool(value))
