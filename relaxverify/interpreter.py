@@ -501,7 +501,10 @@ class _Gen:
         else:
             self.emit(ind, f"while {cond}:")
         self.emit(ind + 1, f"{n} += 1")
-        self.emit(ind + 1, f"if {n} > _MAXSTEPS: _lim({k})")
+        small = (isinstance(s.bound, C.Const) and not isinstance(s.bound.value, bool)
+                 and s.bound.value <= self.opts.max_steps)
+        if not small:  # a constant bound within the limit needs no step check
+            self.emit(ind + 1, f"if {n} > _MAXSTEPS: _lim({k})")
         self.block(s.body, ind + 1)
 
     # ------------------------------------------------------------ functions
