@@ -54,11 +54,17 @@ def smt2_text(solver: z3.Solver, ob: Obligation, timeout_s: float) -> str:
     return header + solver.to_smt2()
 
 
+def smt2_name(ob: Obligation) -> str:
+    """`<file stem>.<obligation id>.smt2`, with only portable characters."""
+    stem = os.path.splitext(os.path.basename(ob.span.path))[0]
+    return re.sub(r"[^A-Za-z0-9_.@#-]+", "_", f"{stem}.{ob.id}") + ".smt2"
+
+
 def prove(gen: VCGen, ob: Obligation, timeout_s: float, stats: ProverStats,
           smt2_dir: Optional[str] = None) -> None:
     solver = make_solver(gen, ob, timeout_s)
     if smt2_dir is not None:
-        name = re.sub(r"[^A-Za-z0-9_.@#-]+", "_", ob.id) + ".smt2"
+        name = smt2_name(ob)
         with open(os.path.join(smt2_dir, name), "w") as f:
             f.write(smt2_text(solver, ob, timeout_s))
     t0 = time.perf_counter()

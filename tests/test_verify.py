@@ -8,6 +8,7 @@ warnings, and the linear size of verification conditions.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -287,8 +288,8 @@ fn f(x: int) -> int
     for f in files:
         answer = subprocess.run(["z3", str(f)], capture_output=True, text=True,
                                 timeout=60).stdout.split()[0]
-        ob = next(o for oid, o in by_id.items() if f.name.startswith(
-            "".join(c if c.isalnum() or c in "_.@#-" else "_" for c in oid)))
+        ob = next(o for oid, o in by_id.items()
+                  if f.name == "t." + re.sub(r"[^A-Za-z0-9_.@#-]+", "_", oid) + ".smt2")
         assert answer == {"verified": "unsat", "failed": "sat"}[ob["status"]], f.name
 
 
