@@ -225,3 +225,20 @@ def test_examples_newton_and_motion(capsys):
     best = min(range(4), key=lambda b: sum((pblocks[b * 16 + j] - cblock[j]) ** 2
                                            for j in range(16)))
     assert doc["result"] == best
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch, capsys):
+    from relaxverify.commands.run import _Progress
+    quiet = _Progress(100)  # pytest's stderr is not a terminal
+    quiet.start -= 10
+    quiet.update(50)
+    assert quiet.bar is None
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)
+    bar = _Progress(100)
+    bar.update(10)  # the first half second: nothing yet
+    assert bar.bar is None
+    bar.start -= 10
+    bar.update(60)
+    assert bar.bar is not None
+    bar.close()
+    assert capsys.readouterr().out == ""
