@@ -57,23 +57,35 @@ def generate(lines: int) -> str:
     return "".join(FUNCTION.format(n=n) for n in range(lines // per + 1))
 
 
+def best_time(source: str, repeats: int = 5) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        loaded = load_source("bench.relax", source)
+        best = min(best, time.perf_counter() - t0)
+        assert loaded.ok, loaded.diagnostics[:1]
+        del loaded  # free the previous run's program outside the timing
+    return best
+
+
 def main() -> None:
     target = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     source = generate(target)
     n_lines = source.count("\n")
     n_tokens = sum(1 for _ in RelaxLexer(_lark().lexer_conf).lex(source))
     load_source("warm.relax", "fn warm() { skip; }")  # build the parser outside the timing
-    best = float("inf")
-    for _ in range(5):
-        t0 = time.perf_counter()
-        loaded = load_source("bench.relax", source)
-        best = min(best, time.perf_counter() - t0)
-        assert loaded.ok, loaded.diagnostics[:1]
-        del loaded  # free the previous run's program outside the timing
+    best = best_time(source)
     rate = n_lines / best
     print(f"program:          {n_lines} lines, {n_tokens} tokens ({n_tokens / n_lines:.1f} per line)")
     print(f"parse + check:    {best:.3f} s: {rate:,.0f} lines/s, {n_tokens / best:,.0f} tokens/s")
     print(f"target:           20,000 lines/s -> {'met' if rate > 20_000 else 'MISSED'}")
+    print("scaling (time per line relative to 2,500 lines; about 1.0 means linear):")
+    base = None
+    for lines in (2_500, 5_000, 10_000, 20_000):
+        text = generate(lines)
+        per_line = best_time(text, 3) / text.count("\n")
+        base = base or per_line
+        print(f"  {lines:>6} lines: {per_line * 1e6:6.1f} us/line  ratio {per_line / base:.2f}")
 
 
 if __name__ == "__main__":

@@ -25,8 +25,15 @@ class _Splice(list):
 
 
 def _flatten(children: list) -> list:
-    out: list = []
-    for x in children:
+    """Splice inlined children into one list. A left-recursive repetition
+    (`__x_star: __x_star x`) hands its list on as the first child: it is extended
+    in place, so a block of n statements costs O(n), not O(n^2)."""
+    if children and type(children[0]) is _Splice:
+        out = children[0]
+        rest = children[1:]
+    else:
+        out, rest = [], children
+    for x in rest:
         if type(x) is _Splice:
             out.extend(x)
         else:
@@ -34,11 +41,16 @@ def _flatten(children: list) -> list:
     return out
 
 
+def _splice(children: list) -> _Splice:
+    out = _flatten(children)
+    return out if type(out) is _Splice else _Splice(out)
+
+
 def _reduction(rule, builder) -> Callable[[list], Any]:
     name = rule.origin.name
     splices = any(not s.is_term and s.name.startswith("_") for s in rule.expansion)
     if name.startswith("_"):
-        return (lambda c: _Splice(_flatten(c))) if splices else _Splice
+        return _splice if splices else _Splice
     expand1 = rule.options.expand1 and not rule.alias
     method = getattr(builder, rule.alias or name, None)
     if method is None and not (expand1 and len(rule.expansion) == 1):
@@ -63,14 +75,16 @@ class Driver:
         rules: dict[int, tuple] = {}
         for state, actions in table.states.items():
             shift, red = {}, {}
+            # Lark's symbol names are Tokens (a str subclass comparing in Python):
+            # plain str keys make every lookup a C-level comparison.
             for symbol, (action, arg) in actions.items():
                 if action is Shift:
-                    shift[symbol] = arg
+                    shift[str(symbol)] = arg
                 else:
                     if id(arg) not in rules:
-                        rules[id(arg)] = (len(arg.expansion), arg.origin.name,
+                        rules[id(arg)] = (len(arg.expansion), str(arg.origin.name),
                                           _reduction(arg, builder))
-                    red[symbol] = rules[id(arg)]
+                    red[str(symbol)] = rules[id(arg)]
             self.shifts[state] = shift
             self.reduces[state] = red
 
