@@ -201,6 +201,16 @@ def test_static_value_above_interval_is_a_soundness_failure(relax_file, capsys, 
     assert "soundness" in doc["files"][0]["diagnostics"][0]["message"]
 
 
+def test_skipping_is_the_same_sample_as_running(relax_file):
+    """A skipped trial consumes the budget a fault-free run would: same seed, same count."""
+    item = load_source("newton.relax", (EXAMPLES / "newton.relax").read_text())
+    from relaxverify.hardware import find_model
+    model = find_model(item.program, "aggressive")
+    runs = [monte_carlo(item.program, "newton_sqrt", [2.0], model, 3000, seed=4, skip=skip)
+            for skip in (True, False)]
+    assert runs[0].correct == runs[1].correct
+
+
 def test_skipping_fault_free_trials_does_not_bias(relax_file):
     item = load_source("t.relax", SRC)
     model = item.program.hardware["h"]
