@@ -358,8 +358,7 @@ class Checker:
         return out
 
     def stmt(self, s: A.Stmt) -> list[C.Stmt]:
-        method: Callable = getattr(self, "stmt_" + type(s).__name__)
-        return method(s)
+        return _STMT_METHODS[type(s)](self, s)
 
     def stmt_Return(self, s: A.Return) -> list[C.Stmt]:
         self.err("`return` may only appear as the last statement of a function", s.span,
@@ -587,8 +586,7 @@ class Checker:
         return _error_expr(src.span, ty)
 
     def expr(self, e: A.Expr, ctx: Ctx) -> C.Expr:
-        method = getattr(self, "expr_" + type(e).__name__)
-        return method(e, ctx)
+        return _EXPR_METHODS[type(e)](self, e, ctx)
 
     def expr_IntLit(self, e: A.IntLit, ctx: Ctx) -> C.Expr:
         return C.Const(e.value, INT, e.span)
@@ -698,8 +696,9 @@ class Checker:
             self.check_unreliable(op, e.span, ctx)
             l, lsrc, r, rsrc = operands[i], e.operands[i], operands[i + 1], e.operands[i + 1]
             base = op[:-1] if op in UNRELIABLE else op
-            span = A.Span(e.span.path, lsrc.span.line, lsrc.span.column, rsrc.span.end_line,
-                          rsrc.span.end_column)
+            span = e.span if len(e.ops) == 1 else A.Span(
+                e.span.path, lsrc.span.line, lsrc.span.column, rsrc.span.end_line,
+                rsrc.span.end_column)
             if base in ("==", "!="):
                 l, r = self.equality_pair(op, l, lsrc, r, rsrc, span)
             else:
@@ -856,6 +855,13 @@ class Checker:
         body = self.expect(e.body, BOOL, ctx.with_(bound={**ctx.bound, e.var: var}),
                            "the body of a quantifier")
         return C.Quant(e.kind, var, body, e.span)
+
+
+# Dispatch by node type (the checker visits tens of thousands of nodes per second).
+_EXPR_METHODS: dict[type, Callable] = {
+    t: getattr(Checker, "expr_" + t.__name__) for t in A.Expr.__args__}
+_STMT_METHODS: dict[type, Callable] = {
+    t: getattr(Checker, "stmt_" + t.__name__) for t in A.Stmt.__args__}
 
 
 # ---------------------------------------------------------------- helpers
