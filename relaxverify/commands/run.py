@@ -41,7 +41,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 class ArgError(Exception):
-    pass
+    """A bad --arg; `span` is the parameter's declaration when there is one."""
+
+    def __init__(self, message: str, span=None):
+        super().__init__(message)
+        self.span = span
 
 
 # ---------------------------------------------------------------- arguments
@@ -102,14 +106,17 @@ def parse_args(fn: C.Function, given: list[str]) -> list:
             raise ArgError(f"`{fn.name}` has no parameter `{name}` (its parameters: {listing})")
         if name in values:
             raise ArgError(f"`--arg {name}=...` is given twice; give each parameter once")
-        values[name] = parse_value(text, params[name].type, name)
+        try:
+            values[name] = parse_value(text, params[name].type, name)
+        except ArgError as exc:
+            raise ArgError(str(exc), params[name].span) from None
     missing = [p for p in fn.params if p.source not in values]
     if missing:
         adds = " ".join(f"--arg {p.source}={_example(p.type) if not p.type.array else '[...]'}"
                         for p in missing)
         raise ArgError(f"no value for parameter{'s' if len(missing) > 1 else ''} "
                        + ", ".join(f"`{p.source}: {p.type}`" for p in missing)
-                       + f" of `{fn.name}`; add {adds}")
+                       + f" of `{fn.name}`; add {adds}", missing[0].span)
     return [values[p.source] for p in fn.params]
 
 
@@ -139,8 +146,9 @@ def to_json(v: Any) -> Any:
 # ---------------------------------------------------------------- the command
 
 
-def _usage(path: str, message: str, source: Optional[str] = None) -> CommandResult:
-    diag = Diagnostic("error", message, None, "usage", path=path)
+def _usage(path: str, message: str, source: Optional[str] = None,
+           span=None) -> CommandResult:
+    diag = Diagnostic("error", message, span, "usage", path=path)
     return CommandResult("run", [FileReport(path, "error", source, [diag])],
                          extra={"result": None, "error": None})
 
@@ -179,7 +187,7 @@ def execute(args: argparse.Namespace) -> CommandResult:
     try:
         values = parse_args(fn, args.arg)
     except ArgError as exc:
-        return _usage(path, str(exc), item.source)
+        return _usage(path, str(exc), item.source, exc.span)
     if args.trials is not None and args.trials < 1:
         return _usage(path, f"--trials must be at least 1, not {args.trials}", item.source)
     if args.max_steps < 1:
