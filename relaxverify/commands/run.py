@@ -219,6 +219,7 @@ def _single(args, item, fn: C.Function, values: list, model) -> CommandResult:
     if model is not None:
         n = interp.ns["_NF"]
         notes.append(f"hardware `{model.name}`, seed {args.seed}: {n} fault(s) injected")
+        extra.update(hardware=model.name, seed=args.seed, faults_injected=n)
     if out.failure is not None:
         f = out.failure
         report.status = "failed"
@@ -256,7 +257,9 @@ def _trials(args, item, fn: C.Function, values: list, model) -> CommandResult:
     static, why = _static_value(item.program, fn.name, model)
     lo, hi = mc.interval
     extra.update(result=to_json(ref.result), trials=mc.trials, correct=mc.correct,
-                 reliability=mc.fraction, interval=[lo, hi], static_value=static)
+                 reliability=mc.fraction, interval=[lo, hi], static_value=static,
+                 hardware=model.name, seed=args.seed, failed_runs=mc.failures,
+                 faults_injected=mc.faults)
     rows = [("function", f"{fn.name} on hardware `{model.name}`, seed {args.seed}"),
             ("fault-free result", show(ref.result)),
             ("trials", str(mc.trials)),
