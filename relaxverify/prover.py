@@ -15,10 +15,9 @@ from typing import Optional
 
 import z3
 
-from . import core as C
 from .counterexample import Counterexample
 from .obligations import Obligation
-from .smt import is_true_in, model_value, same
+from .smt import is_true_in, model_value
 from .vcgen import VCGen
 
 # Resource units per second of --timeout: deterministic limit well before the clock
