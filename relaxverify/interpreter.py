@@ -967,11 +967,17 @@ def _relational(program, fn, o: Interpreter, r: Interpreter, out_o: RunOutcome,
                 if not o.relation(so.cond)(envo, envr):
                     return True, (f"reproduced: the accept at {_where(span)} is false when both "
                                   f"runs reach it (time {i + 1})")
-        here_o, here_r = events(o, out_o, "accept", True), events(r, out_r, "accept", True)
+        # Alignment is also required at calls whose callee has a relational contract.
+        here_o = events(o, out_o, "accept", True) + events(o, out_o, "call", True)
+        here_r = events(r, out_r, "accept", True) + events(r, out_r, "call", True)
+        what = "call" if any(isinstance(x[0], C.Call) for x in here_o + here_r) else "accept"
         if len(here_o) != len(here_r) and out_o.failure is None and out_r.failure is None:
-            return kind == "alignment", (f"reproduced: the original run reaches the accept at "
+            return kind == "alignment", (f"reproduced: the original run reaches the {what} at "
                                          f"{_where(span)} {len(here_o)} time(s), the relaxed run "
                                          f"{len(here_r)} time(s)")
+        if kind == "alignment":
+            return False, (f"both runs reach the {what} at {_where(span)} {len(here_o)} "
+                           "time(s)")
         return False, f"the accept at {_where(span)} holds every time both runs reach it"
     if kind == "ensures_r":
         if out_o.failure is not None or out_r.failure is not None:

@@ -53,6 +53,16 @@ fn div(x: int) -> int { return 10 / x; }
 
 hardware adder_only { operator +. = 0.9; }
 
+fn related(x: int) -> int requires_r eq(x) { return x; }
+
+fn call_apart(x: int) -> int {
+  var flag: bool = x > 0;
+  relax (flag) st (true);
+  var r: int = 0;
+  if (flag) { r = related(x); }
+  return r;
+}
+
 fn urel_write(x: int) -> int
   ensures_r result<o> == result<r>
 {
@@ -195,3 +205,11 @@ def test_fault_list_includes_urel_writes_in_order():
                       "relational", sp, model).reproduced
     assert replay(PROGRAM, cex("urel_write", {"x": 1}, faults=[7]), "ensures_r",
                   "relational", sp, model).reproduced
+
+
+def test_alignment_at_a_call_made_by_one_run():
+    sp = span_of("r = related(x);")
+    assert replay(PROGRAM, cex("call_apart", {"x": 1}, choices_r=[{"flag": False}]),
+                  "alignment", "relational", sp).reproduced
+    assert not replay(PROGRAM, cex("call_apart", {"x": 1}, choices_r=[{"flag": True}]),
+                      "alignment", "relational", sp).reproduced

@@ -114,3 +114,17 @@ def test_verifier_counterexamples_replay(name):
     # (the Swish++ counterexamples pass through the loop's invariant, so they are not
     # concrete; they still happen to reproduce)
     assert reproduced >= 1
+
+
+DATA = __import__("pathlib").Path(__file__).parent / "data" / "verify"
+
+
+@pytest.mark.parametrize("path", sorted(DATA.glob("*.relax")), ids=lambda p: p.name)
+def test_concrete_counterexamples_of_the_verify_suite_reproduce(path):
+    """Every concrete counterexample of the verifier's own test suite must replay."""
+    _program, failed = failed_obligations(path.read_text())
+    for ob in failed:
+        cex = ob.counterexample
+        if cex is not None and cex.concrete:
+            outcome = replay(_program, cex, ob.kind, ob.side, ob.span)
+            assert outcome.reproduced, (ob.kind, ob.side, ob.span.line, outcome.detail)
