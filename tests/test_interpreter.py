@@ -247,3 +247,73 @@ def test_range_predicates_always_satisfied(old, width):
     out = run(src, "f", old, width, semantics="relaxed", seed=old)
     r = out.result
     assert (old < 0 and r == -old) or (old >= 0 and old - width <= r <= old + width)
+
+
+# Random expression trees: the generated Python (with its flattened chains and
+# inlined checks) computes what a direct evaluation of the tree computes.
+
+class _DivZero(Exception):
+    pass
+
+
+def _ints():
+    leaf = st.one_of(st.sampled_from(["x", "y", "z"]), st.integers(-9, 9).map(str))
+    return st.recursive(leaf, lambda sub: st.tuples(
+        st.sampled_from(["+", "-", "*", "/", "%"]), sub, sub), max_leaves=12)
+
+
+def _bools():
+    cmp = st.tuples(st.sampled_from(["<", "<=", "==", "!=", ">", ">="]), _ints(), _ints())
+    return st.recursive(cmp, lambda sub: st.one_of(
+        st.tuples(st.sampled_from(["&&", "||", "==>", "<==>"]), sub, sub),
+        st.tuples(st.just("!"), sub)), max_leaves=6)
+
+
+def _text(t) -> str:
+    if isinstance(t, str):
+        return f"({t})" if t.startswith("-") else t
+    if t[0] == "!":
+        return f"!({_text(t[1])})"
+    return f"({_text(t[1])} {t[0]} {_text(t[2])})"
+
+
+def _eval(t, env):
+    if isinstance(t, str):
+        return env[t] if t in env else int(t)
+    op = t[0]
+    if op == "!":
+        return not _eval(t[1], env)
+    a = _eval(t[1], env)
+    if op == "&&":
+        return a and _eval(t[2], env)
+    if op == "||":
+        return a or _eval(t[2], env)
+    if op == "==>":
+        return (not a) or _eval(t[2], env)
+    b = _eval(t[2], env)
+    if op in ("/", "%") and b == 0:
+        raise _DivZero
+    return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a // b,
+            "%": lambda: a % b, "<": lambda: a < b, "<=": lambda: a <= b,
+            "==": lambda: a == b, "!=": lambda: a != b, ">": lambda: a > b,
+            ">=": lambda: a >= b, "<==>": lambda: a == b}[op]()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.one_of(_ints(), _bools()), st.integers(-20, 20), st.integers(-20, 20),
+       st.integers(-20, 20))
+def test_generated_code_matches_direct_evaluation(tree, x, y, z):
+    env = {"x": x, "y": y, "z": z}
+    is_bool = not isinstance(tree, str) and tree[0] in (
+        "<", "<=", "==", "!=", ">", ">=", "&&", "||", "==>", "<==>", "!")
+    src = (f"fn f(x: int, y: int, z: int) -> {'bool' if is_bool else 'int'} "
+           f"{{ return {_text(tree)}; }}")
+    try:
+        want = _eval(tree, env)
+    except _DivZero:
+        want = _DivZero
+    out = run(src, "f", x, y, z)
+    if want is _DivZero:
+        assert out.failure is not None and out.failure.kind == "division"
+    else:
+        assert out.failure is None and out.result == want
