@@ -99,6 +99,8 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
                     progress(i + 1)
                 continue
         faulty.replay_pos = 0
+        if faulty.choice_log or faulty.notes:  # per-run logs must not grow over trials
+            faulty.choice_log, faulty.notes = [], []
         try:
             got = entry(-1, *ref_args)
         except (RuntimeFailure, RecursionError, MemoryError, OverflowError):
