@@ -1,4 +1,4 @@
-"""Command-line entry point: `relaxverify check|verify|reliability|run ...`.
+"""Command-line entry point: `relaxverify check|verify|reliability|run|grade ...`.
 
 Runs the command in a thread with a large stack, so that deeply nested programs
 are handled by the recursive stages instead of crashing the interpreter, and
@@ -20,6 +20,8 @@ COMMANDS = {
     "verify": ("verify", "prove acceptability: integrity and accuracy (Z3)"),
     "reliability": ("reliability", "analyse reliability on unreliable hardware"),
     "run": ("run", "execute a function, original or relaxed, with fault injection"),
+    "grade": ("grade", "grade a student's .relax file against a course lab (Gradescope "
+              "results.json)"),
 }
 
 
@@ -40,8 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for name, (module, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("files", nargs="+", metavar="FILE",
-                       help="a .relax file, or a directory: every .relax file below it")
+        command = _command_module(module)
+        if hasattr(command, "add_positionals"):  # a command with its own positionals
+            command.add_positionals(p)
+        else:
+            p.add_argument("files", nargs="+", metavar="FILE",
+                           help="a .relax file, or a directory: every .relax file below it")
         p.add_argument("--format", default="text", help="output format: text, json"
                        + (", sarif" if name in ("check", "verify") else ""))
         p.add_argument("--hardware", metavar="H", help="hardware model: one declared in the "
@@ -49,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
                        help="solver time limit per obligation (default 10)")
         p.add_argument("--fn", metavar="NAME", help="only this function")
-        _command_module(module).add_arguments(p)
+        command.add_arguments(p)
     return parser
 
 
