@@ -32,6 +32,7 @@ class Instance:
     values_o: dict  # Var -> Value at the check, per execution
     values_r: dict
     path: tuple  # source-syntax assumptions on the way, for --explain
+    apart: tuple = ()  # (c_o, c_r) of enclosing `if`s the executions ran separately
 
 
 @dataclass

@@ -121,6 +121,9 @@ def counterexample(gen: VCGen, ob: Obligation, model: z3.ModelRef) -> Counterexa
             v = model_value(model, rec.term, rec.ty)
             exact = model_value(model, rec.exact, rec.ty)
             cex.faults.append(None if v == exact else v)
+    if ob.kind == "alignment" and inst.apart:
+        # a real misalignment needs the executions to branch differently somewhere
+        concrete = concrete and any(not is_true_in(model, c_o == c_r) for c_o, c_r in inst.apart)
     cex.concrete = concrete
     return cex
 

@@ -38,7 +38,7 @@ class ExprGen:
     def integrity(self, kind: str, cx: Cx, span: Span, explanation: str, goal_text: str,
                   cond: z3.BoolRef) -> None:
         st = cx.st
-        guard = conj([st.guard(cx.side)] + cx.local)
+        guard = conj([st.guard(cx.side)] + cx.assumed + cx.local)
         self.oblige(kind, cx.side, span, explanation, goal_text, guard, cond, st)
         cx.assumed.append(z3.Implies(conj(cx.local), cond) if cx.local else cond)
 

@@ -126,7 +126,7 @@ class VCGen(ExprGen, LoopGen):
             ob = Obligation(oid, self.fn.name, kind, side_name, span, explanation, goal_text)
             self.obligations[key] = ob
         ob.instances.append(Instance(guard, goal, len(self.facts), len(self.records),
-                                     dict(st.o), dict(st.r), st.path))
+                                     dict(st.o), dict(st.r), st.path, st.apart))
 
     def drop_facts(self, mark: int) -> None:
         del self.facts[mark:]
@@ -329,8 +329,11 @@ class VCGen(ExprGen, LoopGen):
     def s_If(self, s: C.If, st: State, sides: str) -> None:
         conds = {side: self.code(s.cond, st, side) for side in sides}
         if sides == BOTH and not self.equal_here(st, conds["o"], conds["r"]):
+            outer = st.apart
+            st.apart = outer + ((conds["o"], conds["r"]),)
             for side in "or":  # the executions may part: O's `if`, then R's
                 self.branch(s, st, side, {side: conds[side]})
+            st.apart = outer
             return
         self.branch(s, st, sides, conds)
 
@@ -417,7 +420,7 @@ class VCGen(ExprGen, LoopGen):
             for e in f.ensures_r:
                 self.assume(st, None, self.expr(e, Cx(None, env)),
                             f"line {s.span.line}: {f.name} ensures_r {show(e)}")
-        self.record(Record("abstract", sides, st.ro if sides == "o" else st.rp))
+        self.record(Record("abstract", sides, st.ro if "o" in sides else st.rp))
 
 
 # ---------------------------------------------------------------- helpers

@@ -45,7 +45,7 @@ class LoopGen:
                 self.misaligned(e.span, st, "this loop (its `invariant_r` relates both "
                                 "executions)", show(e))
         h, lock = self.loop_head(s, st, sides, mod, store_only, counters, bound_vars)
-        self.record(Record("abstract", sides, h.ro if sides == "o" else h.rp))
+        self.record(Record("abstract", sides, h.ro if "o" in sides else h.rp))
         conds = {side: self.loop_cond(s, h, side, bound_vars) for side in sides}
         # lockstep (or the only side)
         body = h.copy()
