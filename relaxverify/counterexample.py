@@ -24,8 +24,10 @@ class Counterexample:
     # one dict {variable: value} per statement executed.
     choices_o: list[dict[str, Value]] = field(default_factory=list)
     choices_r: list[dict[str, Value]] = field(default_factory=list)
-    # Values returned by each unreliable operation (operator occurrence or urel read)
-    # the relaxed execution performs, in execution order; None means "the exact value".
+    # Values produced by each unreliable operation the relaxed execution performs
+    # (operator occurrence, urel read, urel write of a scalar or an element), in
+    # execution order; with a hardware model, only the sites that can fail in it.
+    # None means "the exact value".
     faults: list[Optional[Value]] = field(default_factory=list)
     # Final (or at-failure) values for display, per execution.
     final_o: dict[str, Value] = field(default_factory=dict)
