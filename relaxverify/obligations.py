@@ -32,7 +32,7 @@ class Instance:
     values_o: dict  # Var -> Value at the check, per execution
     values_r: dict
     path: tuple  # source-syntax assumptions on the way, for --explain
-    apart: tuple = ()  # (c_o, c_r) of enclosing `if`s the executions ran separately
+    apart: tuple = ()  # (c_o, c_r, line) of enclosing `if`s run one side at a time
 
 
 @dataclass
@@ -49,6 +49,7 @@ class Obligation:
     time_ms: float = 0.0
     reason: Optional[str] = None
     counterexample: Optional[Counterexample] = None
+    branches_apart: list = field(default_factory=list)  # alignment: lines of ifs taken apart
 
     @property
     def nfacts(self) -> int:

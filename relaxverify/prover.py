@@ -10,6 +10,7 @@ import os
 import re
 import time
 from dataclasses import dataclass
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Optional
 
@@ -80,10 +81,32 @@ def prove(gen: VCGen, ob: Obligation, timeout_s: float, stats: ProverStats,
         ob.status = "verified"
     elif answer == z3.sat:
         ob.status = "failed"
-        ob.counterexample = counterexample(gen, ob, solver.model())
+        ob.counterexample = counterexample(gen, ob, _better_model(solver, ob))
     else:
         ob.status = "unknown"
         ob.reason = _reason(reason)
+
+
+def _better_model(solver: z3.Solver, ob: Obligation) -> z3.ModelRef:
+    """The model of the failed query; for `alignment`, preferably one in which the
+    two executions really branch differently (a second query, for the
+    counterexample only: the verdict is already decided)."""
+    model = solver.model()
+    if ob.kind != "alignment":
+        return model
+    differ = [z3.And(i.guard, z3.Or([c_o != c_r for c_o, c_r, _ in i.apart]))
+              for i in ob.instances if i.apart]
+    if not differ:
+        return model
+    solver.push()
+    solver.add(z3.Or(differ))
+    try:
+        if solver.check() == z3.sat:
+            model = solver.model()
+    except z3.Z3Exception:
+        pass
+    solver.pop()
+    return model
 
 
 def _reason(reason: Optional[str]) -> str:
@@ -123,7 +146,9 @@ def counterexample(gen: VCGen, ob: Obligation, model: z3.ModelRef) -> Counterexa
             cex.faults.append(None if v == exact else v)
     if ob.kind == "alignment" and inst.apart:
         # a real misalignment needs the executions to branch differently somewhere
-        concrete = concrete and any(not is_true_in(model, c_o == c_r) for c_o, c_r in inst.apart)
+        apart = [line for c_o, c_r, line in inst.apart if not is_true_in(model, c_o == c_r)]
+        concrete = concrete and bool(apart)
+        ob.branches_apart = apart
     cex.concrete = concrete
     return cex
 
@@ -141,12 +166,21 @@ def _values(model: z3.ModelRef, table: dict, params_only: bool = False) -> dict:
 
 
 def format_value(v) -> str:
+    """A value as Relax would write it: reals in decimal when that is exact."""
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, Fraction):
         if v.denominator == 1:
             return f"{v.numerator}.0"
-        return f"{float(v):g}" if abs(v.denominator) > 1000 else f"{v.numerator}/{v.denominator}"
+        d = v.denominator
+        for p in (2, 5):
+            while d % p == 0:
+                d //= p
+        if d == 1:  # a terminating decimal: print it exactly
+            with localcontext() as ctx:
+                ctx.prec = 60
+                return format(Decimal(v.numerator) / Decimal(v.denominator), "f")
+        return f"{v.numerator}/{v.denominator}"
     if isinstance(v, list):
         return "[" + ", ".join(format_value(x) for x in v) + "]"
     if v is None:

@@ -330,7 +330,7 @@ class VCGen(ExprGen, LoopGen):
         conds = {side: self.code(s.cond, st, side) for side in sides}
         if sides == BOTH and not self.equal_here(st, conds["o"], conds["r"]):
             outer = st.apart
-            st.apart = outer + ((conds["o"], conds["r"]),)
+            st.apart = outer + ((conds["o"], conds["r"], s.span.line),)
             for side in "or":  # the executions may part: O's `if`, then R's
                 self.branch(s, st, side, {side: conds[side]})
             st.apart = outer

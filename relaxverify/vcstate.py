@@ -28,7 +28,7 @@ class State:
     rp: z3.BoolRef  # the pair reaches this point (implies ro)
     path: tuple = ()
     parts: tuple = ()  # the conjuncts of rp, for sliced side queries
-    apart: tuple = ()  # (c_o, c_r) of the enclosing `if`s run one side at a time
+    apart: tuple = ()  # (c_o, c_r, line) of the enclosing `if`s run one side at a time
 
     def copy(self) -> "State":
         return State(dict(self.o), dict(self.r), self.ro, self.rp, self.path, self.parts,

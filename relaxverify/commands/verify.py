@@ -100,6 +100,10 @@ def _finding(o: Obligation) -> Diagnostic:
             notes.append("faulty results in the relaxed execution: " +
                          ", ".join(format_value(f) if f is not None else "exact"
                                    for f in cex.faults))
+        if o.branches_apart:
+            lines = ", ".join(str(n) for n in o.branches_apart)
+            notes.append(f"the two executions take different branches of the `if` at line "
+                         f"{lines}")
         if not cex.concrete:
             notes.append("the path goes through a loop or call summarised by its invariant or "
                          "contract, so these values may not all come from one real run")
