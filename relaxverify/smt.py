@@ -24,7 +24,8 @@ class ArrayVal:
     length: z3.ArithRef
 
     def same(self, other: "Value") -> bool:
-        return isinstance(other, ArrayVal) and self.arr.eq(other.arr) and self.length.eq(other.length)
+        return (isinstance(other, ArrayVal) and self.arr.eq(other.arr)
+                and self.length.eq(other.length))
 
 
 Value = Union[z3.ExprRef, ArrayVal]

@@ -50,7 +50,8 @@ class LoopGen:
         # lockstep (or the only side)
         body = h.copy()
         for side in sides:
-            self.assume(body, side, conds[side], f"line {s.span.line}: loop condition {show(s.cond, side)}")
+            self.assume(body, side, conds[side],
+                        f"line {s.span.line}: loop condition {show(s.cond, side)}")
         self.iteration(s, body, sides, bound_vars, relational=sides == BOTH)
         if not lock:
             for side in "or":
@@ -64,7 +65,8 @@ class LoopGen:
         # exit
         st.o, st.r, st.ro, st.rp, st.path, st.parts = h.o, h.r, h.ro, h.rp, h.path, h.parts
         for side in sides:
-            self.assume(st, side, z3.Not(conds[side]), f"line {s.span.line}: loop exit !({show(s.cond, side)})")
+            self.assume(st, side, z3.Not(conds[side]),
+                        f"line {s.span.line}: loop exit !({show(s.cond, side)})")
 
     def loop_head(self, s: C.Loop, st: State, sides: str, mod: set, store_only: set,
                   counters: list, bound_vars) -> tuple[State, bool]:
@@ -126,7 +128,8 @@ class LoopGen:
     def equal_vals(self, st: State, a: Value, b: Value) -> bool:
         if same(a, b):
             return True
-        return self.decider.check_alone(self.slicer.slice(st.parts, z3.Not(values_equal(a, b)))) == z3.unsat
+        query = self.slicer.slice(st.parts, z3.Not(values_equal(a, b)))
+        return self.decider.check_alone(query) == z3.unsat
 
     def loop_invariants(self, s: C.Loop, st: State, sides: str, when: str,
                         relational: bool) -> None:
