@@ -316,3 +316,24 @@ def _facts_for(n: int) -> int:
 def test_vc_size_grows_linearly_with_sequential_ifs():
     small, large = _facts_for(20), _facts_for(80)
     assert large <= 4.5 * small
+
+
+# ---------------------------------------------------------------- examples
+
+EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.relax"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_examples_verify_or_fail_where_annotated(path: Path, capsys) -> None:
+    """Every example verifies, except on lines annotated `// V: kind side`."""
+    from test_data import annotations
+    expected = {line: text.split() for line, tag, text in annotations(path) if tag == "V"}
+    code = main(["verify", str(path), "--format", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    bad = [(o["line"], o["kind"], o["side"], o["status"]) for o in obligations(doc)
+           if o["status"] != "verified" and o["line"] not in expected]
+    assert not bad, f"{path.name}: unexpected {bad}"
+    for line, words in expected.items():
+        assert any(o["line"] == line and o["kind"] == words[0] and o["status"] == "failed"
+                   for o in obligations(doc)), f"{path.name}:{line}: expected {words}"
+    assert code == (1 if expected else 0)
