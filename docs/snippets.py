@@ -73,6 +73,9 @@ COMMANDS: list[Command] = [
     C("water-step1", "relaxverify verify docs/snippets/water_step1.relax"),
     C("water-step2", "relaxverify verify docs/snippets/water_step2.relax"),
     C("water-final", "relaxverify verify examples/water.relax"),
+    # language reference
+    C("lang-verify", "relaxverify verify docs/snippets/lang_declarations.relax "
+                     "docs/snippets/lang_statements.relax docs/snippets/lang_expressions.relax"),
     # language reference: one failure of every obligation kind
     *[C(f"kind-{k.replace('_', '-')}", f"relaxverify verify docs/snippets/obligations.relax "
         f"--fn k_{k}")
@@ -81,6 +84,7 @@ COMMANDS: list[Command] = [
                 "length", "alignment")],
     C("kinds-all-json", "relaxverify verify docs/snippets/obligations.relax --fn k_division "
                         "--format json"),
+    C("warnings", "relaxverify verify docs/snippets/warnings.relax"),
     # reliability
     C("rel-text", "relaxverify reliability docs/snippets/rel_example.relax"),
     C("rel-json", "relaxverify reliability docs/snippets/rel_example.relax --fn smooth "

@@ -9,7 +9,9 @@ Test kinds:
 
 - `check`: the submission parses and type-checks.
 - `verify`: every obligation of the named `functions` of the submission is verified
-  (`scoring`: `all`, the default, or `per-obligation` for partial credit).
+  (`scoring`: `all`, the default, or `per-obligation` for partial credit). A function
+  whose proofs hold vacuously (contradictory assumptions, an unsatisfiable `relax`)
+  gets no points unless `allow_vacuous` is true.
 - `hidden`: a hidden program (`program`, a file of the lab) is appended to the
   submission and its own functions must verify: they call the student's functions,
   so they check that the student's contracts are strong enough (verification is
@@ -345,6 +347,12 @@ class Grader:
                 broken.append(fn)
                 continue
             obs = file.get("obligations", [])
+            vacuous = [d for d in file.get("diagnostics", []) if d.get("code") == "vacuous"]
+            if vacuous and not spec.get("allow_vacuous"):
+                lines.append(f"fn {fn}: no points, because its proofs hold vacuously:")
+                lines.extend(_warnings(file, self.submission.name))
+                broken.append(fn)
+                continue
             total += len(obs)
             ok = [o for o in obs if o["status"] == "verified"]
             verified += len(ok)
@@ -520,6 +528,11 @@ class Grader:
                 of_kind = [o for o in obs if o["kind"] == kind]
                 require(bool(of_kind) and all(o["status"] == "verified" for o in of_kind),
                         f"a verified `{kind}` obligation ({len(of_kind)} found)")
+            vacuous = [d for d in doc["files"][0].get("diagnostics", [])
+                       if d.get("code") == "vacuous"]
+            if vacuous:
+                require(False, "no proof that holds vacuously")
+                lines.extend(_warnings(doc["files"][0], self.submission.name))
             if spec.get("all_verified"):
                 bad = [o for o in obs if o["status"] != "verified"]
                 require(bool(obs) and not bad, f"every obligation verified "

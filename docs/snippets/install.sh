@@ -1,0 +1,2 @@
+pip install . && relaxverify check examples/
+pip install ".[test]" && python -m pytest
