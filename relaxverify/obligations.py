@@ -33,6 +33,7 @@ class Instance:
     values_r: dict
     path: tuple  # source-syntax assumptions on the way, for --explain
     apart: tuple = ()  # (c_o, c_r, line) of enclosing `if`s run one side at a time
+    pair: Optional[z3.BoolRef] = None  # the pair reaches the check (for O's checks)
 
 
 @dataclass

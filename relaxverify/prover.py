@@ -18,12 +18,13 @@ import z3
 
 from .counterexample import Counterexample
 from .obligations import Obligation
-from .smt import is_true_in, model_value
+from .smt import ArrayVal, is_true_in, model_value
 from .vcgen import VCGen
 
 # Resource units per second of --timeout: deterministic limit well before the clock
 # limit on ordinary machines, so that verdicts do not depend on the load.
 RLIMIT_PER_SECOND = 2_000_000
+SMALL_ARRAY = 8  # counterexamples prefer input arrays at most this long
 
 
 def rlimit_for(timeout_s: float) -> int:
@@ -81,31 +82,46 @@ def prove(gen: VCGen, ob: Obligation, timeout_s: float, stats: ProverStats,
         ob.status = "verified"
     elif answer == z3.sat:
         ob.status = "failed"
-        ob.counterexample = counterexample(gen, ob, _better_model(solver, ob))
+        small = [v.length <= SMALL_ARRAY for v in list(gen.entry_o.values())
+                 + list(gen.entry_r.values()) if isinstance(v, ArrayVal)]
+        ob.counterexample = counterexample(gen, ob, _better_model(solver, ob, small))
     else:
         ob.status = "unknown"
         ob.reason = _reason(reason)
 
 
-def _better_model(solver: z3.Solver, ob: Obligation) -> z3.ModelRef:
-    """The model of the failed query; for `alignment`, preferably one in which the
-    two executions really branch differently (a second query, for the
-    counterexample only: the verdict is already decided)."""
+def _better_model(solver: z3.Solver, ob: Obligation, small: list) -> z3.ModelRef:
+    """The model of the failed query, or preferably one that tells more (a second
+    query, for the counterexample only: the verdict is already decided): for
+    `alignment`, executions that really branch differently; for a check of O,
+    a relaxed execution that also gets there (else its values mean nothing); and
+    short input arrays."""
     model = solver.model()
-    if ob.kind != "alignment":
-        return model
-    differ = [z3.And(i.guard, z3.Or([c_o != c_r for c_o, c_r, _ in i.apart]))
-              for i in ob.instances if i.apart]
-    if not differ:
-        return model
-    solver.push()
-    solver.add(z3.Or(differ))
-    try:
-        if solver.check() == z3.sat:
-            model = solver.model()
-    except z3.Z3Exception:
-        pass
-    solver.pop()
+    if ob.kind == "alignment":
+        better = [z3.And(i.guard, z3.Or([c_o != c_r for c_o, c_r, _ in i.apart]))
+                  for i in ob.instances if i.apart]
+    elif ob.side == "original":
+        better = [z3.And(i.guard, z3.Not(i.goal), i.pair) for i in ob.instances
+                  if i.pair is not None]
+    else:
+        better = []
+    wishes = []
+    if better and small:
+        wishes.append(z3.And(z3.Or(better), *small))
+    if better:
+        wishes.append(z3.Or(better))
+    if small:
+        wishes.append(z3.And(small))
+    for wish in wishes:
+        solver.push()
+        solver.add(wish)
+        try:
+            if solver.check() == z3.sat:
+                return solver.model()
+        except z3.Z3Exception:
+            pass
+        finally:
+            solver.pop()
     return model
 
 
@@ -130,7 +146,8 @@ def counterexample(gen: VCGen, ob: Obligation, model: z3.ModelRef) -> Counterexa
     cex.inputs_o = _values(model, gen.entry_o, params_only=True)
     cex.inputs_r = _values(model, gen.entry_r, params_only=True)
     cex.final_o = _values(model, inst.values_o)
-    cex.final_r = _values(model, inst.values_r)
+    if ob.side != "original" or inst.pair is None or is_true_in(model, inst.pair):
+        cex.final_r = _values(model, inst.values_r)
     concrete = True
     for rec in gen.records[:inst.nrecords]:
         if not is_true_in(model, rec.guard):

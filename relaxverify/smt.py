@@ -138,7 +138,15 @@ def _scalar(t: z3.ExprRef, ty: Type):
 
 
 def is_true_in(model: z3.ModelRef, b: z3.BoolRef) -> bool:
-    return z3.is_true(model.eval(b, model_completion=True))
+    """Does `b` hold in `model`? Z3 does not reduce quantifiers when evaluating;
+    what is left is then a closed formula, decided by a small query."""
+    v = model.eval(b, model_completion=True)
+    if z3.is_true(v) or z3.is_false(v):
+        return z3.is_true(v)
+    s = z3.Solver()
+    s.set("timeout", 2000)
+    s.add(z3.Not(v))
+    return s.check() == z3.unsat
 
 
 def fresh_name(base: str, counter: list) -> str:

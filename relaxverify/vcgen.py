@@ -126,7 +126,7 @@ class VCGen(ExprGen, LoopGen):
             ob = Obligation(oid, self.fn.name, kind, side_name, span, explanation, goal_text)
             self.obligations[key] = ob
         ob.instances.append(Instance(guard, goal, len(self.facts), len(self.records),
-                                     dict(st.o), dict(st.r), st.path, st.apart))
+                                     dict(st.o), dict(st.r), st.path, st.apart, st.rp))
 
     def drop_facts(self, mark: int) -> None:
         del self.facts[mark:]

@@ -337,3 +337,22 @@ def test_examples_verify_or_fail_where_annotated(path: Path, capsys) -> None:
         assert any(o["line"] == line and o["kind"] == words[0] and o["status"] == "failed"
                    for o in obligations(doc)), f"{path.name}:{line}: expected {words}"
     assert code == (1 if expected else 0)
+
+
+def test_trace_facts_with_quantifiers_are_evaluated(capsys, tmp_path):
+    """Guards that contain quantifiers (from a quantified `requires`) are still
+    decided in the model: the loop makes the trace abstract."""
+    code, doc, _ = run(capsys, tmp_path, """
+fn f(a: int[]) -> int
+  requires forall j: int :: 0 <= j && j < len(a) ==> a[j] >= 0
+{
+  var s: int = 0;
+  for i in 0 .. len(a) invariant s >= 0 { s = s + a[i]; }
+  assert s > 0;
+  return s;
+}
+""")
+    assert code == 1
+    obs = failed(doc)
+    assert obs and all(o["concrete"] is False for o in obs)
+    assert all(len(o["counterexample"]["original"]["a"]) <= 8 for o in obs)
