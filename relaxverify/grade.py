@@ -435,8 +435,9 @@ class Grader:
         if spec.get("semantics"):
             call += f" in the {spec['semantics']} execution"
         doc, _ = invoke(argv)
-        if doc["status"] == "error" and "result" not in doc:
-            messages = [d["message"] for f in doc["files"] for d in f["diagnostics"]]
+        if doc["status"] == "error" and not doc.get("error"):
+            messages = list(dict.fromkeys(d["message"] for f in doc["files"]
+                                          for d in f["diagnostics"]))
             return 0.0, f"{call}: could not run: " + "; ".join(messages)
         error = doc.get("error")
         if spec.get("expect_error"):

@@ -1,0 +1,1 @@
+pip install ".[test]" && python -m pytest
