@@ -44,11 +44,12 @@ def verify_file(item: Loaded, args: argparse.Namespace, stats: ProverStats) -> F
     if args.hardware:
         model = find_model(program, args.hardware)
         if model is None:
-            return _error(item, f"unknown hardware model `{args.hardware}`",
-                          f"choose one of {', '.join(model_names(program))}")
+            return _error(item, f"unknown hardware model `{args.hardware}`", "hardware",
+                          "the models available for this file are: "
+                          + ", ".join(model_names(program)))
     functions = list(selected_functions(item, args.fn))
     if args.fn and not functions:
-        return _error(item, f"there is no function `{args.fn}` in this file",
+        return _error(item, f"there is no function `{args.fn}` in this file", "name",
                       "functions here: " + ", ".join(program.functions) if program.functions
                       else "this file defines no functions")
     obligations: list[Obligation] = []
@@ -78,8 +79,8 @@ def verify_file(item: Loaded, args: argparse.Namespace, stats: ProverStats) -> F
     return report
 
 
-def _error(item: Loaded, message: str, note: str) -> FileReport:
-    diag = Diagnostic("error", message, None, "io", [note], path=item.path)
+def _error(item: Loaded, message: str, code: str, note: str) -> FileReport:
+    diag = Diagnostic("error", message, None, code, [note], path=item.path)
     return FileReport(item.path, "error", item.source, [diag])
 
 
