@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,3 +32,18 @@ def run_cli(*argv: str) -> Outcome:
 @pytest.fixture
 def cli():
     return run_cli
+
+
+# ---------------------------------------------------------------- budgets (soundness harness)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--slow", action="store_true", default=False,
+                     help="run the soundness and robustness properties with a large budget")
+
+
+def pytest_configure(config):
+    # Read when the soundness modules are imported (after this hook).
+    if config.getoption("--slow"):
+        os.environ.setdefault("RELAXVERIFY_SOUNDNESS_EXAMPLES", "400")
+        os.environ.setdefault("RELAXVERIFY_ROBUSTNESS_EXAMPLES", "400")

@@ -1,0 +1,572 @@
+"""Hypothesis strategies that generate small, well-typed Relax programs.
+
+The soundness harness (tests/test_soundness.py, tests/test_reliability_soundness.py,
+benchmarks/soundness.py) checks the verifier, the reliability analysis and the
+interpreter against each other on these programs. They are kept small (a few
+statements, small int ranges) so that Z3 and the interpreter answer in milliseconds,
+and their specifications are drawn from templates that are right often enough that
+many obligations verify and wrong often enough that many fail.
+
+A program is Relax source text plus `Meta`: for every function, its parameters and
+the input ranges its `requires` admits, so that the harness can draw inputs that
+satisfy the precondition without solving it.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from hypothesis import strategies as st
+
+CMP = ("==", "!=", "<", "<=", ">", ">=")
+UNRELIABLE_ARITH = ("+.", "-.", "*.")
+UNRELIABLE_CMP = ("==.", "!=.", "<.", "<=.", ">.", ">=.")
+
+
+def budget(default: int, variable: str = "RELAXVERIFY_SOUNDNESS_EXAMPLES") -> int:
+    """Examples per property: `default`, or the environment variable's value (set it, or
+    run pytest with --slow, for a large campaign; benchmarks/soundness.py does)."""
+    value = os.environ.get(variable)
+    return max(1, int(value)) if value else default
+
+
+def large_budget() -> bool:
+    return "RELAXVERIFY_SOUNDNESS_EXAMPLES" in os.environ
+
+
+@dataclass
+class Param:
+    name: str
+    array: bool = False
+    lo: int = -3  # int params: the range `requires` admits; arrays: element range
+    hi: int = 5
+    min_len: int = 0  # arrays: `requires len(a) >= min_len`
+    urel: bool = False
+
+
+@dataclass
+class FnMeta:
+    name: str
+    params: list[Param]
+    returns: bool
+    custom_requires_r: bool = False  # not the default eq(p): R's inputs may differ
+
+
+@dataclass
+class GenProgram:
+    source: str
+    functions: list[FnMeta]
+    hardware: Optional[str] = None  # a model declared in the file, for verify --hardware
+    unreliable: bool = False  # uses unreliable operators or urel memory
+
+    @property
+    def entry(self) -> FnMeta:
+        return self.functions[-1]
+
+
+@dataclass
+class Options:
+    """What the generator may use."""
+
+    unreliable: bool = True
+    relax: bool = True
+    loops: bool = True
+    calls: bool = True
+    arrays: bool = True
+    accept: bool = True
+    asserts: bool = True
+    straight_line: bool = False  # no if, loop or call (for exact reliability)
+    linear: bool = False  # every variable read at most once (no fault can cancel out)
+    max_stmts: int = 5
+    partial_specs: bool = False  # array reads in specifications (may be out of range)
+    # Known disagreements (tests/test_soundness.py regressions), off until fixed:
+    urel_call_targets: bool = False  # `var x: int in urel = f(...)`
+    urel_array_copies: bool = False  # `var b: int[] in urel = a;`
+
+
+@dataclass
+class Scope:
+    ints: list[str] = field(default_factory=list)  # readable ints (params, locals)
+    locals: list[str] = field(default_factory=list)  # assignable ints
+    arrays: list[tuple[str, Optional[int]]] = field(default_factory=list)  # (name, known len)
+    local_arrays: list[str] = field(default_factory=list)
+
+    def child(self) -> "Scope":
+        return Scope(list(self.ints), list(self.locals), list(self.arrays),
+                     list(self.local_arrays))
+
+
+class Builder:
+    """Draws one program; `draw` is hypothesis's draw function."""
+
+    def __init__(self, draw: Callable, opts: Options):
+        self.draw = draw
+        self.opts = opts
+        self.n = 0
+        self.stmts = 0
+        self.used_unreliable = False
+        self.helpers: list[tuple[FnMeta, Optional[str]]] = []  # (meta, ensures text)
+        self.loop_depth = 0
+        self.in_entry = False
+        self.read_once: set[str] = set()  # linear mode: variables already read
+        self.urel_vars: set[str] = set()
+
+    # ------------------------------------------------------------ helpers
+
+    def fresh(self, prefix: str) -> str:
+        self.n += 1
+        return f"{prefix}{self.n}"
+
+    def pick(self, xs):
+        return self.draw(st.sampled_from(list(xs)))
+
+    def chance(self, p: float) -> bool:
+        return self.draw(st.integers(0, 999)) < int(p * 1000)
+
+    def const(self, lo: int = -2, hi: int = 4) -> str:
+        return str(self.draw(st.integers(lo, hi)))
+
+    def readable(self, scope: Scope) -> list[str]:
+        if not self.opts.linear:
+            return scope.ints
+        return [v for v in scope.ints if v not in self.read_once]
+
+    def read(self, name: str) -> str:
+        if self.opts.linear:
+            self.read_once.add(name)
+        return name
+
+    # ------------------------------------------------------------ expressions
+
+    def int_expr(self, scope: Scope, depth: int = 0, code: bool = True) -> str:
+        kinds = ["const", "var", "var"]
+        if depth < 2:
+            kinds += ["arith", "arith"]
+            if not self.opts.linear:
+                kinds += ["builtin"]
+                if self.opts.arrays and scope.arrays:
+                    kinds += ["len"]
+                    # Specifications read arrays only where `partial_specs` allows:
+                    # an index out of range in a specification is a known
+                    # disagreement (tests/test_soundness.py, spec_index_out_of_range).
+                    if code or self.opts.partial_specs:
+                        kinds += ["select"]
+        kind = self.pick(kinds)
+        names = self.readable(scope)
+        if kind == "var" and names:
+            return self.read(self.pick(names))
+        if kind == "arith":
+            a = self.int_expr(scope, depth + 1, code)
+            b = self.int_expr(scope, depth + 1, code)
+            ops = ["+", "-"] if self.opts.linear else ["+", "-", "*", "+", "-"]
+            if code and self.opts.unreliable and self.chance(0.45):
+                op = self.pick(UNRELIABLE_ARITH if not self.opts.linear else ("+.", "-."))
+                self.used_unreliable = True
+            else:
+                op = self.pick(ops)
+                if not self.opts.linear and code and self.chance(0.1):
+                    op = self.pick(("/", "%"))
+            return f"({a} {op} {b})"
+        if kind == "builtin":
+            fn = self.pick(("min", "max", "abs"))
+            if fn == "abs":
+                return f"abs({self.int_expr(scope, depth + 1, code)})"
+            return f"{fn}({self.int_expr(scope, depth + 1, code)}, " \
+                   f"{self.int_expr(scope, depth + 1, code)})"
+        if kind == "select":
+            name, n = self.pick(scope.arrays)
+            if n is not None and n > 0 and self.chance(0.6):
+                idx = self.const(0, n - 1)
+            else:
+                idx = self.int_expr(scope, depth + 1, code)
+            return f"{name}[{idx}]"
+        if kind == "len":
+            name, _n = self.pick(scope.arrays)
+            return f"len({name})"
+        return self.const()
+
+    def cond(self, scope: Scope, code: bool = True, depth: int = 0) -> str:
+        if depth < 1 and self.chance(0.25):
+            a = self.cond(scope, code, depth + 1)
+            b = self.cond(scope, code, depth + 1)
+            op = self.pick(("&&", "||", "==>")) if not code else self.pick(("&&", "||"))
+            return f"({a} {op} {b})"
+        if depth < 1 and self.chance(0.08):
+            return f"!({self.cond(scope, code, depth + 1)})"
+        a = self.int_expr(scope, 1, code)
+        b = self.int_expr(scope, 1, code)
+        if code and self.opts.unreliable and self.chance(0.2):
+            self.used_unreliable = True
+            return f"{a} {self.pick(UNRELIABLE_CMP)} {b}"
+        return f"{a} {self.pick(CMP)} {b}"
+
+    def spec_atom(self, scope: Scope) -> str:
+        """A unary fact about the state, from templates that are often true."""
+        if not scope.ints:
+            return "true"
+        x = self.pick(scope.ints)
+        if self.opts.arrays and scope.arrays and self.chance(0.2):
+            # an array read guarded by its range (the interpreter short-circuits `==>`)
+            a, _n = self.pick(scope.arrays)
+            k = self.draw(st.integers(0, 2))
+            return f"(len({a}) > {k} ==> {a}[{k}] {self.pick(CMP)} {self.int_expr(scope, 1, False)})"
+        form = self.draw(st.integers(0, 4))
+        if form == 0:
+            return f"{x} >= {self.const(-4, 1)}"
+        if form == 1:
+            return f"{x} <= {self.const(0, 12)}"
+        if form == 2 and len(scope.ints) > 1:
+            y = self.pick(scope.ints)
+            return f"{x} <= {y} + {self.const(0, 6)}"
+        if form == 3:
+            return f"{self.const(-6, 0)} <= {x} && {x} <= {self.const(0, 20)}"
+        return self.cond(scope, code=False)
+
+    def rel_atom(self, scope: Scope) -> str:
+        """A relational fact (accept, invariant_r, ensures_r), often true."""
+        if not scope.ints:
+            return "true"
+        if self.opts.arrays and scope.arrays and self.chance(0.15):
+            return f"eq({self.pick(scope.arrays)[0]})"
+        x = self.pick(scope.ints)
+        form = self.draw(st.integers(0, 4))
+        if form == 0:
+            return f"eq({x})"
+        if form == 1:
+            return f"{x}<o> <= {x}<r>"
+        if form == 2:
+            d = self.const(0, 4)
+            return f"{x}<r> - {x}<o> <= {d} && {x}<o> - {x}<r> <= {d}"
+        if form == 3:
+            return f"{x}<r> < {self.const(0, 10)} ==> {x}<o> == {x}<r>"
+        return f"{x}<o> == {x}<r> || {x}<r> >= {self.const(0, 6)}"
+
+    # ------------------------------------------------------------ statements
+
+    def block(self, scope: Scope, depth: int, lines: list[str], indent: int,
+              n: Optional[int] = None) -> None:
+        count = n if n is not None else self.draw(st.integers(1, 3))
+        for _ in range(count):
+            if self.stmts >= self.opts.max_stmts:
+                break
+            self.stmts += 1
+            self.statement(scope, depth, lines, indent)
+
+    def statement(self, scope: Scope, depth: int, out: list[str], ind: int) -> None:
+        pad = "  " * ind
+        o = self.opts
+        kinds = ["decl", "decl", "assign", "assign"]
+        if not o.straight_line:
+            if depth < 2:
+                kinds += ["if", "if"]
+                if o.loops:
+                    kinds += ["while", "for"]
+            if o.relax:
+                kinds += ["relax", "relax", "havoc"]
+            if o.asserts:
+                kinds += ["assert", "assert", "assume"]
+            if o.accept:
+                kinds += ["accept", "accept"]
+            if o.calls and self.helpers:
+                kinds += ["call", "call"]
+            if o.arrays:
+                kinds += ["array"]
+                if scope.local_arrays:
+                    kinds += ["store", "copy"]
+            if o.loops and depth < 2:
+                kinds += ["repeat"]
+        kind = self.pick(kinds)
+        if kind in ("assign", "relax", "havoc") and not scope.locals:
+            kind = "decl"
+        if kind == "decl":
+            name = self.fresh("v")
+            urel = o.unreliable and self.chance(0.2)
+            if urel:
+                self.used_unreliable = True
+            out.append(f"{pad}var {name}: int{' in urel' if urel else ''} = "
+                       f"{self.int_expr(scope)};")
+            if urel:
+                self.urel_vars.add(name)
+            scope.ints.append(name)
+            scope.locals.append(name)
+        elif kind == "assign":
+            x = self.pick(scope.locals)
+            out.append(f"{pad}{x} = {self.int_expr(scope)};")
+            if o.linear:
+                self.read_once.discard(x)
+        elif kind == "if":
+            out.append(f"{pad}if ({self.cond(scope)}) {{")
+            self.block(scope.child(), depth + 1, out, ind + 1)
+            if self.chance(0.5):
+                out.append(f"{pad}}} else {{")
+                self.block(scope.child(), depth + 1, out, ind + 1)
+            out.append(f"{pad}}}")
+        elif kind == "while":
+            self.while_loop(scope, depth, out, ind)
+        elif kind == "for":
+            self.for_loop(scope, depth, out, ind)
+        elif kind in ("relax", "havoc"):
+            x = self.pick(scope.locals)
+            others = [v for v in scope.locals if v != x]
+            if others and self.chance(0.25):
+                y = self.pick(others)
+                out.append(f"{pad}{kind} ({x}, {y}) st ({self.choice_pred(x, scope)} && "
+                           f"{self.choice_pred(y, scope)});")
+            else:
+                out.append(f"{pad}{kind} ({x}) st ({self.choice_pred(x, scope)});")
+        elif kind == "assert":
+            out.append(f"{pad}assert {self.spec_atom(scope)};")
+        elif kind == "assume":
+            out.append(f"{pad}assume {self.spec_atom(scope)};")
+        elif kind == "accept":
+            out.append(f"{pad}accept {self.rel_atom(scope)};")
+        elif kind == "call":
+            self.call(scope, out, ind)
+        elif kind == "array":
+            name = self.fresh("a")
+            urel = " in urel" if o.unreliable and self.chance(0.25) else ""
+            if urel:
+                self.used_unreliable = True
+                self.urel_vars.add(name)
+            if self.chance(0.7):
+                n = self.draw(st.integers(0, 3))
+                out.append(f"{pad}var {name}: int[{n}]{urel};")
+            else:
+                n = None
+                out.append(f"{pad}var {name}: int[{self.int_expr(scope, 1, self.chance(0.3))}]"
+                           f"{urel};")
+            scope.arrays.append((name, n))
+            scope.local_arrays.append(name)
+        elif kind == "copy":  # arrays are values: a copy (of a urel array, say)
+            src, n = self.pick(scope.arrays)
+            if self.chance(0.5):
+                name = self.fresh("a")
+                urel = " in urel" if (o.unreliable and o.urel_array_copies
+                                      and self.chance(0.4)) else ""
+                self.used_unreliable |= bool(urel)
+                out.append(f"{pad}var {name}: int[]{urel} = {src};")
+                if urel:
+                    self.urel_vars.add(name)
+                scope.arrays.append((name, n))
+                scope.local_arrays.append(name)
+            else:
+                dsts = [a for a in scope.local_arrays
+                        if o.urel_array_copies or a not in self.urel_vars]
+                if not dsts:
+                    return self.statement_decl_fallback(scope, out, ind)
+                dst = self.pick(dsts)
+                out.append(f"{pad}{dst} = {src};")
+                known = dict(scope.arrays)
+                scope.arrays = [(a, None if a == dst and known[dst] != n else m)
+                                for a, m in scope.arrays]
+        elif kind == "repeat":
+            out.append(f"{pad}repeat ({self.draw(st.integers(0, 3))}) {{")
+            self.loop_depth += 1
+            self.block(scope.child(), depth + 1, out, ind + 1)
+            self.loop_depth -= 1
+            out.append(f"{pad}}}")
+        elif kind == "store":
+            name = self.pick(scope.local_arrays)
+            n = dict(scope.arrays)[name]
+            idx = self.const(0, n - 1) if n and self.chance(0.6) else self.int_expr(scope, 1)
+            out.append(f"{pad}{name}[{idx}] = {self.int_expr(scope, 1)};")
+
+    def choice_pred(self, x: str, scope: Scope) -> str:
+        form = self.draw(st.integers(0, 3))
+        if form == 0:
+            lo = self.draw(st.integers(-3, 3))
+            return f"{lo} <= {x} && {x} <= {lo + self.draw(st.integers(0, 4))}"
+        if form == 1:
+            d = self.const(0, 2)
+            return f"old({x}) - {d} <= {x} && {x} <= old({x}) + {d}"
+        if form == 2:  # a dynamic knob: small values stay, large ones may drop
+            k = self.const(0, 6)
+            return (f"(old({x}) <= {k} && {x} == old({x})) || "
+                    f"(old({x}) > {k} && {k} <= {x} && {x} <= old({x}))")
+        return f"{x} >= {self.const(-2, 3)} && {x} <= {self.int_expr(scope, 1, code=False)}"
+
+    def while_loop(self, scope: Scope, depth: int, out: list[str], ind: int) -> None:
+        pad = "  " * ind
+        k = self.fresh("k")
+        out.append(f"{pad}var {k}: int = 0;")
+        scope.ints.append(k)
+        limit = self.pick([self.const(0, 4)] + scope.ints[:-1])
+        inner = scope.child()
+        inner.locals = [v for v in inner.locals]  # the counter is assignable in the body
+        clauses = [f"invariant {k} >= 0"] if self.chance(0.6) else []
+        for _ in range(self.draw(st.integers(0, 2))):
+            clauses.append(f"invariant {self.spec_atom(inner)}")
+        if self.loop_depth == 0 and o_rel(self) and self.chance(0.5):
+            clauses.append(f"invariant_r {self.pick([f'eq({k})', self.rel_atom(inner)])}")
+        bound = self.pick([self.const(0, 4), self.const(0, 4), self.int_expr(scope, 1, False)])
+        clauses.append(f"bound {bound}")
+        lt = "<"
+        if self.opts.unreliable and self.chance(0.2):
+            lt = "<."
+            self.used_unreliable = True
+        out.append(f"{pad}while ({k} {lt} {limit}) {' '.join(clauses)} {{")
+        self.loop_depth += 1
+        self.block(inner, depth + 1, out, ind + 1)
+        self.loop_depth -= 1
+        out.append(f"{pad}  {k} = {k} + 1;")
+        out.append(f"{pad}}}")
+        scope.locals.append(k)
+
+    def for_loop(self, scope: Scope, depth: int, out: list[str], ind: int) -> None:
+        pad = "  " * ind
+        i = self.fresh("i")
+        lo = self.const(0, 1)
+        hi = self.pick([self.const(0, 3)] + scope.ints)
+        inner = scope.child()
+        inner.ints.append(i)
+        clauses = []
+        for _ in range(self.draw(st.integers(0, 2))):
+            clauses.append(f"invariant {self.spec_atom(inner)}")
+        if self.loop_depth == 0 and o_rel(self) and self.chance(0.4):
+            clauses.append(f"invariant_r {self.rel_atom(inner)}")
+        out.append(f"{pad}for {i} in {lo} .. {hi} {' '.join(clauses)} {{")
+        self.loop_depth += 1
+        self.block(inner, depth + 1, out, ind + 1)
+        self.loop_depth -= 1
+        out.append(f"{pad}}}")
+
+    def call(self, scope: Scope, out: list[str], ind: int) -> None:
+        meta, _ = self.pick(self.helpers)
+        args = []
+        for p in meta.params:
+            if p.array:
+                if not scope.arrays:
+                    return self.statement_decl_fallback(scope, out, ind)
+                args.append(self.pick(scope.arrays)[0])
+            else:
+                args.append(self.int_expr(scope, 1))
+        pad = "  " * ind
+        targets = [v for v in scope.locals
+                   if self.opts.urel_call_targets or v not in self.urel_vars]
+        if targets and self.chance(0.3):
+            out.append(f"{pad}{self.pick(targets)} = {meta.name}({', '.join(args)});")
+            return
+        name = self.fresh("c")
+        urel = " in urel" if (self.opts.unreliable and self.opts.urel_call_targets
+                              and self.chance(0.3)) else ""
+        self.used_unreliable |= bool(urel)
+        out.append(f"{pad}var {name}: int{urel} = {meta.name}({', '.join(args)});")
+        scope.ints.append(name)
+        scope.locals.append(name)
+
+    def statement_decl_fallback(self, scope: Scope, out: list[str], ind: int) -> None:
+        name = self.fresh("v")
+        out.append(f"{'  ' * ind}var {name}: int = {self.const()};")
+        scope.ints.append(name)
+        scope.locals.append(name)
+
+    # ------------------------------------------------------------ functions
+
+    def function(self, name: str, entry: bool) -> tuple[FnMeta, str]:
+        o = self.opts
+        params = []
+        for _ in range(self.draw(st.integers(1, 3 if not o.linear else 4))):
+            if o.arrays and not o.linear and self.chance(0.25):
+                params.append(Param(self.fresh("b"), array=True,
+                                    min_len=self.draw(st.integers(0, 2)),
+                                    urel=o.unreliable and self.chance(0.2)))
+            else:
+                lo = self.draw(st.integers(-3, 2))
+                params.append(Param(self.fresh("p"), lo=lo, hi=lo + self.draw(st.integers(0, 6)),
+                                    urel=o.unreliable and self.chance(0.25)))
+        if any(p.urel for p in params):
+            self.used_unreliable = True
+        scope = Scope()
+        header = []
+        for p in params:
+            if p.array:
+                scope.arrays.append((p.name, None))
+                header.append(f"{p.name}: int[]{' in urel' if p.urel else ''}")
+            else:
+                scope.ints.append(p.name)
+                header.append(f"{p.name}: int{' in urel' if p.urel else ''}")
+        specs = []
+        reqs = [f"{p.lo} <= {p.name} && {p.name} <= {p.hi}" for p in params if not p.array]
+        reqs += [f"len({p.name}) >= {p.min_len}" for p in params if p.array and p.min_len]
+        if reqs:
+            specs.append("requires " + " && ".join(reqs))
+        meta = FnMeta(name, params, True)
+        ints = [p for p in params if not p.array]
+        if ints and not o.linear and o.accept and self.chance(0.2):
+            # R may start from a neighbouring input
+            p = self.pick(ints)
+            rest = [f"eq({q.name})" for q in params if q is not p]
+            specs.append("requires_r " + " && ".join(
+                [f"{p.name}<o> <= {p.name}<r> && {p.name}<r> <= {p.name}<o> + 1"] + rest))
+            meta.custom_requires_r = True
+        ens = None
+        if not o.linear:
+            rscope = Scope(ints=list(scope.ints) + ["result"])
+            if self.chance(0.5):
+                x = self.pick(rscope.ints)
+                ens = self.pick([f"result >= {self.const(-6, 2)}",
+                                 f"result <= {self.const(0, 30)}",
+                                 f"result >= {x} - {self.const(0, 5)}",
+                                 f"result <= {x} + {self.const(0, 10)}"])
+                specs.append(f"ensures {ens}")
+            if self.chance(0.3):
+                specs.append("ensures_r " + self.pick(["eq(result)", "result<o> <= result<r>",
+                                                       "result<r> - result<o> <= 2 && "
+                                                       "result<o> - result<r> <= 2"]))
+        lines = [f"fn {name}({', '.join(header)}) -> int"] + [f"  {s}" for s in specs] + ["{"]
+        self.stmts = 0
+        self.in_entry = entry
+        self.read_once = set()
+        self.block(scope, 0, lines, 1, n=self.draw(st.integers(1, o.max_stmts)))
+        ret = self.pick(self.readable(scope) or ["0"]) if self.chance(0.6) \
+            else self.int_expr(scope)
+        lines.append(f"  return {ret};")
+        lines.append("}")
+        return meta, "\n".join(lines)
+
+
+def o_rel(b: Builder) -> bool:
+    """May this function carry relational annotations?"""
+    return b.opts.accept
+
+
+HARDWARE = """hardware faulty {
+  operator +. = 0.999 error 2;
+  operator -. = 0.999 error 1;
+  operator *. = 0.999;
+  operator <. = 0.999;
+  memory urel read = 0.9999 write = 0.9999;
+}
+"""
+
+
+@st.composite
+def programs(draw, opts: Optional[Options] = None) -> GenProgram:
+    """A Relax file: 0-2 helper functions, then the entry function `main`."""
+    opts = opts or Options()
+    b = Builder(draw, opts)
+    parts = []
+    helpers = 0 if (opts.straight_line or not opts.calls) else draw(st.integers(0, 2))
+    metas = []
+    for k in range(helpers):
+        meta, text = b.function(f"h{k}", False)
+        b.helpers.append((meta, None))
+        metas.append(meta)
+        parts.append(text)
+    meta, text = b.function("main", True)
+    metas.append(meta)
+    parts.append(text)
+    hardware = None
+    if b.used_unreliable and not opts.straight_line and draw(st.booleans()):
+        hardware = "faulty"
+        parts.insert(0, HARDWARE)
+    return GenProgram("\n\n".join(parts) + "\n", metas, hardware, b.used_unreliable)
+
+
+def reliability_programs(straight_line: bool = False, linear: bool = False):
+    """Programs for the reliability properties: unreliable operators and urel
+    memory, no relax or specifications (the analysis ignores them)."""
+    return programs(Options(unreliable=True, relax=False, accept=False, asserts=False,
+                            calls=not straight_line, arrays=not linear, loops=not straight_line,
+                            straight_line=straight_line, linear=linear, max_stmts=5))

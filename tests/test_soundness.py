@@ -1,0 +1,278 @@
+"""Differential soundness: `verify` against the interpreter, on generated programs.
+
+Every obligation the verifier proves must hold in many seeded pairs of runs
+(original fault-free, relaxed with random relax choices and injected faults), and
+every failed obligation with a concrete counterexample must replay (see
+tests/differential.py for exactly what counts as a disagreement). The harness is
+tested too: fed a verifier that lies, it must object. Disagreements found so far
+are the named regressions at the end (xfail while the module at fault is fixed).
+
+Budget: RELAXVERIFY_SOUNDNESS_EXAMPLES programs (default 30) or pytest --slow.
+"""
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import json
+import re
+from pathlib import Path
+
+from differential import Tally, check_program, metas_of, verify_all
+from relaxverify.cli import main as cli_main
+from relaxverify.interpreter import replay
+from relaxverify.pipeline import load_source
+from strategies import FnMeta, GenProgram, Param, budget, large_budget, programs
+
+EXAMPLES = budget(30)
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=not large_budget(),
+                    database=None, suppress_health_check=list(HealthCheck))
+
+
+def test_verified_claims_survive_the_interpreter():
+    total = Tally()
+
+    @SETTINGS
+    @given(programs())
+    def prop(gen: GenProgram) -> None:
+        tally = check_program(gen, pairs=30)
+        total.add(tally)
+        assert not tally.disagreements, "\n\n".join(map(str, tally.disagreements))
+
+    prop()
+    # The property is only as good as its programs: both verdicts must occur.
+    assert total.verified > 0 and total.failed > 0, vars(total)
+    assert total.verified_programs > 0 and total.replays > 0, vars(total)
+    assert total.run_pairs >= EXAMPLES * 10, vars(total)
+
+
+# ---------------------------------------------------------------- the harness objects
+
+
+def gen_program(source: str, *params: Param, custom_r: bool = False) -> GenProgram:
+    return GenProgram(source, [FnMeta("main", list(params), True, custom_r)])
+
+
+def lying(program, model):
+    """A verifier that proves everything."""
+    obligations = verify_all(program, model)
+    for o in obligations:
+        o.status, o.counterexample = "verified", None
+    return obligations
+
+
+def forgetful(kind: str):
+    """A verifier that never generates obligations of `kind`."""
+    def verify(program, model):
+        return [o for o in verify_all(program, model) if o.kind != kind]
+    return verify
+
+
+LIES = {
+    "original_assert": ("""
+fn main(p: int) -> int
+  requires 0 <= p && p <= 3
+{
+  assert p < 2;
+  return p;
+}""", Param("p", lo=0, hi=3), "unsound", "assert"),
+    "relaxed_bounds": ("""
+fn main(p: int) -> int
+  requires 0 <= p && p <= 2
+{
+  var a: int[3];
+  var i: int = p;
+  relax (i) st (0 <= i && i <= 5);
+  return a[i];
+}""", Param("p", lo=0, hi=2), "unsound", "bounds"),
+    "accept": ("""
+fn main(p: int) -> int
+  requires 0 <= p && p <= 2
+{
+  var x: int = p;
+  relax (x) st (old(x) <= x && x <= old(x) + 3);
+  accept x<r> <= x<o> + 1;
+  return 0;
+}""", Param("p", lo=0, hi=2), "unsound", "accept"),
+    "invariant_r": ("""
+fn main(p: int) -> int
+  requires 0 <= p && p <= 2
+{
+  var x: int = p;
+  var k: int = 0;
+  while (k < 3) invariant_r eq(x) bound 3 {
+    x = x +. 1;
+    k = k + 1;
+  }
+  return 0;
+}""", Param("p", lo=0, hi=2), "unsound", "invariant_r"),
+    "ensures_r": ("""
+fn main(p: int) -> int
+  requires 0 <= p && p <= 2
+  ensures_r eq(result)
+{
+  var x: int = p *. 2;
+  return x;
+}""", Param("p", lo=0, hi=2), "unsound", "ensures_r"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LIES))
+def test_harness_catches_a_lying_verifier(name):
+    source, param, what, kind = LIES[name]
+    tally = check_program(gen_program(source, param), pairs=60, verify=lying)
+    assert any(d.what == what and kind in d.detail for d in tally.disagreements), \
+        [str(d) for d in tally.disagreements]
+
+
+def test_harness_catches_a_missing_obligation():
+    source, param, _what, _kind = LIES["relaxed_bounds"]
+    tally = check_program(gen_program(source.replace("relax", "havoc"), param), pairs=60,
+                          verify=forgetful("bounds"))
+    assert any(d.what == "missing" and "bounds" in d.detail for d in tally.disagreements)
+
+
+def test_harness_catches_a_counterexample_that_does_not_replay():
+    source, param, _what, _kind = LIES["original_assert"]
+
+    def wrong_inputs(program, model):
+        obligations = verify_all(program, model)
+        for o in obligations:
+            if o.counterexample is not None:
+                o.counterexample.inputs_o = {"p": 0}  # where the assertion holds
+        return obligations
+    tally = check_program(gen_program(source, param), pairs=1, verify=wrong_inputs)
+    assert any(d.what == "replay" for d in tally.disagreements)
+
+
+def test_harness_is_quiet_on_a_correct_verifier():
+    for source, param, _what, _kind in LIES.values():
+        tally = check_program(gen_program(source, param), pairs=60)
+        assert not tally.disagreements, [str(d) for d in tally.disagreements]
+        assert tally.failed > 0 and tally.run_pairs > 0
+
+
+# ---------------------------------------------------------------- found disagreements
+#
+# Each was found by the property above, minimised by hand, and is xfail (strict)
+# until the module at fault is fixed; the property's generator or filter avoids
+# the class meanwhile (see the notes).
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "vcexpr/vcgen: an array index (or divisor) inside a specification gets no integrity "
+    "obligation, so `verify` proves `assert a[0] == a[0]` while `run` fails it on a = []"))
+def test_regression_spec_index_out_of_range():
+    """An index in a specification: `verify` proves the assertion (a Z3 array is
+    total), the interpreter fails a bounds check on `a = []`. The generator keeps
+    array reads out of specifications (Options.partial_specs) until this is settled."""
+    gen = gen_program("""
+fn main(a: int[]) -> int
+{
+  assert a[0] == a[0];
+  return 0;
+}""", Param("a", array=True, min_len=0))
+    tally = check_program(gen, pairs=40)
+    assert not tally.disagreements, [str(d) for d in tally.disagreements]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "smt.model_value cuts counterexample arrays at MAX_SHOWN_ELEMENTS (50) but prover "
+    "still marks the counterexample concrete, so it cannot replay"))
+def test_regression_truncated_array():
+    item = load_source("t.relax", """
+fn main(b: int[]) -> int
+  requires len(b) >= 60
+{
+  assert b[59] == 0;
+  return 0;
+}""")
+    failed = [o for o in verify_all(item.program, None) if o.status == "failed"]
+    assert failed
+    for o in failed:
+        if o.counterexample.concrete:
+            out = replay(item.program, o.counterexample, o.kind, o.side, o.span)
+            assert out.reproduced, out.detail
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "interpreter.replay does not replay `alignment` at a loop's invariant_r (only at "
+    "accepts and calls), though the verifier's counterexample is concrete and right"))
+def test_regression_alignment_at_loop_replays():
+    item = load_source("t.relax", """
+fn main(p1: int in urel, p2: int in urel, b3: int[] in urel) -> int
+  requires 1 <= p1 && p1 <= 4 && 2 <= p2 && p2 <= 3 && len(b3) >= 2
+{
+  if ((p1 <=. b3[p2] && p2 <=. len(b3))) {
+    for i4 in 1 .. 1 invariant_r eq(i4) {
+      accept eq(p2);
+    }
+  }
+  return p1;
+}""")
+    failed = [o for o in verify_all(item.program, None)
+              if o.status == "failed" and o.kind == "alignment"]
+    assert failed and all(o.counterexample.concrete for o in failed)
+    for o in failed:
+        out = replay(item.program, o.counterexample, o.kind, o.side, o.span)
+        assert out.reproduced, out.detail
+
+
+def test_inputs_are_reproducible():
+    """Pairs are drawn from a seeded generator: two checks of a program agree."""
+    source, param, _what, _kind = LIES["accept"]
+    a = check_program(gen_program(source, param), pairs=20, seed=3)
+    b = check_program(gen_program(source, param), pairs=20, seed=3)
+    assert (a.run_pairs, a.failed) == (b.run_pairs, b.failed)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "interpreter.replay ignores a misaligned `accept` when either run fails a later "
+    "check (it compares arrival counts only when both runs complete)"))
+def test_regression_alignment_then_failure_replays():
+    item = load_source("t.relax", """
+fn main(b9: int[] in urel, p10: int) -> int
+  requires 0 <= p10 && p10 <= 1 && len(b9) >= 1
+  requires_r p10<o> <= p10<r> && p10<r> <= p10<o> + 1 && eq(b9)
+{
+  if (((p10 +. 3) > -2 && p10 ==. p10)) {
+    accept eq(b9);
+    assert len(b9) != p10;
+  }
+  return p10;
+}""")
+    failed = [o for o in verify_all(item.program, None)
+              if o.status == "failed" and o.kind == "alignment" and o.counterexample.concrete]
+    assert failed
+    for o in failed:
+        out = replay(item.program, o.counterexample, o.kind, o.side, o.span)
+        assert out.reproduced, out.detail
+
+
+REGRESSIONS = sorted((Path(__file__).parent / "regressions").glob("*.relax"))
+UNSOUND_WRITE = pytest.mark.xfail(strict=True, reason=(
+    "vcgen: a write to unreliable memory by a call (s_Call) or a whole-array "
+    "assignment (s_Assign) gets no fault, so `verify` proves relaxed asserts that "
+    "`run` breaks"))
+
+
+@UNSOUND_WRITE
+@pytest.mark.parametrize("path", REGRESSIONS, ids=lambda p: p.stem)
+def test_regression_files_agree(path: Path, capsys):
+    """The differential finds no disagreement, and `verify` reports the annotated
+    failures (the `// V: kind side` format of tests/data/verify/)."""
+    source = path.read_text()
+    item = load_source(str(path), source)
+    gen = GenProgram(source, metas_of(item.program))
+    tally = check_program(gen, pairs=60)
+    code = cli_main(["verify", str(path), "--format", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    failed = {(o["line"], o["kind"], o["side"]) for o in doc["files"][0]["obligations"]
+              if o["status"] == "failed"}
+    expected = set()
+    for line, text in enumerate(source.splitlines(), start=1):
+        m = re.search(r"//\s*V:\s*(\w+)\s+(\w+)", text)
+        if m:
+            expected.add((line, m.group(1), m.group(2)))
+    assert not tally.disagreements, [str(d) for d in tally.disagreements]
+    assert expected <= failed and code == 1, (expected, failed)
