@@ -259,7 +259,10 @@ class Grader:
     def grade(self) -> Grade:
         grade = Grade(self.lab_dir.name, self.config.get("title", self.lab_dir.name),
                       str(self.submission))
-        self._load()
+        try:
+            self._load()
+        except ToolFailure as exc:
+            self.loaded, self.load_message = False, str(exc)
         for spec in self.config["tests"]:
             result = TestResult(spec["name"], float(spec["max_score"]),
                                 visibility=spec.get("visibility", "visible"))
@@ -271,6 +274,9 @@ class Grader:
                     fraction, output = getattr(self, "_" + spec["kind"])(spec)
                 except ToolFailure as exc:
                     fraction, output = 0.0, str(exc)
+                except Exception as exc:  # a grader bug must not cost the other tests
+                    fraction, output = 0.0, (f"the grader failed on this test ({type(exc).__name__}"
+                                             f": {exc}); please tell the course staff")
                 result.score = round(result.max_score * max(0.0, min(1.0, fraction)), 4)
                 result.output = output
             grade.tests.append(result)

@@ -145,3 +145,24 @@ def test_mkdocs_nav_lists_every_own_page() -> None:
         if page.parent.name == "docs":
             assert re.search(rf":\s*{re.escape(page.name)}\s*$", config, re.M), \
                 f"{page.name} is not in mkdocs.yml's nav"
+
+
+@pytest.mark.parametrize("example", ["swish.relax", "lu_pivot.relax", "water.relax"])
+def test_explain_reads_well_on_the_tutorial_examples(example: str) -> None:
+    """`verify --explain` names each obligation in words, lists what it may assume
+    (with source lines) and the formula to prove, in source syntax."""
+    result = run_cli("verify", "--explain", ROOT / "examples" / example)
+    assert result.code == 0, result.out
+    json_doc = run_cli("verify", "--format", "json", ROOT / "examples" / example).out
+    n = len(__import__("json").loads(json_doc)["files"][0]["obligations"])
+    entries = re.findall(r"^\S+:\d+:\d+: (verified|failed|unknown): (\w+) "
+                         r"\((original|relaxed|relational)\): (.+)$", result.out, re.M)
+    assert len(entries) == n, "one entry per obligation"
+    for _status, _kind, _side, words in entries:
+        assert words.startswith("the ") and len(words.split()) >= 5, words
+    assert result.out.count("    prove: ") == n
+    for line in result.out.splitlines():
+        if line.startswith("      line "):
+            assert re.match(r"      line \d+: \S", line), line
+    for junk in ("object at 0x", "None", "Traceback", "z3.", "BoolRef", "ArithRef"):
+        assert junk not in result.out
