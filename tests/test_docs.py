@@ -166,3 +166,30 @@ def test_explain_reads_well_on_the_tutorial_examples(example: str) -> None:
             assert re.match(r"      line \d+: \S", line), line
     for junk in ("object at 0x", "None", "Traceback", "z3.", "BoolRef", "ArithRef"):
         assert junk not in result.out
+
+
+# What the prose of the tutorial and of getting started says about each attempt:
+# (transcript, kinds of the failed obligations, in order).
+CLAIMS = [
+    ("first-verify", ["ensures"]),
+    ("first-verify-fixed", []),
+    ("swish-step1", ["ensures", "ensures", "accept"]),
+    ("swish-step2", ["accept"]),
+    ("swish-step3", ["accept"]),
+    ("swish-final", []),
+    ("lu-step1", ["ensures", "accept"]),
+    ("lu-step2", ["accept"]),
+    ("lu-final", []),
+    ("water-step1", ["accept"]),
+    ("water-step2", ["accept"]),
+    ("water-final", []),
+    ("tour-fail", ["accept"]),
+]
+
+
+@pytest.mark.parametrize("name,failed", CLAIMS, ids=[c[0] for c in CLAIMS])
+def test_prose_claims_about_each_attempt(name: str, failed: list[str]) -> None:
+    out = (ROOT / "docs" / "snippets" / f"{name}.out").read_text()
+    kinds = re.findall(r"^  note: (\w+) obligation", out, re.M)
+    assert kinds == failed, (f"docs/snippets/{name}.out fails {kinds}, but the pages "
+                             f"describe {failed}: update the prose of the page")

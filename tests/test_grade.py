@@ -281,3 +281,17 @@ def test_random_submissions_never_crash(tmp_path, text) -> None:
     assert result.code == 0, result.out + result.err
     assert "Traceback" not in result.err and "internal error" not in result.err
     assert json.loads(out.read_text())["score"] <= 16
+
+
+def test_a_grader_bug_in_one_test_does_not_stop_the_others(lab, tmp_path, monkeypatch) -> None:
+    from relaxverify import grade as grade_module
+
+    def broken(self, spec):
+        raise KeyError("boom")
+    monkeypatch.setattr(grade_module.Grader, "_run", broken)
+    result, results = grade(lab, write(tmp_path, GOOD), tmp_path)
+    assert result.code == 0
+    run_tests = [t for t in results["tests"] if t["name"].startswith(("inc(4)", "half(1.0)"))]
+    assert all(t["score"] == 0 and "the grader failed on this test" in t["output"]
+               for t in run_tests)
+    assert scores(results)["inc verifies"] == 4
