@@ -80,6 +80,7 @@ class Options:
     linear: bool = False  # every variable read at most once (no fault can cancel out)
     max_stmts: int = 5
     partial_specs: bool = False  # array reads in specifications (may be out of range)
+    specs: bool = True  # ensures, ensures_r and loop invariants
     # Known disagreements (tests/test_soundness.py regressions), off until fixed:
     urel_call_targets: bool = False  # `var x: int in urel = f(...)`
     urel_array_copies: bool = False  # `var b: int[] in urel = a;`
@@ -394,8 +395,8 @@ class Builder:
         limit = self.pick([self.const(0, 4)] + scope.ints[:-1])
         inner = scope.child()
         inner.locals = [v for v in inner.locals]  # the counter is assignable in the body
-        clauses = [f"invariant {k} >= 0"] if self.chance(0.6) else []
-        for _ in range(self.draw(st.integers(0, 2))):
+        clauses = [f"invariant {k} >= 0"] if self.chance(0.6) and self.opts.specs else []
+        for _ in range(self.draw(st.integers(0, 2 if self.opts.specs else 0))):
             clauses.append(f"invariant {self.spec_atom(inner)}")
         if self.loop_depth == 0 and o_rel(self) and self.chance(0.5):
             clauses.append(f"invariant_r {self.pick([f'eq({k})', self.rel_atom(inner)])}")
@@ -421,7 +422,7 @@ class Builder:
         inner = scope.child()
         inner.ints.append(i)
         clauses = []
-        for _ in range(self.draw(st.integers(0, 2))):
+        for _ in range(self.draw(st.integers(0, 2 if self.opts.specs else 0))):
             clauses.append(f"invariant {self.spec_atom(inner)}")
         if self.loop_depth == 0 and o_rel(self) and self.chance(0.4):
             clauses.append(f"invariant_r {self.rel_atom(inner)}")
@@ -501,7 +502,7 @@ class Builder:
                 [f"{p.name}<o> <= {p.name}<r> && {p.name}<r> <= {p.name}<o> + 1"] + rest))
             meta.custom_requires_r = True
         ens = None
-        if not o.linear:
+        if not o.linear and o.specs:
             rscope = Scope(ints=list(scope.ints) + ["result"])
             if self.chance(0.5):
                 x = self.pick(rscope.ints)
@@ -568,5 +569,7 @@ def reliability_programs(straight_line: bool = False, linear: bool = False):
     """Programs for the reliability properties: unreliable operators and urel
     memory, no relax or specifications (the analysis ignores them)."""
     return programs(Options(unreliable=True, relax=False, accept=False, asserts=False,
+                            specs=False,
                             calls=not straight_line, arrays=not linear, loops=not straight_line,
-                            straight_line=straight_line, linear=linear, max_stmts=5))
+                            straight_line=straight_line, linear=linear, max_stmts=5,
+                            urel_call_targets=True, urel_array_copies=True))
