@@ -395,15 +395,17 @@ class VCGen(ExprGen, LoopGen):
         env: dict = {}
         for side in sides:
             env[side] = {p: self.code(a, st, side) for p, a in zip(f.params, s.args)}
+        binds = [f"{p.source} = {show(a)}" for p, a in zip(f.params, s.args)
+                 if show(a) != p.source]
+        at = " holds at this call" + (f" (with {', '.join(binds)})" if binds else "")
         for side in sides:
             for e in f.requires:
                 self.check_spec("requires", side, e, st, "the precondition {e} of `" + f.name +
-                                "` holds at this call{where}", span=s.span,
-                                vals={side: env[side]})
+                                "`" + at + "{where}", span=s.span, vals={side: env[side]})
         if sides == BOTH:
             for e in f.requires_r:
                 self.check_spec("requires_r", None, e, st, "the relational precondition {e} of `"
-                                + f.name + "` holds at this call", span=s.span, vals=env)
+                                + f.name + "`" + at, span=s.span, vals=env)
         elif f.requires_r and not f.requires_r_default:
             self.misaligned(s.span, st, f"this call of `{f.name}` (its `requires_r` relates "
                             "both executions)", " && ".join(show(e) for e in f.requires_r))
