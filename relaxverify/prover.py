@@ -17,6 +17,7 @@ from typing import Optional
 import z3
 
 from .counterexample import Counterexample
+from .diagnostics import Diagnostic
 from .obligations import Obligation
 from .smt import ArrayVal, is_true_in, model_value
 from .vcgen import VCGen
@@ -66,8 +67,13 @@ def prove(gen: VCGen, ob: Obligation, timeout_s: float, stats: ProverStats,
     solver = make_solver(gen, ob, timeout_s)
     if smt2_dir is not None:
         name = smt2_name(ob)
-        with open(os.path.join(smt2_dir, name), "w") as f:
-            f.write(smt2_text(solver, ob, timeout_s))
+        target = os.path.join(smt2_dir, name)
+        try:
+            with open(target, "w") as f:
+                f.write(smt2_text(solver, ob, timeout_s))
+        except OSError as exc:
+            gen.warnings.append(Diagnostic("warning", f"cannot write `{target}`: {exc.strerror}",
+                                           ob.span, "io"))
     t0 = time.perf_counter()
     try:
         answer = solver.check()

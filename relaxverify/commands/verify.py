@@ -58,10 +58,10 @@ def verify_file(item: Loaded, args: argparse.Namespace, stats: ProverStats) -> F
         gen = VCGen(program, fn, Faults(model), Decider(args.timeout, rlimit_for(args.timeout)))
         gen.run()
         stats.solver_seconds += gen.decider.seconds
-        warnings.extend(gen.warnings)
         for ob in gen.obligations.values():
             prove(gen, ob, args.timeout, stats, args.smt2)
             obligations.append(ob)
+        warnings.extend(gen.warnings)
     obligations.sort(key=lambda o: (o.span.line, o.span.column))
     failed = [o for o in obligations if o.status == "failed"]
     unknown = [o for o in obligations if o.status == "unknown"]
