@@ -38,9 +38,24 @@ def test_lab_has_every_part(lab: Path) -> None:
     assert "TODO" in (lab / "starter.relax").read_text()
 
 
+def lab_hardware(lab: Path) -> list[str]:
+    tests = json.loads((lab / "grading.json").read_text())["tests"]
+    models = {t["hardware"] for t in tests if t["kind"] == "verify" and t.get("hardware")}
+    return ["--hardware", models.pop()] if models else []
+
+
+@pytest.mark.parametrize("lab", LABS, ids=lambda p: p.name)
+def test_starter_parses_but_fails_and_solution_verifies(lab: Path) -> None:
+    from relaxverify.grade import strip_comments
+    assert "assume" not in strip_comments((lab / "starter.relax").read_text())
+    assert run_cli("check", lab / "starter.relax").code == 0
+    assert run_cli("verify", lab / "starter.relax", *lab_hardware(lab)).code == 1
+    result = run_cli("verify", lab / "solution.relax", *lab_hardware(lab))
+    assert result.code == 0, result.out
+
+
 @pytest.mark.parametrize("lab", LABS, ids=lambda p: p.name)
 def test_starter_checks_but_does_not_get_full_marks(lab: Path, tmp_path) -> None:
-    assert run_cli("check", lab / "starter.relax").code == 0
     code, results, _ = grade(lab, lab / "starter.relax", tmp_path)
     assert code == 0
     assert results["tests"][0]["score"] == results["tests"][0]["max_score"]  # it checks
