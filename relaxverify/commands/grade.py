@@ -24,6 +24,9 @@ def add_positionals(parser: argparse.ArgumentParser) -> None:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    for action in parser._actions:  # common options that a lab decides, not the user
+        if "--hardware" in action.option_strings or "--fn" in action.option_strings:
+            action.help = argparse.SUPPRESS
     parser.add_argument("--output", metavar="PATH", default="results.json",
                         help="where to write Gradescope's results.json (default results.json)")
     parser.set_defaults(formats=("text", "json"))
