@@ -87,6 +87,13 @@ def test_transcripts_are_real_outputs() -> None:
     assert snippets.normalise(str(ROOT) + "/examples/a.relax") == "examples/a.relax"
 
 
+def test_getting_started_installs_as_the_readme_says() -> None:
+    snippets_dir = ROOT / "docs" / "snippets"
+    assert (snippets_dir / "install.sh").read_text() == (
+        (snippets_dir / "setup-install.sh").read_text()
+        + (snippets_dir / "setup-test.sh").read_text())
+
+
 def test_transcripts_show_a_failing_and_a_passing_proof() -> None:
     """The pages promise both verdicts; the recorded exit codes say which is which."""
     def exit_code(name: str) -> str:
@@ -136,7 +143,9 @@ def test_mkdocs_builds_strict(tmp_path) -> None:
                            str(tmp_path / "site")], cwd=ROOT, capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert (tmp_path / "site" / "tutorial" / "index.html").exists()
+    tutorial = (tmp_path / "site" / "tutorial" / "index.html").read_text()
+    assert "cdnjs" not in tutorial  # readable offline
+    assert "cannot prove that the accepted relation" in tutorial
 
 
 def test_mkdocs_nav_lists_every_own_page() -> None:
