@@ -43,6 +43,9 @@ __all__ = ["VCGen", "Decider", "Faults"]
 
 
 class VCGen(ExprGen, LoopGen):
+    """Builds the obligations of one function: `run()`, then read `facts`,
+    `obligations`, `records` (trace events for counterexamples) and `warnings`."""
+
     def __init__(self, program: C.Program, fn: C.Function, faults: Faults, decider: Decider):
         self.program = program
         self.fn = fn
