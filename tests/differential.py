@@ -106,14 +106,18 @@ class Claims:
     def proved(obs: list) -> bool:
         return bool(obs) and all(o.status == "verified" for o in obs)
 
-    def trusted(self, fn: str) -> bool:
-        """May R's proof in `fn` be held to account? Only if what it assumes is proved."""
-        for o in self.obligations:
-            if o.status == "verified":
-                continue
-            if o.function != fn or o.side == "relational":
-                return False
-        return True
+    def trusted(self, program: C.Program, fn: C.Function) -> bool:
+        """Are the contracts `fn`'s proof trusts proved? Every obligation of every
+        function it calls, directly or not (their `ensures_r` is assumed at calls and
+        never checked at run time)."""
+        todo, seen = [fn.name], set()
+        while todo:
+            name = todo.pop()
+            for s in C.walk(program.functions[name].body):
+                if isinstance(s, C.Call) and s.callee not in seen and s.callee != fn.name:
+                    seen.add(s.callee)
+                    todo.append(s.callee)
+        return all(o.status == "verified" for o in self.obligations if o.function in seen)
 
 
 def _inside(a, b) -> bool:
@@ -254,7 +258,7 @@ class PairRunner:
         self.turn = 0
         self.judged = 0
         self.trusted_now = 0
-        self.trusted = claims.trusted(fn.name)
+        self.trusted = claims.trusted(program, fn)
         top = _top_level(fn.body)
         self.top_loops = {id(s) for s in top if isinstance(s, C.Loop) and s.invariants_r}
         self.top_calls = {id(s) for s in top if isinstance(s, C.Call)}
@@ -281,10 +285,10 @@ class PairRunner:
             return None
         if not self.trusted:
             return ()
-        self.trusted_now = 1
-        problem = self.relational(r, out_o, out_r, env_o, env_r)
-        if problem:
+        problem, trusted = self.relational(r, out_o, out_r, env_o, env_r)
+        if problem or not trusted:
             return problem
+        self.trusted_now = 1
         if fr is not None:
             return self.judge("relaxed", fr)
         return ()
@@ -305,56 +309,71 @@ class PairRunner:
 
     # ------------------------------------------------------------ relational claims
 
-    def relational(self, r: Interpreter, out_o: RunOutcome, out_r: RunOutcome, env_o: dict, env_r: dict):
+    def relational(self, r: Interpreter, out_o: RunOutcome, out_r: RunOutcome,
+                   env_o: dict, env_r: dict) -> tuple[tuple, bool]:
+        """Evaluate the relational claims of the pair in R's order: (problem, whether
+        the relational facts R's proof may have assumed all held). The first false
+        claim is a disagreement if proved; otherwise what follows it is not judged."""
         complete = out_o.failure is None and out_r.failure is None
-        ev_o = _events(self.o, out_o)
-        ev_r = _events(r, out_r)
-        rel = self.o.relation
+        ev_o, ev_r = _events(self.o, out_o), _events(r, out_r)
+        proved = self.claims.proved
+        at = self.claims.at
+        events = []  # (R's record index, O's, kind, span, relation, O state, R state)
+        trusted = True
+        miscounted = []
         for node in {id(n): n for n in [*ev_o, *ev_r]}.values():
             so, sr = ev_o.get(node, []), ev_r.get(node, [])
             if isinstance(node, C.Check):  # accept
-                align = self.claims.at("alignment", "relational", node.span)
-                if align and not self.claims.proved(align):
+                align = at("alignment", "relational", node.span)
+                if align and not proved(align):  # arrivals may not pair up
+                    trusted &= proved(at("accept", "relational", node.span))
                     continue
-                for k, (a, b) in enumerate(zip(so, sr)):
-                    if not rel(node.cond)(a, b):
-                        return self.rel_problem("accept", node.span, f"the accept is false at "
-                                                f"arrival {k + 1} of both runs: O={a} R={b}")
+                for (io, a), (ir, b) in zip(so, sr):
+                    events.append((ir, io, "accept", node.span, node.cond, a, b))
                 if complete and len(so) != len(sr):
-                    return ("unsound", f"the runs reach the accept at {_at(node.span)} "
-                            f"{len(so)} and {len(sr)} times, but no alignment obligation "
-                            "fails there")
-            elif isinstance(node, C.Loop) and id(node) in self.top_loops:
+                    miscounted.append((node, len(so), len(sr)))
+            elif isinstance(node, C.Loop):
+                if id(node) not in self.top_loops:  # heads of several executions
+                    trusted &= all(proved(at("invariant_r", "relational", e.span))
+                                   for e in node.invariants_r)
+                    continue
                 if not so or not sr:
                     continue  # one side skipped the loop: an alignment matter
                 for k in range(max(len(so), len(sr))):
-                    a, b = so[min(k, len(so) - 1)], sr[min(k, len(sr) - 1)]
+                    (io, a), (ir, b) = so[min(k, len(so) - 1)], sr[min(k, len(sr) - 1)]
                     for e in node.invariants_r:
-                        if not rel(e)(a, b):
-                            return self.rel_problem("invariant_r", e.span, f"false at product "
-                                                    f"loop head {k + 1}: O={a} R={b}")
-            elif isinstance(node, C.Call) and id(node) in self.top_calls:
+                        events.append((ir, io, "invariant_r", e.span, e, a, b))
+            elif isinstance(node, C.Call):
                 callee = self.program.functions[node.callee]
-                for a, b in zip(so, sr):
+                if id(node) not in self.top_calls:
+                    trusted &= proved(at("requires_r", "relational", node.span)) or \
+                        not at("requires_r", "relational", node.span)
+                    continue
+                for (io, a), (ir, b) in zip(so, sr):
                     for e in callee.requires_r:
-                        if not rel(e)(a, b):
-                            return self.rel_problem("requires_r", node.span,
-                                                    f"false at the call: O={a} R={b}")
+                        events.append((ir, io, "requires_r", node.span, e, a, b))
+        events.sort(key=lambda ev: (ev[0], ev[1]))
+        for _ir, _io, kind, span, e, a, b in events:
+            if not self.o.relation(e)(a, b):
+                if proved(at(kind, "relational", span)):
+                    return ("unsound", f"{kind} at {_at(span)}, reported verified, is false: "
+                            f"O={a} R={b}"), False
+                return (), False
+        if not trusted:
+            return (), False
+        for node, no, nr in miscounted:
+            return ("unsound", f"the runs reach the accept at {_at(node.span)} {no} and {nr} "
+                    "times, but no alignment obligation fails there"), False
         if complete:
             fn = self.fn
             fo, fr = dict(env_o), dict(env_r)
             fo[fn.result.name], fr[fn.result.name] = out_o.result, out_r.result
             for e in fn.ensures_r:
-                if not rel(e)(fo, fr):
-                    return self.rel_problem("ensures_r", e.span, f"false at the end: "
-                                            f"result O={out_o.result} R={out_r.result}")
-        return ()
-
-    def rel_problem(self, kind: str, span, detail: str) -> tuple:
-        obs = self.claims.at(kind, "relational", span)
-        if self.claims.proved(obs):
-            return ("unsound", f"{kind} at {_at(span)}, reported verified: {detail}")
-        return ()
+                if not self.o.relation(e)(fo, fr) and proved(at("ensures_r", "relational",
+                                                                 e.span)):
+                    return ("unsound", f"ensures_r at {_at(e.span)}, reported verified, is "
+                            f"false: result O={out_o.result} R={out_r.result}"), False
+        return (), True
 
 
 def _truncated(cex) -> bool:
@@ -372,9 +391,10 @@ def _at(span) -> str:
 
 
 def _events(interp: Interpreter, out: RunOutcome) -> dict:
+    """Recorded states by statement: node -> [(index in the run's records, state)]."""
     evs: dict = {}
-    for _tag, k, env in out.records:
-        evs.setdefault(interp.sites[k].node, []).append(env)
+    for i, (_tag, k, env) in enumerate(out.records):
+        evs.setdefault(interp.sites[k].node, []).append((i, env))
     return evs
 
 

@@ -24,7 +24,7 @@ from relaxverify.interpreter import replay
 from relaxverify.pipeline import load_source
 from strategies import FnMeta, GenProgram, Param, budget, large_budget, programs
 
-EXAMPLES = budget(30)
+EXAMPLES = budget(40)
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=not large_budget(),
                     database=None, suppress_health_check=list(HealthCheck))
 

@@ -1,0 +1,153 @@
+"""The soundness harness at a large budget (docs/soundness.md).
+
+    python benchmarks/soundness.py [--programs 1000] [--pairs 40] [--reliability 300]
+                                   [--jobs 2] [--seed 0] [--include-known] [--show 3]
+
+Generates programs with tests/strategies.py and checks each with
+tests/differential.py (verify against seeded O/R interpreter runs, and replay of
+every concrete counterexample), then the reliability properties of
+tests/test_reliability_soundness.py on --reliability programs. Prints the
+programs tried, obligations checked, run pairs, and every disagreement found
+(the first --show programs of each kind in full). --include-known also generates
+the constructs of the known disagreements (tests/regressions/), which are off by
+default so that a clean run means "nothing new". Exit 1 if anything disagrees.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import multiprocessing
+import os
+import random
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+sys.path.insert(0, os.path.join(HERE, "..", "tests"))
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import seed as hseed  # noqa: E402
+
+import strategies as S  # noqa: E402
+from differential import Tally, check_program, draw_inputs  # noqa: E402
+
+
+def collect(strategy, n: int, seed: int) -> list:
+    """n examples of a hypothesis strategy, reproducibly for a seed."""
+    out: list = []
+    if n <= 0:
+        return out
+
+    @hseed(seed)
+    @settings(max_examples=n, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(strategy)
+    def draw(x) -> None:
+        out.append(x)
+
+    draw()
+    return out[:n]
+
+
+def _check(job: tuple) -> Tally:
+    gen, pairs, seed = job
+    try:
+        return check_program(gen, pairs=pairs, seed=seed)
+    except Exception as exc:  # noqa: BLE001 - a crash of the tools is a finding too
+        from differential import Disagreement
+        t = Tally(programs=1)
+        t.disagreements.append(Disagreement("crash", f"{type(exc).__name__}: {exc}",
+                                            gen.source))
+        return t
+
+
+def reliability_checks(programs: list, seed: int) -> tuple[int, list]:
+    import test_reliability_soundness as R
+    from relaxverify.montecarlo import monte_carlo, wilson
+    from relaxverify.reliability import function_value
+    compared, problems = 0, []
+    rng = random.Random(seed)
+    for gen in programs:
+        program = R.load(gen)
+        for meta in gen.functions:
+            args = list(draw_inputs(meta, rng).values())
+            for hw in (R.HIGH, R.HIGH_ERROR):
+                mc = monte_carlo(program, meta.name, args, hw, R.TRIALS, seed=rng.randrange(1 << 30),
+                                 max_steps=R.MAX_STEPS)
+                if mc.trials == 0:
+                    continue
+                compared += 1
+                static = function_value(program, meta.name, hw)
+                hi = wilson(mc.correct + mc.failures, mc.trials, R.Z)[1]
+                if static > hi + 1e-12:
+                    problems.append(("monte-carlo", f"`{meta.name}`{args} under {hw.name}: "
+                                     f"static {static} > {mc.correct}/{mc.trials}", gen.source))
+            exact = R.exact_reliability(program, meta.name, args, R.NO_WRITES, failed_ok=True)
+            if exact is not None:
+                compared += 1
+                static = function_value(program, meta.name, R.NO_WRITES)
+                if static > exact + 1e-12:
+                    problems.append(("enumeration", f"`{meta.name}`{args}: static {static} > "
+                                     f"enumerated {exact}", gen.source))
+    return compared, problems
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--programs", type=int, default=1000)
+    ap.add_argument("--pairs", type=int, default=40, help="O/R run pairs per function")
+    ap.add_argument("--reliability", type=int, default=300, help="programs for reliability")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--include-known", action="store_true")
+    ap.add_argument("--show", type=int, default=3)
+    args = ap.parse_args()
+
+    t0 = time.perf_counter()
+    opts = S.Options()
+    if args.include_known:
+        opts.partial_specs = opts.urel_call_targets = opts.urel_array_copies = True
+    programs = collect(S.programs(opts), args.programs, args.seed)
+    jobs = [(g, args.pairs, args.seed + i) for i, g in enumerate(programs)]
+    total = Tally()
+    with multiprocessing.Pool(args.jobs) as pool:
+        for i, tally in enumerate(pool.imap_unordered(_check, jobs, chunksize=4), start=1):
+            total.add(tally)
+            if i % 100 == 0:
+                print(f"  {i} programs, {len(total.disagreements)} disagreements "
+                      f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+    t1 = time.perf_counter()
+    rel_programs = collect(S.reliability_programs(), args.reliability, args.seed + 1)
+    rel_programs += collect(S.reliability_programs(True, True), args.reliability // 3,
+                            args.seed + 2)
+    compared, rel_problems = reliability_checks(rel_programs, args.seed)
+    t2 = time.perf_counter()
+
+    print(f"verify vs interpreter ({t1 - t0:.0f} s, {args.jobs} jobs)")
+    print(f"  programs tried        {total.programs}")
+    print(f"  obligations checked   {total.obligations} ({total.verified} verified, "
+          f"{total.failed} failed, {total.unknown} unknown)")
+    print(f"  fully verified files  {total.verified_programs}")
+    print(f"  O/R run pairs         {total.run_pairs} ({total.trusted_pairs} held R and "
+          f"the relation to account)")
+    print(f"  runtime failures      {total.failures_judged} compared with an obligation")
+    print(f"  counterexamples       {total.replays} replayed")
+    print(f"reliability ({t2 - t1:.0f} s)")
+    print(f"  programs tried        {len(rel_programs)}")
+    print(f"  static values checked {compared} (Monte Carlo and enumeration)")
+    kinds = collections.Counter(d.what for d in total.disagreements)
+    kinds.update(k for k, _d, _s in rel_problems)
+    print(f"disagreements found     {sum(kinds.values())}"
+          + (f" ({', '.join(f'{k}: {n}' for k, n in sorted(kinds.items()))})" if kinds else ""))
+    shown: collections.Counter = collections.Counter()
+    for what, detail, source in ([(d.what, d.detail, d.source) for d in total.disagreements]
+                                 + rel_problems):
+        if shown[what] < args.show:
+            shown[what] += 1
+            print(f"\n--- {what}: {detail}\n{source}")
+    return 1 if kinds else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
