@@ -219,11 +219,13 @@ class ToolFailure(Exception):
 
 
 def invoke(argv: list[str]) -> tuple[dict, str]:
-    """Run a relaxverify command in-process: its JSON document and its text output."""
+    """Run a relaxverify command in-process: its JSON document and its text output.
+    `argv` is `[command, FILE, options...]`; FILE is passed after `--`, so that a
+    file name starting with `-` is not read as an option."""
     from .cli import _command_module, build_parser
     from .report import render
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args([argv[0], *argv[2:], "--", argv[1]])
     except SystemExit:
         raise ToolFailure(f"the grader could not run `relaxverify {' '.join(argv)}` "
                           "(bad arguments in grading.json)") from None
