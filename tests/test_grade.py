@@ -295,3 +295,11 @@ def test_a_grader_bug_in_one_test_does_not_stop_the_others(lab, tmp_path, monkey
     assert all(t["score"] == 0 and "the grader failed on this test" in t["output"]
                for t in run_tests)
     assert scores(results)["inc verifies"] == 4
+
+
+def test_file_name_starting_with_a_dash(lab, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, GOOD, "-sub.relax")
+    result = run_cli("grade", lab, "--output", "r.json", "--", "-sub.relax")
+    assert result.code == 0, result.out
+    assert json.loads((tmp_path / "r.json").read_text())["score"] == 15
