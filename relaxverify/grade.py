@@ -24,7 +24,8 @@ Test kinds:
   default) and its value is at least `min_value`, on `hardware` (default `medium`);
   with `program`, `function` is a hidden program's, whose spec holds only if the
   student's specs are tight enough (calls are analysed through callee specs).
-- `features`: the submission has what a case study needs: `min_functions`,
+- `features`: the submission has what a case study needs: `min_functions` (not
+  counting those named in `besides`),
   `constructs` (keywords that must occur in code, e.g. `relax`, `accept`),
   `verified_kinds` (obligation kinds that must occur and be verified), and
   `reliability_specs` (how many reliability specs must hold).
@@ -518,10 +519,12 @@ class Grader:
             met += ok
             lines.append(("ok:      " if ok else "missing: ") + text)
 
-        names = function_names(self.source)
+        besides = spec.get("besides", [])
+        names = [n for n in function_names(self.source) if n not in besides]
         if "min_functions" in spec:
+            other = " besides " + ", ".join(f"`{b}`" for b in besides) if besides else ""
             require(len(names) >= spec["min_functions"],
-                    f"at least {spec['min_functions']} functions (found {len(names)})")
+                    f"at least {spec['min_functions']} functions{other} (found {len(names)})")
         for word in spec.get("constructs", []):
             options = word.split("|")
             pattern = r"\b(" + "|".join(re.escape(w) for w in options) + r")\b"
