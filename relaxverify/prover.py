@@ -19,13 +19,14 @@ import z3
 from .counterexample import Counterexample
 from .diagnostics import Diagnostic
 from .obligations import Obligation
-from .smt import ArrayVal, is_true_in, model_value
+from .smt import ArrayVal, array_too_long, is_true_in, model_value
 from .vcgen import VCGen
 
 # Resource units per second of --timeout: deterministic limit well before the clock
 # limit on ordinary machines, so that verdicts do not depend on the load.
 RLIMIT_PER_SECOND = 2_000_000
 SMALL_ARRAY = 8  # counterexamples prefer input arrays at most this long
+SHOWN_ELEMENTS = 20  # the text output shows this many elements of an array
 
 
 def rlimit_for(timeout_s: float) -> int:
@@ -154,7 +155,8 @@ def counterexample(gen: VCGen, ob: Obligation, model: z3.ModelRef) -> Counterexa
     cex.final_o = _values(model, inst.values_o)
     if ob.side != "original" or inst.pair is None or is_true_in(model, inst.pair):
         cex.final_r = _values(model, inst.values_r)
-    concrete = True
+    tables = (gen.entry_o, gen.entry_r, inst.values_o, inst.values_r)
+    concrete = not any(array_too_long(model, v) for t in tables for v in t.values())
     for rec in gen.records[:inst.nrecords]:
         if not is_true_in(model, rec.guard):
             continue
@@ -205,7 +207,9 @@ def format_value(v) -> str:
                 return format(Decimal(v.numerator) / Decimal(v.denominator), "f")
         return f"{v.numerator}/{v.denominator}"
     if isinstance(v, list):
-        return "[" + ", ".join(format_value(x) for x in v) + "]"
+        shown = ", ".join(format_value(x) for x in v[:SHOWN_ELEMENTS])
+        more = f", ... ({len(v)} elements)" if len(v) > SHOWN_ELEMENTS else ""
+        return "[" + shown + more + "]"
     if v is None:
         return "?"
     return str(v)

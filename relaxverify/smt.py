@@ -108,7 +108,15 @@ def values_equal(a: Value, b: Value) -> z3.BoolRef:
 
 # ---------------------------------------------------------------- models
 
-MAX_SHOWN_ELEMENTS = 50
+MAX_ELEMENTS = 10_000  # longer arrays are cut, and the counterexample is then abstract
+MAX_SHOWN_ELEMENTS = MAX_ELEMENTS  # the old name, used by tests/differential.py
+
+
+def array_too_long(model: z3.ModelRef, v: Value) -> bool:
+    if not isinstance(v, ArrayVal):
+        return False
+    n = model.eval(v.length, model_completion=True)
+    return z3.is_int_value(n) and n.as_long() > MAX_ELEMENTS
 
 
 def model_value(model: z3.ModelRef, v: Value, ty: Type):
@@ -118,7 +126,7 @@ def model_value(model: z3.ModelRef, v: Value, ty: Type):
         if not isinstance(n, int) or n < 0:
             return []
         return [_scalar(model.eval(z3.Select(v.arr, k), model_completion=True), ty.elem)
-                for k in range(min(n, MAX_SHOWN_ELEMENTS))]
+                for k in range(min(n, MAX_ELEMENTS))]
     return _scalar(model.eval(v, model_completion=True), ty)
 
 

@@ -99,7 +99,7 @@ class ExprGen:
         elif e.op in ("<", "<=", ">", ">="):
             out = {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[e.op]
         else:
-            if e.op in ("/", "%") and cx.code:
+            if e.op in ("/", "%") and (cx.code or cx.wf):
                 self.integrity("division", cx, e.span,
                                f"the divisor `{show(e.right)}` is not zero{side_phrase(cx.side)}",
                                f"{show(e.right, cx.side)} != 0", b != 0)
@@ -123,7 +123,7 @@ class ExprGen:
     def e_Select(self, e: C.Select, cx: Cx) -> Value:
         a = self.expr(e.array, cx)
         i = self.expr(e.index, cx)
-        if cx.code:
+        if cx.code or cx.wf:
             self.integrity("bounds", cx, e.span,
                            f"the index `{show(e.index)}` is within `0 <= i < len({show(e.array)})`"
                            f"{side_phrase(cx.side)}",
@@ -149,7 +149,8 @@ class ExprGen:
 
     def e_Quant(self, e: C.Quant, cx: Cx) -> Value:
         x = self.fresh(e.var.source, sort_of(e.var.type))
-        inner = Cx(cx.side, cx.vals, False, cx.st, cx.old, [], {**cx.bound, e.var: x}, [])
+        inner = Cx(cx.side, cx.vals, code=False, st=cx.st, old=cx.old,
+                   bound={**cx.bound, e.var: x})  # no checks inside: quantifiers are exact
         body = self.expr(e.body, inner)
         return z3.ForAll([x], body) if e.kind == "forall" else z3.Exists([x], body)
 

@@ -144,9 +144,13 @@ class VCGen(ExprGen, LoopGen):
     def check_spec(self, kind: str, side: Optional[str], e: C.Expr, st: State, what: str,
                    span: Optional[Span] = None, vals: Optional[dict] = None,
                    assume_after: bool = True) -> z3.BoolRef:
-        """Oblige `e` on `side` (None: relational), then assume it."""
-        cx = Cx(side, vals or {"o": st.o, "r": st.r})
+        """Oblige `e` on `side` (None: relational), then assume it. A unary
+        specification is evaluated by the execution, so its indices and divisors
+        are checked first (outside quantifiers, which are mathematical)."""
+        cx = Cx(side, vals or {"o": st.o, "r": st.r}, st=st, wf=side is not None)
         goal = self.expr(e, cx)
+        if cx.assumed:
+            self.assume(st, side, conj(cx.assumed))
         text = show(e)
         where = side_phrase(side)
         self.oblige(kind, side, span or e.span, what.format(e=f"`{text}`", where=where),
@@ -221,14 +225,26 @@ class VCGen(ExprGen, LoopGen):
         raw = {}
         for side in sides:
             v = self.code(s.value, st, side)
-            if side == "r" and s.var.urel and not s.var.type.array and self.faults.write:
-                cx = Cx("r", {"o": st.o, "r": st.r}, code=True, st=st)
-                v = self.fault(cx, v, s.var.type, None, f"write {s.var.source}")
+            if side == "r" and s.var.urel and self.faults.write:
+                v = self.faulty_write(st, s.var, v)
             if side == "r" and "o" in raw and same(v, raw["o"]):
                 st.r[s.var] = st.o[s.var]  # the same value in both executions
             else:
                 st.vals(side)[s.var] = self.define(f"{s.var.name}<{side}>", v)
             raw[side] = v
+
+    def faulty_write(self, st: State, var: C.Var, v: Value, traced: bool = True) -> Value:
+        """What a write of `v` to the `urel` variable `var` stores in R: any value,
+        or the array with any elements (a whole-array write may damage them).
+        Scalar assignments are trace events; call results and whole arrays are not
+        (as in the interpreter's replay), so they make the trace abstract."""
+        if not var.type.array and traced:
+            cx = Cx("r", {"o": st.o, "r": st.r}, code=True, st=st)
+            return self.fault(cx, v, var.type, None, f"write {var.source}")
+        self.record(Record("abstract", "r", st.rp))
+        if not var.type.array:
+            return self.fresh(f"damaged {var.name}", sort_of(var.type))
+        return ArrayVal(self.fresh(f"damaged {var.name}", sort_of(var.type)), v.length)
 
     def s_Store(self, s: C.Store, st: State, sides: str) -> None:
         done: dict = {}
@@ -280,7 +296,9 @@ class VCGen(ExprGen, LoopGen):
             return
         for side in sides:
             if s.kind == "assume" and side == "o":
-                self.assume(st, "o", self.expr(s.cond, Cx("o", {"o": st.o, "r": st.r})),
+                cx = Cx("o", {"o": st.o, "r": st.r}, st=st, wf=True)
+                cond = self.expr(s.cond, cx)
+                self.assume(st, "o", conj(cx.assumed + [cond]),
                             f"line {s.span.line}: assume {show(s.cond, 'o')}")
             elif s.kind == "assume":
                 self.check_spec("assume", "r", s.cond, st, "the relaxed execution satisfies "
@@ -426,6 +444,9 @@ class VCGen(ExprGen, LoopGen):
                 self.assume(st, None, self.expr(e, Cx(None, env)),
                             f"line {s.span.line}: {f.name} ensures_r {show(e)}")
         self.record(Record("abstract", sides, st.ro if "o" in sides else st.rp))
+        t = s.target
+        if t is not None and "r" in sides and t.urel and self.faults.write:
+            st.r[t] = self.faulty_write(st, t, st.r[t], traced=False)
 
 
 # ---------------------------------------------------------------- helpers

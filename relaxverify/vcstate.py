@@ -49,7 +49,8 @@ class Cx:
     side: Optional[str]
     vals: dict  # "o"/"r" -> {Var: Value}
     code: bool = False
-    st: Optional[State] = None  # for integrity checks (code only)
+    st: Optional[State] = None  # for integrity checks
+    wf: bool = False  # a specification the executions evaluate: index/divisor checks
     old: Optional[dict] = None
     local: list = field(default_factory=list)  # short-circuit conditions
     bound: dict = field(default_factory=dict)
