@@ -159,9 +159,6 @@ def test_harness_is_quiet_on_a_correct_verifier():
 # the class meanwhile (see the notes).
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "vcexpr/vcgen: an array index (or divisor) inside a specification gets no integrity "
-    "obligation, so `verify` proves `assert a[0] == a[0]` while `run` fails it on a = []"))
 def test_regression_spec_index_out_of_range():
     """An index in a specification: `verify` proves the assertion (a Z3 array is
     total), the interpreter fails a bounds check on `a = []`. The generator keeps
@@ -176,9 +173,6 @@ fn main(a: int[]) -> int
     assert not tally.disagreements, [str(d) for d in tally.disagreements]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "smt.model_value cuts counterexample arrays at MAX_SHOWN_ELEMENTS (50) but prover "
-    "still marks the counterexample concrete, so it cannot replay"))
 def test_regression_truncated_array():
     item = load_source("t.relax", """
 fn main(b: int[]) -> int
