@@ -11,7 +11,9 @@ Test kinds:
 - `verify`: every obligation of the named `functions` of the submission is verified
   (`scoring`: `all`, the default, or `per-obligation` for partial credit). A function
   whose proofs hold vacuously (contradictory assumptions, an unsatisfiable `relax`)
-  gets no points unless `allow_vacuous` is true.
+  gets no points unless `allow_vacuous` is true, nor a submission that lost one of
+  the code fragments listed in `keep` (compared without comments and with spaces
+  normalised): the statements the student must prove, not change.
 - `hidden`: a hidden program (`program`, a file of the lab) is appended to the
   submission and its own functions must verify: they call the student's functions,
   so they check that the student's contracts are strong enough (verification is
@@ -335,8 +337,17 @@ class Grader:
     def _check(self, spec: dict) -> tuple[float, str]:
         return 1.0, "Your file parses and type-checks."
 
+    def _kept_note(self, spec: dict) -> Optional[str]:
+        """The lines of the starter that a test asks to keep, if the submission lost one."""
+        code = " ".join(strip_comments(self.source).split())
+        lost = [k for k in spec.get("keep", []) if " ".join(k.split()) not in code]
+        if lost:
+            return ("This test needs these lines of the starter file, unchanged (the task is "
+                    "to prove them, not to change them):\n" + "\n".join(f"  {k}" for k in lost))
+        return None
+
     def _verify(self, spec: dict) -> tuple[float, str]:
-        note = self._forbidden_note()
+        note = self._forbidden_note() or self._kept_note(spec)
         if note:
             return 0.0, note
         names = function_names(self.source)

@@ -103,3 +103,23 @@ def test_reliability_lab_solution_meets_its_specs() -> None:
     assert result.code == 0 and "3 spec(s) hold, 0 fail" in result.out
     starter = run_cli("verify", lab / "starter.relax", "--hardware", "lab5")
     assert starter.code == 1 and "bounds obligation (relaxed execution)" in starter.out
+
+
+@pytest.mark.parametrize("lab", LABS, ids=lambda p: p.name)
+def test_kept_fragments_are_in_starter_and_solution(lab: Path) -> None:
+    from relaxverify.grade import strip_comments
+    for name in ("starter.relax", "solution.relax"):
+        code = " ".join(strip_comments((lab / name).read_text()).split())
+        for test in json.loads((lab / "grading.json").read_text())["tests"]:
+            for fragment in test.get("keep", []):
+                assert " ".join(fragment.split()) in code, f"{name} lacks `{fragment}`"
+
+
+def test_changing_the_code_to_prove_costs_the_points(tmp_path) -> None:
+    lab = ROOT / "labs" / "03-relax-accept"
+    cheat = (lab / "solution.relax").read_text().replace(
+        "relax (y) st (old(y) - 0.5 <= y && y <= old(y) + 0.5);", "relax (y) st (y == old(y));")
+    (tmp_path / "lab3.relax").write_text(cheat)
+    code, results, _ = grade(lab, tmp_path / "lab3.relax", tmp_path)
+    test = next(t for t in results["tests"] if t["name"].startswith("A: approx_double verifies"))
+    assert code == 0 and test["score"] == 0 and "unchanged" in test["output"]
