@@ -123,3 +123,11 @@ def test_changing_the_code_to_prove_costs_the_points(tmp_path) -> None:
     code, results, _ = grade(lab, tmp_path / "lab3.relax", tmp_path)
     test = next(t for t in results["tests"] if t["name"].startswith("A: approx_double verifies"))
     assert code == 0 and test["score"] == 0 and "unchanged" in test["output"]
+
+
+@pytest.mark.parametrize("lab", LABS, ids=lambda p: p.name)
+def test_hidden_functions_are_named_grader(lab: Path) -> None:
+    from relaxverify.grade import function_names
+    for program in (lab / "hidden").glob("*.relax"):
+        names = function_names(program.read_text())
+        assert names and all(n.startswith("grader_") for n in names), program.name
