@@ -406,7 +406,10 @@ class Builder:
         if self.opts.unreliable and self.chance(0.2):
             lt = "<."
             self.used_unreliable = True
-        out.append(f"{pad}while ({k} {lt} {limit}) {' '.join(clauses)} {{")
+        cond = f"{k} {lt} {limit}"
+        if self.chance(0.25):  # any condition: the bound ends the loop
+            cond = self.cond(scope)
+        out.append(f"{pad}while ({cond}) {' '.join(clauses)} {{")
         self.loop_depth += 1
         self.block(inner, depth + 1, out, ind + 1)
         self.loop_depth -= 1
