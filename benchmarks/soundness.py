@@ -128,7 +128,8 @@ def main() -> int:
     print(f"  programs tried        {total.programs}")
     print(f"  obligations checked   {total.obligations} ({total.verified} verified, "
           f"{total.failed} failed, {total.unknown} unknown)")
-    print(f"  fully verified files  {total.verified_programs}")
+    print(f"  fully verified files  {total.verified_programs} "
+          f"({total.verified_functions} functions)")
     print(f"  O/R run pairs         {total.run_pairs} ({total.trusted_pairs} held R and "
           f"the relation to account)")
     print(f"  runtime failures      {total.failures_judged} compared with an obligation")
