@@ -6,7 +6,9 @@ import os
 from typing import Optional
 
 from ..diagnostics import Diagnostic
+from ..counterexample import ReplayOutcome
 from ..hardware import find_model, model_names
+from ..interpreter import replay
 from ..obligations import Obligation
 from ..pipeline import Loaded
 from ..prover import ProverStats, format_value, prove, rlimit_for
@@ -65,10 +67,17 @@ def verify_file(item: Loaded, args: argparse.Namespace, stats: ProverStats) -> F
     obligations.sort(key=lambda o: (o.span.line, o.span.column))
     failed = [o for o in obligations if o.status == "failed"]
     unknown = [o for o in obligations if o.status == "unknown"]
+    replays = {id(o): _replay(program, o, model) for o in failed}
     status = "failed" if failed else "unknown" if unknown else "verified"
+    entries = []
+    for o in obligations:
+        entry = o.to_json()
+        if id(o) in replays:
+            entry["replay"] = _replay_json(replays[id(o)])
+        entries.append(entry)
     report = FileReport(item.path, status, item.source, diagnostics=warnings,
-                        findings=[_finding(o) for o in failed + unknown],
-                        extra={"obligations": [o.to_json() for o in obligations]})
+                        findings=[_finding(o, replays.get(id(o))) for o in failed + unknown],
+                        extra={"obligations": entries})
     if getattr(args, "explain", False):
         for o in obligations:
             report.lines.extend(_explain(o))
@@ -84,7 +93,24 @@ def _error(item: Loaded, message: str, code: str, note: str) -> FileReport:
     return FileReport(item.path, "error", item.source, [diag])
 
 
-def _finding(o: Obligation) -> Diagnostic:
+def _replay(program, o: Obligation, model) -> Optional[ReplayOutcome]:
+    """Run the counterexample in the interpreter (as Why3's --check-ce does); only a
+    concrete counterexample describes one real pair of runs that can be replayed."""
+    cex = o.counterexample
+    if cex is None or not cex.concrete:
+        return None
+    return replay(program, cex, o.kind, o.side, o.span, model)
+
+
+def _replay_json(outcome: Optional[ReplayOutcome]) -> dict:
+    if outcome is None:
+        return {"status": "not concrete", "detail": "the counterexample abstracts a loop or "
+                "call, so it does not describe one run that could be replayed"}
+    return {"status": "reproduced" if outcome.reproduced else "not reproduced",
+            "detail": outcome.detail}
+
+
+def _finding(o: Obligation, replayed: Optional[ReplayOutcome] = None) -> Diagnostic:
     notes = [f"{o.kind} obligation ({o.side} execution)" if o.side != "relational"
              else f"{o.kind} obligation (relates the two executions)"]
     if o.status == "unknown":
@@ -108,6 +134,8 @@ def _finding(o: Obligation) -> Diagnostic:
         if not cex.concrete:
             notes.append("the path goes through a loop or call summarised by its invariant or "
                          "contract, so these values may not all come from one real run")
+        elif replayed is not None:
+            notes.append(f"replayed in the interpreter: {replayed.detail}")
     return Diagnostic("error", o.message, o.span, f"verify/{o.kind}", notes)
 
 
