@@ -343,7 +343,12 @@ class PairRunner:
                     continue
                 if not so or not sr:
                     continue  # one side skipped the loop: an alignment matter
-                for k in range(max(len(so), len(sr))):
+                # Lockstep heads, then the side still running against the other's
+                # exit state; a run that stopped (failed) has no exit state.
+                span_k = max(len(so), len(sr))
+                if (len(so) < len(sr) and out_o.failure) or (len(sr) < len(so) and out_r.failure):
+                    span_k = min(len(so), len(sr))
+                for k in range(span_k):
                     (io, a), (ir, b) = so[min(k, len(so) - 1)], sr[min(k, len(sr) - 1)]
                     for e in node.invariants_r:
                         events.append((ir, io, "invariant_r", e.span, e, a, b))

@@ -152,6 +152,26 @@ def test_harness_is_quiet_on_a_correct_verifier():
         assert tally.failed > 0 and tally.run_pairs > 0
 
 
+def test_harness_pairs_loop_heads_only_while_both_runs_live():
+    """Found at the large budget, a bug of the harness: R fails the unary invariant
+    in the loop, and the harness paired O's later heads with R's last head as if R
+    had left the loop. The product pairs a side's extra iterations with the other's
+    exit state only when the other side really exited."""
+    gen = gen_program("""
+fn main(p1: int) -> int
+  requires -1 <= p1 && p1 <= 3
+{
+  var v4: int = -1;
+  for i5 in 1 .. p1 invariant -6 <= v4 && v4 <= 0 invariant_r i5<o> <= i5<r> {
+    relax (v4) st (old(v4) - 2 <= v4 && v4 <= old(v4) + 2);
+  }
+  return v4;
+}""", Param("p1", lo=-1, hi=3))
+    tally = check_program(gen, pairs=300)
+    assert tally.failures_judged > 0 and not tally.disagreements, \
+        [str(d) for d in tally.disagreements]
+
+
 # ---------------------------------------------------------------- found disagreements
 #
 # Each was found by the property above and minimised by hand. While the module at
