@@ -104,6 +104,9 @@ def test_transcripts_show_a_failing_and_a_passing_proof() -> None:
     assert exit_code("first-verify-fixed") == "0"
     assert exit_code("first-syntax") == "2"
     assert exit_code("tour-fail") == "1"
+    first = (ROOT / "docs" / "snippets" / "first-verify.out").read_text()
+    assert re.search(r"note: replayed in the interpreter: reproduced", first), \
+        "getting-started.md says the first counterexample is replayed and reproduced"
 
 
 SNIPPET_PROGRAMS = sorted((ROOT / "docs" / "snippets").glob("*.relax"))
