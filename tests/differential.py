@@ -347,7 +347,9 @@ class PairRunner:
                 # exit state; a run that stopped (failed) has no exit state.
                 span_k = max(len(so), len(sr))
                 if (len(so) < len(sr) and out_o.failure) or (len(sr) < len(so) and out_r.failure):
-                    span_k = min(len(so), len(sr))
+                    span_k = min(len(so), len(sr))  # the rest cannot be evaluated
+                    trusted &= all(proved(at("invariant_r", "relational", e.span))
+                                   for e in node.invariants_r)
                 for k in range(span_k):
                     (io, a), (ir, b) = so[min(k, len(so) - 1)], sr[min(k, len(sr) - 1)]
                     for e in node.invariants_r:
