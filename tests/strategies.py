@@ -209,6 +209,11 @@ class Builder:
         if not scope.ints:
             return "true"
         x = self.pick(scope.ints)
+        if self.opts.arrays and scope.arrays and self.chance(0.08):
+            a, _n = self.pick(scope.arrays)
+            j = self.fresh("j")
+            return (f"(forall {j}: int :: 0 <= {j} && {j} < len({a}) ==> "
+                    f"{a}[{j}] {self.pick(CMP)} {self.const(-3, 5)})")
         if self.opts.arrays and scope.arrays and self.chance(0.2):
             # an array read guarded by its range (the interpreter short-circuits `==>`)
             a, _n = self.pick(scope.arrays)
