@@ -73,7 +73,8 @@ def reliability_checks(programs: list, seed: int) -> tuple[int, list]:
         for meta in gen.functions:
             args = list(draw_inputs(meta, rng).values())
             for hw in (R.HIGH, R.HIGH_ERROR):
-                mc = monte_carlo(program, meta.name, args, hw, R.TRIALS, seed=rng.randrange(1 << 30),
+                mc = monte_carlo(program, meta.name, args, hw, R.TRIALS,
+                                 seed=rng.randrange(1 << 30),
                                  max_steps=R.MAX_STEPS)
                 if mc.trials == 0:
                     continue

@@ -69,8 +69,8 @@ class Tally:
 
     def add(self, other: "Tally") -> None:
         for name in ("programs", "obligations", "verified", "failed", "unknown",
-                     "verified_programs", "verified_functions", "run_pairs", "trusted_pairs", "failures_judged",
-                     "replays"):
+                     "verified_programs", "verified_functions", "run_pairs", "trusted_pairs",
+                     "failures_judged", "replays"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.disagreements.extend(other.disagreements)
 

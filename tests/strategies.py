@@ -218,7 +218,8 @@ class Builder:
             # an array read guarded by its range (the interpreter short-circuits `==>`)
             a, _n = self.pick(scope.arrays)
             k = self.draw(st.integers(0, 2))
-            return f"(len({a}) > {k} ==> {a}[{k}] {self.pick(CMP)} {self.int_expr(scope, 1, False)})"
+            rhs = self.int_expr(scope, 1, False)
+            return f"(len({a}) > {k} ==> {a}[{k}] {self.pick(CMP)} {rhs})"
         form = self.draw(st.integers(0, 4))
         if form == 0:
             return f"{x} >= {self.const(-4, 1)}"

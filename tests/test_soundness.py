@@ -11,12 +11,12 @@ Budget: RELAXVERIFY_SOUNDNESS_EXAMPLES programs (default 30) or pytest --slow.
 """
 from __future__ import annotations
 
-import pytest
-from hypothesis import HealthCheck, given, settings
-
 import json
 import re
 from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
 
 from differential import Tally, check_program, metas_of, verify_all
 from relaxverify.cli import main as cli_main
@@ -338,7 +338,8 @@ fn main(b9: int[] in urel, p10: int) -> int
 HERE = Path(__file__).parent
 PENDING = pytest.mark.xfail(strict=True, reason="a disagreement not fixed yet: see "
                             "tests/regressions/README.md")
-REGRESSIONS = ([pytest.param(p, id=p.stem) for p in sorted(HERE.glob("data/verify/regression_*.relax"))]
+REGRESSIONS = ([pytest.param(p, id=p.stem)
+                for p in sorted(HERE.glob("data/verify/regression_*.relax"))]
                + [pytest.param(p, id=p.stem, marks=PENDING)
                   for p in sorted(HERE.glob("regressions/*.relax"))])
 
