@@ -37,12 +37,17 @@ class Decider:
         if n < self._synced:
             self._solver = None
 
-    def check_alone(self, formulas: list) -> z3.CheckSatResult:
-        """Satisfiability of a self-contained (sliced) query, in a fresh solver."""
-        t0 = time.perf_counter()
+    def _limited_solver(self) -> z3.Solver:
+        """A solver with the time limit and the deterministic resource limit."""
         s = z3.Solver()
         s.set("timeout", self.timeout_ms)
         s.set("rlimit", self.rlimit)
+        return s
+
+    def check_alone(self, formulas: list) -> z3.CheckSatResult:
+        """Satisfiability of a self-contained (sliced) query, in a fresh solver."""
+        t0 = time.perf_counter()
+        s = self._limited_solver()
         s.add(formulas)
         self.queries += 1
         try:
@@ -55,9 +60,7 @@ class Decider:
     def check(self, facts: list, goal: z3.BoolRef) -> z3.CheckSatResult:
         t0 = time.perf_counter()
         if self._solver is None:
-            self._solver = z3.Solver()
-            self._solver.set("timeout", self.timeout_ms)
-            self._solver.set("rlimit", self.rlimit)
+            self._solver = self._limited_solver()
             self._synced = 0
         s = self._solver
         for f in facts[self._synced:]:
