@@ -35,12 +35,17 @@ def _z3():
     return z3
 
 
-def z3_value(value: Any, ty: C.Type):
-    """A concrete value as a Z3 term; arrays as (array term, length)."""
+def z3_value(value: Any, ty: C.Type, open_arrays: bool = False):
+    """A concrete value as a Z3 term; arrays as (array term, length). With
+    `open_arrays`, elements out of range are unconstrained (the verifier's reading)."""
     z3 = _z3()
     if ty.array:
-        arr = z3.K(z3.IntSort(), z3_value({"int": 0, "real": 0, "bool": False}[ty.base],
-                                          ty.elem))
+        if open_arrays:
+            sort = {"int": z3.IntSort(), "real": z3.RealSort(), "bool": z3.BoolSort()}
+            arr = z3.FreshConst(z3.ArraySort(z3.IntSort(), sort[ty.base]), "out")
+        else:
+            arr = z3.K(z3.IntSort(), z3_value({"int": 0, "real": 0, "bool": False}[ty.base],
+                                              ty.elem))
         for i, x in enumerate(value):
             arr = z3.Store(arr, i, z3_value(x, ty.elem))
         return arr, z3.IntVal(len(value))
@@ -58,9 +63,10 @@ def z3_value(value: Any, ty: C.Type):
 class Z3Translator:
     """Core expressions to Z3 over concrete values, except the `fresh` variables."""
 
-    def __init__(self, env: dict[str, Any], fresh: dict[str, Any]):
+    def __init__(self, env: dict[str, Any], fresh: dict[str, Any], open_arrays: bool = False):
         self.z3 = _z3()
         self.env = env
+        self.open_arrays = open_arrays
         self.fresh = fresh  # Var.name -> Z3 term (arrays: (term, length))
         self.bound: dict[int, Any] = {}
 
@@ -69,7 +75,7 @@ class Z3Translator:
             return self.bound[id(r.var)]
         if not r.old and r.var.name in self.fresh:
             return self.fresh[r.var.name]
-        return z3_value(self.env[r.var.name], r.var.type)
+        return z3_value(self.env[r.var.name], r.var.type, self.open_arrays)
 
     def __call__(self, e: C.Expr):
         z3 = self.z3
@@ -140,6 +146,20 @@ def z3_holds(e: C.Expr, env: dict[str, Any]) -> Optional[bool]:
     if r == z3.unsat:
         return True
     return False if r == z3.sat else None
+
+
+def z3_admits(stmt: C.Choose, env: dict[str, Any], new: dict[str, Any]) -> Optional[bool]:
+    """Whether the predicate of `stmt` holds with its targets set to `new` for SOME
+    values of the array elements out of range (and of divisions by zero): the
+    verifier's total reading, in which such a read is an unspecified value. None if
+    the solver cannot tell."""
+    z3 = _z3()
+    fresh = {v.name: z3_value(new[v.name], v.type, True) for v in stmt.vars}
+    s = z3.Solver()
+    s.set("timeout", Z3_TIMEOUT_MS)
+    s.add(Z3Translator(env, fresh, True)(stmt.pred))
+    r = s.check()
+    return True if r == z3.sat else (False if r == z3.unsat else None)
 
 
 def _from_z3(model, term, ty: C.Type):

@@ -18,7 +18,7 @@ from typing import Any, Callable, Optional
 
 from . import core as C
 from .ast import Span
-from .choose import ChoicePlan, ChooseError, z3_holds
+from .choose import ChoicePlan, ChooseError, z3_admits, z3_holds
 from .counterexample import Counterexample, ReplayOutcome
 from .faults import FaultMaker, FaultSpec, hazard
 from .hardware import RELIABLE
@@ -782,7 +782,7 @@ class Interpreter:
             self.replay_pos += 1
             try:
                 cand = {v.name: self.convert(given[v.source], v.type) for v in stmt.vars}
-                if plan.pred(env, cand):
+                if self._admits(stmt, plan, env, cand):
                     new = cand
                 else:
                     self.notes.append(f"the recorded choice for the `{stmt.kind}` at line "
@@ -801,6 +801,22 @@ class Interpreter:
                                      f"`{stmt.kind}`: {exc}") from None
         self.choice_log.append({v.source: new[v.name] for v in stmt.vars})
         return tuple(list(new[v.name]) if v.type.array else new[v.name] for v in stmt.vars)
+
+    @staticmethod
+    def _admits(stmt: C.Choose, plan: ChoicePlan, env: dict, cand: dict) -> bool:
+        """Whether a recorded choice satisfies the predicate. An index out of range or
+        a division by zero in it is no failure: as in the verifier (a Z3 array is
+        total), such a value is unspecified, and the choice is admitted when some
+        values of it make the predicate true."""
+        try:
+            return bool(plan.pred(env, cand))
+        except RuntimeFailure as exc:
+            if exc.kind not in ("bounds", "division"):
+                raise
+        try:
+            return z3_admits(stmt, env, cand) is True
+        except ChooseError:
+            return False
 
     # ------------------------------------------------------------ traces and records
 
@@ -947,6 +963,84 @@ def _with_notes(detail: str, notes: list[str]) -> str:
     return detail + "".join(f"; note: {n}" for n in notes)
 
 
+
+def _arrivals(interp: Interpreter, out: RunOutcome, span: Span) -> dict[int, tuple]:
+    """The states recorded at each accept, call and loop head whose (invariant_r) span
+    overlaps `span`, in arrival order, by statement: id(node) -> (node, [env, ...])."""
+    found: dict[int, tuple] = {}
+    for tag, k, env in out.records:
+        node = interp.sites[k].node
+        if tag == "loop":
+            here = any(_overlaps(e.span, span) for e in node.invariants_r)
+        else:
+            here = _overlaps(node.span, span)
+        if here:
+            found.setdefault(id(node), (node, []))[1].append(env)
+    return found
+
+
+def _what(node: Any) -> str:
+    return {C.Call: "call", C.Loop: "loop head"}.get(type(node), "accept")
+
+
+def _accept(o: Interpreter, r: Interpreter, out_o: RunOutcome, out_r: RunOutcome,
+            span: Span) -> tuple[bool, str]:
+    """Pair the k-th arrival of O at the accept with the k-th arrival of R at it."""
+    ao, ar = _arrivals(o, out_o, span), _arrivals(r, out_r, span)
+    for key, (node, envs_o) in ao.items():
+        if not isinstance(node, C.Check) or key not in ar:
+            continue
+        for i, (envo, envr) in enumerate(zip(envs_o, ar[key][1])):
+            if not o.relation(node.cond)(envo, envr):
+                return True, (f"reproduced: the accept at {_where(span)} is false when both "
+                              f"runs reach it (time {i + 1})")
+    return False, f"the accept at {_where(span)} holds every time both runs reach it"
+
+
+def _contains(a: Span, b: Span) -> bool:
+    return ((a.line, a.column) <= (b.line, b.column)
+            and (b.end_line, b.end_column) <= (a.end_line, a.end_column))
+
+
+def _cut_short(fn: C.Function, node: Any, out: RunOutcome) -> bool:
+    """Whether the run's failure may have kept it from reaching `node` (again): not
+    when it completed, failed an `ensures` of `fn`, or failed in the body of `fn`
+    after `node` and outside every loop around `node`."""
+    f = out.failure
+    if f is None:
+        return False
+    if f.span is None:
+        return True
+    if f.kind == "ensures" and any(_overlaps(e.span, f.span) for e in fn.ensures):
+        return False
+    stmts = list(C.walk(fn.body))
+    if not any(_contains(s.span, f.span) for s in stmts):
+        return True  # in a callee or a precondition: where is unknown
+    after = (f.span.line, f.span.column) > (node.span.end_line, node.span.end_column)
+    looped = any(isinstance(s, C.Loop) and _contains(s.span, node.span)
+                 and _contains(s.span, f.span) for s in stmts)
+    return not after or looped
+
+
+def _alignment(fn: C.Function, o: Interpreter, r: Interpreter, out_o: RunOutcome,
+               out_r: RunOutcome, span: Span) -> tuple[bool, str]:
+    """Reproduced when the runs reach a relational check at `span` (an accept, a call
+    with a relational contract, a loop head with `invariant_r`) a different number of
+    times and the run that reaches it fewer times was not cut short by a failure that
+    might come before a further arrival. Arrivals past the other run's failure count."""
+    ao, ar = _arrivals(o, out_o, span), _arrivals(r, out_r, span)
+    for key in list(ao) + [k for k in ar if k not in ao]:
+        node = (ao.get(key) or ar[key])[0]
+        no, nr = len(ao.get(key, (None, []))[1]), len(ar.get(key, (None, []))[1])
+        fewer = out_o if no < nr else out_r
+        if no != nr and not _cut_short(fn, node, fewer):
+            return True, (f"reproduced: the original run reaches the {_what(node)} at "
+                          f"{_where(span)} {no} time(s), the relaxed run {nr} time(s)")
+    counts = ", ".join(f"{_what(n)} at {_where(n.span)}: {len(e)} and "
+                       f"{len(ar.get(k, (None, []))[1])}" for k, (n, e) in ao.items())
+    return False, (f"the runs reach the checks at {_where(span)} equally often or a run "
+                   f"stopped early ({counts or 'not reached by the original run'})")
+
 def _relational(program, fn, o: Interpreter, r: Interpreter, out_o: RunOutcome,
                 out_r: RunOutcome, kind: str, span: Span,
                 cex: Counterexample) -> tuple[bool, str]:
@@ -956,29 +1050,10 @@ def _relational(program, fn, o: Interpreter, r: Interpreter, out_o: RunOutcome,
         evs = [(interp.sites[k].node, env) for t, k, env in out.records if t == tag]
         return [x for x in evs if _overlaps(x[0].span, span)] if here else evs
 
-    if kind in ("accept", "alignment"):
-        eo, er = events(o, out_o, "accept"), events(r, out_r, "accept")
-        for i, ((so, envo), (sr, envr)) in enumerate(zip(eo, er)):
-            if so is not sr and (_overlaps(so.span, span) or _overlaps(sr.span, span)):
-                return kind == "alignment", (f"reproduced: accept number {i + 1} of the original "
-                                             f"run is at {_where(so.span)}, of the relaxed run at "
-                                             f"{_where(sr.span)}")
-            if kind == "accept" and so is sr and _overlaps(so.span, span):
-                if not o.relation(so.cond)(envo, envr):
-                    return True, (f"reproduced: the accept at {_where(span)} is false when both "
-                                  f"runs reach it (time {i + 1})")
-        # Alignment is also required at calls whose callee has a relational contract.
-        here_o = events(o, out_o, "accept", True) + events(o, out_o, "call", True)
-        here_r = events(r, out_r, "accept", True) + events(r, out_r, "call", True)
-        what = "call" if any(isinstance(x[0], C.Call) for x in here_o + here_r) else "accept"
-        if len(here_o) != len(here_r) and out_o.failure is None and out_r.failure is None:
-            return kind == "alignment", (f"reproduced: the original run reaches the {what} at "
-                                         f"{_where(span)} {len(here_o)} time(s), the relaxed run "
-                                         f"{len(here_r)} time(s)")
-        if kind == "alignment":
-            return False, (f"both runs reach the {what} at {_where(span)} {len(here_o)} "
-                           "time(s)")
-        return False, f"the accept at {_where(span)} holds every time both runs reach it"
+    if kind == "accept":
+        return _accept(o, r, out_o, out_r, span)
+    if kind == "alignment":
+        return _alignment(fn, o, r, out_o, out_r, span)
     if kind == "ensures_r":
         if out_o.failure is not None or out_r.failure is not None:
             return False, "a run did not reach the end of the function"

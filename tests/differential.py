@@ -208,21 +208,11 @@ def check_program(gen: GenProgram, pairs: int = 40, seed: int = 0,
         tally.disagreements.append(Disagreement(what, detail, gen.source))
 
     judged = 0
-    # Known issue (test_soundness.py::test_regression_alignment_at_loop_replays):
-    # replay does not handle `alignment` at a loop's relational invariant.
-    loop_spans = {e.span for f in program.functions.values() for s in C.walk(f.body)
-                  if isinstance(s, C.Loop) for e in s.invariants_r}
     for o in obligations:  # the verifier's counterexamples must replay
         cex = o.counterexample
-        if (o.status == "failed" and cex is not None and cex.concrete
-                and not (o.kind == "alignment" and o.span in loop_spans)):
+        if o.status == "failed" and cex is not None and cex.concrete:
             tally.replays += 1
             outcome = replay(program, cex, o.kind, o.side, o.span, model)
-            if (o.kind == "alignment" and not outcome.reproduced
-                    and "fails the" in outcome.detail):
-                continue  # known issue: test_regression_alignment_then_failure_replays
-            if o.kind == "accept" and not outcome.reproduced and "accept number" in outcome.detail:
-                continue  # known issue: test_regression_accept_after_one_sided_accept_replays
             if not outcome.reproduced:
                 disagree("replay", f"{o.kind} ({o.side}) at {o.span.line}:{o.span.column} in "
                          f"`{o.function}`: {outcome.detail}; counterexample {cex}")

@@ -232,10 +232,9 @@ fn main(b: int[]) -> int
             assert out.reproduced, out.detail
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "interpreter.replay does not replay `alignment` at a loop's invariant_r (only at "
-    "accepts and calls), though the verifier's counterexample is concrete and right"))
 def test_regression_alignment_at_loop_replays():
+    """Replay did not judge `alignment` at a loop's `invariant_r`. Fixed: loop heads
+    are counted per loop, like accepts and calls."""
     item = load_source("t.relax", """
 fn main(p1: int in urel, p2: int in urel, b3: int[] in urel) -> int
   requires 1 <= p1 && p1 <= 4 && 2 <= p2 && p2 <= 3 && len(b3) >= 2
@@ -255,13 +254,10 @@ fn main(p1: int in urel, p2: int in urel, b3: int[] in urel) -> int
         assert out.reproduced, out.detail
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "an index out of range in a relax/havoc predicate: verify has no bounds obligation "
-    "there (it reads an unspecified value, as Z3 arrays are total) and the interpreter "
-    "chooses that way too, but replay raises a bounds failure when it checks the "
-    "recorded choice, so the concrete counterexample does not replay (vcgen or "
-    "interpreter._choose)"))
 def test_regression_partial_relax_predicate_replays():
+    """An index out of range in a relax/havoc predicate: replay raised a bounds
+    failure checking the recorded choice, though `verify` reads such an element as an
+    unspecified value. Fixed: the choice is admitted if some value makes it hold."""
     item = load_source("t.relax", """
 fn main(b: int[], p: int) -> int
   requires p == 1
@@ -279,11 +275,9 @@ fn main(b: int[], p: int) -> int
         assert out.reproduced, out.detail
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "interpreter.replay pairs accepts by their overall arrival order, so an accept "
-    "reached by one run only (in a branch the runs take differently) hides a failed "
-    "accept after the join; the verifier's counterexample is right"))
 def test_regression_accept_after_one_sided_accept_replays():
+    """Replay paired accepts by overall arrival order, so an accept reached by one run
+    only hid the failed accept after the join. Fixed: pairing per accept statement."""
     item = load_source("t.relax", """
 fn main(p: int) -> int
   requires 0 <= p && p <= 5
@@ -312,10 +306,9 @@ def test_inputs_are_reproducible():
     assert (a.run_pairs, a.failed) == (b.run_pairs, b.failed)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "interpreter.replay ignores a misaligned `accept` when either run fails a later "
-    "check (it compares arrival counts only when both runs complete)"))
 def test_regression_alignment_then_failure_replays():
+    """Replay ignored a misaligned `accept` when a run failed a later check. Fixed: the
+    counts are judged unless the run with fewer arrivals stopped early."""
     item = load_source("t.relax", """
 fn main(b9: int[] in urel, p10: int) -> int
   requires 0 <= p10 && p10 <= 1 && len(b9) >= 1
