@@ -25,6 +25,8 @@ from .ast import Span
 from .diagnostics import Diagnostic, error
 
 EMPTY: frozenset = frozenset()
+_MISSING = object()
+_BUSY = object()
 
 
 # ---------------------------------------------------------------- terms
@@ -204,16 +206,17 @@ class _Power:
     from `1 * R(key)`. Memoised, so composing it with itself is cheap."""
 
     def __init__(self, fn: Callable[[frozenset], list[Term]], assigned: frozenset,
-                 prune_fn: Callable[[list[Term]], list[Term]] = prune):
+                 prune_fn: Callable[[list[Term]], list[Term]] = prune, crashy: bool = False):
         self.fn = fn
         self.assigned = assigned
         self.prune = prune_fn
+        self.crashy = crashy  # the body may fail a runtime check: the empty key moves too
         self.memo: dict[frozenset, list[Term]] = {}
 
     def __call__(self, key: frozenset) -> list[Term]:
         out = self.memo.get(key)
         if out is None:
-            out = [Term(1.0, EMPTY)] if not key else self.fn(key)
+            out = [Term(1.0, EMPTY)] if not key and not self.crashy else self.fn(key)
             self.memo[key] = out
         return out
 
@@ -229,7 +232,7 @@ class _Power:
                     out.append(Term(o.r * p.r, p.vars | rest, _join(o.why, p.why)))
             return self.prune(out)
 
-        return _Power(composed, a, self.prune)
+        return _Power(composed, a, self.prune, self.crashy or other.crashy)
 
 
 # ---------------------------------------------------------------- the analysis
@@ -251,6 +254,11 @@ class Analysis:
         self._active: list[str] = []
         self.merged: dict[str, int] = {}  # function -> most terms merged at once
         self._shapes: dict[int, tuple] = {}  # holds the synthetic `if`s, keeping their ids
+        self._checks: dict[int, tuple[float, frozenset]] = {}
+        self._crash_terms: dict[int, list[Term]] = {}
+        self._crashy: dict[int, bool] = {}
+        self._call_crash: dict[int, list[Term]] = {}
+        self._fn_crash: dict[str, object] = {}
 
     def prune(self, terms: list[Term]) -> list[Term]:
         return prune(terms, self._note_merge)
@@ -324,21 +332,140 @@ class Analysis:
     def wr(self, var: C.Var) -> float:
         return self.model.write if var.urel else 1.0
 
-    def leaf(self, stmt, factor: float) -> Optional[Leaf]:
+    def leaf(self, stmt, factor: float, tag: int = 0) -> Optional[Leaf]:
         if factor == 1.0:
             return None
-        hit = self._leaves.get(id(stmt))
+        key = (id(stmt), tag)
+        hit = self._leaves.get(key)
         if hit is None or hit.factor != factor:
             hit = Leaf(stmt, factor)
-            self._leaves[id(stmt)] = hit
+            self._leaves[key] = hit
         return hit
+
+    # ------------------------------------------------------------ runtime checks
+
+    def site(self, x) -> float:
+        """The probability that node x, if it is a fault site, is fault-free (as in expr)."""
+        if isinstance(x, C.VarRef):
+            return self.model.read if x.var.urel and not x.var.type.array else 1.0
+        if isinstance(x, C.BinOp):
+            return self.model.op(x.op).prob if x.unreliable else 1.0
+        if isinstance(x, C.Select):
+            return self.model.read if isinstance(x.array, C.VarRef) and x.array.var.urel else 1.0
+        return 1.0
+
+    def checks(self, whole: list, scan: list, extra: frozenset = EMPTY
+               ) -> tuple[float, frozenset]:
+        """(κ, cv) of the runtime checks that evaluating these expressions performs (a
+        faulty run may fail them; docs/reliability.md): each of `whole` is checked as a
+        whole (a store's index, an allocation's length, a loop bound); in `scan`, every
+        element read's index and array and every divisor (but a non-zero constant).
+        κ is the probability that every fault site of those sub-computations is
+        fault-free (each site once), cv their variables, plus `extra`."""
+        subs = list(whole)
+        for e in scan:
+            for x in C.subexprs(e):
+                if isinstance(x, C.Select):
+                    subs.append(x.index)
+                    subs.append(x.array)
+                elif (isinstance(x, C.BinOp) and x.op in ("/", "%")
+                      and not (isinstance(x.right, C.Const) and x.right.value != 0)):
+                    subs.append(x.right)
+        if not subs:
+            return 1.0, extra
+        seen: set[int] = set()
+        k = 1.0
+        vs = set(extra)
+        for e in subs:
+            vs |= self.expr(e)[1]
+            for x in C.subexprs(e):
+                if id(x) not in seen:
+                    seen.add(id(x))
+                    k *= self.site(x)
+        return k, frozenset(vs)
+
+    def stmt_checks(self, s) -> tuple[float, frozenset]:
+        """(κ, cv) of the runtime checks a simple statement (or the condition and bound
+        of an `if` or loop) performs itself; calls are handled by `call`."""
+        hit = self._checks.get(id(s))
+        if hit is not None:
+            return hit
+        out: tuple[float, frozenset] = (1.0, EMPTY)
+        if isinstance(s, C.Assign):
+            out = self.checks([], [s.value])
+        elif isinstance(s, C.Store):
+            out = self.checks([s.index], [s.index, s.value], frozenset((s.var,)))
+        elif isinstance(s, C.NewArray):
+            out = self.checks([s.length], [s.length])
+        elif isinstance(s, C.Check) and s.kind in ("assert", "assume"):
+            out = (1.0, self.expr(s.cond)[1])  # checked in faulty runs; no fault sites
+        elif isinstance(s, C.Choose) and s.kind == "havoc":
+            out = (1.0, self.havoc_reads(s))  # no value satisfying P is a failure
+        elif isinstance(s, C.If):
+            out = self.checks([], [s.cond])
+        elif isinstance(s, C.Loop):
+            whole = [s.bound] if s.bound is not None else []
+            out = self.checks(whole, [s.cond] + whole)
+        self._checks[id(s)] = out
+        return out
+
+    def crashed(self, s, terms: list[Term], k: float, cv: frozenset,
+                skip: Optional[C.Var] = None) -> list[Term]:
+        """Every term (but those with `skip`) times κ, with cv added."""
+        if k == 1.0 and not cv:
+            return terms
+        lf = self.leaf(s, k, 1)
+        return [t if (skip is not None and skip in t.vars) or (k == 1.0 and cv <= t.vars)
+                else Term(t.r * k, t.vars | cv, _join(t.why, lf)) for t in terms]
+
+    def crash_terms(self, s) -> list[Term]:
+        """What `1 * R()` becomes through s: when s may stop the run (memoised)."""
+        hit = self._crash_terms.get(id(s))
+        if hit is None:
+            hit = self.stmt(s, [Term(1.0, EMPTY)])
+            self._crash_terms[id(s)] = hit
+        return hit
+
+    def may_crash(self, s) -> bool:
+        hit = self._crashy.get(id(s))
+        if hit is None:
+            ct = self.crash_terms(s)
+            hit = not (len(ct) == 1 and ct[0].r == 1.0 and not ct[0].vars)
+            self._crashy[id(s)] = hit
+        return hit
+
+    def function_crash(self, fn: C.Function) -> list[Term]:
+        """What `1 * R()` becomes through fn's body (the callee may stop the run), over
+        fn's parameters; inside a recursive cycle, fn's spec or `0 * R(params)`."""
+        hit = self._fn_crash.get(fn.name, _MISSING)
+        if hit is _BUSY:
+            if fn.reliability:
+                spec = max(fn.reliability, key=lambda sp: (sp.factor, -len(sp.inputs)))
+                return [Term(spec.factor, frozenset(spec.inputs))]
+            return [Term(0.0, frozenset(fn.params))]
+        if hit is not _MISSING:
+            return hit  # type: ignore[return-value]
+        self._fn_crash[fn.name] = _BUSY
+        self._active.append(fn.name)
+        try:
+            out = self.prune(self.block(fn.body, [Term(1.0, EMPTY)]))
+        except BaseException:
+            del self._fn_crash[fn.name]
+            raise
+        finally:
+            self._active.pop()
+        self._fn_crash[fn.name] = out
+        return out
 
     # ------------------------------------------------------------ statements
 
     def block(self, stmts: list[C.Stmt], terms: list[Term]) -> list[Term]:
         for s in reversed(stmts):
             if terms:
-                terms = self.stmt(s, terms)
+                if len(terms) == 1 and not terms[0].vars and terms[0].r == 1.0:
+                    terms = self.crash_terms(s)
+                else:
+                    terms = self.stmt(s, terms)
         return terms
 
     def stmt(self, s: C.Stmt, terms: list[Term]) -> list[Term]:
@@ -356,59 +483,92 @@ class Analysis:
             return self.loop(s, terms)
         if isinstance(s, C.Choose) and s.kind == "havoc":
             return self.havoc(s, terms)
-        return terms  # relax (as in O), assert, assume, accept: no effect
+        if isinstance(s, C.Check):
+            k, cv = self.stmt_checks(s)
+            return self.prune(self.crashed(s, terms, k, cv)) if cv else terms
+        return terms  # relax (as in O), accept: no effect
 
     def rewrite(self, s, var: C.Var, terms: list[Term], value: C.Expr, write: bool) -> list[Term]:
         """`x = e`: r * ρ(e) * wr(x) * R(S \\ {x} ∪ vars(e)). A declaration `var a: T[n]`
-        allocates zero-filled memory: only ρ(n), no write (docs/reliability.md)."""
+        allocates zero-filled memory: only ρ(n), no write (docs/reliability.md). The
+        other terms get the runtime checks of e (ρ(e) and vars(e) cover them for the
+        terms with x)."""
+        k, cv = self.stmt_checks(s)
         if not any(var in t.vars for t in terms):
-            return terms
+            if k == 1.0 and not cv:
+                return terms
+            return self.prune(self.crashed(s, terms, k, cv))
         rho, vs = self.expr(value)
         f = rho * (self.wr(var) if write else 1.0)
         lf = self.leaf(s, f)
         gone = frozenset((var,))
-        out = [Term(t.r * f, (t.vars - gone) | vs, _join(t.why, lf)) if var in t.vars else t
-               for t in terms]
+        out = [Term(t.r * f, (t.vars - gone) | vs, _join(t.why, lf)) for t in terms
+               if var in t.vars]
+        out += self.crashed(s, [t for t in terms if var not in t.vars], k, cv)
         return self.prune(out)
 
     def store(self, s: C.Store, terms: list[Term]) -> list[Term]:
-        """`a[i] = e`: r * ρ(e) * ρ(i) * wr(a) * R(S ∪ vars(e) ∪ vars(i))."""
+        """`a[i] = e`: r * ρ(e) * ρ(i) * wr(a) * R(S ∪ vars(e) ∪ vars(i)); the other
+        terms get the runtime checks (the index against a's length, those in e)."""
+        k, cv = self.stmt_checks(s)
         if not any(s.var in t.vars for t in terms):
-            return terms
+            if k == 1.0 and not cv:
+                return terms
+            return self.prune(self.crashed(s, terms, k, cv))
         rho_e, ve = self.expr(s.value)
         rho_i, vi = self.expr(s.index)
         f = rho_e * rho_i * self.wr(s.var)
         lf = self.leaf(s, f)
         vs = ve | vi
-        return self.prune([Term(t.r * f, t.vars | vs, _join(t.why, lf))
-                           if s.var in t.vars else t for t in terms])
+        out = [Term(t.r * f, t.vars | vs, _join(t.why, lf)) for t in terms if s.var in t.vars]
+        out += self.crashed(s, [t for t in terms if s.var not in t.vars], k, cv)
+        return self.prune(out)
 
     def havoc(self, s: C.Choose, terms: list[Term]) -> list[Term]:
         """`havoc (X) st (P)`: the new X is a function of what P reads before it (its
         other variables and `old(x)`); no factor (docs/reliability.md)."""
         targets = frozenset(s.vars)
-        if not any(t.vars & targets for t in terms):
+        reads = self.havoc_reads(s)
+        if not reads and not any(t.vars & targets for t in terms):
             return terms
-        reads = frozenset(x.var for x in C.subexprs(s.pred) if isinstance(x, C.VarRef)
-                          and (x.old or x.var not in targets) and x.var.kind != "bound")
+        # A term without X gets reads(P) too: a faulty run fails when no value satisfies P.
         return self.prune([Term(t.r, (t.vars - targets) | reads, t.why)
-                           if t.vars & targets else t for t in terms])
+                           if t.vars & targets or not reads <= t.vars else t for t in terms])
+
+    def havoc_reads(self, s: C.Choose) -> frozenset:
+        targets = frozenset(s.vars)
+        return frozenset(x.var for x in C.subexprs(s.pred) if isinstance(x, C.VarRef)
+                         and (x.old or x.var not in targets) and x.var.kind != "bound")
 
     def if_(self, s: C.If, terms: list[Term]) -> list[Term]:
         """Terms meeting what the branches assign go through both branches, then get
-        ρ(b) and vars(b); the others are unchanged."""
+        ρ(b) and vars(b); the others only get the condition's runtime checks. When a
+        branch may stop the run, every term goes through the branches."""
         assigned = self.assigned_in(s)
-        keep = [t for t in terms if not (t.vars & assigned)]
-        meet = [t for t in terms if t.vars & assigned]
+        k, cv = self.stmt_checks(s)
+        if self.branches_crash(s):
+            keep, meet = [], terms
+        else:
+            keep = [t for t in terms if not (t.vars & assigned)]
+            meet = [t for t in terms if t.vars & assigned]
         if not meet:
-            return terms
+            if k == 1.0 and not cv:
+                return terms
+            return self.prune(self.crashed(s, terms, k, cv))
         rho, vs = self.expr(s.cond)
         lf = self.leaf(s, rho)
-        out = keep
+        out = self.crashed(s, keep, k, cv)
         for branch in (s.then, s.orelse):
             for t in self.block(branch, meet):
                 out.append(Term(t.r * rho, t.vars | vs, _join(t.why, lf)))
         return self.prune(out)
+
+    def branches_crash(self, s: C.If) -> bool:
+        hit = self._crashy.get(-id(s))
+        if hit is None:
+            hit = any(self.may_crash(x) for x in s.then + s.orelse)
+            self._crashy[-id(s)] = hit
+        return hit
 
     # ------------------------------------------------------------ calls
 
@@ -416,14 +576,23 @@ class Analysis:
         """`x = f(args)`: by f's spec, or by f's own final terms (analysed in place
         once), with f's parameters replaced by the arguments."""
         x = s.target
+        crash = self.call_crash(s)
+        quiet = len(crash) == 1 and crash[0].r == 1.0 and not crash[0].vars
         if x is None or not any(x in t.vars for t in terms):
-            return terms  # arrays are values: a call changes nothing but its target
-        outs = self.call_terms(s)
+            if quiet:
+                return terms  # arrays are values: a call changes nothing but its target
+            outs: list[Term] = []
+        else:
+            outs = self.call_terms(s)
         gone = frozenset((x,))
         out = []
         for t in terms:
-            if x not in t.vars:
-                out.append(t)
+            if x is None or x not in t.vars:
+                if quiet:
+                    out.append(t)
+                else:  # the callee or an argument may stop the run
+                    for o in crash:
+                        out.append(Term(t.r * o.r, t.vars | o.vars, _join(t.why, o.why)))
                 continue
             rest = t.vars - gone
             for o in outs:
@@ -450,8 +619,26 @@ class Analysis:
                     "use the spec, and the function body is checked against it"),
                     frozenset(cycle))
             body = self.function_terms(callee)
+        out = self.bind(s, callee, body, self.wr(s.target), bool(callee.reliability))
+        self._calls[id(s)] = out
+        return out
+
+    def call_crash(self, s: C.Call) -> list[Term]:
+        """What `1 * R()` becomes through the call `f(args)`: the callee's own runtime
+        checks (by its body, see function_crash) and those of the arguments."""
+        hit = self._call_crash.get(id(s))
+        if hit is None:
+            callee = self.program.functions[s.callee]
+            hit = self.bind(s, callee, self.function_crash(callee), 1.0, False)
+            self._call_crash[id(s)] = hit
+        return hit
+
+    def bind(self, s: C.Call, callee: C.Function, body: list[Term], wx: float,
+             by_spec: bool) -> list[Term]:
+        """The callee's terms with its parameters replaced by the arguments: ρ(arg)
+        and vars(arg) for a parameter in the term, only the argument's runtime checks
+        for the others (it is evaluated all the same)."""
         params = {p: a for p, a in zip(callee.params, s.args)}
-        wx = self.wr(s.target)
         out = []
         for b in body:
             f = wx  # x = result; each parameter p is bound to its argument (not written)
@@ -464,29 +651,33 @@ class Analysis:
                 rho, av = self.expr(arg)
                 f *= rho
                 vs |= av
-            if callee.reliability:  # the whole factor is the call's
+            for p, arg in params.items():
+                if p not in b.vars:
+                    k, cv = self.checks([], [arg])
+                    f *= k
+                    vs |= cv
+            if by_spec:  # the whole factor is the call's
                 why = Leaf(s, b.r * f) if b.r * f != 1.0 else None
             else:  # keep the callee's own statements in the history
                 why = _join(b.why, Leaf(s, f) if f != 1.0 else None)
             out.append(Term(b.r * f, frozenset(vs), why))
-        out = self.prune(out)
-        self._calls[id(s)] = out
-        return out
+        return self.prune(out)
 
     # ------------------------------------------------------------ loops
 
     def loop(self, s: C.Loop, terms: list[Term]) -> list[Term]:
         assigned = self.assigned_in(s)
-        if not any(t.vars & assigned for t in terms):
-            return terms
         trips, step = self.loop_shape(s)
         if trips is None:
             return self.other_loop(s, terms, assigned)
-        power = self.loop_power(s, trips, step, assigned)
+        crashy = trips > 0 and any(self.may_crash(x) for x in step)
+        if not crashy and not any(t.vars & assigned for t in terms):
+            return terms
+        power = self.loop_power(s, trips, step, assigned, crashy)
         out = []
         for t in terms:
             key = t.vars & assigned
-            if not key:
+            if not key and not crashy:
                 out.append(t)
                 continue
             rest = t.vars - assigned
@@ -512,13 +703,14 @@ class Analysis:
         self._shapes[id(s)] = out
         return out
 
-    def loop_power(self, s: C.Loop, trips: int, step: list[C.Stmt], assigned) -> _Power:
+    def loop_power(self, s: C.Loop, trips: int, step: list[C.Stmt], assigned,
+                   crashy: bool = False) -> _Power:
         """The body's transfer function to the power `trips` (memoised per loop)."""
         cache = self._powers.setdefault(id(s), {})
         if trips in cache:
             return cache[trips]
         base = _Power(lambda key: self.prune(self.block(step, [Term(1.0, key)])), assigned,
-                      self.prune)
+                      self.prune, crashy)
         result: Optional[_Power] = None
         n, square = trips, base
         while n:
@@ -534,31 +726,43 @@ class Analysis:
     def other_loop(self, s: C.Loop, terms: list[Term], assigned) -> list[Term]:
         """A loop without a known trip count: terms meeting a variable computed
         unreliably in it get r = 0; others meeting what it assigns gain the condition's
-        variables and every variable flowing into theirs."""
-        deps, unreliable, control, local = self.loop_flow(s)
+        variables and every variable flowing into theirs. The loop may also stop the
+        run (a runtime check in it, or a faulty trip count that never ends): if a fault
+        inside it can do that, every term gets r = 0; otherwise every term gains what
+        flows into its checks and its condition (and bound)."""
+        deps, unreliable, control, local, cvars, dead = self.loop_flow(s)
         zero = Leaf(s, 0.0)
+
+        def closure(start) -> frozenset:
+            seen = set(start)
+            todo = [v for v in seen if v in deps]
+            while todo:
+                for w in deps[todo.pop()]:
+                    if w not in seen:
+                        seen.add(w)
+                        if w in deps:
+                            todo.append(w)
+            return frozenset(seen) - local
+
+        # The trip count's inputs too: a faulty one may make the loop run (nearly)
+        # forever, which the interpreter stops with a failure.
+        crash = closure(cvars | control)
         out = []
         for t in terms:
             key = t.vars & assigned
-            if not key:
-                out.append(t)
-            elif key & unreliable:
+            if dead or key & unreliable:
                 out.append(Term(0.0, t.vars, _join(t.why, zero)))
+            elif not key:
+                out.append(Term(t.r, t.vars | crash, t.why) if not crash <= t.vars else t)
             else:
-                seen = set(key) | control
-                todo = [v for v in seen if v in deps]
-                while todo:
-                    for w in deps[todo.pop()]:
-                        if w not in seen:
-                            seen.add(w)
-                            if w in deps:
-                                todo.append(w)
-                out.append(Term(t.r, t.vars | (frozenset(seen) - local), t.why))
+                out.append(Term(t.r, t.vars | closure(key | control) | crash, t.why))
         return self.prune(out)
 
     def loop_flow(self, s: C.Loop):
         """Per loop, once: deps[x] (what flows into x, control included), the
-        unreliably computed variables, the condition's variables, and loop locals."""
+        unreliably computed variables, the condition's variables, loop locals, the
+        variables the loop's runtime checks depend on (with their conditions), and
+        whether a fault inside the loop may stop the run."""
         hit = self._flows.get(id(s))
         if hit is not None:
             return hit
@@ -569,11 +773,21 @@ class Analysis:
             control = control | vb
         deps: dict[C.Var, set] = {}
         seeds: set = set()
+        cvars: set = set()  # what the runtime checks in the loop read, with their context
+        inner: set = set()  # the control of nested loops of unknown trip count
+        flags = {"crash": False, "stall": rho_c < 1.0}
+
+        def check(k: float, cv: frozenset, ctx: frozenset, shaky: bool) -> None:
+            if k < 1.0 or cv:
+                cvars.update(cv, ctx)
+                if shaky or k < 1.0:
+                    flags["crash"] = True
 
         def visit(stmts: list[C.Stmt], ctx: frozenset, shaky: bool) -> None:
             for st in stmts:
                 if isinstance(st, C.If):
                     rho, vs = self.expr(st.cond)
+                    check(*self.stmt_checks(st), ctx, shaky)
                     visit(st.then, ctx | vs, shaky or rho < 1.0)
                     visit(st.orelse, ctx | vs, shaky or rho < 1.0)
                 elif isinstance(st, C.Loop):
@@ -581,8 +795,15 @@ class Analysis:
                     if st.bound is not None:
                         rb, vb2 = self.expr(st.bound)
                         rho, vs = rho * rb, vs | vb2
+                    check(*self.stmt_checks(st), ctx, shaky)
+                    if self.loop_shape(st)[0] is None:
+                        inner.update(vs)
+                        if rho < 1.0:
+                            flags["stall"] = True
                     visit(st.body, ctx | vs, shaky or rho < 1.0)
                 else:
+                    for o in self.crash_terms(st):
+                        check(o.r, o.vars, ctx, shaky)
                     for x in self.assigned_in(st):
                         outs = self.stmt(st, [Term(1.0, frozenset((x,)))])
                         d = deps.setdefault(x, set())
@@ -607,7 +828,13 @@ class Analysis:
         body_spans = [st.span for st in s.body if st.span != s.span]
         local = frozenset(v for v in deps if v.kind in ("local", "counter", "ghost")
                           and any(_inside(v, sp) for sp in body_spans))
-        out = (deps, frozenset(unreliable), frozenset(control), local)
+        check(*self.stmt_checks(s), control, rho_c < 1.0)
+        # A fault inside may stop the run: a check whose computation is unreliable or
+        # under a condition that is, or one reading an unreliably computed variable;
+        # or a trip count computed unreliably (the run may never end).
+        dead = (flags["crash"] or flags["stall"] or bool(cvars & unreliable)
+                or bool((control | inner) & unreliable))
+        out = (deps, frozenset(unreliable), frozenset(control), local, frozenset(cvars), dead)
         self._flows[id(s)] = out
         return out
 

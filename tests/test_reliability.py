@@ -394,3 +394,50 @@ def test_repeat_is_exactly_the_unrolled_body(body, n: int) -> None:
     assert [names for _, names in got] == [names for _, names in want]
     for (r1, _), (r2, _) in zip(got, want):
         assert r1 == pytest.approx(r2, rel=1e-12)
+
+
+# A faulty run that fails a runtime check has no result, so a statement whose check
+# depends on an unreliable computation costs every term passing through it, even
+# one that does not read what the statement assigns (docs/reliability.md).
+CRASH_SITES = """
+fn index(a: int[], i: int) -> int
+  requires 0 <= i && i < len(a)
+{
+  var x: int = a[i +. 0];
+  return i;
+}
+
+fn divisor(y: int) -> int
+  requires y != 0
+{
+  var d: int in urel = y;
+  var q: int = 100 / d;
+  return y;
+}
+
+fn on_flow(a: int[], i: int) -> int
+  requires 0 <= i && i < len(a)
+{
+  return a[i +. 0];
+}
+"""
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_unreliable_index_and_divisor_cost_terms_off_the_data_flow(model: str) -> None:
+    op, rd, w = TABLE[model]
+    results, errors = analyse_program(program(CRASH_SITES), BUILTIN_MODELS[model])
+    assert not errors
+    got = {r.function.name: [(t.r, sorted(v.name for v in t.vars)) for t in r.terms]
+           for r in results}
+    # index: `return i` gives 1 * R(i); `x = a[i +. 0]` does not assign i, but a faulty
+    # `+.` may fail the bounds check: op, and the check's inputs a and i.
+    [(r, names)] = got["index"]
+    assert r == pytest.approx(op, rel=1e-12) and names == ["a", "i"]
+    # divisor: `return y` gives 1 * R(y); `q = 100 / d` reads urel d in the divisor:
+    # rd * R(d, y); `var d = y` writes urel d: rd * w * R(y).
+    [(r, names)] = got["divisor"]
+    assert r == pytest.approx(rd * w, rel=1e-12) and names == ["y"]
+    # On the data flow the index's `+.` is counted once (by ρ(e)), not twice.
+    [(r, names)] = got["on_flow"]
+    assert r == pytest.approx(op, rel=1e-12) and names == ["a", "i"]
