@@ -1005,7 +1005,7 @@ def _contains(a: Span, b: Span) -> bool:
 def _cut_short(fn: C.Function, node: Any, out: RunOutcome) -> bool:
     """Whether the run's failure may have kept it from reaching `node` (again): not
     when it completed, failed an `ensures` of `fn`, or failed in the body of `fn`
-    after `node` and outside every loop around `node`."""
+    after `node` or in the other branch of an `if`, outside every loop around both."""
     f = out.failure
     if f is None:
         return False
@@ -1019,7 +1019,14 @@ def _cut_short(fn: C.Function, node: Any, out: RunOutcome) -> bool:
     after = (f.span.line, f.span.column) > (node.span.end_line, node.span.end_column)
     looped = any(isinstance(s, C.Loop) and _contains(s.span, node.span)
                  and _contains(s.span, f.span) for s in stmts)
-    return not after or looped
+    apart = any(isinstance(s, C.If) and (
+        (_within(s.then, f.span) and _within(s.orelse, node.span))
+        or (_within(s.orelse, f.span) and _within(s.then, node.span))) for s in stmts)
+    return looped or not (after or apart)
+
+
+def _within(stmts: list, span: Span) -> bool:
+    return any(_contains(x.span, span) for x in C.walk(stmts))
 
 
 def _alignment(fn: C.Function, o: Interpreter, r: Interpreter, out_o: RunOutcome,
