@@ -16,6 +16,7 @@ from . import ast as A
 from . import core as C
 from .core import BOOL, INT, REAL, Type
 from .diagnostics import Diagnostic, RelaxError, error
+from .gcpause import gc_paused
 
 ERR = Type("?")  # the type of an expression that already produced an error
 UNRELIABLE = {"+.", "-.", "*.", "/.", "==.", "!=.", "<.", "<=.", ">.", ">=."}
@@ -922,5 +923,6 @@ def _plain_text(e: A.Expr) -> str:
 
 def check(program: A.Program) -> C.Program:
     """Check `program` and lower it to the core language; raise RelaxError on errors."""
-    return Checker(program).run()
+    with gc_paused():
+        return Checker(program).run()
 

@@ -62,7 +62,7 @@ class RelaxLexer(Lexer):
         self.operator_kw = self.keywords.get("operator")
 
     def lex(self, text: str) -> Iterator[Tok]:
-        keywords, punct = self.keywords, self.punct
+        keywords = self.keywords
         line, line_start, prev = 1, 0, None
         pos, end = 0, len(text)
         match = _SCAN.match

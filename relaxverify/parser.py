@@ -17,6 +17,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from . import ast as A
 from .diagnostics import Diagnostic, RelaxError, error
+from .gcpause import gc_paused
 from .lalr import Driver
 from .lexer import RelaxLexer, Tok
 
@@ -494,6 +495,11 @@ _FOREIGN_WORDS = {
 
 def parse(text: str, path: str = "<input>") -> A.Program:
     """Parse a whole file; raise RelaxError with every syntax error found."""
+    with gc_paused():
+        return _parse(text, path)
+
+
+def _parse(text: str, path: str) -> A.Program:
     lexer, driver = _engine()
     diags: list[Diagnostic] = []
     offset = 0

@@ -5,7 +5,6 @@ checks, and the diagnostics that stopped it otherwise. Bad input never raises.
 """
 from __future__ import annotations
 
-import gc
 import os
 from dataclasses import dataclass, field
 from typing import Optional
@@ -70,18 +69,11 @@ def read_source(path: str) -> tuple[Optional[str], Optional[Diagnostic]]:
 
 
 def load_source(path: str, source: str) -> Loaded:
-    """Parse and check one file. The cyclic garbage collector is paused meanwhile:
-    the front end allocates many small objects and no cycles worth collecting, and
-    the collector's passes over them cost a third of the time."""
-    paused = gc.isenabled()
-    gc.disable()
+    """Parse and check one file."""
     try:
         return Loaded(path, source, check(parse(source, path)))
     except RelaxError as exc:
         return Loaded(path, source, None, sorted(exc.diagnostics, key=_position))
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _position(d: Diagnostic) -> tuple[int, int]:

@@ -14,15 +14,14 @@ compositions. Callees without a spec are analysed once and reused at every call.
 """
 from __future__ import annotations
 
-import gc
 import math
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, NamedTuple, Optional
 
 from . import core as C
 from .ast import Span
 from .diagnostics import Diagnostic, error
+from .gcpause import gc_paused
 
 EMPTY: frozenset = frozenset()
 _MISSING = object()
@@ -916,7 +915,7 @@ def analyse_program(program: C.Program, model: C.HardwareModel, only: Optional[s
     that cannot be analysed (recursion without a spec)."""
     analysis = Analysis(program, model)
     results, errors, cycles = [], [], set()
-    with _gc_paused():
+    with gc_paused():
         for fn in program.functions.values():
             if only is None or fn.name == only:
                 try:
@@ -928,24 +927,11 @@ def analyse_program(program: C.Program, model: C.HardwareModel, only: Optional[s
     return results, errors
 
 
-@contextmanager
-def _gc_paused():
-    """The analysis allocates many small long-lived objects (term histories) and no
-    cycles; Python's collector would rescan them all again and again."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def function_value(program: C.Program, fn_name: str, model: C.HardwareModel) -> float:
     """The reported value of fn_name: the smallest r of its final terms, i.e. a lower
     bound on the probability that its result is exactly right when every input is
     reliable. 1.0 for a function without a result. Raises KeyError for an unknown
     function and ReliabilityError for recursion without a spec."""
     fn = program.functions[fn_name]
-    with _gc_paused():
+    with gc_paused():
         return Analysis(program, model).analyse(fn).value
