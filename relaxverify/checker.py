@@ -212,7 +212,7 @@ class Checker:
                      "hardware", "write the probability that the operation is correct, "
                      "e.g. `1 - 1e-4`")
             return 1.0
-        return float(v)
+        return C.probability(v)
 
     # ------------------------------------------------------------ scopes
 

@@ -18,6 +18,7 @@ Every node carries the span of the source it came from.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Iterator, NamedTuple, Optional, Union
@@ -268,6 +269,14 @@ class Function:
     @property
     def variables(self) -> list[Var]:
         return self.params + ([self.result] if self.result else []) + self.locals
+
+
+def probability(exact: Union[Fraction, float]) -> float:
+    """A probability as a float that is 1.0 only when the exact value is 1: a number
+    just below 1 (`1 - 10^-16.7`) rounds to 1.0, which would make the operation
+    reliable; the largest float below 1 keeps it unreliable (and errs low)."""
+    p = float(exact)
+    return math.nextafter(1.0, 0.0) if p == 1.0 and exact < 1 else p
 
 
 @dataclass

@@ -39,7 +39,26 @@ def test_builtin_models_have_the_numbers_of_the_table(name: str) -> None:
     model = BUILTIN_MODELS[name]
     for o in ("+.", "-.", "*.", "/.", "==.", "!=.", "<.", "<=.", ">.", ">=."):
         assert model.op(o).prob == op and model.op(o).error is None
-    assert model.read == rd and model.write == w
+    # mild's read, 1 - 10^-16.7, is 1.0 as a float: the model keeps it below 1.
+    assert model.read == pytest.approx(rd, rel=1e-15) and model.read < 1
+    assert model.write == w
+
+
+def test_probabilities_below_float_precision_stay_unreliable() -> None:
+    """A urel read under `mild` (1 - 10^-16.7) or a declared `1 - 1e-20` rounds to 1.0;
+    the loop rule must still see an unreliable computation (r = 0), not a reliable one."""
+    source = """
+hardware tiny { memory urel read = 1 - 1e-20; }
+fn g(n: int, x: real in urel) -> real {
+  var s: real = 0.0;
+  var i: int = 0;
+  while (i < n) { s = s + x; i = i + 1; }
+  return s;
+}
+"""
+    prog = program(source)
+    for model in (BUILTIN_MODELS["mild"], prog.hardware["tiny"]):
+        assert function_value(prog, "g", model) == 0.0
 
 
 # ---------------------------------------------------------------- values per model
