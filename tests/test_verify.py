@@ -151,6 +151,13 @@ def test_builtin_model_faults_are_arbitrary(capsys, tmp_path):
     assert code == 1
 
 
+def test_mild_urel_reads_may_fault(capsys, tmp_path):
+    """mild's read probability 1 - 10^-16.7 is 1.0 as a float; a read may still fault."""
+    source = "fn f(x: int in urel) -> int { var y: int = x; accept y<o> == y<r>; return y; }\n"
+    code, doc, _ = run(capsys, tmp_path, source, "--hardware", "mild")
+    assert code == 1
+
+
 def test_unknown_hardware_is_bad_input(capsys, tmp_path):
     code, doc, _ = run(capsys, tmp_path, ERROR_PROGRAM, "--hardware", "nosuch")
     assert code == 2
