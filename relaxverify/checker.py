@@ -552,8 +552,9 @@ class Checker:
         counter = self.declare(s.var, INT, False, "counter", s.var_span)
         self.readonly.add(counter)
         trips = None
-        if isinstance(lo, C.Const) and isinstance(hi, C.Const):
-            trips = max(0, hi.value - lo.value)
+        lo_n, hi_n = C.const_int(lo), C.const_int(hi)
+        if lo_n is not None and hi_n is not None:  # `0 .. N + 1` is constant too
+            trips = max(0, hi_n - lo_n)
         out = self.counted_loop("for", counter, lo, hi, trips, s.clauses, s.body, s.span)
         self.scopes.pop()
         return out

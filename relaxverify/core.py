@@ -271,6 +271,22 @@ class Function:
         return self.params + ([self.result] if self.result else []) + self.locals
 
 
+def const_int(e: Expr) -> Optional[int]:
+    """The value of a constant int expression (a `bound`, a `for` range), or None."""
+    if isinstance(e, Const) and isinstance(e.value, int) and not isinstance(e.value, bool):
+        return e.value
+    if isinstance(e, Unary) and e.op == "-":
+        v = const_int(e.operand)
+        return None if v is None else -v
+    if isinstance(e, BinOp) and e.op in ("+", "-", "*", "/", "%") and not e.unreliable:
+        a, b = const_int(e.left), const_int(e.right)
+        if a is None or b is None or (e.op in ("/", "%") and b == 0):
+            return None
+        return {"+": a + b, "-": a - b, "*": a * b, "/": a // b if b else 0,
+                "%": a % b if b else 0}[e.op]
+    return None
+
+
 def probability(exact: Union[Fraction, float]) -> float:
     """A probability as a float that is 1.0 only when the exact value is 1: a number
     just below 1 (`1 - 10^-16.7`) rounds to 1.0, which would make the operation

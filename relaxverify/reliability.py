@@ -173,22 +173,6 @@ class FunctionResult:
 # ---------------------------------------------------------------- helpers
 
 
-def _const_int(e: C.Expr) -> Optional[int]:
-    """The value of a constant int expression (a `bound`), or None."""
-    if isinstance(e, C.Const) and isinstance(e.value, int) and not isinstance(e.value, bool):
-        return e.value
-    if isinstance(e, C.Unary) and e.op == "-":
-        v = _const_int(e.operand)
-        return None if v is None else -v
-    if isinstance(e, C.BinOp) and e.op in ("+", "-", "*", "/", "%") and not e.unreliable:
-        a, b = _const_int(e.left), _const_int(e.right)
-        if a is None or b is None or (e.op in ("/", "%") and b == 0):
-            return None
-        return {"+": a + b, "-": a - b, "*": a * b, "/": a // b if b else 0,
-                "%": a % b if b else 0}[e.op]
-    return None
-
-
 def _inside(var: C.Var, span: Span) -> bool:
     """Is var declared inside the statement at span?"""
     s = var.span
@@ -694,7 +678,7 @@ class Analysis:
         if s.kind in ("for", "repeat"):
             out = (s.trips, s.body)
         elif s.bound is not None:
-            n = _const_int(s.bound)
+            n = C.const_int(s.bound)
             if n is not None:
                 guard = _Guard(s.cond, s.body, [], s.span)
                 self._assigned[id(guard)] = self.assigned_in(s)
