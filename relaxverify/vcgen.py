@@ -62,6 +62,7 @@ class VCGen(ExprGen, LoopGen):
         self._ids = itertools.count(1)
         self._ghosts = itertools.count(1)
         self._dry = 0
+        self._stops: dict[str, Optional[str]] = {}
 
     # ------------------------------------------------------------ fresh symbols
 
@@ -430,6 +431,12 @@ class VCGen(ExprGen, LoopGen):
         elif f.requires_r and not f.requires_r_default:
             self.misaligned(s.span, st, f"this call of `{f.name}` (its `requires_r` relates "
                             "both executions)", " && ".join(show(e) for e in f.requires_r))
+        elif sides == "r":
+            why = self.stops_original(f.name)
+            if why:
+                self.misaligned(s.span, st, f"this call of `{f.name}` ({why} may stop its "
+                                "original run, on which its relaxed contract relies)",
+                                f"{f.name}'s original run completes")
         for side in sides:
             if s.target is not None:
                 v, extra = self.fresh_value(s.target, side)
@@ -447,6 +454,33 @@ class VCGen(ExprGen, LoopGen):
         t = s.target
         if t is not None and "r" in sides and t.urel and self.faults.write:
             st.r[t] = self.faulty_write(st, t, st.r[t], traced=False)
+
+    def stops_original(self, name: str) -> str:
+        """Why the original execution of `name` may not complete ("" if it always
+        does, unless it fails a check): an `assume` (discards the run), a `havoc`
+        (blocks when its predicate has no values), a `while` without `bound` or
+        recursion (may not terminate), here or in a callee. The callee's proof
+        for R leans on that partner run (R may assume what O assumed), so R may
+        not call it alone without one."""
+        memo = self._stops
+        if name in memo:
+            why = memo[name]
+            return f"recursion in `{name}`" if why is None else why
+        memo[name] = None  # on the stack: a cycle is recursion
+        why = ""
+        for s in C.walk(self.program.functions[name].body):
+            if isinstance(s, C.Check) and s.kind == "assume":
+                why = f"the `assume` at line {s.span.line} of `{name}`"
+            elif isinstance(s, C.Choose) and s.kind == "havoc":
+                why = f"the `havoc` at line {s.span.line} of `{name}`"
+            elif isinstance(s, C.Loop) and s.kind == "while" and s.bound is None:
+                why = f"the `while` loop at line {s.span.line} of `{name}` (no `bound`)"
+            elif isinstance(s, C.Call):
+                why = self.stops_original(s.callee)
+            if why:
+                break
+        memo[name] = why
+        return why
 
 
 # ---------------------------------------------------------------- helpers
