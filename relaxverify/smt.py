@@ -165,5 +165,9 @@ def fresh_name(base: str, counter: list) -> str:
 def optional_error(err: Optional[float]) -> Optional[z3.ArithRef]:
     if err is None:
         return None
+    # The decimal the model wrote (0.01, not the float nearest to it), but only
+    # when it is that float: rounding 1e-13 to 0 used to prove faults exact.
     f = Fraction(err).limit_denominator(10 ** 12)
+    if float(f) != err:
+        f = Fraction(err)
     return z3.RealVal(f"{f.numerator}/{f.denominator}")

@@ -158,6 +158,23 @@ def test_mild_urel_reads_may_fault(capsys, tmp_path):
     assert code == 1
 
 
+def test_tiny_error_bound_is_not_rounded_to_zero(capsys, tmp_path):
+    """A fault within 1e-13 is not the exact value (`run` breaks the assert); the
+    bound used to be rounded to a fraction with denominator <= 1e12, i.e. to 0."""
+    source = """
+hardware tiny { operator +. = 0.5 error 1e-13; }
+fn f(x: real, y: real) -> real {
+  var z: real = x +. y;
+  assert z == x + y;
+  return z;
+}
+"""
+    code, doc, _ = run(capsys, tmp_path, source, "--hardware", "tiny")
+    assert code == 1
+    assert [(o["line"], o["kind"], o["side"]) for o in failed(doc)] == \
+        [(5, "assert", "relaxed")]
+
+
 def test_unknown_hardware_is_bad_input(capsys, tmp_path):
     code, doc, _ = run(capsys, tmp_path, ERROR_PROGRAM, "--hardware", "nosuch")
     assert code == 2
