@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import sys
 import threading
 from typing import Optional
@@ -70,8 +71,9 @@ def _run(argv: Optional[list[str]]) -> int:
         print(f"relaxverify {args.command}: error: unknown format `{args.format}`; choose one of "
               f"{', '.join(allowed)}", file=sys.stderr)
         return 2
-    if args.timeout <= 0:
-        print(f"relaxverify {args.command}: error: --timeout must be positive", file=sys.stderr)
+    if not (0 < args.timeout < math.inf):  # also rejects nan (int() of it crashed)
+        print(f"relaxverify {args.command}: error: --timeout must be a positive number",
+              file=sys.stderr)
         return 2
     result = _command_module(COMMANDS[args.command][0]).execute(args)
     render(result, args.format, sys.stdout)

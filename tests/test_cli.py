@@ -80,6 +80,8 @@ def test_usage_errors_exit_2() -> None:
     bad_format = run_cli("check", EXAMPLES, "--format", "xml")
     assert bad_format.code == 2 and "unknown format `xml`" in bad_format.err
     assert run_cli("check", EXAMPLES, "--timeout", "0").code == 2
+    for t in ("nan", "inf"):  # used to crash converting the limit to milliseconds
+        assert run_cli("verify", EXAMPLES, "--timeout", t).code == 2
     assert run_cli("frobnicate", EXAMPLES).code == 2
 
 
