@@ -299,14 +299,34 @@ class VCGen(ExprGen, LoopGen):
             if s.kind == "assume" and side == "o":
                 cx = Cx("o", {"o": st.o, "r": st.r}, st=st, wf=True)
                 cond = self.expr(s.cond, cx)
+                before = st.ro
                 self.assume(st, "o", conj(cx.assumed + [cond]),
                             f"line {s.span.line}: assume {show(s.cond, 'o')}")
+                self.vacuity_of_assume(s, before, st.ro)
             elif s.kind == "assume":
                 self.check_spec("assume", "r", s.cond, st, "the relaxed execution satisfies "
                                 "{e}, which the original assumes", span=s.span)
             else:
                 self.check_spec("assert", side, s.cond, st, "the assertion {e} holds{where}",
                                 span=s.span)
+
+    def vacuity_of_assume(self, s: C.Check, before: z3.BoolRef, after: z3.BoolRef) -> None:
+        """Warn when an `assume` discards every original run that reaches it (the
+        function's assumptions contradict each other there), unless it is dead code."""
+        if self._dry or before.eq(after) or self.decider.check(self.facts, after) != z3.unsat:
+            return
+        if self.decider.check(self.facts, before) == z3.unsat:
+            return  # unreachable anyway
+        self.warn(Diagnostic(
+            "warning", "this `assume` contradicts what is known here, so the original "
+            "execution is always discarded at this statement; every obligation after it "
+            "holds vacuously", s.span, "vacuous",
+            ["check the assumption against the preconditions and the path to it"]))
+
+    def warn(self, d: Diagnostic) -> None:
+        """Add a warning once (a loop body is generated for several steps)."""
+        if not any(w.span == d.span and w.message == d.message for w in self.warnings):
+            self.warnings.append(d)
 
     def misaligned(self, span: Span, st: State, what: str, text: str) -> None:
         self.oblige("alignment", None, span, f"both executions reach {what} together",
@@ -343,7 +363,7 @@ class VCGen(ExprGen, LoopGen):
         if self.decider.check(self.facts, before.guard(side)) == z3.unsat:
             return  # the statement is unreachable anyway
         who = "the relaxed execution" if s.kind == "relax" else f"the {SIDE_NAMES[side]} execution"
-        self.warnings.append(Diagnostic(
+        self.warn(Diagnostic(
             "warning", f"the `{s.kind}` predicate can never be satisfied here, so {who} always "
             "stops at this statement; every obligation after it holds vacuously", s.span,
             "vacuous", ["check the predicate: no values of the variables satisfy it"]))

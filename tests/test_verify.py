@@ -230,6 +230,29 @@ fn f(x: int) -> int {
     assert w["line"] == 4 and "never be satisfied" in w["message"]
 
 
+def test_contradictory_assume_warns_once(capsys, tmp_path):
+    """An `assume` no original run can pass is an assumption that makes the rest
+    vacuous; in a loop whose executions may part it is generated for several steps."""
+    code, doc, _ = run(capsys, tmp_path, """
+fn f(n: int) -> int
+  requires n >= 0
+{
+  var m: int = n;
+  relax (m) st (m >= 0);
+  var i: int = 0;
+  while (i < m) invariant 0 <= i {
+    assume i < 0;
+    i = i + 1;
+  }
+  if (n < 0) { assume n == 1; }
+  return i;
+}
+""")
+    assert code == 1  # R alone in the loop must still satisfy the assume
+    [w] = doc["files"][0]["diagnostics"]
+    assert w["line"] == 9 and "vacuously" in w["message"]
+
+
 # ---------------------------------------------------------------- output
 
 def test_text_output_has_frame_notes_and_summary(capsys, tmp_path):
