@@ -71,9 +71,9 @@ def _run(argv: Optional[list[str]]) -> int:
         print(f"relaxverify {args.command}: error: unknown format `{args.format}`; choose one of "
               f"{', '.join(allowed)}", file=sys.stderr)
         return 2
-    if not (0 < args.timeout < math.inf):  # also rejects nan (int() of it crashed)
-        print(f"relaxverify {args.command}: error: --timeout must be a positive number",
-              file=sys.stderr)
+    if not (math.isfinite(args.timeout) and args.timeout > 0):  # nan and inf too
+        print(f"relaxverify {args.command}: error: --timeout must be a positive number of "
+              "seconds", file=sys.stderr)
         return 2
     result = _command_module(COMMANDS[args.command][0]).execute(args)
     render(result, args.format, sys.stdout)
@@ -104,6 +104,11 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, 60000))
+    # Relax ints are unbounded (LANGUAGE.md section 2): lift Python's limit on converting
+    # long integer literals (and Z3's numerals, which go through str) to and from text.
+    old_digits = getattr(sys, "get_int_max_str_digits", lambda: None)()
+    if old_digits is not None:
+        sys.set_int_max_str_digits(0)
     threading.stack_size(512 * 1024 * 1024)
     try:
         worker = threading.Thread(target=target, name="relaxverify")
@@ -112,6 +117,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     finally:
         threading.stack_size(0)
         sys.setrecursionlimit(old_limit)
+        if old_digits is not None:
+            sys.set_int_max_str_digits(old_digits)
     return outcome.get("code", 70)
 
 
