@@ -21,6 +21,9 @@ from .gcpause import gc_paused
 ERR = Type("?")  # the type of an expression that already produced an error
 UNRELIABLE = {"+.", "-.", "*.", "/.", "==.", "!=.", "<.", "<=.", ">.", ">=."}
 RELATIONAL_CLAUSES = "accept, requires_r, ensures_r, invariant_r"
+# Reals are exact rationals: `1e999999999` would take hours to expand, so the
+# exponent of a real literal is bounded (far beyond any float, 1e308).
+MAX_EXPONENT = 10_000
 
 
 def _tstr(t: Type) -> str:
@@ -129,7 +132,7 @@ class Checker:
         if isinstance(e, A.IntLit):
             return Fraction(e.value) if reals else e.value
         if isinstance(e, A.RealLit):
-            return Fraction(e.text)
+            return self.real_value(e)
         if isinstance(e, A.BoolLit):
             return e.value
         if isinstance(e, A.Name) and allow_names and e.ident in self.consts:
@@ -594,7 +597,18 @@ class Checker:
         return C.Const(e.value, INT, e.span)
 
     def expr_RealLit(self, e: A.RealLit, ctx: Ctx) -> C.Expr:
-        return C.Const(Fraction(e.text), REAL, e.span)
+        value = self.real_value(e)
+        return _error_expr(e.span, REAL) if value is None else C.Const(value, REAL, e.span)
+
+    def real_value(self, e: A.RealLit) -> Optional[Fraction]:
+        """The literal's exact value, or None (reported) if its exponent is too large."""
+        mantissa, _, exponent = e.text.lower().partition("e")
+        digits = exponent.lstrip("+-").lstrip("0")
+        if len(digits) > len(str(MAX_EXPONENT)) or (digits and int(digits) > MAX_EXPONENT):
+            self.err(f"the exponent of `{e.text[:40]}` is too large for this tool "
+                     f"(at most {MAX_EXPONENT} either way)", e.span, "limit")
+            return None
+        return Fraction(e.text)
 
     def expr_BoolLit(self, e: A.BoolLit, ctx: Ctx) -> C.Expr:
         return C.Const(e.value, BOOL, e.span)
