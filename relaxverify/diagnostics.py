@@ -90,10 +90,12 @@ def code_frame(span: Span, source: Optional[str]) -> list[str]:
     """The source line of `span` with carets under the spanned columns."""
     if source is None:
         return []
-    lines = source.splitlines()
+    # Lines as the lexer counts them: only `\n` ends one (splitlines would also break at
+    # form feeds and U+2028, which are blanks or comment text to the lexer).
+    lines = source.split("\n")
     if not 1 <= span.line <= len(lines):
         return []
-    text = lines[span.line - 1].expandtabs(1)
+    text = lines[span.line - 1].removesuffix("\r").expandtabs(1)
     start = max(span.column, 1)
     end = span.end_column if span.end_line == span.line else len(text) + 1
     width = max(1, min(end, len(text) + 1) - start)

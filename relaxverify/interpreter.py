@@ -677,10 +677,10 @@ class Interpreter:
     def snippet(self, span: Span) -> str:
         if self.source is None or span is None:
             return ""
-        lines = self.source.splitlines()
+        lines = self.source.split("\n")  # as the lexer counts lines (not at form feeds)
         if not 1 <= span.line <= len(lines):
             return ""
-        line = lines[span.line - 1]
+        line = lines[span.line - 1].removesuffix("\r")
         end = span.end_column if span.end_line == span.line else len(line) + 1
         return line[span.column - 1:end - 1].strip()
 

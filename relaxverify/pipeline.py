@@ -59,7 +59,9 @@ def read_source(path: str) -> tuple[Optional[str], Optional[Diagnostic]]:
         return None, Diagnostic("error", f"cannot read `{path}`: {exc.strerror}", None, "io",
                                 path=path)
     try:
-        return data.decode("utf-8"), None
+        text = data.decode("utf-8")
+        # Editors on Windows may start a UTF-8 file with a byte-order mark: not part of the program.
+        return text.removeprefix("\ufeff"), None
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1

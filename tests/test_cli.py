@@ -75,6 +75,19 @@ def test_non_utf8_file_is_located(tmp_path) -> None:
     assert f"{path}:2:15: error: the file is not UTF-8 text (byte 0xe9" in result.out
 
 
+def test_byte_order_mark_and_form_feed(tmp_path) -> None:
+    """A UTF-8 byte-order mark is not part of the program; the code frame shows the line
+    the lexer counted even after a form feed or U+2028 (which splitlines breaks at)."""
+    bom = tmp_path / "bom.relax"
+    bom.write_bytes(b"\xef\xbb\xbffn f() { skip; }\n")
+    assert run_cli("check", bom).code == 0
+    path = tmp_path / "ff.relax"
+    path.write_text("fn f() {\n  // page\f break \u2028 here\n  var x: int = true;\n}\n")
+    lines = run_cli("check", path).out.splitlines()
+    assert lines[0].startswith(f"{path}:3:16: error:")
+    assert lines[1] == " 3 |   var x: int = true;"
+
+
 def test_usage_errors_exit_2() -> None:
     assert run_cli().code == 2
     bad_format = run_cli("check", EXAMPLES, "--format", "xml")
