@@ -283,6 +283,7 @@ class ReliabilitySpec:
     inputs: Optional[list[str]]  # None: no R(...) on the right
     span: Span
     target_span: Span
+    refs: list[tuple[str, Span]] = field(default_factory=list)  # every `X(...)`, as written
 
 
 @dataclass

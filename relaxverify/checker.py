@@ -322,6 +322,16 @@ class Checker:
         return body
 
     def reliability_spec(self, s: A.ReliabilitySpec, params: list[C.Var]) -> C.ReliabilitySpec:
+        for name, span in s.refs:
+            if name != "R":
+                self.err(f"`{name}(...)` means nothing in a reliability spec: reliabilities are "
+                         "written `R(...)`", span, "reliability-spec",
+                         "write `reliability R(result) >= c * R(p, ...)`")
+        for _, span in s.refs[2:]:
+            # R(a) * R(b) is not R(a, b): the two may fail together or exclusively.
+            self.err("a reliability spec has at most one `R(...)` on the right", span,
+                     "reliability-spec", "name every parameter in one: `R(a, b)` is the "
+                     "probability that `a` and `b` are all correct")
         if s.target != ["result"]:
             self.err("a reliability spec must be about the result: write "
                      "`reliability R(result) >= c * R(p, ...)`", s.target_span, "reliability-spec")

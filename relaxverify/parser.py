@@ -152,7 +152,8 @@ class _Builder:
                 inputs = (inputs or []) + f.value[1]
             else:
                 plain.append(f)
-        spec = A.ReliabilitySpec(target[1], plain, inputs, self._sp(c), c[1].span)
+        refs = [(f.value[0], f.span) for f in [c[1], *c[3::2]] if isinstance(f, _Part)]
+        spec = A.ReliabilitySpec(target[1], plain, inputs, self._sp(c), c[1].span, refs)
         return _Part("reliability", spec, spec.span)
 
     def rel_ref(self, c):
