@@ -6,7 +6,9 @@ Rule ids are stable: SARIF consumers (code-scanning UIs) key on them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path, PurePath
 from typing import Iterable, Optional
+from urllib.parse import quote
 
 from .ast import Span
 
@@ -127,9 +129,17 @@ def sarif_result(diag: Diagnostic) -> dict:
         "level": {"error": "error", "warning": "warning"}.get(diag.severity, "note"),
         "message": {"text": text},
         "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": diag.file},
+            "artifactLocation": {"uri": _uri(diag.file)},
             "region": region}}],
     }
+
+
+def _uri(path: str) -> str:
+    """A SARIF `uri` must be a URI reference: percent-encode a relative path (spaces, `#`),
+    and write an absolute one as a `file:` URI."""
+    if Path(path).is_absolute():
+        return Path(path).as_uri()
+    return quote(PurePath(path).as_posix(), safe="/")
 
 
 def sarif_log(diags: Iterable[Diagnostic], version: str) -> dict:

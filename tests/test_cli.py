@@ -60,6 +60,18 @@ def test_sarif_output(tmp_path) -> None:
     assert (region["startLine"], region["startColumn"], region["endColumn"]) == (2, 20, 24)
 
 
+def test_sarif_uris_are_uri_references(tmp_path, monkeypatch) -> None:
+    folder = tmp_path / "my files"
+    folder.mkdir()
+    (folder / "a#1.relax").write_text(BAD)
+    monkeypatch.chdir(tmp_path)
+    for arg, uri in (("my files/a#1.relax", "my%20files/a%231.relax"),
+                     (str(folder / "a#1.relax"), (folder / "a#1.relax").as_uri())):
+        doc = json.loads(run_cli("check", arg, "--format", "sarif").out)
+        location = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"]["uri"] == uri
+
+
 def test_missing_file_and_empty_directory(tmp_path) -> None:
     result = run_cli("check", tmp_path / "nope.relax", tmp_path)
     assert result.code == 2
