@@ -23,6 +23,7 @@ from .lexer import RelaxLexer, Tok
 
 MAX_SYNTAX_ERRORS = 20
 _DECL_START = re.compile(r"^[ \t]*(fn|const|hardware)\b", re.MULTILINE)
+_COMMENT = re.compile(r"//[^\n]*|/\*.*?(?:\*/|\Z)", re.DOTALL)
 
 # Readable names for the grammar's terminals, for "expected ..." messages.
 _TERMINAL_TEXT = {
@@ -494,6 +495,16 @@ _FOREIGN_WORDS = {
 }
 
 
+def _next_declaration(text: str, pos: int):
+    """The next line from `pos` on that starts a declaration outside a block comment
+    (commented-out code is no place to resume: it gave a spurious error at `*/`)."""
+    comments = [m.span() for m in _COMMENT.finditer(text) if m.group().startswith("/*")]
+    for m in _DECL_START.finditer(text, pos):
+        if not any(a < m.start() < b for a, b in comments):
+            return m
+    return None
+
+
 def parse(text: str, path: str = "<input>") -> A.Program:
     """Parse a whole file; raise RelaxError with every syntax error found."""
     with gc_paused():
@@ -520,7 +531,7 @@ def _parse(text: str, path: str) -> A.Program:
                 pos = getattr(getattr(exc, "token", None), "start_pos", None)
             if pos is None or len(diags) >= MAX_SYNTAX_ERRORS:
                 break
-            nxt = _DECL_START.search(text, max(pos + 1, offset + 1))
+            nxt = _next_declaration(text, max(pos + 1, offset + 1))
             if nxt is None:
                 break
             # Resume at the next declaration; blank what precedes it so that

@@ -153,6 +153,13 @@ def test_several_syntax_errors_reported_in_one_run() -> None:
                          "`false`, `forall`, ..."), (3, "missing `;` at the end of the statement")]
 
 
+def test_recovery_does_not_resume_inside_a_block_comment() -> None:
+    src = "fn a() { x = ; }\n/*\nfn old() { skip; }\n*/\nfn c() { y = 1 }\n"
+    with pytest.raises(RelaxError) as info:
+        parse(src, "e.relax")
+    assert [d.span.line for d in info.value.diagnostics] == [1, 5]
+
+
 @pytest.mark.parametrize("src, line, col, message", [
     ("fn f() { var x: int = 1 @ 2; }", 1, 25, "unexpected character `@`"),
     ("fn f() {\n  skip;\n", 3, 1, "unexpected end of file"),
