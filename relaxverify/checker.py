@@ -154,8 +154,13 @@ class Checker:
             if a is None or b is None:
                 return None
             return self.const_arith(e, a, b)
-        self.err(f"{what} must be a constant expression (literals, constants and + - * /)",
-                 e.span, "constant", "a variable, call or unreliable operator cannot appear here")
+        if allow_names:
+            self.err(f"{what} must be a constant expression (literals, constants and + - * /)",
+                     e.span, "constant", "a variable, call or unreliable operator cannot appear here")
+        else:  # a probability: LANGUAGE.md section 7 allows real literals only
+            self.err(f"{what} must be a constant expression (literals and + - * /)", e.span,
+                     "constant", "names, even of constants, calls and unreliable operators "
+                     "cannot appear here")
         return None
 
     def const_arith(self, e: A.Binary, a, b):
@@ -760,10 +765,10 @@ class Checker:
         text = f"<{e.side}>"
         if ctx.mode != "relational":
             plain = _plain_text(e.operand)
+            fix = f"write `{plain}` without `{text}`" if plain else f"remove the `{text}`"
             self.err(f"`{text}` can only be used in relational clauses ({RELATIONAL_CLAUSES}), "
                      f"not in {ctx.where}", e.span, "adornment",
-                     f"{ctx.where} is about one execution at a time: write `{plain}` without "
-                     f"`{text}`")
+                     f"{ctx.where} is about one execution at a time: {fix}")
             return self.expr(e.operand, ctx.with_(mode="unary"))
         if ctx.side is not None or ctx.in_eq:
             self.err(f"`{text}` is inside another adornment or `eq(...)`; each variable takes one",
@@ -938,12 +943,12 @@ def _and(a: C.Expr, b: C.Expr) -> C.Expr:
     return C.BinOp("&&", a, b, BOOL, a.span)
 
 
-def _plain_text(e: A.Expr) -> str:
+def _plain_text(e: A.Expr) -> Optional[str]:
     if isinstance(e, A.Name):
         return e.ident
     if isinstance(e, A.ResultRef):
         return "result"
-    return "the expression"
+    return None
 
 
 def check(program: A.Program) -> C.Program:

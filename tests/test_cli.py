@@ -72,6 +72,14 @@ def test_sarif_uris_are_uri_references(tmp_path, monkeypatch) -> None:
         assert location["artifactLocation"]["uri"] == uri
 
 
+def test_hints_say_how_to_write_it(tmp_path) -> None:
+    path = tmp_path / "hints.relax"
+    path.write_text("fn f(x: int) -> int {\n  var y: int = (x + 1)<r>;\n  return y;\n}\n")
+    doc = json.loads(run_cli("check", path, "--format", "json").out)
+    notes = doc["files"][0]["diagnostics"][0]["notes"]
+    assert notes == ["an initial value is about one execution at a time: remove the `<r>`"]
+
+
 def test_missing_file_and_empty_directory(tmp_path) -> None:
     result = run_cli("check", tmp_path / "nope.relax", tmp_path)
     assert result.code == 2
