@@ -774,6 +774,11 @@ class Checker:
             self.err(f"`{text}` is inside another adornment or `eq(...)`; each variable takes one",
                      e.span, "adornment", f"remove the inner `{text}`")
             return self.expr(e.operand, ctx)
+        if isinstance(e.operand, A.Name) and e.operand.ident in ctx.bound:
+            name = e.operand.ident
+            self.err(f"`{name}` is bound by a quantifier, so it is not adorned", e.span,
+                     "adornment", f"it is the same in both executions: write `{name}`")
+            return self.expr(e.operand, ctx)
         return self.expr(e.operand, ctx.with_(side=e.side))
 
     def eq_var(self, var: C.Var, span: A.Span) -> C.Expr:
