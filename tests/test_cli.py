@@ -117,6 +117,12 @@ def test_usage_errors_exit_2() -> None:
         bad_timeout = run_cli("verify", EXAMPLES / "swish.relax", "--timeout", value)
         assert bad_timeout.code == 2 and "--timeout must be" in bad_timeout.err, bad_timeout.err
     assert run_cli("frobnicate", EXAMPLES).code == 2
+    swish = EXAMPLES / "swish.relax"
+    assert run_cli("check", swish, "--fn", "present").code == 0
+    assert run_cli("check", swish, "--hardware", "mild").code == 0
+    no_fn = run_cli("check", swish, "--fn", "nosuch")  # as for verify: not silently ignored
+    assert no_fn.code == 2 and "there is no function `nosuch`" in no_fn.out
+    assert run_cli("check", swish, "--hardware", "nosuch").code == 2
 
 
 def test_deep_nesting_is_handled(tmp_path) -> None:
