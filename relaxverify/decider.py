@@ -14,6 +14,12 @@ import z3
 DECISION_RLIMIT = 300_000
 
 
+def z3_timeout_ms(timeout_s: float) -> int:
+    """Z3's `timeout` option for --timeout seconds: at least 1 ms, since 0 means
+    no limit to Z3 (a tiny --timeout must not lift the limit)."""
+    return max(1, int(timeout_s * 1000))
+
+
 class Decider:
     """Side queries the generator asks while building the product (are two
     conditions equal here? is this point reachable?). Unknown counts as 'no',
@@ -25,7 +31,7 @@ class Decider:
     """
 
     def __init__(self, timeout_s: float, rlimit: int):
-        self.timeout_ms = int(timeout_s * 1000)
+        self.timeout_ms = z3_timeout_ms(timeout_s)
         self.rlimit = max(1, min(rlimit, DECISION_RLIMIT))
         self.seconds = 0.0
         self.queries = 0

@@ -17,6 +17,7 @@ from typing import Optional
 import z3
 
 from .counterexample import Counterexample
+from .decider import z3_timeout_ms
 from .diagnostics import Diagnostic
 from .obligations import Obligation
 from .smt import ArrayVal, array_too_long, is_true_in, model_value
@@ -41,7 +42,7 @@ class ProverStats:
 
 def make_solver(gen: VCGen, ob: Obligation, timeout_s: float) -> z3.Solver:
     s = z3.Solver()
-    s.set("timeout", int(timeout_s * 1000))
+    s.set("timeout", z3_timeout_ms(timeout_s))
     s.set("rlimit", rlimit_for(timeout_s))
     s.add(gen.facts[:ob.nfacts])
     s.add(ob.negation())
@@ -53,7 +54,7 @@ def smt2_text(solver: z3.Solver, ob: Obligation, timeout_s: float) -> str:
               f"{ob.span.path}:{ob.span.line}:{ob.span.column}: {ob.explanation}\n"
               "; unsat means the obligation holds\n"
               f"(set-option :rlimit {rlimit_for(timeout_s)})\n"
-              f"(set-option :timeout {int(timeout_s * 1000)})\n")
+              f"(set-option :timeout {z3_timeout_ms(timeout_s)})\n")
     return header + solver.to_smt2()
 
 

@@ -203,6 +203,12 @@ def test_unknown_is_never_verified(capsys, tmp_path):
     assert doc["status"] == "unknown"
 
 
+def test_tiny_timeout_keeps_a_limit():
+    """Z3 reads a 0 ms timeout as no limit: 1e-300 s must still be a limit."""
+    from relaxverify.decider import z3_timeout_ms
+    assert z3_timeout_ms(1e-300) == 1 and z3_timeout_ms(2.5) == 2500
+
+
 def test_contradictory_preconditions_warn(capsys, tmp_path):
     code, doc, _ = run(capsys, tmp_path, """
 fn f(x: int) -> int
