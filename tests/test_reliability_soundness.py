@@ -208,3 +208,29 @@ fn main(a: int[], i: int) -> int
     mc = monte_carlo(program, "main", [[1, 2, 3], 1], HIGH, TRIALS, seed=1)
     static = function_value(program, "main", HIGH)
     assert static <= wilson(mc.correct, mc.trials, Z)[1], (static, mc.correct, mc.trials)
+
+
+def test_benchmark_counts_failed_runs_as_incorrect(monkeypatch):
+    """benchmarks/soundness.py judges static values as strictly as the tests above: a
+    faulty run that fails a runtime check is incorrect (it counted such runs as right,
+    a workaround for the fixed regression, so the large budget could not see it)."""
+    import importlib.util
+    from pathlib import Path
+    from strategies import FnMeta, Param
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "soundness.py"
+    spec = importlib.util.spec_from_file_location("benchmark_soundness", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    gen = GenProgram("""
+fn main(a: int[], i: int) -> int
+  requires 0 <= i && i < len(a)
+{
+  var x: int = a[i +. 0];
+  return i;
+}""", [FnMeta("main", [Param("a", array=True, min_len=1), Param("i", lo=0, hi=0)], True)])
+    compared, problems = bench.reliability_checks([gen], seed=1)
+    assert compared == 3 and not problems, problems
+    # The analysis as it was before the fix: every fault off the data flow ignored.
+    monkeypatch.setattr("relaxverify.reliability.function_value", lambda *a: 1.0)
+    compared, problems = bench.reliability_checks([gen], seed=1)
+    assert {k for k, _d, _s in problems} == {"monte-carlo", "enumeration"}, problems
