@@ -188,9 +188,12 @@ class VCGen(ExprGen, LoopGen):
             self.assume(st, "r", self.expr(e, Cx("r", {"o": st.o, "r": st.r})),
                         f"line {e.span.line}: requires {show(e, 'r')}")
         for e in fn.requires_r:
+            text = f"line {e.span.line}: requires_r {show(e)}" + (
+                " (the default)" if fn.requires_r_default else "")
             if not is_shared_eq(e, shared):
-                self.assume(st, None, self.expr(e, Cx(None, {"o": st.o, "r": st.r})),
-                            f"line {e.span.line}: requires_r {show(e)}")
+                self.assume(st, None, self.expr(e, Cx(None, {"o": st.o, "r": st.r})), text)
+            else:  # shared values need no constraint, but `--explain` must list the fact
+                st.path = st.path + (text,)
         self.vacuity_of_preconditions(ro_requires, st.rp)
         self.block(fn.body, st, BOTH)
         for e in fn.ensures:

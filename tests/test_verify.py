@@ -297,6 +297,29 @@ fn f(x: int) -> int
     assert "relax y<r> >= old(y<r>)" in out
 
 
+def test_explain_lists_the_relational_precondition_the_proof_uses(capsys, tmp_path):
+    """The accept holds only because x<o> == x<r>: `eq(x)` (written or the default) must
+    be among the listed assumptions, though the verifier encodes it by sharing x."""
+    src = """
+fn f(x: int) -> int
+  requires x >= 0
+{
+  var h: int = x / 2;
+  relax (h) st (0 <= h && h <= old(h));
+  accept h<r> <= h<o>;
+  return h;
+}
+"""
+    code, out, _ = run(capsys, tmp_path, src, "--explain", fmt="text")
+    assert code == 0
+    assert "line 2: requires_r x<o> == x<r> (the default)" in out
+    code, out, _ = run(capsys, tmp_path, src.replace("requires x >= 0",
+                                                     "requires x >= 0\n  requires_r eq(x)"),
+                       "--explain", fmt="text")
+    assert code == 0
+    assert "line 4: requires_r x<o> == x<r>\n" in out
+
+
 def test_sarif_has_rule_ids(capsys, tmp_path):
     code, doc, _ = run(capsys, tmp_path, "fn f(x: int) { assert x > 0; }\n", fmt="sarif")
     assert code == 1
