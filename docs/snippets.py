@@ -95,6 +95,10 @@ COMMANDS: list[Command] = [
     C("rel-text", "relaxverify reliability docs/snippets/rel_example.relax"),
     C("rel-json", "relaxverify reliability docs/snippets/rel_example.relax --fn smooth "
                   "--format json"),
+    C("rel-scale-aggressive", "relaxverify reliability docs/snippets/rel_scale.relax "
+                              "--hardware aggressive", show_exit=True),
+    C("rel-scale-json", "relaxverify reliability docs/snippets/rel_scale.relax "
+                        "--hardware aggressive --format json"),
     C("rel-aggressive", "relaxverify reliability docs/snippets/rel_example.relax "
                         "--hardware aggressive", show_exit=True),
     # interpreter

@@ -18,12 +18,12 @@ sys.modules["docs_snippets"] = snippets
 spec.loader.exec_module(snippets)
 
 REGENERATE = "run `python docs/snippets.py` to regenerate, then review the diff"
-# The pages of the documentation kit. Pages written by the engineers of other
-# modules (interpreter.md, reliability.md, verifier.md, soundness.md, ...) are linked
-# from the site, but their code blocks are theirs: they carry no file markers.
+# Every page of the site: a code block on any of them is a marked file (the pages
+# for contributors too: a hand-copied transcript there had rotted).
 OWN_PAGES = [ROOT / "docs" / name for name in (
     "index.md", "getting-started.md", "tutorial.md", "language.md", "reliability-guide.md",
-    "running.md", "cli.md", "teaching.md", "architecture.md", "language-decisions.md")] \
+    "running.md", "cli.md", "teaching.md", "architecture.md", "language-decisions.md",
+    "verifier.md", "reliability.md", "interpreter.md", "soundness.md")] \
     + [ROOT / "README.md"]
 
 
