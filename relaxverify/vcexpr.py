@@ -31,9 +31,15 @@ class ExprGen:
         """Evaluate code on one side: integrity checks, faults; assume the checks after."""
         cx = Cx(side, {"o": st.o, "r": st.r}, code=True, st=st)
         v = self.expr(e, cx)
-        if cx.assumed:
-            self.assume(st, side, conj(cx.assumed))
+        self.assume_checks(st, side, cx, e.span.line)
         return v
+
+    def assume_checks(self, st: State, side: Optional[str], cx: Cx, line: int) -> None:
+        """Assume the integrity checks `cx` just obliged (later proofs may use them,
+        R's also O's at the same statement), and name them for --explain."""
+        if cx.assumed:
+            self.assume(st, side, conj(cx.assumed),
+                        f"line {line}: passed the check " + " && ".join(cx.assumed_text))
 
     def integrity(self, kind: str, cx: Cx, span: Span, explanation: str, goal_text: str,
                   cond: z3.BoolRef) -> None:
@@ -41,6 +47,7 @@ class ExprGen:
         guard = conj([st.guard(cx.side)] + cx.assumed + cx.local)
         self.oblige(kind, cx.side, span, explanation, goal_text, guard, cond, st)
         cx.assumed.append(z3.Implies(conj(cx.local), cond) if cx.local else cond)
+        cx.assumed_text.append(goal_text + (" (where it is evaluated)" if cx.local else ""))
 
     def fault(self, cx: Cx, exact: z3.ExprRef, ty: Type, err: Optional[float], hint: str
               ) -> z3.ExprRef:

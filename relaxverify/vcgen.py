@@ -105,8 +105,8 @@ class VCGen(ExprGen, LoopGen):
             st.ro = self.reach(conj([st.ro, cond]))
         st.rp = self.reach(conj([st.rp, cond]))
         st.parts = st.parts + (cond,)
-        if text:
-            st.path = st.path + (text,)
+        if text:  # (does O's proof use it?, the fact in source syntax)
+            st.path = st.path + ((side == "o", text),)
 
     def ghost(self, source: str, span: Span) -> C.Var:
         return C.Var(f"{source}!{next(self._ghosts)}", source, INT, False, "ghost", span)
@@ -130,7 +130,9 @@ class VCGen(ExprGen, LoopGen):
             ob = Obligation(oid, self.fn.name, kind, side_name, span, explanation, goal_text)
             self.obligations[key] = ob
         ob.instances.append(Instance(guard, goal, len(self.facts), len(self.records),
-                                     dict(st.o), dict(st.r), st.path, st.apart, st.rp))
+                                     dict(st.o), dict(st.r),
+                                     tuple(t for o, t in st.path if o or side != "o"),
+                                     st.apart, st.rp))
 
     def drop_facts(self, mark: int) -> None:
         del self.facts[mark:]
@@ -150,14 +152,14 @@ class VCGen(ExprGen, LoopGen):
         are checked first (outside quantifiers, which are mathematical)."""
         cx = Cx(side, vals or {"o": st.o, "r": st.r}, st=st, wf=side is not None)
         goal = self.expr(e, cx)
-        if cx.assumed:
-            self.assume(st, side, conj(cx.assumed))
+        line = (span or e.span).line
+        self.assume_checks(st, side, cx, line)
         text = show(e)
         where = side_phrase(side)
         self.oblige(kind, side, span or e.span, what.format(e=f"`{text}`", where=where),
                     show(e, side), st.guard(side), goal, st)
         if assume_after:
-            self.assume(st, side, goal)
+            self.assume(st, side, goal, f"line {line}: {kind} {show(e, side)}")
         return goal
 
     # ------------------------------------------------------------ functions
@@ -193,7 +195,7 @@ class VCGen(ExprGen, LoopGen):
             if not is_shared_eq(e, shared):
                 self.assume(st, None, self.expr(e, Cx(None, {"o": st.o, "r": st.r})), text)
             else:  # shared values need no constraint, but `--explain` must list the fact
-                st.path = st.path + (text,)
+                st.path = st.path + ((False, text),)
         self.vacuity_of_preconditions(ro_requires, st.rp)
         self.block(fn.body, st, BOTH)
         for e in fn.ensures:
@@ -262,8 +264,7 @@ class VCGen(ExprGen, LoopGen):
                            f"{side_phrase(side)}",
                            f"0 <= {show(s.index, side)} < len({s.var.source}<{side}>)",
                            z3.And(0 <= i, i < a.length))
-            if cx.assumed:
-                self.assume(st, side, conj(cx.assumed))
+            self.assume_checks(st, side, cx, s.span.line)
             if side == "r" and s.var.urel and self.faults.write:
                 v = self.fault(cx, v, s.var.type.elem, None, f"write {s.var.source}[]")
             if "o" in done and same(done["o"][0], a) and done["o"][1].eq(i) and done["o"][2].eq(v):
@@ -281,8 +282,7 @@ class VCGen(ExprGen, LoopGen):
             self.integrity("length", cx, s.span,
                            f"the array length `{show(s.length)}` is not negative"
                            f"{side_phrase(side)}", f"{show(s.length, side)} >= 0", n >= 0)
-            if cx.assumed:
-                self.assume(st, side, conj(cx.assumed))
+            self.assume_checks(st, side, cx, s.span.line)
             elem = z3.K(z3.IntSort(), default_value(s.var.type.elem))
             if side == "r" and "o" in raw and n.eq(raw["o"]):
                 st.r[s.var] = st.o[s.var]

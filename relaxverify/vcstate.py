@@ -26,7 +26,7 @@ class State:
     r: dict
     ro: z3.BoolRef  # the original execution reaches this point
     rp: z3.BoolRef  # the pair reaches this point (implies ro)
-    path: tuple = ()
+    path: tuple = ()  # (does O's proof use it?, text) of each named assumption
     parts: tuple = ()  # the conjuncts of rp, for sliced side queries
     apart: tuple = ()  # (c_o, c_r, line) of the enclosing `if`s run one side at a time
 
@@ -55,6 +55,7 @@ class Cx:
     local: list = field(default_factory=list)  # short-circuit conditions
     bound: dict = field(default_factory=dict)
     assumed: list = field(default_factory=list)
+    assumed_text: list = field(default_factory=list)  # the same checks, for --explain
 
 
 @dataclass

@@ -320,6 +320,32 @@ fn f(x: int) -> int
     assert "line 4: requires_r x<o> == x<r>\n" in out
 
 
+def test_explain_lists_earlier_checks_and_only_what_the_side_may_use(capsys, tmp_path):
+    """The relaxed index check is proved from the original's check at the same
+    statement (relative integrity) and the later assertion from the earlier one:
+    both are listed. An original-side proof uses no fact of R: none is listed."""
+    code, out, _ = run(capsys, tmp_path, """
+fn f(x: int, a: int[]) -> int
+  requires x > 0
+{
+  var y: int = a[x - 1];
+  relax (y) st (y >= 0);
+  assert x >= 1;
+  return y;
+}
+""", "--explain", fmt="text")
+    assert code == 1
+    entries = {m[1]: m[0] for m in re.finditer(
+        r"^\S+:\d+:\d+: (?:verified|failed|unknown): (\w+ \(\w+\)): .*\n(?:    .*\n)*", out, re.M)}
+    relaxed_bounds = entries["bounds (relaxed)"]
+    assert "line 5: passed the check 0 <= x<o> - 1 < len(a<o>)" in relaxed_bounds
+    assert "prove: 0 <= x<r> - 1 < len(a<r>)" in relaxed_bounds
+    original_assert = entries["assert (original)"]
+    assert "line 5: passed the check 0 <= x<o> - 1 < len(a<o>)" in original_assert
+    assert "<r>" not in original_assert and "line 6:" not in original_assert
+    assert "line 6: relax y<r> >= 0" in entries["assert (relaxed)"]
+
+
 def test_sarif_has_rule_ids(capsys, tmp_path):
     code, doc, _ = run(capsys, tmp_path, "fn f(x: int) { assert x > 0; }\n", fmt="sarif")
     assert code == 1

@@ -144,7 +144,7 @@ def _explain(o: Obligation) -> list[str]:
     out = [f"{o.span}: {o.status}: {o.kind} ({o.side}): {o.explanation}"]
     if inst.path:
         out.append("    assuming:")
-        out.extend(f"      {p}" for p in inst.path)
+        out.extend(f"      {p}" for p in dict.fromkeys(inst.path))  # once each
     if len(o.instances) > 1:
         out.append(f"    (and on {len(o.instances) - 1} more path(s))")
     out.append(f"    prove: {o.goal_text}")
