@@ -40,6 +40,10 @@ def features(node, out: set[str]) -> None:
         out.add(getattr(node, "op", None) or getattr(node, "name", None) or node.kind)
     elif isinstance(node, A.Adorned):
         out.add("<" + node.side + ">")
+        if not isinstance(node.operand, (A.Name, A.ResultRef)):
+            out.add("adorned expression")  # `(x + y)<r>`
+    elif isinstance(node, A.Index) and isinstance(node.array, A.Adorned):
+        out.add("adorned array")  # `a<o>[i]`
     elif isinstance(node, (A.VarDecl, A.ArrayDecl, A.Param)) and node.urel:
         out.add("urel")
     elif isinstance(node, A.If) and len(node.orelse) == 1 and isinstance(node.orelse[0], A.If):
@@ -72,7 +76,7 @@ def test_examples_cover_every_construct() -> None:
         "While", "bound", "For", "Repeat", "invariant", "invariant_r", "Return", "Skip",
         "urel", "forall", "exists", "old", "eq", "len", "abs", "min", "max", "real", "<o>",
         "<r>", "ResultRef", "Index", "chain", "==>", "<==>", "||", "&&", "!", "-", "+", "*",
-        "/", "%", "==", "!=", "<", "<=", ">", ">=", "+.", "-.", "*.", "<.", "RealLit",
-        "BoolLit",
+        "/", "%", "==", "!=", "<", "<=", ">", ">=", "+.", "-.", "*.", "/.",
+        "==.", "!=.", "<.", "<=.", ">.", ">=.", "RealLit", "BoolLit", "adorned expression", "adorned array",
     }
     assert wanted <= used, f"constructs no example uses: {sorted(wanted - used)}"
