@@ -362,7 +362,7 @@ class ChoicePlan:
             hi = lo + max(WINDOW, abs(lo))
         if var.type == C.INT:
             return rng.randint(int(lo), int(hi))
-        x = rng.uniform(float(lo), float(hi))
+        x = rng.uniform(to_float(lo), to_float(hi))
         if self.exact:
             lo_f, hi_f = Fraction(lo), Fraction(hi)
             return min(max(Fraction(x), lo_f), hi_f)
@@ -420,10 +420,19 @@ class ChoicePlan:
         return out
 
 
+def to_float(v: Any) -> float:
+    """v as a float, rounded as IEEE-754 does: beyond the largest double it is
+    +-inf (Python's float() raises OverflowError for such an int or Fraction)."""
+    try:
+        return float(v)
+    except OverflowError:
+        return math.inf if v > 0 else -math.inf
+
+
 def _to_float(v):
     if isinstance(v, list):
         return [_to_float(x) for x in v]
-    return float(v) if isinstance(v, Fraction) else v
+    return to_float(v) if isinstance(v, Fraction) else v
 
 
 def _show(v) -> str:

@@ -18,7 +18,7 @@ from typing import Any, Callable, Optional
 
 from . import core as C
 from .ast import Span
-from .choose import ChoicePlan, ChooseError, z3_admits, z3_holds
+from .choose import ChoicePlan, ChooseError, to_float, z3_admits, z3_holds
 from .counterexample import Counterexample, ReplayOutcome
 from .faults import FaultMaker, FaultSpec, hazard
 from .hardware import RELIABLE
@@ -123,7 +123,9 @@ class _Gen:
             if self.opts.exact:
                 self.consts.append(Fraction(value))
                 return f"_K[{len(self.consts) - 1}]"
-            return repr(float(value)) if value >= 0 else f"({float(value)!r})"
+            f = to_float(value)
+            text = repr(f) if math.isfinite(f) else "1e999"  # 1e999 is the literal of inf
+            return text if value >= 0 else f"(-{text.lstrip('-')})"
         return repr(int(value)) if value >= 0 else f"({int(value)})"
 
     # ------------------------------------------------------------ fault sites
@@ -667,7 +669,7 @@ class Interpreter:
         if ty.array:
             return [self.convert(x, ty.elem) for x in value]
         if ty.base == "real":
-            return Fraction(value) if self.opts.exact else float(value)
+            return Fraction(value) if self.opts.exact else to_float(value)
         if ty.base == "int":
             return int(value)
         return bool(value)

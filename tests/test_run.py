@@ -252,3 +252,26 @@ def test_progress_bar_only_on_a_terminal(monkeypatch, capsys):
     assert bar.bar is not None
     bar.close()
     assert capsys.readouterr().out == ""
+
+
+BEYOND = """
+const BIG: real = 1e400;
+fn id(x: real) -> real { return x; }
+fn third(x: real) -> real { return x / 3.0; }
+fn lit() -> real { return 0.0 - BIG; }
+fn square(n: int) -> int { return n * n; }
+"""
+
+
+def test_reals_beyond_the_float_range_are_inf(tmp_path, capsys):
+    """A real beyond the largest double rounds to inf as IEEE-754 does (it used to
+    be an internal error: Python's float() raises OverflowError for a Fraction)."""
+    p = tmp_path / "big.relax"
+    p.write_text(BEYOND)
+    code, doc = run_json(capsys, str(p), "--fn", "id", "--arg", "x=1e400")
+    assert code == 0 and doc["result"] == "inf"
+    code, doc = run_json(capsys, str(p), "--fn", "third", "--arg", "x=1e400", "--exact")
+    assert code == 0 and doc["result"] == "inf"
+    code, doc = run_json(capsys, str(p), "--fn", "lit")
+    assert code == 0 and doc["result"] == "-inf"
+

@@ -17,7 +17,7 @@ from typing import Any, Optional
 from .. import core as C
 from ..diagnostics import Diagnostic
 from ..hardware import find_model, model_names
-from ..interpreter import MAX_STEPS, CompileLimit, Interpreter, Options, RuntimeFailure
+from ..interpreter import MAX_STEPS, CompileLimit, Interpreter, Options, RuntimeFailure, to_float
 from ..report import CommandResult, FileReport
 from .common import loaded_files
 
@@ -127,7 +127,7 @@ def show(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, Fraction):
-        return str(v.numerator) if v.denominator == 1 else f"{v} (= {float(v)!r})"
+        return str(v.numerator) if v.denominator == 1 else f"{v} (= {to_float(v)!r})"
     if isinstance(v, list):
         return "[" + ", ".join(show(x) for x in v) + "]"
     return repr(v)
@@ -137,7 +137,9 @@ def to_json(v: Any) -> Any:
     if isinstance(v, list):
         return [to_json(x) for x in v]
     if isinstance(v, Fraction):
-        return v.numerator if v.denominator == 1 else float(v)
+        if v.denominator == 1:
+            return v.numerator
+        v = to_float(v)
     if isinstance(v, float) and not math.isfinite(v):
         return str(v)  # JSON has no inf/NaN: "inf", "-inf", "nan"
     return v
