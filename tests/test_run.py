@@ -275,3 +275,12 @@ def test_reals_beyond_the_float_range_are_inf(tmp_path, capsys):
     code, doc = run_json(capsys, str(p), "--fn", "lit")
     assert code == 0 and doc["result"] == "-inf"
 
+
+def test_ints_of_any_size_are_printed(tmp_path, capsys):
+    """ints are unbounded: Python 3.11+ refuses str() of more than 4300 digits."""
+    p = tmp_path / "big.relax"
+    p.write_text(BEYOND)
+    n = "7" * 5000
+    assert main(["run", str(p), "--fn", "square", "--arg", f"n={n}"]) == 0
+    out = capsys.readouterr().out.strip()  # 9999 or 10000 digits
+    assert out.startswith("result: 6049") and len(out) > len("result: ") + 9990
