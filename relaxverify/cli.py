@@ -111,9 +111,14 @@ def main(argv: Optional[list[str]] = None) -> int:
         sys.set_int_max_str_digits(0)
     threading.stack_size(512 * 1024 * 1024)
     try:
-        worker = threading.Thread(target=target, name="relaxverify")
+        # A daemon: on Ctrl-C (delivered to this thread, not the worker) the process
+        # exits without waiting for a run that may never end (`while (true)`).
+        worker = threading.Thread(target=target, name="relaxverify", daemon=True)
         worker.start()
         worker.join()
+    except KeyboardInterrupt:
+        print("relaxverify: interrupted", file=sys.stderr)
+        return 130
     finally:
         threading.stack_size(0)
         sys.setrecursionlimit(old_limit)

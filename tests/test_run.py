@@ -284,3 +284,24 @@ def test_ints_of_any_size_are_printed(tmp_path, capsys):
     assert main(["run", str(p), "--fn", "square", "--arg", f"n={n}"]) == 0
     out = capsys.readouterr().out.strip()  # 9999 or 10000 digits
     assert out.startswith("result: 6049") and len(out) > len("result: ") + 9990
+
+
+def test_ctrl_c_stops_a_run_without_a_traceback(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+    p = tmp_path / "loop.relax"
+    p.write_text("fn f() -> int { var i: int = 0; while (true) { i = i + 1; } return i; }\n")
+    proc = subprocess.Popen([sys.executable, "-m", "relaxverify", "run", str(p),
+                             "--max-steps", "1000000000000"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2)
+    proc.send_signal(signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail("the run did not stop on Ctrl-C")
+    assert proc.returncode == 130 and "Traceback" not in err and "interrupted" in err
