@@ -914,8 +914,13 @@ def analyse_program(program: C.Program, model: C.HardwareModel, only: Optional[s
 def function_value(program: C.Program, fn_name: str, model: C.HardwareModel) -> float:
     """The reported value of fn_name: the smallest r of its final terms, i.e. a lower
     bound on the probability that its result is exactly right when every input is
-    reliable. 1.0 for a function without a result. Raises KeyError for an unknown
-    function and ReliabilityError for recursion without a spec."""
+    reliable. For a function without a result, a faulty run is right when it does
+    not fail a runtime check (as `run --trials` counts it), so the value is that of
+    its crash summary (1.0 when no fault can fail a check). Raises KeyError for an
+    unknown function and ReliabilityError for recursion without a spec."""
     fn = program.functions[fn_name]
     with gc_paused():
-        return Analysis(program, model).analyse(fn).value
+        analysis = Analysis(program, model)
+        if fn.result is None:
+            return min((t.r for t in analysis.function_crash(fn)), default=1.0)
+        return analysis.analyse(fn).value

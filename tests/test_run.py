@@ -305,3 +305,21 @@ def test_ctrl_c_stops_a_run_without_a_traceback(tmp_path):
         proc.communicate()
         pytest.fail("the run did not stop on Ctrl-C")
     assert proc.returncode == 130 and "Traceback" not in err and "interrupted" in err
+
+
+UNIT = """
+hardware h { operator +. = 0.5; }
+fn u(x: int) { var y: int = x +. 1; assert y > 0; }
+"""
+
+
+def test_function_without_result_counts_failed_runs_in_the_static_value(tmp_path, capsys):
+    """A faulty run that fails the assert counts as incorrect, so the static value
+    of a function without a result is its crash summary, not 1.0 (which was
+    reported as a soundness failure)."""
+    p = tmp_path / "u.relax"
+    p.write_text(UNIT)
+    code, doc = run_json(capsys, str(p), "--fn", "u", "--arg", "x=1", "--hardware", "h",
+                         "--trials", "20000", "--seed", "1")
+    assert doc["failed_runs"] > 0 and doc["static_value"] == pytest.approx(0.5)
+    assert code == 0 and doc["static_value"] <= doc["interval"][1]
