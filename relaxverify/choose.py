@@ -417,6 +417,17 @@ class ChoicePlan:
         out = {name: _from_z3(model, fresh[name], var.type) for name, var in self.targets.items()}
         if not self.exact:
             out = {k: _to_float(v) for k, v in out.items()}
+        try:
+            holds = self.pred(env, out)
+        except Exception:  # noqa: BLE001 - e.g. an index beyond an array: Z3's arrays are total
+            holds = True
+        if not holds:
+            # An irrational model (x * x == 2) is approximated, and floats round: the
+            # run would go on with values that break the predicate.
+            shown = ", ".join(f"{self.targets[k].source} = {_show(v)}" for k, v in out.items())
+            arith = "exact rationals" if self.exact else "floating point"
+            raise ChooseError(f"{self._none_message(env)} in {arith}: the values Z3 finds over "
+                              f"the mathematical reals ({shown}, approximated) do not satisfy it")
         return out
 
 

@@ -323,3 +323,15 @@ def test_function_without_result_counts_failed_runs_in_the_static_value(tmp_path
                          "--trials", "20000", "--seed", "1")
     assert doc["failed_runs"] > 0 and doc["static_value"] == pytest.approx(0.5)
     assert code == 0 and doc["static_value"] <= doc["interval"][1]
+
+
+def test_irrational_choice_is_a_clear_failure(tmp_path, capsys):
+    """Z3 answers x = sqrt(2); neither a float nor a rational satisfies the predicate,
+    so the run stops at the havoc instead of failing the verified assert after it."""
+    p = tmp_path / "alg.relax"
+    p.write_text("fn h() -> real {\n  var x: real = 0.0;\n"
+                 "  havoc (x) st (x * x == 2.0 && x > 0.0);\n"
+                 "  assert x * x == 2.0;\n  return x;\n}\n")
+    for extra in ([], ["--exact"]):
+        code, doc = run_json(capsys, str(p), *extra)
+        assert code == 1 and doc["error"]["kind"] == "havoc" and doc["error"]["line"] == 3
