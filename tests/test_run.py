@@ -323,6 +323,8 @@ def test_function_without_result_counts_failed_runs_in_the_static_value(tmp_path
                          "--trials", "20000", "--seed", "1")
     assert doc["failed_runs"] > 0 and doc["static_value"] == pytest.approx(0.5)
     assert code == 0 and doc["static_value"] <= doc["interval"][1]
+    main(["run", str(p), "--fn", "u", "--arg", "x=1", "--hardware", "h", "--trials", "10"])
+    assert "None" not in capsys.readouterr().out
 
 
 def test_irrational_choice_is_a_clear_failure(tmp_path, capsys):

@@ -263,7 +263,8 @@ def _trials(args, item, fn: C.Function, values: list, model) -> CommandResult:
                  hardware=model.name, seed=args.seed, failed_runs=mc.failures,
                  faults_injected=mc.faults)
     rows = [("function", f"{fn.name} on hardware `{model.name}`, seed {args.seed}"),
-            ("fault-free result", show(ref.result)),
+            ("fault-free result", show(ref.result) if fn.result is not None
+             else "none (the function has no result; a run is correct when it completes)"),
             ("trials", str(mc.trials)),
             ("exactly correct", f"{mc.correct} ({mc.fraction:.6f})"),
             ("95% interval", f"[{lo:.6f}, {hi:.6f}]"),
