@@ -362,11 +362,10 @@ class ChoicePlan:
             hi = lo + max(WINDOW, abs(lo))
         if var.type == C.INT:
             return rng.randint(int(lo), int(hi))
-        x = rng.uniform(to_float(lo), to_float(hi))
-        if self.exact:
+        if self.exact:  # in rationals: bounds beyond the float range stay usable
             lo_f, hi_f = Fraction(lo), Fraction(hi)
-            return min(max(Fraction(x), lo_f), hi_f)
-        return x
+            return lo_f + (hi_f - lo_f) * Fraction(rng.random())
+        return rng.uniform(to_float(lo), to_float(hi))
 
     def _none_message(self, env: dict) -> str:
         shown = ", ".join(f"{v.source} = {_show(env.get(v.name))}" for v in self.stmt.vars

@@ -327,6 +327,14 @@ def test_function_without_result_counts_failed_runs_in_the_static_value(tmp_path
     assert "None" not in capsys.readouterr().out
 
 
+def test_exact_choice_beyond_the_float_range(tmp_path, capsys):
+    p = tmp_path / "huge.relax"
+    p.write_text("fn h() -> real { var x: real = 0.0; havoc (x) st (x >= 1e400); return x; }\n")
+    code, doc = run_json(capsys, str(p), "--exact")
+    assert code == 0 and doc["error"] is None  # it was "cannot convert NaN to integer ratio"
+    assert doc["result"] == "inf" or doc["result"] >= 10 ** 400
+
+
 def test_irrational_choice_is_a_clear_failure(tmp_path, capsys):
     """Z3 answers x = sqrt(2); neither a float nor a rational satisfies the predicate,
     so the run stops at the havoc instead of failing the verified assert after it."""
