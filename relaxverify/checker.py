@@ -195,8 +195,10 @@ class Checker:
                 err_bound = None
                 if entry.error is not None:
                     v = self.eval_const(entry.error, "an error bound", reals=True)
-                    if v is not None and (isinstance(v, bool) or v < 0):
-                        self.err(f"the error bound of `{entry.op}` must be a non-negative number",
+                    if v is not None and (isinstance(v, bool) or v < 0 or v > 1e300):
+                        # (beyond 1e300 float() overflows, and such a bound says nothing)
+                        self.err(f"the error bound of `{entry.op}` must be a non-negative number"
+                                 " of at most 1e300 (omit `error` for arbitrary faults)",
                                  entry.error.span, "hardware")
                     elif v is not None:
                         err_bound = float(v)
