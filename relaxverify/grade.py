@@ -335,7 +335,24 @@ class Grader:
     # -- test kinds
 
     def _check(self, spec: dict) -> tuple[float, str]:
+        wanted = self._lab_functions()
+        if wanted and not set(wanted) & set(function_names(self.source)):
+            names = ", ".join(f"`{n}`" for n in wanted)
+            return 0.0, (f"Your file parses and type-checks, but it defines none of the lab's "
+                         f"functions ({names}): is this the right file? Start from the "
+                         "lab's starter file and keep its function names.")
         return 1.0, "Your file parses and type-checks."
+
+    def _lab_functions(self) -> list[str]:
+        """The submission's functions that the tests name (hidden programs' excluded)."""
+        names: list[str] = []
+        for spec in self.config["tests"]:
+            if spec.get("program"):
+                continue
+            for n in spec.get("functions", []) + [spec.get("function")]:
+                if n and n not in names:
+                    names.append(n)
+        return names
 
     def _kept_note(self, spec: dict) -> Optional[str]:
         """The lines of the starter that a test asks to keep, if the submission lost one."""
@@ -414,8 +431,8 @@ class Grader:
             file = doc["files"][0]
             if file["status"] == "error":
                 lines.append("Your file does not fit the hidden program:")
-                lines.extend("  " + _locate(d, offset, self.submission.name)
-                             for d in file["diagnostics"])
+                located = (_locate(d, offset, self.submission.name) for d in file["diagnostics"])
+                lines.extend("  " + m for m in dict.fromkeys(located))  # once each
                 lines.append("Keep the function names, parameters and types of the "
                              "starter file.")
                 return 0.0, "\n".join(lines)

@@ -173,6 +173,23 @@ def test_odd_submissions_never_crash(lab, tmp_path, content) -> None:
     assert all(isinstance(t["output"], str) and t["output"] for t in results["tests"])
 
 
+@pytest.mark.parametrize("content", ["", "// nothing yet\n", "fn other() { skip; }\n"])
+def test_a_file_without_the_labs_functions_scores_zero(lab, tmp_path, content) -> None:
+    """An empty file, or the wrong one, checks but is no submission: zero, and why."""
+    _, results = grade(lab, write(tmp_path, content), tmp_path)
+    assert results["score"] == 0
+    first = results["tests"][0]["output"]
+    assert "defines none of the lab's functions (`inc`, `half`, `get`)" in first
+
+
+def test_a_misfit_with_the_hidden_program_is_said_once_per_message(lab, tmp_path) -> None:
+    (lab / "hidden" / "caller.relax").write_text(CALLER.replace(
+        "assert y == 2;", "assert y == 2;\n  var z: int = inc(2);"))
+    _, results = grade(lab, write(tmp_path, GOOD.replace("fn inc(", "fn incr(")), tmp_path)
+    caller = next(t for t in results["tests"] if t["name"] == "caller")["output"]
+    assert caller.count("function `inc` is not defined") == 1, caller
+
+
 def test_submission_with_wrong_signature_explains_the_misfit(lab, tmp_path) -> None:
     odd = GOOD.replace("fn inc(x: int) -> int", "fn inc(x: int, y: int) -> int")
     _, results = grade(lab, write(tmp_path, odd), tmp_path)
