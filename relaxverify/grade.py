@@ -7,7 +7,8 @@ A lab is a directory with a `grading.json` (see `docs/teaching.md`):
 
 Test kinds:
 
-- `check`: the submission parses and type-checks.
+- `check`: the submission parses and type-checks, and defines at least one of the
+  functions the other tests name (an empty or wrong file is no submission).
 - `verify`: every obligation of the named `functions` of the submission is verified
   (`scoring`: `all`, the default, or `per-obligation` for partial credit). A function
   whose proofs hold vacuously (contradictory assumptions, an unsatisfiable `relax`)
