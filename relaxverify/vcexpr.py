@@ -63,6 +63,9 @@ class ExprGen:
             self.facts.append(z3.And(diff <= bound, -bound <= diff))
         self.record(Record("fault", "r", conj([cx.st.rp] + cx.local), term=v, exact=exact,
                            ty=ty))
+        if self.explain:
+            self.fault_notes.append(fault_note(hint, err if bound is not None and
+                                               ty.base in ("int", "real") else None))
         return v
 
     def e_Const(self, e: C.Const, cx: Cx) -> Value:
@@ -164,3 +167,16 @@ class ExprGen:
 
 def side_phrase(side: Optional[str]) -> str:
     return {"o": " in the original execution", "r": " in the relaxed execution"}.get(side, "")
+
+
+def fault_note(hint: str, err: Optional[float]) -> str:
+    """What a fault of the relaxed execution may do, in words (for --explain)."""
+    kind, _, name = hint.partition(" ")
+    name = name.replace("[]", "[...]")
+    if kind == "read":
+        return f"reading urel `{name}` may give any value"
+    if kind == "write":
+        return f"the write to urel `{name}` may store any value"
+    if err is not None:
+        return f"`{hint}` may be off by up to {err:g}"
+    return f"`{hint}` may return any value"

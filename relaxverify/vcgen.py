@@ -33,7 +33,7 @@ from .ast import Span
 from .core import INT
 from .decider import Decider, Slicer
 from .diagnostics import Diagnostic
-from .obligations import SIDE_NAMES, Instance, Obligation, show
+from .obligations import SIDE_NAMES, Instance, Obligation, operand, show, var_text
 from .smt import ArrayVal, Value, conj, default_value, same, sort_of
 from .vcexpr import ExprGen, side_phrase
 from .vcloops import LoopGen
@@ -46,8 +46,11 @@ class VCGen(ExprGen, LoopGen):
     """Builds the obligations of one function: `run()`, then read `facts`,
     `obligations`, `records` (trace events for counterexamples) and `warnings`."""
 
-    def __init__(self, program: C.Program, fn: C.Function, faults: Faults, decider: Decider):
+    def __init__(self, program: C.Program, fn: C.Function, faults: Faults, decider: Decider,
+                 explain: bool = False):
         self.program = program
+        self.explain = explain  # name the assignments on each path (`verify --explain`)
+        self.fault_notes: list[str] = []  # what each fault means, while explaining
         self.fn = fn
         self.faults = faults
         self.decider = decider
@@ -97,16 +100,29 @@ class VCGen(ExprGen, LoopGen):
     def reach(self, term: z3.BoolRef) -> z3.BoolRef:
         return self.define("reach", term)
 
-    def assume(self, st: State, side: Optional[str], cond: z3.BoolRef, text: str = "") -> None:
-        """Continue only where `cond` holds (O's conditions also restrict the pair)."""
+    def assume(self, st: State, side: Optional[str], cond: z3.BoolRef, text: str = "",
+               step: bool = False) -> None:
+        """Continue only where `cond` holds (O's conditions also restrict the pair).
+        `text` names the fact for --explain; a `step` (relax, havoc, loop head) also
+        gives variables new values."""
         if z3.is_true(cond):
             return
         if side == "o":
             st.ro = self.reach(conj([st.ro, cond]))
         st.rp = self.reach(conj([st.rp, cond]))
         st.parts = st.parts + (cond,)
-        if text:  # (does O's proof use it?, the fact in source syntax)
-            st.path = st.path + ((side == "o", text),)
+        if text:  # (does O's proof use it?, the fact in source syntax, side of a step)
+            st.path = st.path + ((side == "o", text, side if step else None),)
+
+    def step(self, st: State, side: str, text: str) -> None:
+        """Name an assignment of the path for --explain (call only when explaining):
+        the facts named after it mean the new value."""
+        st.path = st.path + ((side == "o", text, side),)
+
+    def notes_since(self, mark: int) -> str:
+        """The faults of the relaxed execution since `mark`, in words (--explain)."""
+        notes = list(dict.fromkeys(self.fault_notes[mark:]))
+        return f" (unreliable: {'; '.join(notes)})" if notes else ""
 
     def ghost(self, source: str, span: Span) -> C.Var:
         return C.Var(f"{source}!{next(self._ghosts)}", source, INT, False, "ghost", span)
@@ -131,7 +147,8 @@ class VCGen(ExprGen, LoopGen):
             self.obligations[key] = ob
         ob.instances.append(Instance(guard, goal, len(self.facts), len(self.records),
                                      dict(st.o), dict(st.r),
-                                     tuple(t for o, t in st.path if o or side != "o"),
+                                     tuple((t, k is not None) for o, t, k in st.path
+                                           if o or side != "o"),
                                      st.apart, st.rp))
 
     def drop_facts(self, mark: int) -> None:
@@ -146,7 +163,8 @@ class VCGen(ExprGen, LoopGen):
 
     def check_spec(self, kind: str, side: Optional[str], e: C.Expr, st: State, what: str,
                    span: Optional[Span] = None, vals: Optional[dict] = None,
-                   assume_after: bool = True) -> z3.BoolRef:
+                   assume_after: bool = True, subst: Optional[dict] = None,
+                   label: str = "") -> z3.BoolRef:
         """Oblige `e` on `side` (None: relational), then assume it. A unary
         specification is evaluated by the execution, so its indices and divisors
         are checked first (outside quantifiers, which are mathematical)."""
@@ -157,9 +175,9 @@ class VCGen(ExprGen, LoopGen):
         text = show(e)
         where = side_phrase(side)
         self.oblige(kind, side, span or e.span, what.format(e=f"`{text}`", where=where),
-                    show(e, side), st.guard(side), goal, st)
+                    show(e, side, subst), st.guard(side), goal, st)
         if assume_after:
-            self.assume(st, side, goal, f"line {line}: {kind} {show(e, side)}")
+            self.assume(st, side, goal, f"line {line}: {label or kind} {show(e, side, subst)}")
         return goal
 
     # ------------------------------------------------------------ functions
@@ -195,7 +213,7 @@ class VCGen(ExprGen, LoopGen):
             if not is_shared_eq(e, shared):
                 self.assume(st, None, self.expr(e, Cx(None, {"o": st.o, "r": st.r})), text)
             else:  # shared values need no constraint, but `--explain` must list the fact
-                st.path = st.path + ((False, text),)
+                st.path = st.path + ((False, text, None),)
         self.vacuity_of_preconditions(ro_requires, st.rp)
         self.block(fn.body, st, BOTH)
         for e in fn.ensures:
@@ -230,9 +248,13 @@ class VCGen(ExprGen, LoopGen):
     def s_Assign(self, s: C.Assign, st: State, sides: str) -> None:
         raw = {}
         for side in sides:
+            mark = len(self.fault_notes)
             v = self.code(s.value, st, side)
             if side == "r" and s.var.urel and self.faults.write:
                 v = self.faulty_write(st, s.var, v)
+            if self.explain:
+                self.step(st, side, f"line {s.span.line}: {var_text(s.var, side)} := "
+                          f"{show(s.value, side)}{self.notes_since(mark)}")
             if side == "r" and "o" in raw and same(v, raw["o"]):
                 st.r[s.var] = st.o[s.var]  # the same value in both executions
             else:
@@ -248,6 +270,10 @@ class VCGen(ExprGen, LoopGen):
             cx = Cx("r", {"o": st.o, "r": st.r}, code=True, st=st)
             return self.fault(cx, v, var.type, None, f"write {var.source}")
         self.record(Record("abstract", "r", st.rp))
+        if self.explain:
+            self.fault_notes.append(f"the write to urel `{var.source}` may "
+                                    + ("damage its elements" if var.type.array
+                                       else "store any value"))
         if not var.type.array:
             return self.fresh(f"damaged {var.name}", sort_of(var.type))
         return ArrayVal(self.fresh(f"damaged {var.name}", sort_of(var.type)), v.length)
@@ -255,6 +281,7 @@ class VCGen(ExprGen, LoopGen):
     def s_Store(self, s: C.Store, st: State, sides: str) -> None:
         done: dict = {}
         for side in sides:
+            mark = len(self.fault_notes)
             cx = Cx(side, {"o": st.o, "r": st.r}, code=True, st=st)
             a = st.vals(side)[s.var]
             i = self.expr(s.index, cx)
@@ -267,6 +294,10 @@ class VCGen(ExprGen, LoopGen):
             self.assume_checks(st, side, cx, s.span.line)
             if side == "r" and s.var.urel and self.faults.write:
                 v = self.fault(cx, v, s.var.type.elem, None, f"write {s.var.source}[]")
+            if self.explain:
+                self.step(st, side, f"line {s.span.line}: {var_text(s.var, side)}"
+                          f"[{show(s.index, side)}] := {show(s.value, side)}"
+                          f"{self.notes_since(mark)}")
             if "o" in done and same(done["o"][0], a) and done["o"][1].eq(i) and done["o"][2].eq(v):
                 st.r[s.var] = st.o[s.var]  # both executions store the same value
                 continue
@@ -284,6 +315,10 @@ class VCGen(ExprGen, LoopGen):
                            f"{side_phrase(side)}", f"{show(s.length, side)} >= 0", n >= 0)
             self.assume_checks(st, side, cx, s.span.line)
             elem = z3.K(z3.IntSort(), default_value(s.var.type.elem))
+            if self.explain:
+                fill = {"bool": "false", "real": "0.0"}.get(s.var.type.base, "0")
+                self.step(st, side, f"line {s.span.line}: {var_text(s.var, side)} := a new "
+                          f"array of length {show(s.length, side)}, filled with {fill}")
             if side == "r" and "o" in raw and n.eq(raw["o"]):
                 st.r[s.var] = st.o[s.var]
             else:
@@ -351,8 +386,12 @@ class VCGen(ExprGen, LoopGen):
             cx = Cx(side, {"o": st.o, "r": st.r}, old={side: old})
             pred = self.expr(s.pred, cx)
             before = st.copy()
+            names = ", ".join(var_text(var, side) for var in s.vars)
+            such = ("" if isinstance(s.pred, C.Const) and s.pred.value is True
+                    else f" such that {show(s.pred, side)}")
             self.assume(st, side, conj(extra + [pred]),
-                        f"line {s.span.line}: {s.kind} {show(s.pred, side)}")
+                        f"line {s.span.line}: {s.kind} {names} := any value"
+                        f"{'s' if len(s.vars) > 1 else ''}{such}", step=True)
             self.record(Record("choice", side, st.guard(side), values=chosen))
             self.vacuity_of_choice(s, side, before, conj(extra + [pred]))
 
@@ -392,14 +431,15 @@ class VCGen(ExprGen, LoopGen):
         entry = (then.ro, then.rp, other.ro, other.rp)
         self.block(s.then, then, sides)
         self.block(s.orelse, other, sides)
-        self.join(st, then, other, conds, sides, entry)
+        self.join(st, then, other, conds, sides, entry, s)
 
     def join(self, st: State, a: State, b: State, conds: dict, sides: str,
-             entry: tuple) -> None:
+             entry: tuple, s: Optional[C.If] = None) -> None:
         """Merge the arms: values by the condition; reachability as the disjunction,
         or unchanged when neither arm added an assumption (so that sequential
         `if`s do not pile up disjunctions for the solver to split)."""
         cache: dict = {}
+        before = {side: dict(st.vals(side)) for side in sides} if self.explain else None
         for side in sides:
             c = conds[side]
             table = st.vals(side)
@@ -414,6 +454,8 @@ class VCGen(ExprGen, LoopGen):
                 if key not in cache:
                     cache[key] = self.define(f"{var.name}<{side}>", _ite(c, va, vb))
                 table[var] = cache[key]
+        if before is not None and s is not None:
+            self.explain_join(st, a, b, s, sides, before)
         if a.ro.eq(entry[0]) and b.ro.eq(entry[2]):
             pass  # st.ro: neither arm restricted the original execution
         else:
@@ -426,6 +468,26 @@ class VCGen(ExprGen, LoopGen):
             st.rp = self.reach(z3.Or(a.rp, b.rp))
             n = len(st.parts)
             st.parts = st.parts + (z3.Or(conj(list(a.parts[n:])), conj(list(b.parts[n:]))),)
+
+    def explain_join(self, st: State, a: State, b: State, s: C.If, sides: str,
+                     before: dict) -> None:
+        """Name, after an `if`, the variables its branches changed (--explain)."""
+        n = len(st.path)
+        for side in sides:
+            table = st.vals(side)
+            changed = sorted((var for var, v in before[side].items()
+                              if var in table and not same(v, table[var])),
+                             key=lambda var: var.source)
+            if not changed:
+                continue
+            arms = ["; ".join(t for _, t, k in arm.path[n:] if k == side) or "no change"
+                    for arm in (a, b)]
+            detail = f" (then: {arms[0]}; else: {arms[1]})"
+            if len(detail) > 240:
+                detail = " (see the lines of each branch)"
+            self.step(st, side, f"line {s.span.line}: after the if ({show(s.cond, side)}), "
+                      + ", ".join(var_text(var, side) for var in changed)
+                      + " as set by the branch taken" + detail)
 
     def equal_here(self, st: State, a: z3.BoolRef, b: z3.BoolRef) -> bool:
         """Do the two conditions agree wherever the pair can be here?"""
@@ -443,14 +505,21 @@ class VCGen(ExprGen, LoopGen):
         binds = [f"{p.source} = {show(a)}" for p, a in zip(f.params, s.args)
                  if show(a) != p.source]
         at = " holds at this call" + (f" (with {', '.join(binds)})" if binds else "")
+        subst: dict = {}  # --explain shows the callee's contract on the arguments
+        if self.explain:
+            for side in sides:
+                for p, a in zip(f.params, s.args):
+                    subst[(p, side)] = operand(a, side)
         for side in sides:
             for e in f.requires:
                 self.check_spec("requires", side, e, st, "the precondition {e} of `" + f.name +
-                                "`" + at + "{where}", span=s.span, vals={side: env[side]})
+                                "`" + at + "{where}", span=s.span, vals={side: env[side]},
+                                subst=subst, label=f"{f.name} requires")
         if sides == BOTH:
             for e in f.requires_r:
                 self.check_spec("requires_r", None, e, st, "the relational precondition {e} of `"
-                                + f.name + "`" + at, span=s.span, vals=env)
+                                + f.name + "`" + at, span=s.span, vals=env, subst=subst,
+                                label=f"{f.name} requires_r")
         elif f.requires_r and not f.requires_r_default:
             self.misaligned(s.span, st, f"this call of `{f.name}` (its `requires_r` relates "
                             "both executions)", " && ".join(show(e) for e in f.requires_r))
@@ -466,17 +535,27 @@ class VCGen(ExprGen, LoopGen):
                 st.vals(side)[s.target] = v
                 env[side][f.result] = v
                 self.assume(st, side, conj(extra))
+                if self.explain:
+                    subst[(f.result, side)] = (var_text(s.target, side), 10)
+                    self.step(st, side, f"line {s.span.line}: {var_text(s.target, side)} := "
+                              f"{f.name}({', '.join(show(a, side) for a in s.args)}), "
+                              f"a value `{f.name}`'s contract allows")
             for e in f.ensures:
                 self.assume(st, side, self.expr(e, Cx(side, {side: env[side]})),
-                            f"line {s.span.line}: {f.name} ensures {show(e, side)}")
+                            f"line {s.span.line}: {f.name} ensures {show(e, side, subst)}")
         if sides == BOTH:
             for e in f.ensures_r:
                 self.assume(st, None, self.expr(e, Cx(None, env)),
-                            f"line {s.span.line}: {f.name} ensures_r {show(e)}")
+                            f"line {s.span.line}: {f.name} ensures_r {show(e, None, subst)}")
         self.record(Record("abstract", sides, st.ro if "o" in sides else st.rp))
         t = s.target
         if t is not None and "r" in sides and t.urel and self.faults.write:
+            mark = len(self.fault_notes)
             st.r[t] = self.faulty_write(st, t, st.r[t], traced=False)
+            if self.explain:
+                value = "any value" if not t.type.array else f"{t.source}<r> with any elements"
+                self.step(st, "r", f"line {s.span.line}: {var_text(t, 'r')} := {value}"
+                          f"{self.notes_since(mark)}")
 
     def stops_original(self, name: str) -> str:
         """Why the original execution of `name` may not complete ("" if it always

@@ -11,7 +11,7 @@ from __future__ import annotations
 import z3
 
 from . import core as C
-from .obligations import SIDE_NAMES, show
+from .obligations import SIDE_NAMES, show, var_text
 from .smt import Value, conj, same, values_equal
 from .vcexpr import side_phrase
 from .vcstate import BOTH, Cx, Record, State, eq_vars
@@ -57,7 +57,8 @@ class LoopGen:
             for side in "or":
                 other = "r" if side == "o" else "o"
                 alone = h.copy()
-                self.assume(alone, side, conds[side])
+                self.assume(alone, side, conds[side],
+                            f"line {s.span.line}: loop condition {show(s.cond, side)}")
                 self.assume(alone, "r", z3.Not(conds[other]),
                             f"line {s.span.line}: only the {SIDE_NAMES[side]} execution "
                             "is still in the loop")
@@ -157,23 +158,49 @@ class LoopGen:
                 v, ex = self.fresh_value(var, side, keep)
                 table[var] = v
                 extra[side] += ex
+        kept = []
         if sides == BOTH:
             shared = set(cands) | eq_vars(s.invariants_r)
             for var in shared:
                 if var in mod and var in h.o and var in h.r:
                     h.r[var] = h.o[var]
+                    kept.append(var)
         for side in sides:
             facts = extra[side]
             for e in s.invariants + s.auto_invariants:
                 facts.append(self.expr(e, Cx(side, {"o": h.o, "r": h.r})))
-            self.assume(h, side, conj(facts), f"line {s.span.line}: loop head, invariant "
-                        + (" && ".join(show(e, side) for e in s.invariants) or "true"))
+            inv = " && ".join(show(e, side) for e in s.invariants)
+            text = f"line {s.span.line}: loop head, invariant " + (inv or "true")
+            if self.explain:
+                auto = " && ".join(show(e, side) for e in s.auto_invariants)
+                text = self.explain_head(s, h, side, mod, kept, inv, auto)
+            self.assume(h, side, conj(facts), text, step=self.explain)
         if sides == BOTH:
             rel = [self.expr(e, Cx(None, {"o": h.o, "r": h.r})) for e in s.invariants_r]
             self.assume(h, None, conj(rel), f"line {s.span.line}: loop head, invariant_r "
                         + " && ".join(show(e) for e in s.invariants_r)
                         if rel else "")
         return h
+
+    def explain_head(self, s: C.Loop, h: State, side: str, mod: set, kept: list,
+                     inv: str, auto: str) -> str:
+        """The loop head as a step of the path (--explain): an arbitrary iteration,
+        so the variables the loop changes have any values the invariants allow."""
+        fresh = sorted((var for var in mod if var in h.vals(side) and var.kind != "ghost"
+                        and not (side == "r" and var in kept)), key=lambda var: var.source)
+        if side == "r":
+            for var in sorted(kept, key=lambda var: var.source):
+                if var.kind != "ghost":
+                    self.step(h, "r", f"line {s.span.line}: loop head, {var_text(var, 'r')} "
+                              f":= {var_text(var, 'o')} (the executions keep it equal)")
+        if not fresh:
+            return f"line {s.span.line}: loop head, invariant " + (inv or "true")
+        names = ", ".join(var_text(var, side) for var in fresh)
+        such = f" such that the invariant {inv} holds" if inv else ""
+        if auto:
+            such += f"{' and' if inv else ' such that'} {auto} (the loop's range)"
+        return (f"line {s.span.line}: loop head (any iteration), {names} := any "
+                f"value{'s' if len(fresh) > 1 else ''}{such}")
 
     def dry_conds(self, s: C.Loop, h: State, sides: str, bound_vars) -> dict:
         """The loop conditions at the head, without emitting obligations (to decide

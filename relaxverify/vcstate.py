@@ -26,7 +26,7 @@ class State:
     r: dict
     ro: z3.BoolRef  # the original execution reaches this point
     rp: z3.BoolRef  # the pair reaches this point (implies ro)
-    path: tuple = ()  # (does O's proof use it?, text) of each named assumption
+    path: tuple = ()  # (does O's proof use it?, text, side of a step or None) per named fact
     parts: tuple = ()  # the conjuncts of rp, for sliced side queries
     apart: tuple = ()  # (c_o, c_r, line) of the enclosing `if`s run one side at a time
 

@@ -294,7 +294,7 @@ fn f(x: int) -> int
     assert "verified: accept (relational)" in out
     assert "prove: y<r> >= y<o> || y<r> == 3" in out
     assert "requires x<o> > 0" in out
-    assert "relax y<r> >= old(y<r>)" in out
+    assert "relax y<r> := any value such that y<r> >= old(y<r>)" in out
 
 
 def test_explain_lists_the_relational_precondition_the_proof_uses(capsys, tmp_path):
@@ -343,7 +343,80 @@ fn f(x: int, a: int[]) -> int
     original_assert = entries["assert (original)"]
     assert "line 5: passed the check 0 <= x<o> - 1 < len(a<o>)" in original_assert
     assert "<r>" not in original_assert and "line 6:" not in original_assert
-    assert "line 6: relax y<r> >= 0" in entries["assert (relaxed)"]
+    assert "line 6: relax y<r> := any value such that y<r> >= 0" in entries["assert (relaxed)"]
+
+
+def _explained(out: str) -> dict:
+    """The `--explain` entries of `out`, by "kind (side): words"."""
+    return {m[1]: m[0] for m in re.finditer(
+        r"^\S+:\d+:\d+: (?:verified|failed|unknown): (\w+ \(\w+\): .*)\n(?:    .*\n)*",
+        out, re.M)}
+
+
+def test_explain_shows_the_assignments_of_the_path_in_order(capsys):
+    """The path of an obligation lists its assignments where they happen: the value
+    returned, the loop's entry values, the update in the body, and the loop head as
+    a step that gives the changed variables any values the invariant allows."""
+    swish = Path(__file__).resolve().parent.parent / "examples" / "swish.relax"
+    code = main(["verify", "--explain", "--fn", "present", "--format", "text", str(swish)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "after a step `x<o> := e`, the lines below it mean the new value" in out
+    entries = _explained(out)
+    [ensures] = [v for k, v in entries.items() if k.startswith("ensures (original)")]
+    lines = [line.strip() for line in ensures.splitlines()]
+    order = ["line 15: max_r<o> := max_results<o>", "line 18: num_r<o> := 0",
+             "line 19: loop head (any iteration), num_r<o> := any value such that the "
+             "invariant 0 <= num_r<o> && num_r<o> <= n<o> && num_r<o> <= max_r<o> holds",
+             "line 19: loop exit !(num_r<o> < max_r<o> && num_r<o> < n<o>)",
+             "line 25: result<o> := num_r<o>", "prove: 0 <= result<o> && result<o> <= n<o>"]
+    assert [lines.index(x) for x in order] == sorted(lines.index(x) for x in order)
+    [entry] = [v for k, v in entries.items() if k.startswith("invariant (original)")
+               and "holds when the loop is entered" in k]
+    assert "line 18: num_r<o> := 0" in entry and "line 15: max_r<o> := max_results<o>" in entry
+    [step] = [v for k, v in entries.items() if k.startswith("invariant (relaxed)")
+              and "preserved" in k]
+    lines = [line.strip() for line in step.splitlines()]
+    update = lines.index("line 22: num_r<r> := num_r<r> + 1")
+    assert lines.index("line 19: loop condition num_r<r> < max_r<r> && num_r<r> < n<r>") < update
+    assert "line 16: relax max_r<r> := any value such that" in step
+    assert "only the relaxed execution is still in the loop" in step
+
+
+def test_explain_shows_faults_branches_and_calls(capsys, tmp_path):
+    """Relaxed values read sensibly where they may be faulty; an `if` ends with the
+    variables it changed; a call's contract is shown on its arguments."""
+    code, out, _ = run(capsys, tmp_path, """
+fn g(x: int) -> int
+  requires x >= 0
+  ensures result >= x
+{
+  return x;
+}
+
+fn f(x: int) -> int
+  requires x > 0
+{
+  var y: int = x +. 1;
+  var z: int in urel = g(x + 1);
+  if (y > 3) { y = 3; }
+  var b: int[x];
+  b[0] = y;
+  accept y<r> >= y<o> || y<r> == 3;
+  return y;
+}
+""", "--explain", fmt="text")
+    entry = _explained(out)["accept (relational): the accepted relation "
+                            "`y<r> >= y<o> || y<r> == 3` holds between the two executions"]
+    assert "line 12: y<r> := x<r> +. 1 (unreliable: `+.` may return any value)" in entry
+    assert "line 13: z<o> := g(x<o> + 1), a value `g`'s contract allows" in entry
+    assert "line 13: g ensures z<o> >= x<o> + 1" in entry
+    assert ("line 13: z<r> := any value (unreliable: the write to urel `z` may store any "
+            "value)") in entry
+    assert ("line 14: after the if (y<o> > 3), y<o> as set by the branch taken "
+            "(then: line 14: y<o> := 3; else: no change)") in entry
+    assert "line 15: b<o> := a new array of length x<o>, filled with 0" in entry
+    assert "line 16: b<o>[0] := y<o>" in entry
 
 
 def test_sarif_has_rule_ids(capsys, tmp_path):

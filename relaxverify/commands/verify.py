@@ -57,7 +57,8 @@ def verify_file(item: Loaded, args: argparse.Namespace, stats: ProverStats) -> F
     obligations: list[Obligation] = []
     warnings: list[Diagnostic] = []
     for fn in functions:
-        gen = VCGen(program, fn, Faults(model), Decider(args.timeout, rlimit_for(args.timeout)))
+        gen = VCGen(program, fn, Faults(model), Decider(args.timeout, rlimit_for(args.timeout)),
+                    explain=getattr(args, "explain", False))
         gen.run()
         stats.solver_seconds += gen.decider.seconds
         for ob in gen.obligations.values():
@@ -79,6 +80,8 @@ def verify_file(item: Loaded, args: argparse.Namespace, stats: ProverStats) -> F
                         findings=[_finding(o, replays.get(id(o))) for o in failed + unknown],
                         extra={"obligations": entries})
     if getattr(args, "explain", False):
+        if obligations:
+            report.lines.append(EXPLAIN_LEGEND)
         for o in obligations:
             report.lines.extend(_explain(o))
     parts = [f"{len(obligations) - len(failed) - len(unknown)} verified", f"{len(failed)} failed"]
@@ -139,16 +142,49 @@ def _finding(o: Obligation, replayed: Optional[ReplayOutcome] = None) -> Diagnos
     return Diagnostic("error", o.message, o.span, f"verify/{o.kind}", notes)
 
 
+EXPLAIN_LEGEND = ("explain: x<o> and x<r> are x in the original and the relaxed execution; "
+                  "after a step `x<o> := e`, the lines below it mean the new value")
+
+
 def _explain(o: Obligation) -> list[str]:
     inst = o.instances[0]
     out = [f"{o.span}: {o.status}: {o.kind} ({o.side}): {o.explanation}"]
     if inst.path:
-        out.append("    assuming:")
-        out.extend(f"      {p}" for p in dict.fromkeys(inst.path))  # once each
+        out.append("    assuming, along the path:")
+        out.extend(f"      {p}" for p in _path_lines(inst.path))
     if len(o.instances) > 1:
-        out.append(f"    (and on {len(o.instances) - 1} more path(s))")
+        out.append(f"    (and on {len(o.instances) - 1} more path(s)"
+                   + _other_paths(inst.path, o.instances[1:]) + ")")
     out.append(f"    prove: {o.goal_text}")
     return out
+
+
+def _path_lines(path: tuple) -> list[str]:
+    """The facts and steps of a path; a fact repeated before the next step once."""
+    out, seen = [], set()
+    for text, is_step in path:
+        if is_step:
+            seen = set()
+        elif text in seen:
+            continue
+        seen.add(text)
+        out.append(text)
+    return out
+
+
+def _other_paths(first: tuple, others: list) -> str:
+    """What sets the other paths apart from the one listed, briefly: nothing this
+    side can see, or the loop's one-sided steps."""
+    if all(inst.path == first for inst in others):
+        return ", with the same lines"  # e.g. one-sided iterations the other side cannot see
+    listed = {text for text, _ in first}
+    how = []
+    for inst in others:
+        new = [text for text, _ in inst.path if text not in listed]
+        alone = [t for t in new if "execution is still in the loop" in t]
+        if alone and alone[0] not in how:
+            how.append(alone[0])
+    return ": " + "; ".join(how) if how else ""
 
 
 def _summary(reports: list[FileReport]) -> Optional[str]:
