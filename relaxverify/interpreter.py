@@ -411,7 +411,7 @@ class _Gen:
         n = self.fresh("n")
         k = self.site(s.span, s.var.source)
         self.emit(ind, f"{n} = {self.code_expr(s.length)}")
-        self.emit(ind, f"if not 0 <= {n} <= {MAX_ARRAY}: _badlen({k}, {n})")
+        self.emit(ind, f"if not 0 <= {n} <= _MAXARRAY: _badlen({k}, {n})")
         z = self.const(zero(s.var.type, self.opts.exact), s.var.type.elem)
         self.emit(ind, f"{self.py(s.var)} = [{z}] * {n}")
 
@@ -583,6 +583,7 @@ class Options:
     specs: bool = True  # check requires, ensures and invariants
     record: bool = False  # record accepts, calls and loop heads of the top function
     max_steps: int = MAX_STEPS
+    max_array: int = MAX_ARRAY  # elements of one array before a `limit` failure
 
 
 class Interpreter:
@@ -621,7 +622,7 @@ class Interpreter:
         ns: dict[str, Any] = {
             "_K": gen.consts, "_Fr": Fraction, "_FAULTS": faults,
             "_expo": lambda: self.fault_rng.expovariate(1.0),
-            "_MAXSTEPS": options.max_steps,
+            "_MAXSTEPS": options.max_steps, "_MAXARRAY": options.max_array,
             "_fail": self._fail, "_oob": self._oob, "_dz": self._dz, "_lim": self._lim,
             "_badlen": self._badlen, "_negbound": self._negbound, "_req": self._req,
             "_choose": self._choose, "_U": self._trace, "_rec": self._rec,
@@ -726,7 +727,7 @@ class Interpreter:
             raise RuntimeFailure("length", site.span,
                                  f"the array `{site.what}` would have negative length {n}")
         raise RuntimeFailure("limit", site.span, f"the array `{site.what}` would have {n} "
-                             f"elements, more than the interpreter allows ({MAX_ARRAY})")
+                             f"elements, more than the interpreter allows ({self.opts.max_array})")
 
     def _negbound(self, k: int, b: int):
         raise RuntimeFailure("bound", self.sites[k].span, f"the loop bound is negative ({b})")

@@ -40,6 +40,9 @@ Z = 5.0
 TRIALS = 3000
 MAX_STEPS = 400
 MAX_LEAVES = 2048
+# Faulty ints are far from the exact ones; one that becomes an array length must not
+# allocate megabytes in each of thousands of runs (a `limit` failure is incorrect).
+MAX_ARRAY = 1000
 
 
 def model(op: float, read: float, write: float, error: Optional[float] = None
@@ -103,8 +106,8 @@ def exact_reliability(program: C.Program, fn: str, args: list, hw: C.HardwareMod
     ref = plain.run(list(args))
     if ref.failure is not None:
         return None
-    interp = Interpreter(program, fn, Options(faults="trace", specs=False, max_steps=MAX_STEPS),
-                         hw)
+    interp = Interpreter(program, fn, Options(faults="trace", specs=False, max_steps=MAX_STEPS,
+                                              max_array=MAX_ARRAY), hw)
 
     def prob(k: int) -> float:
         what = interp.sites[k].what
