@@ -168,12 +168,15 @@ def run_command(cmd: Command, scratch: Path | None = None) -> tuple[str, dict[st
     return transcript, files
 
 
-VALUES = re.compile(r"\b(original|relaxed|faulty results in the relaxed execution): "
-                    r"[^\n\"\\]*")
+# Counterexample values, and what running an abstract counterexample's inputs gives
+# (it depends on the values).
+VALUES = re.compile(r"\b(original|relaxed|faulty results in the relaxed execution|"
+                    r"run from these inputs in the interpreter): [^\n\"\\]*")
 
 
 def comparable(transcript: str) -> str:
-    """A transcript without the values of counterexamples.
+    """A transcript without the values of counterexamples (and the outcome of running
+    an abstract one's inputs, which depends on them).
 
     Z3 may pick a different counterexample from one run to the next (a different
     model of the same failed obligation), so a transcript is out of date only when
@@ -195,6 +198,8 @@ def _drop_counterexamples(node) -> None:
     if isinstance(node, dict):
         if "counterexample" in node:
             node["counterexample"] = "..."
+            if not node.get("concrete", True) and "replay" in node:
+                node["replay"] = "..."
         for value in node.values():
             _drop_counterexamples(value)
     elif isinstance(node, list):

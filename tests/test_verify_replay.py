@@ -26,10 +26,46 @@ def test_concrete_counterexamples_are_reproduced() -> None:
         assert ("replay" in o) and (o["replay"]["status"] != "not reproduced"), o
 
 
-def test_abstract_counterexamples_are_not_replayed() -> None:
-    obligations = [o for o in failed_obligations(DATA / "lu_fail.relax") if not o["concrete"]]
-    assert obligations
-    assert {o["replay"]["status"] for o in obligations} == {"not concrete"}
+LOOPS = """\
+fn real_bug(n: int) -> int
+  requires 1 <= n
+{
+  var i: int = 0;
+  while (i < n) invariant 0 <= i && i <= n { i = i + 1; }
+  assert i != n;
+  return i;
+}
+
+fn weak_invariant(n: int) -> int
+  requires 0 <= n
+{
+  var i: int = 0;
+  while (i < n) invariant 0 <= i { i = i + 1; }
+  assert i == n;
+  return i;
+}
+"""
+
+
+def test_abstract_counterexamples_run_from_their_inputs(tmp_path) -> None:
+    """As Why3's --check-ce: a real run from the inputs that fails is a real bug (the
+    assert at line 6 fails in every run); one that does not points at a summary that
+    may be too weak (the assert at line 15 holds in every run, the invariant is weak)."""
+    path = tmp_path / "loops.relax"
+    path.write_text(LOOPS)
+    # the relaxed side may assume the original's check (the runs are aligned)
+    by_line = {o["line"]: o for o in failed_obligations(path) if o["side"] == "original"}
+    real, weak = by_line[6], by_line[15]
+    assert not real["concrete"] and not weak["concrete"]
+    assert real["replay"]["status"] == "reproduced", real["replay"]
+    assert weak["replay"]["status"] == "inconclusive", weak["replay"]
+    assert "may be too weak" in weak["replay"]["detail"]
+    text = run_cli("verify", path).out
+    assert ("note: run from these inputs in the interpreter: reproduced: the original run "
+            "fails the assert check at 6:3") in text
+    assert ("note: run from these inputs in the interpreter: the runs from these inputs do "
+            "not fail here, so the loop invariant or contract that summarises the code on "
+            "the way may be too weak to prove it") in text
 
 
 def test_text_report_notes_the_replay() -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 from typing import Optional
 
@@ -74,7 +75,7 @@ def verify_file(item: Loaded, args: argparse.Namespace, stats: ProverStats) -> F
     for o in obligations:
         entry = o.to_json()
         if id(o) in replays:
-            entry["replay"] = _replay_json(replays[id(o)])
+            entry["replay"] = _replay_json(replays[id(o)], entry.get("concrete", False))
         entries.append(entry)
     report = FileReport(item.path, status, item.source, diagnostics=warnings,
                         findings=[_finding(o, replays.get(id(o))) for o in failed + unknown],
@@ -97,20 +98,32 @@ def _error(item: Loaded, message: str, code: str, note: str) -> FileReport:
 
 
 def _replay(program, o: Obligation, model) -> Optional[ReplayOutcome]:
-    """Run the counterexample in the interpreter (as Why3's --check-ce does); only a
-    concrete counterexample describes one real pair of runs that can be replayed."""
+    """Run the counterexample in the interpreter, as Why3's --check-ce does. A concrete
+    counterexample is one pair of runs: its inputs, choices and faults are replayed. An
+    abstract one (a loop or call summarised by its invariant or contract) is run from
+    its inputs, with its choices where they still satisfy their predicates and no
+    faults, so that every run is a real one: a failure there is a real failure."""
     cex = o.counterexample
-    if cex is None or not cex.concrete:
+    if cex is None:
         return None
+    if not cex.concrete:
+        cex = dataclasses.replace(cex, faults=[])
     return replay(program, cex, o.kind, o.side, o.span, model)
 
 
-def _replay_json(outcome: Optional[ReplayOutcome]) -> dict:
+WEAK_SUMMARY = ("the runs from these inputs do not fail here, so the loop invariant or "
+                "contract that summarises the code on the way may be too weak to prove it "
+                "(strengthen it), unless the failure needs other relax choices or faults")
+
+
+def _replay_json(outcome: Optional[ReplayOutcome], concrete: bool) -> dict:
     if outcome is None:
-        return {"status": "not concrete", "detail": "the counterexample abstracts a loop or "
-                "call, so it does not describe one run that could be replayed"}
-    return {"status": "reproduced" if outcome.reproduced else "not reproduced",
-            "detail": outcome.detail}
+        return {"status": "not replayed", "detail": "there is no counterexample"}
+    if outcome.reproduced:
+        return {"status": "reproduced", "detail": outcome.detail}
+    if concrete:
+        return {"status": "not reproduced", "detail": outcome.detail}
+    return {"status": "inconclusive", "detail": f"{outcome.detail}; {WEAK_SUMMARY}"}
 
 
 def _finding(o: Obligation, replayed: Optional[ReplayOutcome] = None) -> Diagnostic:
@@ -137,6 +150,9 @@ def _finding(o: Obligation, replayed: Optional[ReplayOutcome] = None) -> Diagnos
         if not cex.concrete:
             notes.append("the path goes through a loop or call summarised by its invariant or "
                          "contract, so these values may not all come from one real run")
+            if replayed is not None:
+                notes.append("run from these inputs in the interpreter: " + (
+                    replayed.detail if replayed.reproduced else WEAK_SUMMARY))
         elif replayed is not None:
             notes.append(f"replayed in the interpreter: {replayed.detail}")
     return Diagnostic("error", o.message, o.span, f"verify/{o.kind}", notes)
