@@ -58,3 +58,4 @@ def to_json_value(v: Value):
 class ReplayOutcome:
     reproduced: bool
     detail: str  # a sentence for the report, e.g. "the relaxed run fails the assert at 12:5"
+    stopped: bool = False  # a run hit an interpreter limit (steps, time, memory)

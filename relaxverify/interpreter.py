@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import random
+import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Callable, Optional
@@ -25,6 +26,7 @@ from .hardware import RELIABLE
 
 MAX_STEPS = 10_000_000  # iterations of one loop execution before a `limit` failure
 MAX_ARRAY = 10_000_000  # elements of one array
+REPLAY_SECONDS = 2.0  # each run of a counterexample replay (its inputs may be huge)
 
 
 class RuntimeFailure(Exception):
@@ -479,6 +481,7 @@ class _Gen:
             self.emit(ind, f"{h} = {self.code_expr(s.cond.right)}")
             self.emit(ind, f"if {h} - {c} > _MAXSTEPS: _lim({k})")
             self.emit(ind, f"for {c} in range({c}, {h}):")
+            self.clock(c, k, ind + 1)
             self.loop_head(s, ind + 1)
             self.block(s.body[:-1], ind + 1)
             self.emit(ind, f"if {c} < {h}: {c} = {h}")
@@ -507,7 +510,13 @@ class _Gen:
                  and s.bound.value <= self.opts.max_steps)
         if not small:  # a constant bound within the limit needs no step check
             self.emit(ind + 1, f"if {n} > _MAXSTEPS: _lim({k})")
+        self.clock(n, k, ind + 1)
         self.block(s.body, ind + 1)
+
+    def clock(self, count: str, k: int, ind: int) -> None:
+        """With a time limit, look at the clock every 4,096 iterations of a loop."""
+        if self.opts.time_limit is not None:
+            self.emit(ind, f"if not ({count}) & 4095 and _now() > _DEADLINE: _slow({k})")
 
     # ------------------------------------------------------------ functions
 
@@ -584,6 +593,10 @@ class Options:
     record: bool = False  # record accepts, calls and loop heads of the top function
     max_steps: int = MAX_STEPS
     max_array: int = MAX_ARRAY  # elements of one array before a `limit` failure
+    # Seconds a run may take before a `limit` failure (None: no limit). For replays of
+    # counterexamples, whose inputs may make loops run for a very long time; checked
+    # every 4,096 iterations of each loop, and only when set (Monte Carlo never pays).
+    time_limit: Optional[float] = None
 
 
 class Interpreter:
@@ -623,6 +636,7 @@ class Interpreter:
             "_K": gen.consts, "_Fr": Fraction, "_FAULTS": faults,
             "_expo": lambda: self.fault_rng.expovariate(1.0),
             "_MAXSTEPS": options.max_steps, "_MAXARRAY": options.max_array,
+            "_DEADLINE": math.inf, "_now": time.monotonic, "_slow": self._slow,
             "_fail": self._fail, "_oob": self._oob, "_dz": self._dz, "_lim": self._lim,
             "_badlen": self._badlen, "_negbound": self._negbound, "_req": self._req,
             "_choose": self._choose, "_U": self._trace, "_rec": self._rec,
@@ -652,6 +666,8 @@ class Interpreter:
         self.choice_log = []
         self.records = []
         self.notes = []
+        if self.opts.time_limit is not None:
+            self.ns["_DEADLINE"] = time.monotonic() + self.opts.time_limit
         try:
             result = self.entry(-1, *args)
             return RunOutcome(result, None, self.records, self.notes)
@@ -720,6 +736,11 @@ class Interpreter:
         raise RuntimeFailure("limit", self.sites[k].span,
                              f"the loop ran more than {self.opts.max_steps} iterations; "
                              "it may not terminate (raise the limit with --max-steps)")
+
+    def _slow(self, k: int):
+        raise RuntimeFailure("limit", self.sites[k].span,
+                             f"the run took more than {self.opts.time_limit:g} s (this loop "
+                             "ran for too long); it was stopped")
 
     def _badlen(self, k: int, n: int):
         site = self.sites[k]
@@ -935,8 +956,10 @@ def replay(program: C.Program, cex: Counterexample, kind: str, side: str,
 def _replay(program: C.Program, cex: Counterexample, kind: str, side: str,
             span: Span, model: Optional[C.HardwareModel]) -> ReplayOutcome:
     fn = program.functions[cex.function]
-    o = Interpreter(program, fn.name, Options("original", True, "none", True, True))
-    r = Interpreter(program, fn.name, Options("relaxed", True, "trace", True, True), model)
+    o = Interpreter(program, fn.name, Options("original", True, "none", True, True,
+                                              time_limit=REPLAY_SECONDS))
+    r = Interpreter(program, fn.name, Options("relaxed", True, "trace", True, True,
+                                              time_limit=REPLAY_SECONDS), model)
     notes: list[str] = []
     o.set_choices(list(cex.choices_o))
     r.set_choices(list(cex.choices_r))
@@ -945,6 +968,8 @@ def _replay(program: C.Program, cex: Counterexample, kind: str, side: str,
     out_r = r.run(inputs_by_source(fn, cex.inputs_r, r, notes))
     notes += out_o.notes + out_r.notes
     summary = f"{_outcome_text('original', out_o)}; {_outcome_text('relaxed', out_r)}"
+    stopped = any(out.failure is not None and out.failure.kind == "limit"
+                  for out in (out_o, out_r))
     if kind not in RELATIONAL:
         out = out_o if side == "original" else out_r
         name = "original" if side == "original" else "relaxed"
@@ -954,12 +979,12 @@ def _replay(program: C.Program, cex: Counterexample, kind: str, side: str,
             detail = f"reproduced: the {name} run fails the {kind} check at {_where(span)}"
         else:
             detail = f"not reproduced: {summary}"
-        return ReplayOutcome(hit, _with_notes(detail, notes))
+        return ReplayOutcome(hit, _with_notes(detail, notes), stopped)
     hit, detail = _relational(program, fn, o, r, out_o, out_r, kind, span, cex)
     if not hit and out_o.failure is not None and out_o.failure.kind == "assume":
         detail += " (the original run violates an assumption, so the pair is discarded)"
     return ReplayOutcome(hit, _with_notes(detail if hit else f"not reproduced: {summary}; "
-                                          f"{detail}", notes))
+                                          f"{detail}", notes), stopped)
 
 
 def _with_notes(detail: str, notes: list[str]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from conftest import ROOT, run_cli
+from relaxverify import interpreter
 
 DATA = ROOT / "tests" / "data" / "verify"
 
@@ -66,6 +67,32 @@ def test_abstract_counterexamples_run_from_their_inputs(tmp_path) -> None:
     assert ("note: run from these inputs in the interpreter: the runs from these inputs do "
             "not fail here, so the loop invariant or contract that summarises the code on "
             "the way may be too weak to prove it") in text
+
+
+def test_a_replay_that_runs_too_long_is_stopped(tmp_path, monkeypatch) -> None:
+    """Abstract counterexamples may have huge inputs: n = 10^6 here makes the nested
+    loops run 10^12 times; the replay stops and says it cannot tell."""
+    monkeypatch.setattr(interpreter, "REPLAY_SECONDS", 0.2)
+    path = tmp_path / "nested.relax"
+    path.write_text("""\
+fn count(n: int) -> int
+  requires 1000000 <= n
+{
+  var i: int = 0;
+  var j: int = 0;
+  while (i < n) invariant 0 <= i {
+    j = 0;
+    while (j < n) invariant 0 <= j { j = j + 1; }
+    i = i + 1;
+  }
+  assert i == n;
+  return i;
+}
+""")
+    [ob] = [o for o in failed_obligations(path) if o["side"] == "original"]
+    assert ob["replay"]["status"] == "inconclusive"
+    assert "fails the limit check" in ob["replay"]["detail"]
+    assert "stopped at an interpreter limit" in ob["replay"]["detail"]
 
 
 def test_text_report_notes_the_replay() -> None:

@@ -114,6 +114,13 @@ def _replay(program, o: Obligation, model) -> Optional[ReplayOutcome]:
 WEAK_SUMMARY = ("the runs from these inputs do not fail here, so the loop invariant or "
                 "contract that summarises the code on the way may be too weak to prove it "
                 "(strengthen it), unless the failure needs other relax choices or faults")
+STOPPED = ("the runs from these inputs were stopped at an interpreter limit (they ran too "
+           "long), so they cannot tell whether the failure is real")
+
+
+def _abstract_hint(outcome: ReplayOutcome) -> str:
+    """What an abstract counterexample's runs that did not fail suggest."""
+    return STOPPED if outcome.stopped else WEAK_SUMMARY
 
 
 def _replay_json(outcome: Optional[ReplayOutcome], concrete: bool) -> dict:
@@ -121,9 +128,9 @@ def _replay_json(outcome: Optional[ReplayOutcome], concrete: bool) -> dict:
         return {"status": "not replayed", "detail": "there is no counterexample"}
     if outcome.reproduced:
         return {"status": "reproduced", "detail": outcome.detail}
-    if concrete:
+    if concrete and not outcome.stopped:
         return {"status": "not reproduced", "detail": outcome.detail}
-    return {"status": "inconclusive", "detail": f"{outcome.detail}; {WEAK_SUMMARY}"}
+    return {"status": "inconclusive", "detail": f"{outcome.detail}; {_abstract_hint(outcome)}"}
 
 
 def _finding(o: Obligation, replayed: Optional[ReplayOutcome] = None) -> Diagnostic:
@@ -152,7 +159,7 @@ def _finding(o: Obligation, replayed: Optional[ReplayOutcome] = None) -> Diagnos
                          "contract, so these values may not all come from one real run")
             if replayed is not None:
                 notes.append("run from these inputs in the interpreter: " + (
-                    replayed.detail if replayed.reproduced else WEAK_SUMMARY))
+                    replayed.detail if replayed.reproduced else _abstract_hint(replayed)))
         elif replayed is not None:
             notes.append(f"replayed in the interpreter: {replayed.detail}")
     return Diagnostic("error", o.message, o.span, f"verify/{o.kind}", notes)
