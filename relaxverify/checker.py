@@ -490,9 +490,10 @@ class Checker:
         targets = []
         seen = set()
         for n in s.targets:
-            var = self.target(n.ident, n.span, s.kind)
-            if n.ident in seen:
+            if n.ident in seen:  # one error for the repeat, not the target's again
                 self.err(f"`{n.ident}` is listed twice", n.span, "name")
+                continue
+            var = self.target(n.ident, n.span, s.kind)
             seen.add(n.ident)
             if var is not None:
                 targets.append(var)
@@ -789,7 +790,7 @@ class Checker:
     def expr_Builtin(self, e: A.Builtin, ctx: Ctx) -> C.Expr:
         arity = {"old": 1, "len": 1, "abs": 1, "real": 1, "min": 2, "max": 2}
         if e.name != "eq" and len(e.args) != arity[e.name]:
-            self.err(f"`{e.name}` takes {arity[e.name]} argument(s), but {len(e.args)} are given",
+            self.err(f"`{e.name}` takes {arity[e.name]} argument(s) but is given {len(e.args)}",
                      e.span, "type")
             return _error_expr(e.span, ERR)
         if e.name == "eq":

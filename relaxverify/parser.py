@@ -468,6 +468,11 @@ def _syntax_diagnostic(exc: UnexpectedInput, path: str, text: str) -> Diagnostic
             break
     if "NAME" in expected and str(tok) in _KEYWORDS:
         notes.append(f"`{tok}` is a reserved word and cannot be used as a name")
+    before = text.split("\n")[tok.line - 1][:tok.column - 1]
+    if re.search(r"\breliability\b", before):
+        notes.append("a reliability spec reads `reliability R(result) >= c * R(x, y)`, where c "
+                     "is a number, a constant or a product of them (write `0.9999`, not "
+                     "`1 - 1e-4`)")
     msg = f"unexpected `{tok}`" + (f"; expected {desc}" if desc else "")
     return error(msg, span, "syntax", *notes)
 

@@ -64,7 +64,8 @@ def read_source(path: str) -> tuple[Optional[str], Optional[Diagnostic]]:
         return text.removeprefix("\ufeff"), None
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        start = data.rfind(b"\n", 0, exc.start) + 1  # columns count characters, not bytes
+        col = len(data[start:exc.start].decode("utf-8", errors="replace")) + 1
         return None, error(f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be "
                            "decoded)", Span(path, line, col, line, col + 1), "io",
                            "save the file as UTF-8")

@@ -93,6 +93,9 @@ def test_non_utf8_file_is_located(tmp_path) -> None:
     result = run_cli("check", path)
     assert result.code == 2
     assert f"{path}:2:15: error: the file is not UTF-8 text (byte 0xe9" in result.out
+    path.write_bytes("fn f() {\n  // café \u2192 ".encode() + b"\xff\n}\n")
+    result = run_cli("check", path)  # the column counts characters, not bytes
+    assert f"{path}:2:13: error: the file is not UTF-8 text (byte 0xff" in result.out
 
 
 def test_byte_order_mark_and_form_feed(tmp_path) -> None:
@@ -153,3 +156,13 @@ def test_console_entry_point_runs_as_a_module() -> None:
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_target_listed_twice_is_one_error(tmp_path) -> None:
+    path = tmp_path / "twice.relax"
+    path.write_text("fn f(n: int) {\n  havoc (n, n) st (n > 0);\n}\n")
+    result = run_cli("check", path)
+    assert result.code == 2
+    assert result.out.count("error:") == 2, result.out  # read-only once, then the repeat
+    assert f"{path}:2:10: error: cannot havoc parameter `n`: it is read-only" in result.out
+    assert f"{path}:2:13: error: `n` is listed twice" in result.out

@@ -160,6 +160,15 @@ def test_recovery_does_not_resume_inside_a_block_comment() -> None:
     assert [d.span.line for d in info.value.diagnostics] == [1, 5]
 
 
+def test_a_reliability_factor_with_arithmetic_says_how_to_write_it() -> None:
+    src = "fn f(x: real) -> real\n  reliability R(result) >= 1 - 1e-4 * R(x)\n{ return x; }"
+    with pytest.raises(RelaxError) as info:
+        parse(src, "e.relax")
+    [d] = info.value.diagnostics
+    assert (d.span.line, d.span.column, d.message) == (2, 30, "unexpected `-`")
+    assert "write `0.9999`, not `1 - 1e-4`" in d.notes[0]
+
+
 @pytest.mark.parametrize("src, line, col, message", [
     ("fn f() { var x: int = 1 @ 2; }", 1, 25, "unexpected character `@`"),
     ("fn f() {\n  skip;\n", 3, 1, "unexpected end of file"),
