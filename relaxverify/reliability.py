@@ -221,6 +221,15 @@ class _Power:
 # ---------------------------------------------------------------- the analysis
 
 
+SHORT_CIRCUIT = ("&&", "||", "==>")  # the right operand is evaluated only on some runs
+
+
+def _risky_division(x: C.Expr) -> bool:
+    """A `/` or `%` whose divisor may be zero (anything but a non-zero constant)."""
+    return (isinstance(x, C.BinOp) and x.op in ("/", "%")
+            and not (isinstance(x.right, C.Const) and x.right.value != 0))
+
+
 class Analysis:
     """The reliability analysis of one program on one hardware model."""
 
@@ -351,9 +360,13 @@ class Analysis:
                 if isinstance(x, C.Select):
                     subs.append(x.index)
                     subs.append(x.array)
-                elif (isinstance(x, C.BinOp) and x.op in ("/", "%")
-                      and not (isinstance(x.right, C.Const) and x.right.value != 0)):
+                elif _risky_division(x):
                     subs.append(x.right)
+                elif (isinstance(x, C.BinOp) and x.op in SHORT_CIRCUIT
+                      and any(isinstance(y, C.Select) or _risky_division(y)
+                              for y in C.subexprs(x.right))):
+                    # `c && a[i]`: a fault in c may reach a check the fault-free run skips
+                    subs.append(x.left)
         if not subs:
             return 1.0, extra
         seen: set[int] = set()
