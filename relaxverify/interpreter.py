@@ -1030,10 +1030,11 @@ def _contains(a: Span, b: Span) -> bool:
             and (b.end_line, b.end_column) <= (a.end_line, a.end_column))
 
 
-def _cut_short(fn: C.Function, node: Any, out: RunOutcome) -> bool:
+def _cut_short(fn: C.Function, node: Any, out: RunOutcome, interp: Interpreter) -> bool:
     """Whether the run's failure may have kept it from reaching `node` (again): not
     when it completed, failed an `ensures` of `fn`, or failed in the body of `fn`
-    after `node` or in the other branch of an `if`, outside every loop around both."""
+    after `node` or in the other branch of an `if`, outside every loop around both
+    (a failure in a callee is placed at the call of `fn` that was running)."""
     f = out.failure
     if f is None:
         return False
@@ -1042,14 +1043,20 @@ def _cut_short(fn: C.Function, node: Any, out: RunOutcome) -> bool:
     if f.kind == "ensures" and any(_overlaps(e.span, f.span) for e in fn.ensures):
         return False
     stmts = list(C.walk(fn.body))
-    if not any(_contains(s.span, f.span) for s in stmts):
-        return True  # in a callee or a precondition: where is unknown
-    after = (f.span.line, f.span.column) > (node.span.end_line, node.span.end_column)
+    where = f.span
+    if not any(_contains(s.span, where) for s in stmts):
+        # In a callee (the last record of fn is the call it happened in, since every
+        # call of fn is recorded just before it runs) or in fn's precondition.
+        last = interp.sites[out.records[-1][1]].node if out.records else None
+        if not isinstance(last, C.Call):
+            return True
+        where = last.span
+    after = (where.line, where.column) > (node.span.end_line, node.span.end_column)
     looped = any(isinstance(s, C.Loop) and _contains(s.span, node.span)
-                 and _contains(s.span, f.span) for s in stmts)
+                 and _contains(s.span, where) for s in stmts)
     apart = any(isinstance(s, C.If) and (
-        (_within(s.then, f.span) and _within(s.orelse, node.span))
-        or (_within(s.orelse, f.span) and _within(s.then, node.span))) for s in stmts)
+        (_within(s.then, where) and _within(s.orelse, node.span))
+        or (_within(s.orelse, where) and _within(s.then, node.span))) for s in stmts)
     return looped or not (after or apart)
 
 
@@ -1067,8 +1074,8 @@ def _alignment(fn: C.Function, o: Interpreter, r: Interpreter, out_o: RunOutcome
     for key in list(ao) + [k for k in ar if k not in ao]:
         node = (ao.get(key) or ar[key])[0]
         no, nr = len(ao.get(key, (None, []))[1]), len(ar.get(key, (None, []))[1])
-        fewer = out_o if no < nr else out_r
-        if no != nr and not _cut_short(fn, node, fewer):
+        fewer, interp = (out_o, o) if no < nr else (out_r, r)
+        if no != nr and not _cut_short(fn, node, fewer, interp):
             return True, (f"reproduced: the original run reaches the {_what(node)} at "
                           f"{_where(span)} {no} time(s), the relaxed run {nr} time(s)")
     counts = ", ".join(f"{_what(n)} at {_where(n.span)}: {len(e)} and "

@@ -6,6 +6,7 @@ from fractions import Fraction
 
 import pytest
 
+from relaxverify import core as C
 from relaxverify.ast import Span
 from relaxverify.counterexample import Counterexample
 from relaxverify.interpreter import replay
@@ -213,3 +214,40 @@ def test_alignment_at_a_call_made_by_one_run():
                   "alignment", "relational", sp).reproduced
     assert not replay(PROGRAM, cex("call_apart", {"x": 1}, choices_r=[{"flag": True}]),
                       "alignment", "relational", sp).reproduced
+
+
+def test_failure_in_a_callee_on_the_other_branch_does_not_cut_an_alignment_short():
+    """Found by the soundness harness: R takes the other branch and fails inside the
+    callee it calls there; O reaches the loop. The failure is placed at the call, in
+    the other branch, so it cannot have kept R from the loop: reproduced."""
+    program = load_source("t.relax", """
+fn boom(a: int[]) -> int
+  requires len(a) >= 1
+{
+  return a[4];
+}
+
+fn main(a: int[], p: int) -> int
+  requires len(a) >= 1
+{
+  var k: int = 0;
+  if (p <. 0) {
+    var c: int = boom(a);
+  } else {
+    while (k < 3) invariant_r k<r> <= k<o> bound 4 {
+      k = k + 1;
+    }
+  }
+  return k;
+}""").program
+    sp = loop_invariant_r_span(program, "main")
+    args = {"a": [1, 2], "p": 1}
+    out = replay(program, cex("main", args, faults=[True]), "alignment", "relational", sp)
+    assert out.reproduced, out.detail
+    assert "the relaxed run 0 time(s)" in out.detail
+
+
+def loop_invariant_r_span(program, fn: str) -> Span:
+    """The span of the first relational loop invariant of `fn`."""
+    loop = next(s for s in C.walk(program.functions[fn].body) if isinstance(s, C.Loop))
+    return loop.invariants_r[0].span
