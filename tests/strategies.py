@@ -85,6 +85,11 @@ class Options:
     # stay so that a future known issue can be steered around the same way):
     urel_call_targets: bool = True  # `var x: int in urel = f(...)`
     urel_array_copies: bool = True  # `var b: int[] in urel = a;`
+    # Constructs added later (each may be switched off to steer around a finding):
+    else_if: bool = True  # `if / else if / else` chains
+    division: bool = True  # `/.` on ints; `/` and `%` with divisors that may be zero
+    reliability_specs: bool = True  # `reliability R(result) >= c * R(...)` on helpers
+    recursion: bool = True  # a helper that calls itself on `n - 1` under `if (n > 0)`
 
 
 @dataclass
@@ -163,10 +168,13 @@ class Builder:
             ops = ["+", "-"] if self.opts.linear else ["+", "-", "*", "+", "-"]
             if code and self.opts.unreliable and self.chance(0.45):
                 op = self.pick(UNRELIABLE_ARITH if not self.opts.linear else ("+.", "-."))
+                if self.opts.division and not self.opts.linear and self.chance(0.15):
+                    op = "/."  # the divisor may be zero, exactly or after a fault
                 self.used_unreliable = True
             else:
                 op = self.pick(ops)
-                if not self.opts.linear and code and self.chance(0.1):
+                if (not self.opts.linear and self.opts.division and code
+                        and self.chance(0.1)):
                     op = self.pick(("/", "%"))
             return f"({a} {op} {b})"
         if kind == "builtin":
@@ -305,6 +313,10 @@ class Builder:
         elif kind == "if":
             out.append(f"{pad}if ({self.cond(scope)}) {{")
             self.block(scope.child(), depth + 1, out, ind + 1)
+            if o.else_if:
+                for _ in range(self.pick((0, 0, 1, 1, 2))):
+                    out.append(f"{pad}}} else if ({self.cond(scope)}) {{")
+                    self.block(scope.child(), depth + 1, out, ind + 1)
             if self.chance(0.5):
                 out.append(f"{pad}}} else {{")
                 self.block(scope.child(), depth + 1, out, ind + 1)
@@ -477,7 +489,14 @@ class Builder:
     def function(self, name: str, entry: bool) -> tuple[FnMeta, str]:
         o = self.opts
         params = []
-        for _ in range(self.draw(st.integers(1, 3 if not o.linear else 4))):
+        # Bounded recursion: `n` decreases on every call and the call is under `n > 0`.
+        # Never urel (a faulty `n` would recurse for ever); the reliability analysis
+        # needs a spec for it, so a recursive helper always has one.
+        recursive = (not entry and o.recursion and o.calls and not o.straight_line
+                     and self.chance(0.25))
+        if recursive:
+            params.append(Param(self.fresh("n"), lo=0, hi=self.draw(st.integers(0, 3))))
+        for _ in range(self.draw(st.integers(0 if recursive else 1, 3 if not o.linear else 4))):
             if o.arrays and not o.linear and self.chance(0.25):
                 params.append(Param(self.fresh("b"), array=True,
                                     min_len=self.draw(st.integers(0, 2)),
@@ -525,16 +544,40 @@ class Builder:
                 specs.append("ensures_r " + self.pick(["eq(result)", "result<o> <= result<r>",
                                                        "result<r> - result<o> <= 2 && "
                                                        "result<o> - result<r> <= 2"]))
+        if not entry and (recursive or (o.reliability_specs and self.chance(0.45))):
+            specs.append(self.reliability_spec(params))
         lines = [f"fn {name}({', '.join(header)}) -> int"] + [f"  {s}" for s in specs] + ["{"]
         self.stmts = 0
         self.in_entry = entry
         self.read_once = set()
+        if recursive:
+            r = self.fresh("r")
+            args = [params[0].name + " - 1"]
+            for p in params[1:]:  # the same inputs satisfy `requires`; others may not
+                args.append(p.name if p.array or self.chance(0.7) else self.int_expr(scope, 1))
+            lines += [f"  var {r}: int = 0;", f"  if ({params[0].name} > 0) {{",
+                      f"    {r} = {name}({', '.join(args)});", "  }"]
+            scope.ints.append(r)
+            scope.locals.append(r)
         self.block(scope, 0, lines, 1, n=self.draw(st.integers(1, o.max_stmts)))
         ret = self.pick(self.readable(scope) or ["0"]) if self.chance(0.6) \
             else self.int_expr(scope)
         lines.append(f"  return {ret};")
         lines.append("}")
         return meta, "\n".join(lines)
+
+
+    def reliability_spec(self, params: list[Param]) -> str:
+        """`reliability R(result) >= c * R(P)`: P is usually every parameter, c is drawn
+        from a wide range, so that the spec holds under some fault models and not others
+        (the reliability properties only trust a callee's spec that the analysis checks)."""
+        names = [p.name for p in params]
+        if len(names) > 1 and self.chance(0.25):
+            names.remove(self.pick(names))
+        elif names and self.chance(0.05):
+            names = []
+        c = self.pick(("0.05", "0.2", "0.4", "0.6", "0.7", "0.8", "0.9", "0.95", "0.99", "1.0"))
+        return f"reliability R(result) >= {c}" + (f" * R({', '.join(names)})" if names else "")
 
 
 def o_rel(b: Builder) -> bool:
