@@ -27,9 +27,12 @@ class ExprGen:
         method: Callable = getattr(self, "e_" + type(e).__name__)
         return method(e, cx)
 
-    def code(self, e: C.Expr, st: State, side: str) -> Value:
-        """Evaluate code on one side: integrity checks, faults; assume the checks after."""
-        cx = Cx(side, {"o": st.o, "r": st.r}, code=True, st=st)
+    def code(self, e: C.Expr, st: State, side: str, when: Optional[z3.BoolRef] = None
+             ) -> Value:
+        """Evaluate code on one side: integrity checks, faults; assume the checks after.
+        With `when`, e is evaluated only where `when` holds (its checks and faults too)."""
+        cx = Cx(side, {"o": st.o, "r": st.r}, code=True, st=st,
+                local=[when] if when is not None else [])
         v = self.expr(e, cx)
         self.assume_checks(st, side, cx, e.span.line)
         return v

@@ -89,7 +89,7 @@ class LoopGen:
                     cands.append(c)
         mark = len(self.facts)
         while True:
-            h = self.havoc(s, st, sides, mod, store_only, cands)
+            h = self.havoc(s, st, sides, mod, store_only, cands, bound_vars)
             if cands:
                 kept = self.preserved(s, h, cands, bound_vars)
                 if len(kept) < len(cands):
@@ -146,7 +146,7 @@ class LoopGen:
                                 + when, assume_after=False)
 
     def havoc(self, s: C.Loop, st: State, sides: str, mod: set, store_only: set,
-              cands: list) -> State:
+              cands: list, bound_vars=None) -> State:
         h = st.copy()
         extra = {"o": [], "r": []}
         for side in sides:
@@ -169,6 +169,9 @@ class LoopGen:
             facts = extra[side]
             for e in s.invariants + s.auto_invariants:
                 facts.append(self.expr(e, Cx(side, {"o": h.o, "r": h.r})))
+            if bound_vars is not None:  # the iteration count: 0 on entry, then below E
+                n, it = (h.vals(side)[v] for v in bound_vars)
+                facts.append(z3.And(0 <= it, it <= n))
             inv = " && ".join(show(e, side) for e in s.invariants)
             text = f"line {s.span.line}: loop head, invariant " + (inv or "true")
             if self.explain:
@@ -224,10 +227,12 @@ class LoopGen:
         return False
 
     def loop_cond(self, s: C.Loop, st: State, side: str, bound_vars) -> z3.BoolRef:
-        b = self.code(s.cond, st, side)
-        if bound_vars is not None:
+        if bound_vars is None:
+            b = self.code(s.cond, st, side)
+        else:  # after E iterations the loop exits without evaluating its condition
             n_var, it_var = bound_vars
-            b = z3.And(b, st.vals(side)[it_var] < st.vals(side)[n_var])
+            more = st.vals(side)[it_var] < st.vals(side)[n_var]
+            b = z3.And(more, self.code(s.cond, st, side, when=more))
         return self.define(f"loop{s.span.line}<{side}>", b)
 
     def iteration(self, s: C.Loop, st: State, sides: str, bound_vars,
