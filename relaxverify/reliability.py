@@ -560,11 +560,62 @@ class Analysis:
         return self.prune(out)
 
     def branches_crash(self, s: C.If) -> bool:
+        """May a branch stop the run? Either a fault may break one of its checks
+        (may_crash), or it holds a check that fails whenever it is reached, whatever
+        the faults (`1 / 0`): a faulty condition may reach it where the fault-free run
+        does not, although no fault site or variable feeds it."""
         hit = self._crashy.get(-id(s))
         if hit is None:
-            hit = any(self.may_crash(x) for x in s.then + s.orelse)
+            hit = (any(self.may_crash(x) for x in s.then + s.orelse)
+                   or self.closed_check(s.then + s.orelse, set()))
             self._crashy[-id(s)] = hit
         return hit
+
+    def closed_check(self, stmts: list[C.Stmt], seen: set) -> bool:
+        """Do the statements (callees included) hold a runtime check that reads no
+        variable and is not a constant that passes: a divisor, an array length or a
+        loop bound without variables, an assert or assume without variables? (Any
+        other check reads a variable, which may_crash accounts for.)"""
+        def closed(e: C.Expr) -> bool:
+            return not any(isinstance(x, C.VarRef) for x in C.subexprs(e))
+
+        def fails(e: C.Expr, ok) -> bool:  # closed, and not a constant that passes
+            if not closed(e):
+                return False
+            v = C.const_int(e)
+            return v is None or not ok(v)
+
+        for st in C.walk(stmts):
+            exprs: list[C.Expr] = []
+            if isinstance(st, C.Assign):
+                exprs = [st.value]
+            elif isinstance(st, C.Store):
+                exprs = [st.index, st.value]
+            elif isinstance(st, C.NewArray):
+                exprs = [st.length]
+                if fails(st.length, lambda v: v >= 0):
+                    return True
+            elif isinstance(st, C.Check) and st.kind in ("assert", "assume"):
+                if closed(st.cond) and not (isinstance(st.cond, C.Const)
+                                            and st.cond.value is True):
+                    return True
+            elif isinstance(st, C.If):
+                exprs = [st.cond]
+            elif isinstance(st, C.Loop):
+                exprs = [st.cond] + ([st.bound] if st.bound is not None else [])
+                if st.bound is not None and fails(st.bound, lambda v: v >= 0):
+                    return True
+            elif isinstance(st, C.Call):
+                exprs = list(st.args)
+                if st.callee not in seen:
+                    seen.add(st.callee)
+                    if self.closed_check(self.program.functions[st.callee].body, seen):
+                        return True
+            for e in exprs:
+                for x in C.subexprs(e):
+                    if _risky_division(x) and fails(x.right, lambda v: v != 0):
+                        return True
+        return False
 
     # ------------------------------------------------------------ calls
 
