@@ -182,7 +182,7 @@ fn f(x: int in urel, y: int) -> int {
 
 
 def test_static_value_at_most_enumerated_reliability():
-    seen = {"compared": 0}
+    seen = {"compared": 0, "by_spec": 0}  # by_spec: through a callee's spec that holds
 
     @SETTINGS
     @given(reliability_programs(), st.integers(0, 1 << 20))
@@ -198,11 +198,14 @@ def test_static_value_at_most_enumerated_reliability():
             if exact is None:
                 continue
             seen["compared"] += 1
+            seen["by_spec"] += any(program.functions[g].reliability
+                                   for g in callees(program, meta.name))
             assert static <= exact + 1e-12, (
                 f"`{meta.name}`{args}: static {static} > enumerated {exact}\n{gen.source}")
 
     prop()
     assert seen["compared"] >= EXAMPLES // 2, seen
+    assert seen["by_spec"] > 0, seen  # the rule `x = f(args)` by f's spec is exercised
 
 
 def test_static_value_equals_enumerated_reliability_where_exact():
