@@ -26,6 +26,9 @@ from .hardware import RELIABLE
 
 MAX_STEPS = 10_000_000  # iterations of one loop execution before a `limit` failure
 MAX_ARRAY = 10_000_000  # elements of one array
+# Bits of an int product before a `limit` failure: ints are unbounded, but a faulty
+# value squared in a loop (one flipped high bit, then x = x * x) would fill the memory.
+MAX_INT_BITS = 1_000_000
 REPLAY_SECONDS = 2.0  # each run of a counterexample replay (its inputs may be huge)
 
 
@@ -198,6 +201,11 @@ class _Gen:
                 l, r = self.fresh("l"), self.fresh("r")
                 code = (f"({l} {pyop} {r} if (({l} := {a}) is {l}) and ({r} := {b}) != 0 "
                         f"else _dz({k}, {r}))")
+        elif op == "*" and e.ty == C.INT:
+            k = self.site(e.span, "", e)
+            m = self.fresh("m")
+            code = (f"({m} if ({m} := {a} * {b}).bit_length() <= {MAX_INT_BITS} "
+                    f"else _huge({k}, {m}))")
         elif op in _GROUP:
             code = self.chain(e, self.left_bare(e, a, _GROUP[op]), op, b, _GROUP[op])
         else:
@@ -639,6 +647,7 @@ class Interpreter:
             "_DEADLINE": math.inf, "_now": time.monotonic, "_slow": self._slow,
             "_fail": self._fail, "_oob": self._oob, "_dz": self._dz, "_lim": self._lim,
             "_badlen": self._badlen, "_negbound": self._negbound, "_req": self._req,
+            "_huge": self._huge,
             "_choose": self._choose, "_U": self._trace, "_rec": self._rec,
             "_quant": self._quant,
         }
@@ -741,6 +750,11 @@ class Interpreter:
         raise RuntimeFailure("limit", self.sites[k].span,
                              f"the run took more than {self.opts.time_limit:g} s (this loop "
                              "ran for too long); it was stopped")
+
+    def _huge(self, k: int, n: int):
+        raise RuntimeFailure("limit", self.sites[k].span,
+                             f"this product has {n.bit_length():,} bits, more than the "
+                             f"interpreter allows ({MAX_INT_BITS:,}); it was stopped")
 
     def _badlen(self, k: int, n: int):
         site = self.sites[k]

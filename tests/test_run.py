@@ -286,6 +286,20 @@ def test_ints_of_any_size_are_printed(tmp_path, capsys):
     assert out.startswith("result: 6049") and len(out) > len("result: ") + 9990
 
 
+def test_an_int_squared_in_a_loop_stops_at_a_limit(tmp_path, capsys):
+    """ints are unbounded, but 3^(2^40) would fill the memory (a faulty value squared
+    in a loop does it under --trials): a `limit` failure at the product, exit 1."""
+    p = tmp_path / "square.relax"
+    p.write_text("fn square(x: int, n: int) -> int\n{\n  var y: int = x;\n"
+                 "  var i: int = 0;\n  while (i < n) {\n    y = y * y;\n    i = i + 1;\n"
+                 "  }\n  return y;\n}\n")
+    assert main(["run", str(p), "--fn", "square", "--arg", "x=3", "--arg", "n=40"]) == 1
+    out = capsys.readouterr().out
+    assert f"{p}:6:9: error: this product has" in out and "more than the interpreter allows" in out
+    assert main(["run", str(p), "--fn", "square", "--arg", "x=3", "--arg", "n=4"]) == 0
+    assert capsys.readouterr().out.strip() == f"result: {3 ** 16}"
+
+
 def test_ctrl_c_stops_a_run_without_a_traceback(tmp_path):
     import signal
     import subprocess
