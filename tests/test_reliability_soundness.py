@@ -163,6 +163,8 @@ def exact_reliability(program: C.Program, fn: str, args: list, hw: C.HardwareMod
         if (failed_ok and out.failure is not None) or (
                 out.failure is None and same_result(out.result, ref.result)):
             total += weight[0]
+        if leaves + len(stack) + len(decisions) - len(prefix) > max_leaves:
+            return None  # too many patterns (and a long run's prefixes fill the memory)
         stack.extend(tuple(decisions[:j]) + (True,) for j in range(len(prefix), len(decisions)))
     return total
 
