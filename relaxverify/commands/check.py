@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import argparse
 
-from ..diagnostics import Diagnostic
-from ..hardware import find_model, model_names
+from ..hardware import find_model
 from ..pipeline import Loaded
 from ..report import CommandResult, FileReport
-from .common import loaded_files
+from .common import loaded_files, unknown_function, unknown_model
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,14 +26,8 @@ def execute(args: argparse.Namespace) -> CommandResult:
 def _option_error(item: Loaded, args: argparse.Namespace) -> FileReport | None:
     """--fn and --hardware name things in the file: a bad one is bad input (exit 2), as
     for `verify`, rather than silently ignored."""
-    program = item.program
-    diag = None
-    if args.hardware and find_model(program, args.hardware) is None:
-        diag = Diagnostic("error", f"unknown hardware model `{args.hardware}`", None, "hardware",
-                          ["the models available for this file are: "
-                           + ", ".join(model_names(program))], path=item.path)
-    elif args.fn and args.fn not in program.functions:
-        diag = Diagnostic("error", f"there is no function `{args.fn}` in this file", None, "name",
-                          ["functions here: " + ", ".join(program.functions) if program.functions
-                           else "this file defines no functions"], path=item.path)
-    return FileReport(item.path, "error", item.source, [diag]) if diag else None
+    if args.hardware and find_model(item.program, args.hardware) is None:
+        return unknown_model(item, args.hardware)
+    if args.fn and args.fn not in item.program.functions:
+        return unknown_function(item, args.fn)
+    return None

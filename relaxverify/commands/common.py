@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from ..diagnostics import Diagnostic
+from ..hardware import model_names
 from ..pipeline import Loaded, expand_paths, load
 from ..report import FileReport
 
@@ -26,3 +28,24 @@ def selected_functions(item: Loaded, name: str | None) -> Iterator:
     for fn in item.program.functions.values():
         if name is None or fn.name == name:
             yield fn
+
+
+def file_error(item: Loaded, message: str, code: str, note: str) -> FileReport:
+    """An `error` report for a file that loaded but cannot be used as asked."""
+    diag = Diagnostic("error", message, None, code, [note], path=item.path)
+    return FileReport(item.path, "error", item.source, [diag])
+
+
+def unknown_model(item: Loaded, name: str) -> FileReport:
+    """`--hardware NAME` names no model of this file nor a built-in one."""
+    return file_error(item, f"unknown hardware model `{name}`", "hardware",
+                      "the models available for this file are: "
+                      + ", ".join(model_names(item.program)))
+
+
+def unknown_function(item: Loaded, name: str) -> FileReport:
+    """`--fn NAME` names no function of this file."""
+    functions = item.program.functions
+    return file_error(item, f"there is no function `{name}` in this file", "name",
+                      "functions here: " + ", ".join(functions) if functions
+                      else "this file defines no functions")

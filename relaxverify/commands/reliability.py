@@ -11,12 +11,12 @@ import argparse
 from typing import Optional
 
 from ..diagnostics import Diagnostic, error, render_text
-from ..hardware import find_model, model_names
+from ..hardware import find_model
 from ..pipeline import Loaded
 from ..reliability import (MAX_TERMS, Culprit, FunctionResult, SpecCheck, Term,
                            analyse_program, format_factor, var_names)
 from ..report import CommandResult, FileReport
-from .common import loaded_files
+from .common import loaded_files, unknown_model
 
 DEFAULT_HARDWARE = "medium"
 
@@ -51,10 +51,7 @@ def analyse_file(item: Loaded, name: str, only: Optional[str]
     program = item.program
     model = find_model(program, name)
     if model is None:
-        return FileReport(item.path, "error", item.source, [Diagnostic(
-            "error", f"unknown hardware model `{name}`", None, "hardware",
-            [f"the models available for this file are: {', '.join(model_names(program))}"],
-            path=item.path)]), []
+        return unknown_model(item, name), []
     results, errors = analyse_program(program, model, only)
     lines = source_lines(item.source)
     failed = any(r.status == "failed" for r in results)

@@ -8,14 +8,14 @@ from typing import Optional
 
 from ..diagnostics import Diagnostic
 from ..counterexample import ReplayOutcome
-from ..hardware import find_model, model_names
+from ..hardware import find_model
 from ..interpreter import replay
 from ..obligations import Obligation
 from ..pipeline import Loaded
 from ..prover import ProverStats, format_value, prove, rlimit_for
 from ..report import CommandResult, FileReport
 from ..vcgen import Decider, Faults, VCGen
-from .common import loaded_files, selected_functions
+from .common import loaded_files, selected_functions, unknown_function, unknown_model
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,14 +47,10 @@ def verify_file(item: Loaded, args: argparse.Namespace, stats: ProverStats) -> F
     if args.hardware:
         model = find_model(program, args.hardware)
         if model is None:
-            return _error(item, f"unknown hardware model `{args.hardware}`", "hardware",
-                          "the models available for this file are: "
-                          + ", ".join(model_names(program)))
+            return unknown_model(item, args.hardware)
     functions = list(selected_functions(item, args.fn))
     if args.fn and not functions:
-        return _error(item, f"there is no function `{args.fn}` in this file", "name",
-                      "functions here: " + ", ".join(program.functions) if program.functions
-                      else "this file defines no functions")
+        return unknown_function(item, args.fn)
     obligations: list[Obligation] = []
     warnings: list[Diagnostic] = []
     for fn in functions:
@@ -90,11 +86,6 @@ def verify_file(item: Loaded, args: argparse.Namespace, stats: ProverStats) -> F
         parts.append(f"{len(unknown)} unknown")
     report.lines.append(f"{item.path}: {len(obligations)} obligations: " + ", ".join(parts))
     return report
-
-
-def _error(item: Loaded, message: str, code: str, note: str) -> FileReport:
-    diag = Diagnostic("error", message, None, code, [note], path=item.path)
-    return FileReport(item.path, "error", item.source, [diag])
 
 
 def _replay(program, o: Obligation, model) -> Optional[ReplayOutcome]:
