@@ -832,8 +832,9 @@ class Analysis:
 
         def visit(stmts: list[C.Stmt], ctx: frozenset, shaky: bool) -> None:
             for st in stmts:
-                if shaky and self.closed_check([st], set()):
+                if shaky and not flags["crash"] and self.closed_check([st], set()):
                     flags["crash"] = True  # `1 / 0` that a faulty condition may reach
+                    # (each look walks a subtree: none is needed once this is known)
                 if isinstance(st, C.If):
                     rho, vs = self.expr(st.cond)
                     check(*self.stmt_checks(st), ctx, shaky)
