@@ -17,6 +17,9 @@ from .vcexpr import side_phrase
 from .vcstate import BOTH, Cx, Record, State, eq_vars
 from .vcstate import store_only as store_only_arrays
 
+# How --explain names a one-sided iteration (commands/verify.py looks for it).
+ALONE_IN_LOOP = " execution is still in the loop"
+
 
 class LoopGen:
     """Mixin of `VCGen`: loops."""
@@ -60,8 +63,7 @@ class LoopGen:
                 self.assume(alone, side, conds[side],
                             f"line {s.span.line}: loop condition {show(s.cond, side)}")
                 self.assume(alone, "r", z3.Not(conds[other]),
-                            f"line {s.span.line}: only the {SIDE_NAMES[side]} execution "
-                            "is still in the loop")
+                            f"line {s.span.line}: only the {SIDE_NAMES[side]}{ALONE_IN_LOOP}")
                 self.iteration(s, alone, side, bound_vars, relational=True)
         # exit
         st.o, st.r, st.ro, st.rp, st.path, st.parts = h.o, h.r, h.ro, h.rp, h.path, h.parts

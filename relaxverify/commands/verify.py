@@ -15,6 +15,7 @@ from ..pipeline import Loaded
 from ..prover import ProverStats, format_value, prove, rlimit_for
 from ..report import CommandResult, FileReport
 from ..vcgen import Decider, Faults, VCGen
+from ..vcloops import ALONE_IN_LOOP
 from .common import loaded_files, selected_functions, unknown_function, unknown_model
 
 
@@ -195,7 +196,7 @@ def _other_paths(first: tuple, others: list) -> str:
     how = []
     for inst in others:
         new = [text for text, _ in inst.path if text not in listed]
-        alone = [t for t in new if "execution is still in the loop" in t]
+        alone = [t for t in new if ALONE_IN_LOOP in t]
         if alone and alone[0] not in how:
             how.append(alone[0])
     return ": " + "; ".join(how) if how else ""
