@@ -88,16 +88,20 @@ def error(message: str, span: Optional[Span], code: str, *notes: str) -> Diagnos
 # ---------------------------------------------------------------- text
 
 
+def source_lines(source: Optional[str]) -> list[str]:
+    """The lines of a source as the lexer counts them: only `\n` ends one (splitlines
+    would also break at form feeds and U+2028, blanks or comment text to the lexer)."""
+    return [line.removesuffix("\r") for line in source.split("\n")] if source else []
+
+
 def code_frame(span: Span, source: Optional[str]) -> list[str]:
     """The source line of `span` with carets under the spanned columns."""
     if source is None:
         return []
-    # Lines as the lexer counts them: only `\n` ends one (splitlines would also break at
-    # form feeds and U+2028, which are blanks or comment text to the lexer).
-    lines = source.split("\n")
+    lines = source_lines(source)
     if not 1 <= span.line <= len(lines):
         return []
-    text = lines[span.line - 1].removesuffix("\r").expandtabs(1)
+    text = lines[span.line - 1].expandtabs(1)
     start = max(span.column, 1)
     end = span.end_column if span.end_line == span.line else len(text) + 1
     width = max(1, min(end, len(text) + 1) - start)

@@ -21,6 +21,7 @@ from . import core as C
 from .ast import Span
 from .choose import ChoicePlan, ChooseError, to_float, z3_admits, z3_holds
 from .counterexample import Counterexample, ReplayOutcome
+from .diagnostics import source_lines
 from .faults import FaultMaker, FaultSpec, hazard
 from .hardware import RELIABLE
 
@@ -705,10 +706,10 @@ class Interpreter:
     def snippet(self, span: Span) -> str:
         if self.source is None or span is None:
             return ""
-        lines = self.source.split("\n")  # as the lexer counts lines (not at form feeds)
+        lines = source_lines(self.source)
         if not 1 <= span.line <= len(lines):
             return ""
-        line = lines[span.line - 1].removesuffix("\r")
+        line = lines[span.line - 1]
         end = span.end_column if span.end_line == span.line else len(line) + 1
         return line[span.column - 1:end - 1].strip()
 

@@ -109,6 +109,11 @@ def test_byte_order_mark_and_form_feed(tmp_path) -> None:
     lines = run_cli("check", path).out.splitlines()
     assert lines[0].startswith(f"{path}:3:16: error:")
     assert lines[1] == " 3 |   var x: int = true;"
+    # The reliability report quotes the statement that lost most, counted the same way.
+    path.write_text("fn g(x: real) -> real\n  reliability R(result) >= 0.9999 * R(x)\n{\n"
+                    "  // page\f break\n  var y: real = x *. x;\n  return y;\n}\n")
+    out = run_cli("reliability", path, "--hardware", "aggressive").out
+    assert "the statement at line 5 (`var y: real = x *. x;`)" in out, out
 
 
 def test_usage_errors_exit_2() -> None:

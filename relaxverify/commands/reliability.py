@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Optional
 
-from ..diagnostics import Diagnostic, error, render_text
+from ..diagnostics import Diagnostic, error, render_text, source_lines
 from ..hardware import find_model
 from ..pipeline import Loaded
 from ..reliability import (MAX_TERMS, Culprit, FunctionResult, SpecCheck, Term,
@@ -123,10 +123,6 @@ def culprit_note(c: Culprit, lines: list[str]) -> str:
                 "constant `bound` or use `repeat`/`for` with constant bounds")
     return (f"most of the loss comes from {where}: over all its executions it multiplies "
             f"the reliability by {format_factor(c.factor)}")
-
-
-def source_lines(source: Optional[str]) -> list[str]:
-    return source.splitlines() if source else []
 
 
 def statement_text(span, lines: list[str]) -> str:
