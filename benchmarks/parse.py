@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from relaxverify.lexer import RelaxLexer  # noqa: E402
-from relaxverify.parser import _lark  # noqa: E402
+from relaxverify.syntax.lexer import RelaxLexer  # noqa: E402
+from relaxverify.syntax.parser import _lark  # noqa: E402
 from relaxverify.pipeline import load_source  # noqa: E402
 
 FUNCTION = """\

@@ -18,11 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from relaxverify import core as C  # noqa: E402
-from relaxverify.checker import check  # noqa: E402
-from relaxverify.hardware import BUILTIN_MODELS  # noqa: E402
-from relaxverify.parser import parse  # noqa: E402
-from relaxverify.reliability import analyse_program  # noqa: E402
+from relaxverify.core import nodes as C  # noqa: E402
+from relaxverify.check.checker import check  # noqa: E402
+from relaxverify.check.hardware import BUILTIN_MODELS  # noqa: E402
+from relaxverify.syntax.parser import parse  # noqa: E402
+from relaxverify.reliability.analysis import analyse_program  # noqa: E402
 
 VARS = [f"v{k}" for k in range(8)]
 HEADER = """\

@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from relaxverify.hardware import find_model  # noqa: E402
-from relaxverify.montecarlo import monte_carlo  # noqa: E402
+from relaxverify.check.hardware import find_model  # noqa: E402
+from relaxverify.run.montecarlo import monte_carlo  # noqa: E402
 from relaxverify.pipeline import load  # noqa: E402
 
 MODEL = "aggressive"

@@ -70,7 +70,7 @@ def reliability_checks(programs: list, seed: int, counts: dict | None = None
     compared: they rest on a callee's reliability spec that does not hold) and
     "by_spec" (values compared that use a callee's spec that holds)."""
     import test_reliability_soundness as R
-    from relaxverify.montecarlo import monte_carlo, wilson
+    from relaxverify.run.montecarlo import monte_carlo, wilson
     compared, problems = 0, []
     counts = {} if counts is None else counts
     counts.setdefault("untrusted", 0)

@@ -18,8 +18,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from relaxverify.pipeline import load, load_source  # noqa: E402
-from relaxverify.prover import ProverStats, make_solver, prove, rlimit_for  # noqa: E402
-from relaxverify.vcgen import Decider, Faults, VCGen  # noqa: E402
+from relaxverify.verify.prover import ProverStats, make_solver, prove, rlimit_for  # noqa: E402
+from relaxverify.verify.vcgen import Decider, Faults, VCGen  # noqa: E402
 
 TIMEOUT = 10.0
 

@@ -133,7 +133,7 @@ COMMANDS: list[Command] = [
 def run_command(cmd: Command, scratch: Path | None = None) -> tuple[str, dict[str, str]]:
     """Run one recorded command: its transcript, and the files it wrote (by the path
     shown in the command). With `scratch`, `--output` files go there instead."""
-    from relaxverify.cli import main
+    from relaxverify.cli.main import main
     argv = shlex.split(cmd.line)
     assert argv[0] == "relaxverify", cmd.line
     argv = argv[1:]

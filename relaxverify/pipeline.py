@@ -9,11 +9,11 @@ import os
 from dataclasses import dataclass, field
 from typing import Optional
 
-from . import core as C
-from .ast import Span
-from .checker import check
-from .diagnostics import Diagnostic, RelaxError, error
-from .parser import parse
+from relaxverify.core import nodes as C
+from relaxverify.syntax.ast import Span
+from relaxverify.check.checker import check
+from relaxverify.report.diagnostics import Diagnostic, RelaxError, error
+from relaxverify.syntax.parser import parse
 
 
 @dataclass

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from relaxverify.cli import main
+from relaxverify.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -28,11 +28,11 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-from relaxverify import core as C
-from relaxverify.interpreter import Interpreter, Options, RunOutcome, replay
+from relaxverify.core import nodes as C
+from relaxverify.run.interpreter import Interpreter, Options, RunOutcome, replay
 from relaxverify.pipeline import load_source
-from relaxverify.prover import ProverStats, prove, rlimit_for
-from relaxverify.vcgen import Decider, Faults, VCGen
+from relaxverify.verify.prover import ProverStats, prove, rlimit_for
+from relaxverify.verify.vcgen import Decider, Faults, VCGen
 
 from strategies import FnMeta, GenProgram
 
@@ -142,7 +142,7 @@ def fault_models(program: C.Program, gen: GenProgram) -> list[C.HardwareModel]:
                                        p if declared.read < 1 else 1.0,
                                        p if declared.write < 1 else 1.0))
         return out
-    from relaxverify.hardware import UNRELIABLE_OPERATORS
+    from relaxverify.check.hardware import UNRELIABLE_OPERATORS
     out = []
     for p, err in ((0.5, None), (0.7, 1.0), (0.9, 3.0)):
         ops = {o: C.OperatorModel(p, err) for o in UNRELIABLE_OPERATORS}

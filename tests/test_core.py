@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from relaxverify import core as C
-from relaxverify.checker import check
-from relaxverify.parser import parse
+from relaxverify.core import nodes as C
+from relaxverify.check.checker import check
+from relaxverify.syntax.parser import parse
 
 
 def lower(src: str) -> C.Program:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from relaxverify.cli import main
+from relaxverify.cli.main import main
 
 DATA = Path(__file__).parent / "data"
 ANNOTATION = re.compile(r"//\s*([EVUR])(@\d+)?:\s*(.*?)\s*$")

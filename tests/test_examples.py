@@ -6,8 +6,8 @@ import dataclasses
 import pytest
 
 from conftest import EXAMPLES
-from relaxverify import ast as A
-from relaxverify.parser import parse
+from relaxverify.syntax import ast as A
+from relaxverify.syntax.parser import parse
 from relaxverify.pipeline import load
 
 FILES = sorted(EXAMPLES.glob("*.relax"))

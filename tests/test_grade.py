@@ -301,7 +301,7 @@ def test_random_submissions_never_crash(tmp_path, text) -> None:
 
 
 def test_a_grader_bug_in_one_test_does_not_stop_the_others(lab, tmp_path, monkeypatch) -> None:
-    from relaxverify import grade as grade_module
+    from relaxverify.grading import grader as grade_module
 
     def broken(self, spec):
         raise KeyError("boom")

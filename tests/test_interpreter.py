@@ -8,9 +8,9 @@ from fractions import Fraction
 
 import pytest
 
-from relaxverify.core import INT, REAL, Type
-from relaxverify.faults import FaultMaker, FaultSpec, flip_float, flip_int, hazard
-from relaxverify.interpreter import Interpreter, Options
+from relaxverify.core.nodes import INT, REAL, Type
+from relaxverify.run.faults import FaultMaker, FaultSpec, flip_float, flip_int, hazard
+from relaxverify.run.interpreter import Interpreter, Options
 from relaxverify.pipeline import load_source
 
 
@@ -218,8 +218,8 @@ def test_bit_flips():
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from relaxverify import core as C  # noqa: E402
-from relaxverify.choose import z3_holds  # noqa: E402
+from relaxverify.core import nodes as C  # noqa: E402
+from relaxverify.run.choose import z3_holds  # noqa: E402
 
 DIVMOD = "fn d(a: int, b: int) -> int { return a / b; }\nfn m(a: int, b: int) -> int { return a % b; }"
 DIVMOD_PROG, _ = program(DIVMOD)

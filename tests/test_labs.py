@@ -46,7 +46,7 @@ def lab_hardware(lab: Path) -> list[str]:
 
 @pytest.mark.parametrize("lab", LABS, ids=lambda p: p.name)
 def test_starter_parses_but_fails_and_solution_verifies(lab: Path) -> None:
-    from relaxverify.grade import strip_comments
+    from relaxverify.grading.grader import strip_comments
     assert "assume" not in strip_comments((lab / "starter.relax").read_text())
     assert run_cli("check", lab / "starter.relax").code == 0
     assert run_cli("verify", lab / "starter.relax", *lab_hardware(lab)).code == 1
@@ -107,7 +107,7 @@ def test_reliability_lab_solution_meets_its_specs() -> None:
 
 @pytest.mark.parametrize("lab", LABS, ids=lambda p: p.name)
 def test_kept_fragments_are_in_starter_and_solution(lab: Path) -> None:
-    from relaxverify.grade import strip_comments
+    from relaxverify.grading.grader import strip_comments
     for name in ("starter.relax", "solution.relax"):
         code = " ".join(strip_comments((lab / name).read_text()).split())
         for test in json.loads((lab / "grading.json").read_text())["tests"]:
@@ -127,7 +127,7 @@ def test_changing_the_code_to_prove_costs_the_points(tmp_path) -> None:
 
 @pytest.mark.parametrize("lab", LABS, ids=lambda p: p.name)
 def test_hidden_functions_are_named_grader(lab: Path) -> None:
-    from relaxverify.grade import function_names
+    from relaxverify.grading.grader import function_names
     for program in (lab / "hidden").glob("*.relax"):
         names = function_names(program.read_text())
         assert names and all(n.startswith("grader_") for n in names), program.name

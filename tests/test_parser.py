@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from relaxverify import ast as A
-from relaxverify.diagnostics import RelaxError
-from relaxverify.parser import parse
+from relaxverify.syntax import ast as A
+from relaxverify.report.diagnostics import RelaxError
+from relaxverify.syntax.parser import parse
 
 
 def sexpr(e) -> str:

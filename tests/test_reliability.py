@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from relaxverify.cli import main
-from relaxverify.hardware import BUILTIN_MODELS
-from relaxverify.parser import parse
-from relaxverify.checker import check
-from relaxverify.reliability import ReliabilityError, analyse_program, function_value
+from relaxverify.cli.main import main
+from relaxverify.check.hardware import BUILTIN_MODELS
+from relaxverify.syntax.parser import parse
+from relaxverify.check.checker import check
+from relaxverify.reliability.analysis import ReliabilityError, analyse_program, function_value
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -25,13 +25,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from differential import draw_inputs
-from relaxverify import core as C
-from relaxverify.hardware import UNRELIABLE_OPERATORS
-from relaxverify.interpreter import Interpreter, Options
-from relaxverify.montecarlo import monte_carlo, same_result, wilson
+from relaxverify.core import nodes as C
+from relaxverify.check.hardware import UNRELIABLE_OPERATORS
+from relaxverify.run.interpreter import Interpreter, Options
+from relaxverify.run.montecarlo import monte_carlo, same_result, wilson
 from relaxverify.pipeline import load_source
-from relaxverify import reliability
-from relaxverify.reliability import analyse_program, function_value
+from relaxverify.reliability import analysis as reliability
+from relaxverify.reliability.analysis import analyse_program, function_value
 from strategies import GenProgram, budget, large_budget, reliability_programs
 
 EXAMPLES = budget(30)
@@ -268,7 +268,7 @@ fn main(a: int[], i: int) -> int
     compared, problems = bench.reliability_checks([gen], seed=1)
     assert compared == 3 and not problems, problems
     # The analysis as it was before the fix: every fault off the data flow ignored.
-    monkeypatch.setattr("relaxverify.reliability.function_value", lambda *a: 1.0)
+    monkeypatch.setattr("relaxverify.reliability.analysis.function_value", lambda *a: 1.0)
     compared, problems = bench.reliability_checks([gen], seed=1)
     assert {k for k, _d, _s in problems} == {"monte-carlo", "enumeration"}, problems
 

@@ -6,10 +6,10 @@ from fractions import Fraction
 
 import pytest
 
-from relaxverify import core as C
-from relaxverify.ast import Span
-from relaxverify.counterexample import Counterexample
-from relaxverify.interpreter import replay
+from relaxverify.core import nodes as C
+from relaxverify.syntax.ast import Span
+from relaxverify.verify.counterexample import Counterexample
+from relaxverify.run.interpreter import replay
 from relaxverify.pipeline import load_source
 
 SRC = """

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from relaxverify.interpreter import replay
+from relaxverify.run.interpreter import replay
 from relaxverify.pipeline import load_source
 
-vcgen = pytest.importorskip("relaxverify.vcgen")
-prover = pytest.importorskip("relaxverify.prover")
+vcgen = pytest.importorskip("relaxverify.verify.vcgen")
+prover = pytest.importorskip("relaxverify.verify.prover")
 
 VARIANTS = {
     # Swish++ without the `shown < len(results)` guard: both runs read past the array.

@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import EXAMPLES, Outcome
-from relaxverify import core as C
-from relaxverify.cli import main
+from relaxverify.core import nodes as C
+from relaxverify.cli.main import main
 from relaxverify.pipeline import load_source
 from strategies import budget
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from relaxverify.cli import main
-from relaxverify.montecarlo import monte_carlo, wilson
+from relaxverify.cli.main import main
+from relaxverify.run.montecarlo import monte_carlo, wilson
 from relaxverify.pipeline import load_source
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -193,7 +193,7 @@ def test_trials_json_and_static_value(relax_file, capsys):
 
 
 def test_static_value_above_interval_is_a_soundness_failure(relax_file, capsys, monkeypatch):
-    import relaxverify.reliability as rel
+    import relaxverify.reliability.analysis as rel
     monkeypatch.setattr(rel, "function_value", lambda program, fn, model: 0.99)
     code, doc = run_json(capsys, str(relax_file), "--fn", "mem", "--arg", "x=7",
                          "--hardware", "h", "--trials", "2000")
@@ -204,7 +204,7 @@ def test_static_value_above_interval_is_a_soundness_failure(relax_file, capsys, 
 def test_skipping_is_the_same_sample_as_running(relax_file):
     """A skipped trial consumes the budget a fault-free run would: same seed, same count."""
     item = load_source("newton.relax", (EXAMPLES / "newton.relax").read_text())
-    from relaxverify.hardware import find_model
+    from relaxverify.check.hardware import find_model
     model = find_model(item.program, "aggressive")
     runs = [monte_carlo(item.program, "newton_sqrt", [2.0], model, 3000, seed=4, skip=skip)
             for skip in (True, False)]
@@ -238,7 +238,7 @@ def test_examples_newton_and_motion(capsys):
 
 
 def test_progress_bar_only_on_a_terminal(monkeypatch, capsys):
-    from relaxverify.commands.run import _Progress
+    from relaxverify.cli.run import _Progress
     quiet = _Progress(100)  # pytest's stderr is not a terminal
     quiet.start -= 10
     quiet.update(50)

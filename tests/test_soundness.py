@@ -19,8 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from differential import Tally, check_program, metas_of, verify_all
-from relaxverify.cli import main as cli_main
-from relaxverify.interpreter import replay
+from relaxverify.cli.main import main as cli_main
+from relaxverify.run.interpreter import replay
 from relaxverify.pipeline import load_source
 from strategies import FnMeta, GenProgram, Param, budget, large_budget, programs
 

@@ -18,10 +18,10 @@ import z3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from relaxverify.cli import main
+from relaxverify.cli.main import main
 from relaxverify.pipeline import load_source
-from relaxverify.smt import floor_div, floor_mod
-from relaxverify.vcgen import Decider, Faults, VCGen
+from relaxverify.verify.smt import floor_div, floor_mod
+from relaxverify.verify.vcgen import Decider, Faults, VCGen
 
 
 def run(capsys, tmp_path: Path, source: str, *options: str, fmt: str = "json"):
@@ -92,7 +92,7 @@ fn f(x: int) -> int {
     fn = item.program.functions["f"]
     gen = VCGen(item.program, fn, Faults(None), Decider(10, 10 ** 7))
     gen.run()
-    from relaxverify.prover import ProverStats, prove
+    from relaxverify.verify.prover import ProverStats, prove
     [ob] = [o for o in gen.obligations.values() if o.kind == "accept"]
     prove(gen, ob, 10, ProverStats())
     assert ob.status == "failed"
@@ -205,7 +205,7 @@ def test_unknown_is_never_verified(capsys, tmp_path):
 
 def test_tiny_timeout_keeps_a_limit():
     """Z3 reads a 0 ms timeout as no limit: 1e-300 s must still be a limit."""
-    from relaxverify.decider import z3_timeout_ms
+    from relaxverify.verify.decider import z3_timeout_ms
     assert z3_timeout_ms(1e-300) == 1 and z3_timeout_ms(2.5) == 2500
 
 

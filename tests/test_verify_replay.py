@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from conftest import ROOT, run_cli
-from relaxverify import interpreter
+from relaxverify.run import interpreter
 
 DATA = ROOT / "tests" / "data" / "verify"
 

@@ -1,0 +1,132 @@
+"""Command-line entry point: `relaxverify check|verify|reliability|run|grade ...`.
+
+Runs the command in a thread with a large stack, so that deeply nested programs
+are handled by the recursive stages instead of crashing the interpreter, and
+turns any unexpected exception into a message (never a traceback).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import math
+import sys
+import threading
+from typing import Optional
+
+from relaxverify import __version__
+from relaxverify.report.render import render
+
+COMMANDS = {
+    "check": ("check", "parse and type-check .relax files"),
+    "verify": ("verify", "prove acceptability: integrity and accuracy (Z3)"),
+    "reliability": ("reliability", "analyse reliability on unreliable hardware"),
+    "run": ("run", "execute a function, original or relaxed, with fault injection"),
+    "grade": ("grade", "grade a student's .relax file against a course lab (Gradescope "
+              "results.json)"),
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that says how to get help after a usage error (exit 2)."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n"
+                     f"  note: run `{self.prog} --help` for the options\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="relaxverify", description="A static verifier for approximate "
+                     "programs written in Relax.")
+    parser.add_argument("--version", action="version", version=f"relaxverify {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name, (module, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        command = _command_module(module)
+        if hasattr(command, "add_positionals"):  # a command with its own positionals
+            command.add_positionals(p)
+        else:
+            p.add_argument("files", nargs="+", metavar="FILE",
+                           help="a .relax file, or a directory: every .relax file below it")
+        p.add_argument("--format", default="text", help="output format: text, json"
+                       + (", sarif" if name in ("check", "verify") else ""))
+        p.add_argument("--hardware", metavar="H", help="hardware model: one declared in the "
+                       "file, or mild, medium, aggressive")
+        p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+                       help="solver time limit per obligation (default 10)")
+        p.add_argument("--fn", metavar="NAME", help="only this function")
+        command.add_arguments(p)
+    return parser
+
+
+def _command_module(name: str):
+    return importlib.import_module(f"relaxverify.cli.{name}")
+
+
+def _run(argv: Optional[list[str]]) -> int:
+    args = build_parser().parse_args(argv)
+    allowed = getattr(args, "formats", ("text", "json"))
+    if args.format not in allowed:
+        print(f"relaxverify {args.command}: error: unknown format `{args.format}`; choose one of "
+              f"{', '.join(allowed)}", file=sys.stderr)
+        return 2
+    if not (math.isfinite(args.timeout) and args.timeout > 0):  # nan and inf too
+        print(f"relaxverify {args.command}: error: --timeout must be a positive number of "
+              "seconds", file=sys.stderr)
+        return 2
+    result = _command_module(COMMANDS[args.command][0]).execute(args)
+    render(result, args.format, sys.stdout)
+    return result.exit_code
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    outcome: dict[str, int] = {}
+
+    def target() -> None:
+        try:
+            outcome["code"] = _run(argv)
+        except SystemExit as exc:  # argparse
+            outcome["code"] = exc.code if isinstance(exc.code, int) else 2
+        except RecursionError:
+            print("relaxverify: error: the program is nested too deeply for this tool "
+                  "(more than several thousand levels)", file=sys.stderr)
+            outcome["code"] = 2
+        except KeyboardInterrupt:
+            outcome["code"] = 130
+        except BrokenPipeError:  # output piped into `head` and the like
+            outcome["code"] = 0
+        except Exception as exc:  # a bug: say so plainly, without a traceback
+            print(f"relaxverify: internal error: {type(exc).__name__}: {exc}\n"
+                  "  note: this is a bug in relaxverify; please report it with the input file",
+                  file=sys.stderr)
+            outcome["code"] = 70
+
+    old_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old_limit, 60000))
+    # Relax ints are unbounded (LANGUAGE.md section 2): lift Python's limit on converting
+    # long integer literals (and Z3's numerals, which go through str) to and from text.
+    old_digits = getattr(sys, "get_int_max_str_digits", lambda: None)()
+    if old_digits is not None:
+        sys.set_int_max_str_digits(0)
+    threading.stack_size(512 * 1024 * 1024)
+    try:
+        # A daemon: on Ctrl-C (delivered to this thread, not the worker) the process
+        # exits without waiting for a run that may never end (`while (true)`).
+        worker = threading.Thread(target=target, name="relaxverify", daemon=True)
+        worker.start()
+        worker.join()
+    except KeyboardInterrupt:
+        print("relaxverify: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        threading.stack_size(0)
+        sys.setrecursionlimit(old_limit)
+        if old_digits is not None:
+            sys.set_int_max_str_digits(old_digits)
+    return outcome.get("code", 70)
+
+
+def main_exit() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,376 @@
+"""The core language: typed, name-resolved, desugared Relax.
+
+The checker produces it; the verifier, the reliability analysis and the
+interpreter consume it. Compared with the surface syntax:
+
+* names are resolved to `Var` objects, unique per function (`Var.name`), keeping
+  the written name (`Var.source`) for messages and counterexamples;
+* constants are inlined as `Const`; integer literals used as reals are `Fraction`s;
+* chained comparisons are conjunctions; `eq(x)` is `x<o> == x<r>`; adornments sit
+  on the variables (`VarRef.side`), never on compound expressions;
+* unreliable operators are `BinOp(op, ..., unreliable=True)` with the plain op;
+* `else if` is a nested `If`; `for` and `repeat` are `Loop`s with an explicit
+  counter (`trips` is the exact iteration count when it is a constant);
+* declarations are assignments (`Assign` of the default or initial value, or
+  `NewArray`); `return e` is `Assign(result, e)` as the last statement.
+
+Every node carries the span of the source it came from.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Iterator, NamedTuple, Optional, Union
+
+from relaxverify.syntax.ast import Span
+
+
+class Type(NamedTuple):
+    """A value type. A NamedTuple rather than a dataclass: types are compared very
+    often while checking, and tuple equality runs in C."""
+
+    base: str  # "int", "real" or "bool"
+    array: bool = False
+
+    @property
+    def elem(self) -> "Type":
+        return Type(self.base)
+
+    def __str__(self) -> str:
+        return self.base + ("[]" if self.array else "")
+
+
+INT = Type("int")
+REAL = Type("real")
+BOOL = Type("bool")
+
+
+@dataclass(eq=False)
+class Var:
+    """A program variable. Compared by identity; `name` is unique in its function."""
+
+    name: str
+    source: str
+    type: Type
+    urel: bool
+    kind: str  # "param", "local", "result", "counter", "ghost" or "bound"
+    span: Span
+
+    def __repr__(self) -> str:
+        return f"Var({self.name}: {self.type})"
+
+
+# ---------------------------------------------------------------- expressions
+
+
+@dataclass(eq=False)
+class Const:
+    value: Union[int, Fraction, bool]
+    ty: Type
+    span: Span
+
+
+@dataclass(eq=False)
+class VarRef:
+    """A read of `var`; `side` is "o"/"r" in relational positions, None elsewhere.
+    `old` marks `old(x)` in relax/havoc predicates (the value before the statement)."""
+
+    var: Var
+    span: Span
+    side: Optional[str] = None
+    old: bool = False
+
+    @property
+    def ty(self) -> Type:
+        return self.var.type
+
+
+@dataclass(eq=False)
+class Unary:
+    op: str  # "-" or "!"
+    operand: "Expr"
+    ty: Type
+    span: Span
+
+
+@dataclass(eq=False)
+class BinOp:
+    """Arithmetic, comparison or logical operator. `/` and `%` on ints are floor
+    division and remainder (Python semantics); `==` on arrays compares lengths
+    and elements. `unreliable` marks `+.`, `<.`, ... (op is then the plain one)."""
+
+    op: str
+    left: "Expr"
+    right: "Expr"
+    ty: Type
+    span: Span
+    unreliable: bool = False
+
+
+@dataclass(eq=False)
+class Select:
+    array: "Expr"
+    index: "Expr"
+    ty: Type
+    span: Span
+
+
+@dataclass(eq=False)
+class Apply:
+    """A built-in function: "len", "abs", "min", "max" or "real"."""
+
+    fn: str
+    args: list["Expr"]
+    ty: Type
+    span: Span
+
+
+@dataclass(eq=False)
+class Quant:
+    kind: str  # "forall" or "exists"
+    var: Var
+    body: "Expr"
+    span: Span
+
+    @property
+    def ty(self) -> Type:
+        return BOOL
+
+
+Expr = Union[Const, VarRef, Unary, BinOp, Select, Apply, Quant]
+
+ARITH_OPS = ("+", "-", "*", "/", "%")
+CMP_OPS = ("==", "!=", "<", "<=", ">", ">=")
+LOGIC_OPS = ("&&", "||", "==>", "<==>")
+
+
+# ---------------------------------------------------------------- statements
+
+
+@dataclass(eq=False)
+class Assign:
+    var: Var
+    value: Expr
+    span: Span
+
+
+@dataclass(eq=False)
+class Store:
+    """`a[i] = e` (index checked against the length)."""
+
+    var: Var
+    index: Expr
+    value: Expr
+    span: Span
+
+
+@dataclass(eq=False)
+class NewArray:
+    """`var a: T[n]`: a zero-filled array; `n >= 0` is an integrity check."""
+
+    var: Var
+    length: Expr
+    span: Span
+
+
+@dataclass(eq=False)
+class Call:
+    target: Optional[Var]
+    callee: str
+    args: list[Expr]
+    span: Span
+
+
+@dataclass(eq=False)
+class Choose:
+    """`relax` (kind "relax": relaxed execution only) or `havoc` (both): give
+    `vars` any values satisfying `pred`, where `VarRef.old` reads the prior value."""
+
+    kind: str
+    vars: list[Var]
+    pred: Expr
+    span: Span
+
+
+@dataclass(eq=False)
+class Check:
+    """`assert`, `assume` (unary) or `accept` (relational)."""
+
+    kind: str
+    cond: Expr
+    span: Span
+
+
+@dataclass(eq=False)
+class If:
+    cond: Expr
+    then: list["Stmt"]
+    orelse: list["Stmt"]
+    span: Span
+
+
+@dataclass(eq=False)
+class Loop:
+    """A loop `while (cond) { body }` with its annotations.
+
+    kind "while": `bound`, when given, is evaluated once on entry; the loop then
+    exits when `cond` is false or after `bound` iterations, whichever is first.
+    kind "for"/"repeat": `counter` was initialised just before the loop, the body
+    ends with `counter = counter + 1`, and `trips` is the exact number of
+    iterations when it is a constant. `auto_invariants` and `auto_invariants_r`
+    are facts the lowering knows to hold (counter ranges), not user claims.
+    """
+
+    kind: str
+    cond: Expr
+    body: list["Stmt"]
+    invariants: list[Expr]
+    invariants_r: list[Expr]
+    span: Span
+    bound: Optional[Expr] = None
+    trips: Optional[int] = None
+    counter: Optional[Var] = None
+    auto_invariants: list[Expr] = field(default_factory=list)
+    auto_invariants_r: list[Expr] = field(default_factory=list)
+
+
+Stmt = Union[Assign, Store, NewArray, Call, Choose, Check, If, Loop]
+
+
+# ---------------------------------------------------------------- declarations
+
+
+@dataclass(eq=False)
+class ReliabilitySpec:
+    """`reliability R(result) >= factor * R(inputs)`."""
+
+    factor: float
+    inputs: list[Var]
+    span: Span
+    text: str
+
+
+@dataclass(eq=False)
+class Function:
+    name: str
+    params: list[Var]
+    result: Optional[Var]
+    requires: list[Expr]
+    ensures: list[Expr]
+    requires_r: list[Expr]
+    ensures_r: list[Expr]
+    reliability: list[ReliabilitySpec]
+    body: list[Stmt]
+    locals: list[Var]
+    span: Span
+    requires_r_default: bool = False
+
+    @property
+    def variables(self) -> list[Var]:
+        return self.params + ([self.result] if self.result else []) + self.locals
+
+
+def const_int(e: Expr) -> Optional[int]:
+    """The value of a constant int expression (a `bound`, a `for` range), or None."""
+    if isinstance(e, Const) and isinstance(e.value, int) and not isinstance(e.value, bool):
+        return e.value
+    if isinstance(e, Unary) and e.op == "-":
+        v = const_int(e.operand)
+        return None if v is None else -v
+    if isinstance(e, BinOp) and e.op in ("+", "-", "*", "/", "%") and not e.unreliable:
+        a, b = const_int(e.left), const_int(e.right)
+        if a is None or b is None or (e.op in ("/", "%") and b == 0):
+            return None
+        return {"+": a + b, "-": a - b, "*": a * b, "/": a // b if b else 0,
+                "%": a % b if b else 0}[e.op]
+    return None
+
+
+def probability(exact: Union[Fraction, float]) -> float:
+    """A probability as a float that is 1.0 only when the exact value is 1: a number
+    just below 1 (`1 - 10^-16.7`) rounds to 1.0, which would make the operation
+    reliable; the largest float below 1 keeps it unreliable (and errs low)."""
+    p = float(exact)
+    return math.nextafter(1.0, 0.0) if p == 1.0 and exact < 1 else p
+
+
+@dataclass
+class OperatorModel:
+    prob: float
+    error: Optional[float] = None
+
+
+@dataclass
+class HardwareModel:
+    """Probabilities that each unreliable operator / `urel` access is correct."""
+
+    name: str
+    operators: dict[str, OperatorModel]
+    read: float = 1.0
+    write: float = 1.0
+    span: Optional[Span] = None
+
+    def op(self, op: str) -> OperatorModel:
+        """The model of unreliable operator `op` ("+", "<", ... or "+.", "<.", ...)."""
+        key = op if op.endswith(".") else op + "."
+        return self.operators.get(key, OperatorModel(1.0))
+
+
+@dataclass
+class Program:
+    path: str
+    functions: dict[str, Function]
+    hardware: dict[str, HardwareModel]
+    consts: dict[str, Union[int, Fraction, bool]]
+
+
+# ---------------------------------------------------------------- traversals
+
+
+def subexprs(e: Expr) -> Iterator[Expr]:
+    """e and all its sub-expressions, parents first."""
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        yield x
+        if isinstance(x, Unary):
+            stack.append(x.operand)
+        elif isinstance(x, BinOp):
+            stack.extend((x.right, x.left))
+        elif isinstance(x, Select):
+            stack.extend((x.index, x.array))
+        elif isinstance(x, Apply):
+            stack.extend(reversed(x.args))
+        elif isinstance(x, Quant):
+            stack.append(x.body)
+
+
+def free_vars(e: Expr) -> set[Var]:
+    """Program variables read by e (quantified variables excluded)."""
+    bound = {x.var for x in subexprs(e) if isinstance(x, Quant)}
+    return {x.var for x in subexprs(e) if isinstance(x, VarRef) and x.var not in bound}
+
+
+def walk(stmts: list[Stmt]) -> Iterator[Stmt]:
+    """Every statement, nested ones included, in source order."""
+    for s in stmts:
+        yield s
+        if isinstance(s, If):
+            yield from walk(s.then)
+            yield from walk(s.orelse)
+        elif isinstance(s, Loop):
+            yield from walk(s.body)
+
+
+def assigned_vars(stmts: list[Stmt]) -> set[Var]:
+    """Variables that the statements may write (in either execution)."""
+    out: set[Var] = set()
+    for s in walk(stmts):
+        if isinstance(s, (Assign, Store, NewArray)):
+            out.add(s.var)
+        elif isinstance(s, Call) and s.target is not None:
+            out.add(s.target)
+        elif isinstance(s, Choose):
+            out.update(s.vars)
+    return out

@@ -1,0 +1,113 @@
+"""Fault injection (LANGUAGE.md §7): what a faulty operation or `urel` access returns.
+
+Every unreliable operator occurrence and `urel` access fails independently with
+probability 1 - p. Rather than drawing one random number per site (the hot path
+of Monte Carlo), the generated code keeps a *hazard budget* B ~ Exp(1) and each
+site subtracts h = -ln(p); the site fails when B drops below zero, and B is then
+redrawn. Because the exponential distribution is memoryless, each site fails with
+probability exactly 1 - e^-h = 1 - p, independently of every other site, while a
+reliable run costs one subtraction and one comparison per site.
+
+A faulty value is uniform within the operator's `error` when the model has one,
+otherwise the exact value with one random bit of its 64-bit representation
+flipped: IEEE-754 double for reals, two's complement for ints. A faulty bool is
+the negation of the exact one; a faulty array read or write damages one element.
+"""
+from __future__ import annotations
+
+import math
+import random
+import struct
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Callable, Optional
+
+from relaxverify.core.nodes import Type
+
+
+def hazard(prob: float) -> float:
+    """-ln(prob): the budget a site consumes; inf when it always fails, 0 when reliable."""
+    if prob >= 1.0:
+        return 0.0
+    if prob <= 0.0:
+        return math.inf
+    return -math.log(prob)
+
+
+def flip_float(x: float, bit: int) -> float:
+    (n,) = struct.unpack("<Q", struct.pack("<d", x))
+    (y,) = struct.unpack("<d", struct.pack("<Q", n ^ (1 << bit)))
+    return y
+
+
+def flip_int(x: int, bit: int) -> int:
+    """Flip one bit of the 64-bit two's complement representation of x. Values
+    outside the 64-bit range keep their high part (ints are unbounded)."""
+    lo = x & ((1 << 64) - 1)
+    flipped = lo ^ (1 << bit)
+    if -(1 << 63) <= x < (1 << 63):
+        return flipped - (1 << 64) if flipped >= (1 << 63) else flipped
+    return (x - lo) + flipped
+
+
+@dataclass
+class FaultSpec:
+    """What one site produces when it fails."""
+
+    ty: Type  # the type of the value at the site (element type for array elements)
+    error: Optional[float] = None  # the model's error bound, if any
+    whole_array: bool = False  # a whole-array read/write: damage one element
+
+
+class FaultMaker:
+    """Produces faulty values from a seeded random generator."""
+
+    def __init__(self, rng: random.Random, exact: bool):
+        self.rng = rng
+        self.exact = exact
+
+    def make(self, spec: FaultSpec) -> Callable:
+        if spec.whole_array:
+            elem = self.make(FaultSpec(spec.ty.elem, spec.error))
+
+            def damage(xs: list) -> list:
+                if not xs:
+                    return xs
+                out = list(xs)
+                k = self.rng.randrange(len(out))
+                out[k] = elem(out[k])
+                return out
+            return damage
+        base = spec.ty.base
+        if base == "bool":
+            return lambda v: not v
+        if spec.error is not None:
+            return self._within(base, spec.error)
+        return self._flip_int if base == "int" else self._flip_real
+
+    def _within(self, base: str, err: float) -> Callable:
+        rng = self.rng
+        if base == "int":
+            e = int(math.floor(err))
+            return lambda v: v + rng.randint(-e, e)
+        if self.exact:
+            e = Fraction(err)
+            return lambda v: v + e * (2 * Fraction(rng.random()) - 1)
+        return lambda v: v + rng.uniform(-err, err)
+
+    def _flip_int(self, v: int) -> int:
+        return flip_int(v, self.rng.randrange(64))
+
+    def _flip_real(self, v):
+        if not self.exact:
+            return flip_float(v, self.rng.randrange(64))
+        # Exact rationals have no inf/NaN: redraw bits until the result is finite.
+        try:
+            x = float(v)
+        except OverflowError:
+            return -v
+        for _ in range(64):
+            y = flip_float(x, self.rng.randrange(64))
+            if math.isfinite(y):
+                return Fraction(y)
+        return Fraction(x)  # unreachable in practice

@@ -1,0 +1,133 @@
+"""Monte Carlo reliability (LANGUAGE.md §7): the fault-free run once, N faulty runs,
+the fraction whose result is exactly the fault-free one, with a 95% Wilson interval.
+
+The faulty runs reuse the fault-free run's relax/havoc choices (in order, while
+they still satisfy their predicates), so that a difference in the result is due
+to the hardware and not to a different choice. A faulty run that fails a runtime
+check (an index out of bounds after a flipped bit, say) counts as incorrect.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+from relaxverify.core import nodes as C
+from relaxverify.run.interpreter import Interpreter, Options, RunOutcome, RuntimeFailure
+
+Z95 = 1.959963984540054  # the 0.975 quantile of the standard normal distribution
+
+
+def wilson(correct: int, trials: int, z: float = Z95) -> tuple[float, float]:
+    """The Wilson score interval for a binomial proportion (good near 0 and 1)."""
+    if trials <= 0:
+        return 0.0, 1.0
+    p = correct / trials
+    denom = 1 + z * z / trials
+    centre = (p + z * z / (2 * trials)) / denom
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
+    lo = 0.0 if correct == 0 else max(0.0, centre - half)
+    hi = 1.0 if correct == trials else min(1.0, centre + half)
+    return lo, hi
+
+
+def same_result(a: Any, b: Any) -> bool:
+    """Exact equality of results; NaN equals NaN (a fault-free NaN is reproducible)."""
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_result(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return type(a) is type(b) and a == b
+
+
+@dataclass
+class MonteCarloResult:
+    reference: RunOutcome  # the fault-free run
+    trials: int = 0
+    correct: int = 0
+    failures: int = 0  # faulty runs that failed a runtime check
+    faults: int = 0  # faults injected in all trials
+
+    @property
+    def fraction(self) -> float:
+        return self.correct / self.trials if self.trials else 0.0
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        return wilson(self.correct, self.trials)
+
+
+def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel, trials: int,
+                seed: int = 0, semantics: str = "original", exact: bool = False,
+                source: Optional[str] = None, max_steps: Optional[int] = None,
+                progress: Optional[Callable[[int], None]] = None,
+                skip: bool = True) -> MonteCarloResult:
+    """Run `fn` fault-free once, then `trials` times under `model`. `args` are in
+    parameter order, as Python values (ints, Fractions or floats, bools, lists).
+
+    With `skip`, a trial whose hazard budget exceeds the total hazard H of the
+    fault-free path is counted as correct without running it: no site on that path
+    can fail, so the run would be the fault-free one. This is exact (the budget is
+    Exp(1) and memoryless) and saves the runs that see no fault at all."""
+    opts = dict(semantics=semantics, exact=exact)
+    if max_steps is not None:
+        opts["max_steps"] = max_steps
+    ref = Interpreter(program, fn, Options(faults="none", specs=True, **opts), None, seed, source)
+    params = program.functions[fn].params
+    ref_args = [ref.convert(a, p.type) for a, p in zip(args, params)]
+    reference = ref.run(ref_args)
+    out = MonteCarloResult(reference)
+    if reference.failure is not None:
+        return out
+    faulty = Interpreter(program, fn, Options(faults="inject", specs=False, **opts), model, seed,
+                         source)
+    faulty.set_choices(ref.choice_log)
+    expected = reference.result
+    entry = faulty.entry
+    ns = faulty.ns
+    expo = ns["_expo"]
+    hazard = _path_hazard(faulty, ref_args, expected) if skip else None
+    step = max(1, min(1000, trials // 100))
+    correct = failures = 0
+    for i in range(trials):
+        if hazard is not None:
+            budget = ns["_B"]
+            if budget >= hazard:  # no site on the fault-free path fails: skip the run
+                ns["_B"] = budget - hazard
+                correct += 1
+                if progress is not None and (i + 1) % step == 0:
+                    progress(i + 1)
+                continue
+        faulty.replay_pos = 0
+        if faulty.choice_log or faulty.notes:  # per-run logs must not grow over trials
+            faulty.choice_log, faulty.notes = [], []
+        try:
+            got = entry(-1, *ref_args)
+        except (RuntimeFailure, RecursionError, MemoryError, OverflowError):
+            failures += 1
+            ns["_B"] = expo()  # the budget left by an aborted run is not memoryless
+        else:
+            if (got == expected and type(got) is type(expected)) or same_result(got, expected):
+                correct += 1
+        if progress is not None and (i + 1) % step == 0:
+            progress(i + 1)
+    out.trials, out.correct, out.failures, out.faults = trials, correct, failures, ns["_NF"]
+    return out
+
+
+def _path_hazard(faulty: Interpreter, args: list, expected: Any) -> Optional[float]:
+    """The total hazard of the fault-free path, measured by one run with a large
+    budget; None when it cannot be measured (a fault or a different result)."""
+    ns = faulty.ns
+    saved_b, saved_nf = ns["_B"], ns["_NF"]
+    start = 1024.0  # the spacing of floats near 1024 is 2^-42: the rounding is negligible
+    ns["_B"] = start
+    try:
+        got = faulty.entry(-1, *args)
+        used = start - ns["_B"]
+        ok = ns["_NF"] == saved_nf and same_result(got, expected)
+    except (RuntimeFailure, RecursionError, MemoryError, OverflowError):
+        ok = False
+    ns["_B"], ns["_NF"] = saved_b, saved_nf
+    faulty.replay_pos = 0
+    return used if ok and used < start / 2 else None

@@ -1,0 +1,216 @@
+"""Discharge obligations with Z3: one solver per obligation, with a time limit and
+a deterministic resource limit, and turn models into counterexamples.
+
+`unsat` of the negation is the only way to `verified`; `unknown` (time-out,
+resource limit, incompleteness) is reported with Z3's reason.
+"""
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass
+from decimal import Decimal, localcontext
+from fractions import Fraction
+from typing import Optional
+
+import z3
+
+from relaxverify.verify.counterexample import Counterexample
+from relaxverify.verify.decider import z3_timeout_ms
+from relaxverify.report.diagnostics import Diagnostic
+from relaxverify.verify.obligations import Obligation
+from relaxverify.verify.smt import ArrayVal, array_too_long, is_true_in, model_value
+from relaxverify.verify.vcgen import VCGen
+
+# Resource units per second of --timeout: deterministic limit well before the clock
+# limit on ordinary machines, so that verdicts do not depend on the load.
+RLIMIT_PER_SECOND = 2_000_000
+SMALL_ARRAY = 8  # counterexamples prefer input arrays at most this long
+SHOWN_ELEMENTS = 20  # the text output shows this many elements of an array
+
+
+def rlimit_for(timeout_s: float) -> int:
+    return max(100_000, int(timeout_s * RLIMIT_PER_SECOND))
+
+
+@dataclass
+class ProverStats:
+    solver_seconds: float = 0.0
+    queries: int = 0
+
+
+def make_solver(gen: VCGen, ob: Obligation, timeout_s: float) -> z3.Solver:
+    s = z3.Solver()
+    s.set("timeout", z3_timeout_ms(timeout_s))
+    s.set("rlimit", rlimit_for(timeout_s))
+    s.add(gen.facts[:ob.nfacts])
+    s.add(ob.negation())
+    return s
+
+
+def smt2_text(solver: z3.Solver, ob: Obligation, timeout_s: float) -> str:
+    header = (f"; relaxverify obligation {ob.id}\n; {ob.kind} ({ob.side}) at "
+              f"{ob.span.path}:{ob.span.line}:{ob.span.column}: {ob.explanation}\n"
+              "; unsat means the obligation holds\n"
+              f"(set-option :rlimit {rlimit_for(timeout_s)})\n"
+              f"(set-option :timeout {z3_timeout_ms(timeout_s)})\n")
+    return header + solver.to_smt2()
+
+
+def smt2_name(ob: Obligation) -> str:
+    """`<file stem>.<obligation id>.smt2`, with only portable characters."""
+    stem = os.path.splitext(os.path.basename(ob.span.path))[0]
+    return re.sub(r"[^A-Za-z0-9_.@#-]+", "_", f"{stem}.{ob.id}") + ".smt2"
+
+
+def prove(gen: VCGen, ob: Obligation, timeout_s: float, stats: ProverStats,
+          smt2_dir: Optional[str] = None) -> None:
+    solver = make_solver(gen, ob, timeout_s)
+    if smt2_dir is not None:
+        name = smt2_name(ob)
+        target = os.path.join(smt2_dir, name)
+        try:
+            with open(target, "w") as f:
+                f.write(smt2_text(solver, ob, timeout_s))
+        except OSError as exc:
+            gen.warnings.append(Diagnostic("warning", f"cannot write `{target}`: {exc.strerror}",
+                                           ob.span, "io"))
+    t0 = time.perf_counter()
+    try:
+        answer = solver.check()
+    except z3.Z3Exception as exc:  # e.g. an interrupted or failing tactic
+        answer, reason = z3.unknown, str(exc)
+    else:
+        reason = solver.reason_unknown() if answer == z3.unknown else None
+    ob.time_ms = (time.perf_counter() - t0) * 1000
+    stats.solver_seconds += ob.time_ms / 1000
+    stats.queries += 1
+    if answer == z3.unsat:
+        ob.status = "verified"
+    elif answer == z3.sat:
+        ob.status = "failed"
+        small = [v.length <= SMALL_ARRAY for v in list(gen.entry_o.values())
+                 + list(gen.entry_r.values()) if isinstance(v, ArrayVal)]
+        ob.counterexample = counterexample(gen, ob, _better_model(solver, ob, small))
+    else:
+        ob.status = "unknown"
+        ob.reason = _reason(reason)
+
+
+def _better_model(solver: z3.Solver, ob: Obligation, small: list) -> z3.ModelRef:
+    """The model of the failed query, or preferably one that tells more (a second
+    query, for the counterexample only: the verdict is already decided): for
+    `alignment`, executions that really branch differently; for a check of O,
+    a relaxed execution that also gets there (else its values mean nothing); and
+    short input arrays."""
+    model = solver.model()
+    if ob.kind == "alignment":
+        better = [z3.And(i.guard, z3.Or([c_o != c_r for c_o, c_r, _ in i.apart]))
+                  for i in ob.instances if i.apart]
+    elif ob.side == "original":
+        better = [z3.And(i.guard, z3.Not(i.goal), i.pair) for i in ob.instances
+                  if i.pair is not None]
+    else:
+        better = []
+    wishes = []
+    if better and small:
+        wishes.append(z3.And(z3.Or(better), *small))
+    if better:
+        wishes.append(z3.Or(better))
+    if small:
+        wishes.append(z3.And(small))
+    for wish in wishes:
+        solver.push()
+        solver.add(wish)
+        try:
+            if solver.check() == z3.sat:
+                return solver.model()
+        except z3.Z3Exception:
+            pass
+        finally:
+            solver.pop()
+    return model
+
+
+def _reason(reason: Optional[str]) -> str:
+    if not reason:
+        return "Z3 gave no reason"
+    if reason in ("canceled", "max. resource limit exceeded", "resource limits exceeded"):
+        return "Z3 reached its time or resource limit (try a larger --timeout)"
+    if reason == "timeout":
+        return "Z3 timed out (try a larger --timeout)"
+    return f"Z3: {reason}"
+
+
+# ---------------------------------------------------------------- counterexamples
+
+
+def counterexample(gen: VCGen, ob: Obligation, model: z3.ModelRef) -> Counterexample:
+    inst = next((i for i in ob.instances
+                 if is_true_in(model, i.guard) and not is_true_in(model, i.goal)),
+                ob.instances[0])
+    cex = Counterexample(gen.fn.name)
+    cex.inputs_o = _values(model, gen.entry_o, params_only=True)
+    cex.inputs_r = _values(model, gen.entry_r, params_only=True)
+    cex.final_o = _values(model, inst.values_o)
+    if ob.side != "original" or inst.pair is None or is_true_in(model, inst.pair):
+        cex.final_r = _values(model, inst.values_r)
+    tables = (gen.entry_o, gen.entry_r, inst.values_o, inst.values_r)
+    concrete = not any(array_too_long(model, v) for t in tables for v in t.values())
+    for rec in gen.records[:inst.nrecords]:
+        if not is_true_in(model, rec.guard):
+            continue
+        if rec.kind == "abstract":
+            concrete = False
+        elif rec.kind == "choice":
+            chosen = {name: model_value(model, v, ty) for name, (v, ty) in rec.values.items()}
+            (cex.choices_o if rec.side == "o" else cex.choices_r).append(chosen)
+        elif rec.kind == "fault":
+            v = model_value(model, rec.term, rec.ty)
+            exact = model_value(model, rec.exact, rec.ty)
+            cex.faults.append(None if v == exact else v)
+    if ob.kind == "alignment" and inst.apart:
+        # a real misalignment needs the executions to branch differently somewhere
+        apart = [line for c_o, c_r, line in inst.apart if not is_true_in(model, c_o == c_r)]
+        concrete = concrete and bool(apart)
+        ob.branches_apart = apart
+    cex.concrete = concrete
+    return cex
+
+
+def _values(model: z3.ModelRef, table: dict, params_only: bool = False) -> dict:
+    out: dict = {}
+    for var, v in table.items():
+        if var.kind in ("ghost", "bound"):
+            continue
+        if params_only and var.kind != "param":
+            continue
+        name = "result" if var.kind == "result" else var.source
+        out[name] = model_value(model, v, var.type)
+    return out
+
+
+def format_value(v) -> str:
+    """A value as Relax would write it: reals in decimal when that is exact."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, Fraction):
+        if v.denominator == 1:
+            return f"{v.numerator}.0"
+        d = v.denominator
+        for p in (2, 5):
+            while d % p == 0:
+                d //= p
+        if d == 1:  # a terminating decimal: print it exactly
+            with localcontext() as ctx:
+                ctx.prec = 60
+                return format(Decimal(v.numerator) / Decimal(v.denominator), "f")
+        return f"{v.numerator}/{v.denominator}"
+    if isinstance(v, list):
+        shown = ", ".join(format_value(x) for x in v[:SHOWN_ELEMENTS])
+        more = f", ... ({len(v)} elements)" if len(v) > SHOWN_ELEMENTS else ""
+        return "[" + shown + more + "]"
+    if v is None:
+        return "?"
+    return str(v)

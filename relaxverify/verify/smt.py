@@ -1,0 +1,173 @@
+"""Z3 building blocks for the verifier: sorts, literals, Python floor division,
+arrays as (Z3 array, length) pairs, and reading values back out of a model.
+
+Kept separate from the VC generator so that the encoding decisions (the ones
+that must agree with the interpreter: floor `/` and `%`, array equality) sit in
+one small place.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Optional, Union
+
+import z3
+
+from relaxverify.core.nodes import BOOL, INT, REAL, Type
+
+
+@dataclass(frozen=True)
+class ArrayVal:
+    """An array value: its elements (a Z3 array from Int) and its length."""
+
+    arr: z3.ArrayRef
+    length: z3.ArithRef
+
+    def same(self, other: "Value") -> bool:
+        return (isinstance(other, ArrayVal) and self.arr.eq(other.arr)
+                and self.length.eq(other.length))
+
+
+Value = Union[z3.ExprRef, ArrayVal]
+
+
+def sort_of(ty: Type) -> z3.SortRef:
+    base = {"int": z3.IntSort(), "real": z3.RealSort(), "bool": z3.BoolSort()}[ty.base]
+    return z3.ArraySort(z3.IntSort(), base) if ty.array else base
+
+
+def literal(value, ty: Type) -> z3.ExprRef:
+    if ty == BOOL:
+        return z3.BoolVal(bool(value))
+    if ty == INT:
+        return z3.IntVal(int(value))
+    f = Fraction(value)
+    return z3.RealVal(f"{f.numerator}/{f.denominator}")
+
+
+def default_value(ty: Type) -> z3.ExprRef:
+    return literal({"int": 0, "real": 0, "bool": False}[ty.base], Type(ty.base))
+
+
+def same(a: Value, b: Value) -> bool:
+    """Syntactic identity of two values (Z3 terms are hash-consed)."""
+    if isinstance(a, ArrayVal) or isinstance(b, ArrayVal):
+        return isinstance(a, ArrayVal) and a.same(b)
+    return a.eq(b)
+
+
+def conj(parts: list) -> z3.BoolRef:
+    parts = [p for p in parts if not z3.is_true(p)]
+    if not parts:
+        return z3.BoolVal(True)
+    if any(z3.is_false(p) for p in parts):
+        return z3.BoolVal(False)
+    return parts[0] if len(parts) == 1 else z3.And(parts)
+
+
+def disj(parts: list) -> z3.BoolRef:
+    parts = [p for p in parts if not z3.is_false(p)]
+    if not parts:
+        return z3.BoolVal(False)
+    return parts[0] if len(parts) == 1 else z3.Or(parts)
+
+
+def floor_div(a: z3.ArithRef, b: z3.ArithRef) -> z3.ArithRef:
+    """Python's `a // b`. Z3's `div` is Euclidean (0 <= a mod b < |b|); for b < 0
+    with a non-zero remainder the floor quotient is one less."""
+    return z3.If(z3.And(b < 0, a % b != 0), a / b - 1, a / b)
+
+
+def floor_mod(a: z3.ArithRef, b: z3.ArithRef) -> z3.ArithRef:
+    """Python's `a % b` (the sign of b): `a == b * (a // b) + a % b`."""
+    return z3.If(z3.And(b < 0, a % b != 0), a % b + b, a % b)
+
+
+_counter = [0]
+
+
+def bound_var(sort: z3.SortRef, hint: str) -> z3.ExprRef:
+    _counter[0] += 1
+    return z3.Const(f"{hint}!{_counter[0]}", sort)
+
+
+def array_eq(a: ArrayVal, b: ArrayVal) -> z3.BoolRef:
+    """Equal length and equal elements below it (elements beyond are irrelevant)."""
+    if a.same(b):
+        return z3.BoolVal(True)
+    k = bound_var(z3.IntSort(), "k")
+    return z3.And(a.length == b.length,
+                  z3.ForAll([k], z3.Implies(z3.And(0 <= k, k < a.length), a.arr[k] == b.arr[k])))
+
+
+def values_equal(a: Value, b: Value) -> z3.BoolRef:
+    if isinstance(a, ArrayVal):
+        return array_eq(a, b)
+    return a == b
+
+
+# ---------------------------------------------------------------- models
+
+MAX_ELEMENTS = 10_000  # longer arrays are cut, and the counterexample is then abstract
+MAX_SHOWN_ELEMENTS = MAX_ELEMENTS  # the old name, used by tests/differential.py
+
+
+def array_too_long(model: z3.ModelRef, v: Value) -> bool:
+    if not isinstance(v, ArrayVal):
+        return False
+    n = model.eval(v.length, model_completion=True)
+    return z3.is_int_value(n) and n.as_long() > MAX_ELEMENTS
+
+
+def model_value(model: z3.ModelRef, v: Value, ty: Type):
+    """A Python value (int, Fraction, bool, or a list of them) for `v` in `model`."""
+    if isinstance(v, ArrayVal):
+        n = _scalar(model.eval(v.length, model_completion=True), INT)
+        if not isinstance(n, int) or n < 0:
+            return []
+        return [_scalar(model.eval(z3.Select(v.arr, k), model_completion=True), ty.elem)
+                for k in range(min(n, MAX_ELEMENTS))]
+    return _scalar(model.eval(v, model_completion=True), ty)
+
+
+def _scalar(t: z3.ExprRef, ty: Type):
+    if z3.is_true(t):
+        return True
+    if z3.is_false(t):
+        return False
+    if z3.is_int_value(t):
+        return t.as_long()
+    if z3.is_rational_value(t):
+        f = Fraction(t.numerator_as_long(), t.denominator_as_long())
+        return f if ty == REAL else f
+    if z3.is_algebraic_value(t):
+        return Fraction(t.approx(12).as_fraction())
+    return None
+
+
+def is_true_in(model: z3.ModelRef, b: z3.BoolRef) -> bool:
+    """Does `b` hold in `model`? Z3 does not reduce quantifiers when evaluating;
+    what is left is then a closed formula, decided by a small query."""
+    v = model.eval(b, model_completion=True)
+    if z3.is_true(v) or z3.is_false(v):
+        return z3.is_true(v)
+    s = z3.Solver()
+    s.set("timeout", 2000)
+    s.add(z3.Not(v))
+    return s.check() == z3.unsat
+
+
+def fresh_name(base: str, counter: list) -> str:
+    counter[0] += 1
+    return f"{base}!{counter[0]}"
+
+
+def optional_error(err: Optional[float]) -> Optional[z3.ArithRef]:
+    if err is None:
+        return None
+    # The decimal the model wrote (0.01, not the float nearest to it), but only
+    # when it is that float: rounding 1e-13 to 0 used to prove faults exact.
+    f = Fraction(err).limit_denominator(10 ** 12)
+    if float(f) != err:
+        f = Fraction(err)
+    return z3.RealVal(f"{f.numerator}/{f.denominator}")
