@@ -40,7 +40,7 @@ def grammar_text() -> str:
     try:
         return resources.files("relaxverify.grammar").joinpath("relax.lark").read_text("utf-8")
     except (ModuleNotFoundError, FileNotFoundError):
-        return (Path(__file__).resolve().parent.parent / "grammar" / "relax.lark").read_text("utf-8")
+        return (Path(__file__).resolve().parents[2] / "grammar" / "relax.lark").read_text("utf-8")
 
 
 # Binary operators by precedence level (LANGUAGE.md section 5), loosest first.
