@@ -57,3 +57,31 @@ def test_statement_checks():
     # `for k in 0 .. 3` has a constant trip count within the limits: no check at all
     loops = [s for s in fn.body if isinstance(s, C.Loop)]
     assert K.stmt_checks(loops[1]) == ()
+
+
+# ---------------------------------------------------------------- the visitor base
+
+def test_visitor_is_exhaustive_and_dispatches_on_subclasses():
+    import pytest
+
+    from relaxverify.core.visitor import ExprVisitor, StmtVisitor
+
+    with pytest.raises(TypeError, match="must define e_Apply, e_Quant"):
+        class Partial(ExprVisitor):  # noqa: F841 - defining it is the test
+            def e_Const(self, e): ...
+            def e_VarRef(self, e): ...
+            def e_Unary(self, e): ...
+            def e_BinOp(self, e): ...
+            def e_Select(self, e): ...
+
+    class Names(StmtVisitor, abstract=True):
+        def s_If(self, s, tag):
+            return f"if {tag}"
+
+    class Guard(C.If):
+        pass
+
+    fn = function("fn f(x: int) { if (x > 0) { skip; } }\n")
+    (node,) = fn.body
+    node.__class__ = Guard
+    assert Names().stmt(node, "t") == "if t"  # a subclass of If goes to s_If
