@@ -10,15 +10,24 @@ Annotations are comments on the line they are about (as in mypy's test data):
   no `V:` must verify. `// U: kind` marks an expected unknown. (tests/data/verify/)
 * `// R: fn value` - `reliability` reports this value for function fn within 1e-12
   relative; `// R: fn value failed` when the spec must fail. (tests/data/reliability/)
+
+Beside them, `.test` files under tests/data/<stage>/ hold several cases each, a
+program with the exact text output its command must print (`[case NAME]`,
+`[args]`, `[out]`, `[exit N]`); tests/datadriven/runner.py describes the format,
+and `pytest --update-data` rewrites the `[out]` sections with the actual output.
 """
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from datadriven.cases import Case
+from datadriven.runner import collect, mismatch, run_case
+from datadriven.update import update_case
 from relaxverify.cli.main import main
 
 DATA = Path(__file__).parent / "data"
@@ -96,3 +105,22 @@ def test_reliability(path: Path, capsys) -> None:
         if status:
             assert functions[name]["status"] == status, name
     assert code == (1 if any(s for _v, s in expected.values()) else 0)
+
+
+# ---------------------------------------------------------------- multi-case .test files
+
+
+def check_case(case: Case, workdir: Path, update: bool) -> str:
+    """Run a case; with `update`, accept its output into the file. Returns the mismatch."""
+    outcome = run_case(case, workdir)
+    if update:
+        update_case(case.path, case.name, outcome.lines)
+        case = replace(case, expected=outcome.lines)  # only the output is updated
+    return mismatch(case, outcome)
+
+
+@pytest.mark.parametrize("case", collect(DATA),
+                         ids=lambda c: f"{c.path.parent.name}/{c.path.name}:{c.name}")
+def test_case(case: Case, tmp_path: Path, request) -> None:
+    problem = check_case(case, tmp_path, request.config.getoption("--update-data"))
+    assert not problem, problem
