@@ -51,12 +51,12 @@ def merge(expected: list[str], actual: list[str]) -> list[str]:
     while i < n or j < m:
         here = cost[i][j]
         p = expected[i] if i < n else None
-        if p == WILDCARD:
-            if j < m and cost[i][j + 1] == here:
-                j += 1  # the wildcard takes this line
-            else:
+        if p == WILDCARD:  # it takes as few lines as it can: the rest are written out
+            if cost[i + 1][j] == here:
                 out.append(p)
                 i += 1
+            else:
+                j += 1
         elif p is not None and j < m and line_matches(p, actual[j]) \
                 and cost[i + 1][j + 1] == here:
             out.append(p)
