@@ -35,8 +35,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from relaxverify.cli.main import main
 
@@ -73,12 +75,26 @@ def normalise(text: str, program: Path, name: str) -> list[str]:
     return lines
 
 
+@contextlib.contextmanager
+def _columns(width: int) -> Iterator[None]:
+    """argparse wraps its usage text at the terminal's width ($COLUMNS first): fix it."""
+    old = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = str(width)
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = old
+
+
 def run_case(case: Case, workdir: Path) -> Outcome:
     """Write the program to workdir/NAME.relax and run the case's command on it."""
     program = workdir / f"{case.name}.relax"
     program.write_text(case.program, encoding="utf-8")
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), _columns(80):
         code = main([stage_of(case), str(program), *case.args])
     return Outcome(code, normalise(out.getvalue() + err.getvalue(), program, case.name))
 
