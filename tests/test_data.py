@@ -133,9 +133,10 @@ def corrupt(text: str, old: str, new: str) -> str:
 
 
 def test_update_data_restores_the_out_sections_of_a_copy(tmp_path: Path) -> None:
-    """Spoil the [out] sections of a copy of a real file in three ways (a wrong line, an
-    empty body, no [out] at all, in a case with a wildcard); updating gives back the
-    original byte for byte, so nothing but [out] bodies is written."""
+    """Spoil six [out] sections of a copy of a real file (a wrong line, a missing line,
+    an extra line, a wrong line among wildcards, an empty body, no [out] at all);
+    updating gives back the original byte for byte: only [out] bodies are written,
+    and the wildcards that still fit stay."""
     original = (DATA / "verify" / "verdicts.test").read_bytes()
     text = original.decode()
     text = corrupt(text, "assert_holds: 2 obligations: 2 verified", "assert_holds: 0 obligations")
