@@ -34,16 +34,39 @@ def cli():
     return run_cli
 
 
-# ---------------------------------------------------------------- budgets (soundness harness)
+# ---------------------------------------------------------------- options and markers
 
 
 def pytest_addoption(parser):
     parser.addoption("--slow", action="store_true", default=False,
-                     help="run the soundness and robustness properties with a large budget")
+                     help="run the soundness and robustness properties with a large budget "
+                          "(implies --runslow)")
+    parser.addoption("--runslow", action="store_true", default=False,
+                     help="also run the tests marked `slow` (skipped by default)")
+    parser.addoption("--update-data", action="store_true", default=False,
+                     help="write the actual output into the [out] sections of "
+                          "tests/data/*/*.test instead of failing (see tests/README.md)")
 
 
 def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: a test over a few seconds; skipped unless "
+                            "--runslow, --slow or -m slow is given")
     # Read when the soundness modules are imported (after this hook).
     if config.getoption("--slow"):
         os.environ.setdefault("RELAXVERIFY_SOUNDNESS_EXAMPLES", "400")
         os.environ.setdefault("RELAXVERIFY_ROBUSTNESS_EXAMPLES", "400")
+
+
+def runs_slow(config) -> bool:
+    """Slow tests run when asked for, or when a `-m` expression names them (it decides)."""
+    return bool(config.getoption("--runslow") or config.getoption("--slow")
+                or "slow" in (config.getoption("markexpr", "") or ""))
+
+
+def pytest_collection_modifyitems(config, items):
+    if runs_slow(config):
+        return
+    skip = pytest.mark.skip(reason="slow: run with --runslow (or -m slow)")
+    for item in items:
+        if item.get_closest_marker("slow") is not None:
+            item.add_marker(skip)
