@@ -137,7 +137,11 @@ class BuiltinChecker:
         arg = e.args[0]
         var = self.scope.lookup(arg.ident) if isinstance(arg, A.Name) else None
         if var is None:
-            if isinstance(arg, A.Name) and arg.ident not in self.exprs.consts:
+            if isinstance(arg, A.Name) and arg.ident in self.scope.functions \
+                    and arg.ident not in self.exprs.consts:
+                self.sink.err(f"`old` takes a variable name, but `{arg.ident}` is a function",
+                              arg.span, "placement")
+            elif isinstance(arg, A.Name) and arg.ident not in self.exprs.consts:
                 self.scope.undefined(arg.ident, arg.span)
             else:
                 self.sink.err("`old` takes a variable name, such as `old(x)`", arg.span,

@@ -21,6 +21,7 @@ from relaxverify.syntax import ast as A
 Decl = Union[A.Const, A.Function, A.Hardware]
 KINDS: dict[type, str] = {A.Const: "constant", A.Function: "function",
                           A.Hardware: "hardware model"}
+SHARED_NAMES = {"constant": "function", "function": "constant"}  # kind: the kind it may clash with
 
 
 def check(program: A.Program) -> C.Program:
@@ -51,18 +52,25 @@ def _check(program: A.Program) -> C.Program:
 
 
 def _distinct(decls: list[Decl], sink: Sink) -> list[Decl]:
-    """The declarations whose name is new in its namespace (the first of each name):
-    constants and functions share one, hardware models have their own."""
-    seen: dict[str, A.Span] = {}
+    """The declarations whose name is new for their kind (the first of each name).
+    Constants and functions also share their names (`N` in an expression could be
+    either): a function named like a constant, or the reverse, is reported but kept,
+    so that its uses do not also report it undefined."""
+    first: dict[tuple[str, str], A.Span] = {}  # (kind, name): where declared
     out = []
     for d in decls:
         kind = KINDS[type(d)]
         span = d.name_span if isinstance(d, A.Function) else d.span
-        key = (kind if kind == "hardware model" else "value") + ":" + d.name
-        if key in seen:
-            sink.err(f"{kind} `{d.name}` is already defined at line {seen[key].line}",
+        if (kind, d.name) in first:
+            sink.err(f"{kind} `{d.name}` is already defined at line {first[kind, d.name].line}",
                      span, "name", "rename one of the two definitions")
             continue
-        seen[key] = span
+        other = SHARED_NAMES.get(kind)
+        if other is not None and (other, d.name) in first:
+            sink.err(f"`{d.name}` is already a {other} (line {first[other, d.name].line}); a "
+                     f"{kind} cannot have the same name", span, "name",
+                     f"constants and functions share one set of names: rename the {kind} or "
+                     f"the {other}")
+        first[kind, d.name] = span
         out.append(d)
     return out

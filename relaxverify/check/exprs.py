@@ -227,9 +227,10 @@ class ExprChecker:
             return error_expr(e.span)
         if e.var_type.array:
             self.sink.err("a quantified variable must be int, real or bool", e.span, "type")
-        if self.scope.lookup(e.var) is not None or e.var in pos.bound or e.var in self.consts:
-            self.sink.err(f"the quantified variable `{e.var}` shadows another name", e.span,
-                          "name", "choose a different name for the quantified variable")
+        prior = self.scope.describe(e.var, pos.bound)
+        if prior is not None:
+            self.sink.err(f"the quantified variable `{e.var}` shadows another name: {prior}",
+                          e.span, "name", "choose a different name for the quantified variable")
         var = self.scope.fresh(e.var, Type(e.var_type.base), False, "bound", e.span)
         body = self.expect(e.body, BOOL, pos.with_(bound={**pos.bound, e.var: var}),
                            "the body of a quantifier")

@@ -13,6 +13,8 @@ from relaxverify.core.nodes import Type
 from relaxverify.syntax import ast as A
 
 MATH_FUNCTIONS = ("sqrt", "exp", "log", "floor", "ceil", "pow")
+KIND_WORDS = {"param": "parameter", "local": "variable", "counter": "loop counter",
+              "bound": "quantified variable"}  # what the user calls a `Var.kind`
 
 
 class FunctionScope:
@@ -50,13 +52,14 @@ class FunctionScope:
     def declare(self, name: str, ty: Type, urel: bool, kind: str, span: A.Span) -> C.Var:
         """Declare `name` in the innermost block (reporting a clash, declaring anyway)."""
         prior = self.lookup(name)
+        fix = f"choose a different name for this {KIND_WORDS[kind]}"
         if prior is not None:
-            self.sink.err(f"`{name}` is already declared at line {prior.span.line}; a variable "
-                          "may not shadow another", span, "name",
-                          "choose a different name for this variable")
+            what = "" if prior.kind == "local" else f" as a {KIND_WORDS[prior.kind]}"
+            self.sink.err(f"`{name}` is already declared at line {prior.span.line}{what}; a "
+                          "variable may not shadow another", span, "name", fix)
         elif name in self.consts:
-            self.sink.err(f"`{name}` is already a constant (line {self.consts.line(name)})",
-                          span, "name", "choose a different name for this variable")
+            self.sink.err(f"`{name}` is already a constant (line {self.consts.line(name)}); a "
+                          f"{KIND_WORDS[kind]} may not shadow it", span, "name", fix)
         var = self.fresh(name, ty, urel, kind, span)
         self.blocks[-1][name] = var
         return var
@@ -70,6 +73,16 @@ class FunctionScope:
     def in_outermost(self, name: str) -> bool:
         """Whether `name` is declared in the function's outermost block (parameters)."""
         return name in self.blocks[0]
+
+    def describe(self, name: str, bound: Optional[dict[str, C.Var]] = None) -> Optional[str]:
+        """What the visible name `name` is, for a message ("the parameter declared at line
+        3"); `bound` holds the quantified variables in scope. None if nothing."""
+        var = (bound or {}).get(name) or self.lookup(name)
+        if var is not None:
+            return f"the {KIND_WORDS[var.kind]} declared at line {var.span.line}"
+        if name in self.consts:
+            return f"the constant declared at line {self.consts.line(name)}"
+        return None
 
     def visible_names(self) -> list[str]:
         names = set(self.consts.names())

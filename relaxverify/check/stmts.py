@@ -83,6 +83,11 @@ class StmtChecker:
         if var is None:
             if name in self.consts:
                 self.sink.err(f"cannot {what} `{name}`: it is a constant", span, "readonly")
+            elif name in self.scope.functions:
+                fix = (f"to keep its result, call it into a variable: `var t: T = {name}(...);`"
+                       if what == "assign to" else f"`{what}` changes variables only")
+                self.sink.err(f"cannot {what} `{name}`: it is a function, not a variable", span,
+                              "name", fix)
             else:
                 self.scope.undefined(name, span)
             return None
@@ -132,7 +137,12 @@ class StmtChecker:
         callee = self.scope.functions.get(c.callee)
         args = [self.exprs.expr(a, Position("a call argument", "code")) for a in c.args]
         if callee is None:
-            self.scope.undefined(c.callee, c.callee_span, "function")
+            prior = self.scope.describe(c.callee)
+            if prior is None:
+                self.scope.undefined(c.callee, c.callee_span, "function")
+            else:
+                self.sink.err(f"`{c.callee}` is not a function: it is {prior}", c.callee_span,
+                              "name", "only functions declared with `fn` can be called")
             return None
         if len(c.args) != len(callee.params):
             self.sink.err(f"`{c.callee}` takes {len(callee.params)} argument(s) but is given "
