@@ -111,7 +111,7 @@ class Constants:
             self.sink.err(f"{what} must be a constant expression (literals, constants and "
                           "+ - * /)", e.span, "constant",
                           "a variable, call or unreliable operator cannot appear here")
-        else:  # a probability: LANGUAGE.md section 7 allows real literals only
+        else:  # a probability: the language allows real literals only (no names)
             self.sink.err(f"{what} must be a constant expression (literals and + - * /)",
                           e.span, "constant", "names, even of constants, calls and unreliable "
                           "operators cannot appear here")
