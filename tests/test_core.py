@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import get_args
 
 from relaxverify.core import nodes as C
+from relaxverify.check import exprs, stmts
 from relaxverify.check.checker import check
+from relaxverify.syntax import ast as A
 from relaxverify.syntax.parser import parse
 
 
@@ -101,3 +104,10 @@ def test_hardware_models_are_evaluated() -> None:
     model = program.hardware["h"]
     assert model.op("*").prob == 0.75 and model.op("*.").error == 0.5
     assert model.op("+").prob == 1.0 and model.read == 1.0 and model.write == 0.5
+
+
+def test_every_node_kind_has_a_checker() -> None:
+    # The checkers dispatch on the node's type: a kind added to the syntax without a
+    # handler would fail only when a program first uses it.
+    assert set(exprs._HANDLERS) == set(get_args(A.Expr))
+    assert set(stmts._HANDLERS) == set(get_args(A.Stmt))

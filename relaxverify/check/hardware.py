@@ -1,4 +1,6 @@
-"""Hardware models: the built-in ones (EnerJ, PLDI 2011, Table 2) and lookup by name."""
+"""Hardware models: the built-in ones (EnerJ, PLDI 2011, Table 2) and lookup by name
+(docs/language.md, "Files and declarations"). The file's own `hardware` blocks are
+checked in `models.py`."""
 from __future__ import annotations
 
 from fractions import Fraction
@@ -11,7 +13,7 @@ UNRELIABLE_OPERATORS = ("+.", "-.", "*.", "/.", "==.", "!=.", "<.", "<=.", ">.",
 
 def _correct(fail: float) -> float:
     """1 - fail, never rounded up to a reliable 1.0 (10^-16.7 is below float precision
-    near 1; see core.probability)."""
+    near 1; see nodes.probability)."""
     return probability(1 - Fraction(fail))
 
 

@@ -1,0 +1,150 @@
+"""Built-ins (`len abs min max real`, `old`, `eq`) and the adornments `<o>`/`<r>`: where
+each may appear and how it lowers (docs/language-decisions.md, "Placement" and "The core
+language": `eq(x)` is `x<o> == x<r>`, adornments sit on variables)."""
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import TYPE_CHECKING, Optional
+
+from relaxverify.check.context import Position
+from relaxverify.check.typerules import ERR, both_equal, conjoin, error_expr, tstr
+from relaxverify.core import nodes as C
+from relaxverify.core.nodes import INT, REAL
+from relaxverify.syntax import ast as A
+
+if TYPE_CHECKING:
+    from relaxverify.check.exprs import ExprChecker
+
+RELATIONAL_CLAUSES = "accept, requires_r, ensures_r, invariant_r"
+ARITY = {"old": 1, "len": 1, "abs": 1, "real": 1, "min": 2, "max": 2}  # `eq` takes any
+
+
+def plain_text(e: A.Expr) -> Optional[str]:
+    """How `e` is written, if it is a plain name."""
+    if isinstance(e, A.Name):
+        return e.ident
+    if isinstance(e, A.ResultRef):
+        return "result"
+    return None
+
+
+class BuiltinChecker:
+    """The built-ins and adornments of the expressions `exprs` checks (it checks their
+    operands)."""
+
+    def __init__(self, exprs: "ExprChecker"):
+        self.exprs = exprs
+        self.sink = exprs.sink
+        self.scope = exprs.scope
+
+    def adorned(self, e: A.Adorned, pos: Position) -> C.Expr:
+        text = f"<{e.side}>"
+        if pos.mode != "relational":
+            plain = plain_text(e.operand)
+            fix = f"write `{plain}` without `{text}`" if plain else f"remove the `{text}`"
+            self.sink.err(f"`{text}` can only be used in relational clauses "
+                          f"({RELATIONAL_CLAUSES}), not in {pos.where}", e.span, "adornment",
+                          f"{pos.where} is about one execution at a time: {fix}")
+            return self.exprs.expr(e.operand, pos.with_(mode="unary"))
+        if pos.side is not None or pos.in_eq:
+            self.sink.err(f"`{text}` is inside another adornment or `eq(...)`; each variable "
+                          "takes one", e.span, "adornment", f"remove the inner `{text}`")
+            return self.exprs.expr(e.operand, pos)
+        if isinstance(e.operand, A.Name) and e.operand.ident in pos.bound:
+            name = e.operand.ident
+            self.sink.err(f"`{name}` is bound by a quantifier, so it is not adorned", e.span,
+                          "adornment", f"it is the same in both executions: write `{name}`")
+            return self.exprs.expr(e.operand, pos)
+        return self.exprs.expr(e.operand, pos.with_(side=e.side))
+
+    def builtin(self, e: A.Builtin, pos: Position) -> C.Expr:
+        if e.name != "eq" and len(e.args) != ARITY[e.name]:
+            self.sink.err(f"`{e.name}` takes {ARITY[e.name]} argument(s) but is given "
+                          f"{len(e.args)}", e.span, "type")
+            return error_expr(e.span)
+        if e.name == "eq":
+            return self.eq(e, pos)
+        if e.name == "old":
+            return self.old(e, pos)
+        args = [self.exprs.expr(a, pos) for a in e.args]
+        if any(a.ty == ERR for a in args):
+            return error_expr(e.span)
+        if e.name == "len":
+            if not args[0].ty.array:
+                self.sink.err(f"`len` needs an array, but this is {tstr(args[0].ty)}",
+                              e.args[0].span)
+                return error_expr(e.span)
+            return C.Apply("len", args, INT, e.span)
+        if e.name == "real":
+            if args[0].ty != INT:
+                self.sink.err(f"`real(...)` converts an int, but this is {tstr(args[0].ty)}",
+                              e.args[0].span)
+                return error_expr(e.span)
+            if isinstance(args[0], C.Const):
+                return C.Const(Fraction(args[0].value), REAL, e.span)
+            return C.Apply("real", args, REAL, e.span)
+        if e.name == "abs":
+            if args[0].ty not in (INT, REAL):
+                self.sink.err(f"`abs` needs a number, but this is {tstr(args[0].ty)}",
+                              e.args[0].span)
+                return error_expr(e.span)
+            return C.Apply("abs", args, args[0].ty, e.span)
+        a, b, ty = self.exprs.numeric_pair(e.name, args[0], e.args[0], args[1], e.args[1],
+                                           e.span)
+        return C.Apply(e.name, [a, b], ty, e.span)
+
+    def eq(self, e: A.Builtin, pos: Position) -> C.Expr:
+        if pos.mode != "relational":
+            self.sink.err(f"`eq(...)` relates the two executions, so it can only be used in "
+                          f"relational clauses ({RELATIONAL_CLAUSES}), not in {pos.where}",
+                          e.span, "adornment")
+            return error_expr(e.span)
+        if pos.side is not None:
+            self.sink.err("`eq(...)` cannot be adorned: it already mentions both executions",
+                          e.span, "adornment")
+            return error_expr(e.span)
+        if not e.args:
+            self.sink.err("`eq` needs at least one variable", e.span, "type")
+            return error_expr(e.span)
+        parts = []
+        for a in e.args:
+            var = self._eq_variable(a, pos)
+            if var is not None:
+                parts.append(both_equal(var, a.span))
+        if not parts:
+            return error_expr(e.span)
+        return conjoin(parts, e.span)
+
+    def _eq_variable(self, a: A.Expr, pos: Position) -> Optional[C.Var]:
+        """The variable an argument of `eq` names, or None (reported)."""
+        if isinstance(a, A.ResultRef):
+            x = self.exprs.result_ref(a, pos.with_(in_eq=True))
+            return x.var if isinstance(x, C.VarRef) else None
+        if isinstance(a, A.Name) and self.scope.lookup(a.ident) is not None:
+            return self.scope.lookup(a.ident)
+        if isinstance(a, A.Name):
+            self.exprs.name(a, pos.with_(in_eq=True))
+        else:
+            self.sink.err("`eq` takes variable names, such as `eq(x, a)`", a.span, "adornment",
+                          "to compare expressions, write `(e)<o> == (e)<r>`")
+        return None
+
+    def old(self, e: A.Builtin, pos: Position) -> C.Expr:
+        if not pos.allow_old:
+            self.sink.err(f"`old(...)` can only be used in `relax` and `havoc` predicates, not "
+                          f"in {pos.where}", e.span, "placement")
+            return error_expr(e.span)
+        arg = e.args[0]
+        var = self.scope.lookup(arg.ident) if isinstance(arg, A.Name) else None
+        if var is None:
+            if isinstance(arg, A.Name) and arg.ident in self.scope.functions \
+                    and arg.ident not in self.exprs.consts:
+                self.sink.err(f"`old` takes a variable name, but `{arg.ident}` is a function",
+                              arg.span, "placement")
+            elif isinstance(arg, A.Name) and arg.ident not in self.exprs.consts:
+                self.scope.undefined(arg.ident, arg.span)
+            else:
+                self.sink.err("`old` takes a variable name, such as `old(x)`", arg.span,
+                              "placement")
+            return error_expr(e.span)
+        return C.VarRef(var, e.span, None, True)

@@ -1,0 +1,209 @@
+"""Statements: declarations, assignments, calls, `relax`/`havoc`, checks and `if`,
+lowered to core statements (docs/language-decisions.md, "Placement" and "The core
+language"). Loops are in `loops.py`."""
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any, Callable, Optional
+
+from relaxverify.check.consts import Constants
+from relaxverify.check.context import Position, Sink
+from relaxverify.check.exprs import ExprChecker
+from relaxverify.check.loops import LoopChecker
+from relaxverify.check.scopes import FunctionScope
+from relaxverify.check.typerules import Value, fits, tstr
+from relaxverify.core import nodes as C
+from relaxverify.core.nodes import BOOL, INT, Type
+from relaxverify.syntax import ast as A
+
+DEFAULTS: dict[str, Value] = {"int": 0, "real": Fraction(0), "bool": False}
+
+
+class StmtChecker:
+    """Checks and lowers the statements of one function."""
+
+    def __init__(self, scope: FunctionScope, exprs: ExprChecker, consts: Constants,
+                 sink: Sink):
+        self.scope = scope
+        self.exprs = exprs
+        self.consts = consts
+        self.sink = sink
+        self.loops = LoopChecker(scope, exprs, consts, sink, self.block)
+
+    def block(self, stmts: list[A.Stmt]) -> list[C.Stmt]:
+        """The statements of a block, whose declarations end with it."""
+        self.scope.push()
+        out: list[C.Stmt] = []
+        for s in stmts:
+            out.extend(self.stmt(s))
+        self.scope.pop()
+        return out
+
+    def stmt(self, s: A.Stmt) -> list[C.Stmt]:
+        return _HANDLERS[type(s)](self, s)
+
+    def return_(self, s: A.Return) -> list[C.Stmt]:
+        """A `return` before the end (the function body handles the last statement)."""
+        self.sink.err("`return` may only appear as the last statement of a function", s.span,
+                      "placement", "compute the result into a variable and return it at the end")
+        return []
+
+    def skip(self, s: A.Skip) -> list[C.Stmt]:
+        return []
+
+    def var_decl(self, s: A.VarDecl) -> list[C.Stmt]:
+        ty = Type(s.type.base, s.type.array)
+        if isinstance(s.init, A.CallExpr):
+            call = self.call(s.init, ty, s.span)
+            var = self.scope.declare(s.name, ty, s.urel, "local", s.name_span)
+            if call is None:
+                return []
+            call.target = var
+            return [call]
+        value = None
+        if s.init is not None:
+            value = self.exprs.coerce(self.exprs.expr(s.init, Position("an initial value", "code")),
+                                      s.init, ty, f"the initial value of `{s.name}`")
+        var = self.scope.declare(s.name, ty, s.urel, "local", s.name_span)
+        if value is not None:
+            return [C.Assign(var, value, s.span)]
+        if ty.array:
+            return [C.NewArray(var, C.Const(0, INT, s.span), s.span)]
+        return [C.Assign(var, C.Const(DEFAULTS[ty.base], ty, s.span), s.span)]
+
+    def array_decl(self, s: A.ArrayDecl) -> list[C.Stmt]:
+        length = self.exprs.expect(s.length, INT, Position("an array length", "code"),
+                                   "the array length")
+        var = self.scope.declare(s.name, Type(s.base, True), s.urel, "local", s.name_span)
+        return [C.NewArray(var, length, s.span)]
+
+    def target(self, name: str, span: A.Span, what: str = "assign to") -> Optional[C.Var]:
+        """The variable `name` as the target of an assignment, `relax` or `havoc`."""
+        var = self.scope.lookup(name)
+        if var is None:
+            if name in self.consts:
+                self.sink.err(f"cannot {what} `{name}`: it is a constant", span, "readonly")
+            elif name in self.scope.functions:
+                fix = (f"to keep its result, call it into a variable: `var t: T = {name}(...);`"
+                       if what == "assign to" else f"`{what}` changes variables only")
+                self.sink.err(f"cannot {what} `{name}`: it is a function, not a variable", span,
+                              "name", fix)
+            else:
+                self.scope.undefined(name, span)
+            return None
+        if var in self.scope.readonly:
+            kind = "parameter" if var.kind == "param" else "loop counter"
+            hint = (f"copy it into a local variable first: `var my_{name}: {var.type} = "
+                    f"{name};`" if var.kind == "param" else "the `for` loop advances it; use a "
+                    "`while` loop to control the counter yourself")
+            self.sink.err(f"cannot {what} {kind} `{name}`: it is read-only", span, "readonly",
+                          hint)
+        return var
+
+    def assign(self, s: A.Assign) -> list[C.Stmt]:
+        var = self.target(s.target, s.target_span)
+        if isinstance(s.value, A.CallExpr):
+            call = self.call(s.value, var.type if var else None, s.span)
+            if call is None or var is None:
+                return []
+            call.target = var
+            return [call]
+        value = self.exprs.expr(s.value, Position("an assigned value", "code"))
+        if var is None:
+            return []
+        return [C.Assign(var, self.exprs.coerce(value, s.value, var.type,
+                                                f"the value assigned to `{s.target}`"), s.span)]
+
+    def array_assign(self, s: A.ArrayAssign) -> list[C.Stmt]:
+        var = self.target(s.target, s.target_span)
+        index = self.exprs.expect(s.index, INT, Position("an array index", "code"),
+                                  "an array index")
+        value = self.exprs.expr(s.value, Position("an assigned value", "code"))
+        if var is None:
+            return []
+        if not var.type.array:
+            self.sink.err(f"`{s.target}` is not an array (it is {tstr(var.type)})",
+                          s.target_span)
+            return []
+        return [C.Store(var, index, self.exprs.coerce(value, s.value, var.type.elem,
+                                                      f"an element of `{s.target}`"), s.span)]
+
+    def call_stmt(self, s: A.CallStmt) -> list[C.Stmt]:
+        call = self.call(s.call, None, s.span)
+        return [call] if call else []
+
+    def call(self, c: A.CallExpr, want: Optional[Type], span: A.Span) -> Optional[C.Call]:
+        """A call whose result (if `want`) goes to a variable of type `want`."""
+        callee = self.scope.functions.get(c.callee)
+        args = [self.exprs.expr(a, Position("a call argument", "code")) for a in c.args]
+        if callee is None:
+            prior = self.scope.describe(c.callee)
+            if prior is None:
+                self.scope.undefined(c.callee, c.callee_span, "function")
+            else:
+                self.sink.err(f"`{c.callee}` is not a function: it is {prior}", c.callee_span,
+                              "name", "only functions declared with `fn` can be called")
+            return None
+        if len(c.args) != len(callee.params):
+            self.sink.err(f"`{c.callee}` takes {len(callee.params)} argument(s) but is given "
+                          f"{len(c.args)}", c.span, "type")
+            return None
+        args = [self.exprs.coerce(a, src, Type(p.type.base, p.type.array), f"argument `{p.name}`")
+                for a, src, p in zip(args, c.args, callee.params)]
+        ret = Type(callee.ret.base, callee.ret.array) if callee.ret else None
+        if want is not None:
+            if ret is None:
+                self.sink.err(f"`{c.callee}` returns no value, so its call cannot be assigned",
+                              c.span, "type", f"call it as a statement: `{c.callee}(...);`")
+            elif not fits(ret, want):
+                self.sink.err(f"`{c.callee}` returns {tstr(ret)}, which cannot be assigned to a "
+                              f"variable of type {tstr(want)}", c.span, "type")
+        elif ret is not None:
+            self.sink.err(f"the result of `{c.callee}` is not used", c.span, "placement",
+                          f"assign it: `x = {c.callee}(...);`")
+        return C.Call(None, c.callee, args, span)
+
+    def relax(self, s: A.Relax) -> list[C.Stmt]:
+        targets = []
+        seen = set()
+        for n in s.targets:
+            if n.ident in seen:  # one error for the repeat, not the target's again
+                self.sink.err(f"`{n.ident}` is listed twice", n.span, "name")
+                continue
+            var = self.target(n.ident, n.span, s.kind)
+            seen.add(n.ident)
+            if var is not None:
+                targets.append(var)
+        pred = self.exprs.expect(s.pred, BOOL, Position(f"a `{s.kind}` predicate", "unary",
+                                                        allow_old=True),
+                                 f"the `{s.kind}` predicate")
+        return [C.Choose(s.kind, targets, pred, s.span)]
+
+    def check(self, s: A.Check) -> list[C.Stmt]:
+        mode = "relational" if s.kind == "accept" else "unary"
+        cond = self.exprs.spec(s.cond, Position(f"an `{s.kind}`", mode), f"`{s.kind}`")
+        return [C.Check(s.kind, cond, s.span)]
+
+    def if_(self, s: A.If) -> list[C.Stmt]:
+        cond = self.exprs.expect(s.cond, BOOL, Position("a condition", "code"),
+                                 "the condition of `if`")
+        return [C.If(cond, self.block(s.then), self.block(s.orelse), s.span)]
+
+    def while_(self, s: A.While) -> list[C.Stmt]:
+        return self.loops.while_(s)
+
+    def for_(self, s: A.For) -> list[C.Stmt]:
+        return self.loops.for_(s)
+
+    def repeat(self, s: A.Repeat) -> list[C.Stmt]:
+        return self.loops.repeat(s)
+
+
+# Dispatch by node type; tests/test_core.py checks that every statement has a handler.
+_HANDLERS: dict[type, Callable[[StmtChecker, Any], list[C.Stmt]]] = {
+    A.VarDecl: StmtChecker.var_decl, A.ArrayDecl: StmtChecker.array_decl,
+    A.Assign: StmtChecker.assign, A.ArrayAssign: StmtChecker.array_assign,
+    A.CallStmt: StmtChecker.call_stmt, A.Relax: StmtChecker.relax, A.Check: StmtChecker.check,
+    A.If: StmtChecker.if_, A.While: StmtChecker.while_, A.For: StmtChecker.for_,
+    A.Repeat: StmtChecker.repeat, A.Return: StmtChecker.return_, A.Skip: StmtChecker.skip,
+}
