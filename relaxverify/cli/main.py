@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import math
+import signal
 import sys
 import threading
 from typing import Optional
@@ -128,5 +129,9 @@ def main(argv: Optional[list[str]] = None) -> int:
 
 
 def main_exit() -> None:
-    """Console-script entry point."""
+    """Console-script entry point (and `python -m relaxverify`)."""
+    # A process started with SIGINT ignored (a background job, `nohup`) passes that on
+    # to its children: restore Python's handler so that Ctrl-C stops the tool the same
+    # way however it was started (exit 130, "interrupted", no traceback).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     sys.exit(main())
