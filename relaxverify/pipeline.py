@@ -85,6 +85,7 @@ def _position(d: Diagnostic) -> tuple[int, int]:
 
 def load(path: str) -> Loaded:
     source, problem = read_source(path)
-    if problem is not None:
+    if source is None:
+        assert problem is not None, "read_source gives the text or the problem"
         return Loaded(path, None, None, [problem])
     return load_source(path, source)

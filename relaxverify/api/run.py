@@ -5,9 +5,9 @@ into relaxverify/run/; `_execute` is the one place that knows it (see docs/api.m
 """
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import tempfile
-import types
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
@@ -44,7 +44,7 @@ def _execute(paths: list[str], options: RunOptions) -> CommandResult:
     once that module holds it; nothing else in the API depends on the CLI."""
     from relaxverify.cli import run as cli_run  # here: the CLI imports the API, not back
 
-    namespace = types.SimpleNamespace(
+    namespace = argparse.Namespace(
         files=paths, fn=options.fn, hardware=options.hardware, timeout=options.timeout,
         arg=[f"{name}={value_text(v)}" for name, v in options.args.items()],
         semantics=options.semantics, trials=options.trials, seed=options.seed,

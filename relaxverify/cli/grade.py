@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from relaxverify.report.diagnostics import Diagnostic
+from relaxverify.report.finding import Finding
 from relaxverify.grading.grader import Grade, GradeInputError, error_grade, grade_submission
 from relaxverify.report.render import CommandResult, FileReport
 
@@ -57,7 +58,7 @@ def _failure(args: argparse.Namespace, message: str, write: bool = True) -> Comm
     """Bad grader input: exit 2; results.json still says why (score 0)."""
     grade = error_grade(args.lab, args.submission, message)
     problem = _write(grade, args.output) if write else None
-    diags = [Diagnostic("error", message, None, "io", path=args.submission)]
+    diags: list[Finding] = [Diagnostic("error", message, None, "io", path=args.submission)]
     if problem:
         diags.append(Diagnostic("error", problem, None, "io", path=args.output))
     return CommandResult("grade", [FileReport(args.submission, "error", None, diags)],

@@ -85,7 +85,7 @@ class CommandResult:
                 **self.extra, "files": [f.to_json() for f in self.files]}
 
     def text(self) -> str:
-        out = []
+        out: list[str] = []
         for f in self.files:
             sources = {f.path: f.source} if f.source is not None else {}
             out.extend(render_text(d, sources) + "\n" for d in f.shown())
