@@ -2,6 +2,7 @@
 
 A `Loaded` file holds its source (for code frames), its core program when it
 checks, and the diagnostics that stopped it otherwise. Bad input never raises.
+relaxverify/api/inputs.py builds the commands' inputs on it (docs/architecture.md).
 """
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
 Writes Gradescope's results.json (`--output`, default `results.json`) and prints
 each test's score and output. Exit 0 when the grading completed, whatever the
 score; 2 on bad grader input (unknown lab, malformed grading.json, no submission).
+The grading itself is relaxverify/grading/ (docs/teaching.md).
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import argparse
 import json
 import tempfile
 from pathlib import Path
+from typing import Any, Optional
 
 from relaxverify.report.diagnostics import Diagnostic
 from relaxverify.report.finding import Finding
@@ -65,7 +67,7 @@ def _failure(args: argparse.Namespace, message: str, write: bool = True) -> Comm
                          extra={"lab": args.lab})
 
 
-def _write(grade: Grade, path: str):
+def _write(grade: Grade, path: str) -> Optional[str]:
     try:
         Path(path).write_text(json.dumps(grade.results_json(), indent=2) + "\n",
                               encoding="utf-8")
@@ -74,7 +76,7 @@ def _write(grade: Grade, path: str):
     return None
 
 
-def _extra(grade: Grade) -> dict:
+def _extra(grade: Grade) -> dict[str, Any]:
     return {"score": grade.results_json()["score"], "max_score": _num(grade.max_score),
             "tests": [t.to_json() for t in grade.tests]}
 
@@ -88,7 +90,7 @@ def _text(grade: Grade) -> list[str]:
     return out
 
 
-def _num(x: float):
+def _num(x: float) -> float | int:
     return int(x) if float(x).is_integer() else round(x, 4)
 
 

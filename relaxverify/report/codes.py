@@ -79,9 +79,6 @@ OBLIGATION_KINDS: dict[str, ObligationKind] = {k.name: k for k in (
     ObligationKind("overflow", "A fixed-width result must fit its format.", version=2),
 )}
 
-# A failed run names the runtime check that failed: `run/<kind>` (kinds of the interpreter).
-RUN_PREFIX = "run/"
-
 
 def sarif_rules() -> list[tuple[str, str]]:
     """(rule id, description) of every rule a SARIF log lists, in a stable order."""
@@ -89,8 +86,3 @@ def sarif_rules() -> list[tuple[str, str]]:
     rules += [(k.sarif_rule, k.description) for k in OBLIGATION_KINDS.values()
               if k.version == 1]
     return rules
-
-
-def is_known(kind: str) -> bool:
-    """A kind a finding may carry: a code, an obligation kind or a runtime check."""
-    return kind in CODES or kind in OBLIGATION_KINDS or kind.startswith(RUN_PREFIX)
