@@ -96,3 +96,9 @@ def test_grading_and_the_api_do_not_import_the_command_line() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=ROOT, timeout=120)
     assert proc.returncode == 0 and proc.stdout.strip() == "[]", proc.stdout + proc.stderr
+
+
+def test_the_module_docstring_example_runs() -> None:
+    import doctest
+    outcome = doctest.testmod(api)
+    assert outcome.attempted > 0 and outcome.failed == 0
