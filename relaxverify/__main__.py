@@ -1,5 +1,4 @@
-import sys
+"""`python -m relaxverify`: the command line (relaxverify/cli/main.py, docs/cli.md)."""
+from relaxverify.cli.main import main_exit
 
-from relaxverify.cli.main import main
-
-sys.exit(main())
+main_exit()

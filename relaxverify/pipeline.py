@@ -2,6 +2,7 @@
 
 A `Loaded` file holds its source (for code frames), its core program when it
 checks, and the diagnostics that stopped it otherwise. Bad input never raises.
+relaxverify/api/inputs.py builds the commands' inputs on it (docs/architecture.md).
 """
 from __future__ import annotations
 
@@ -85,6 +86,7 @@ def _position(d: Diagnostic) -> tuple[int, int]:
 
 def load(path: str) -> Loaded:
     source, problem = read_source(path)
-    if problem is not None:
+    if source is None:
+        assert problem is not None, "read_source gives the text or the problem"
         return Loaded(path, None, None, [problem])
     return load_source(path, source)

@@ -3,6 +3,7 @@
 Writes Gradescope's results.json (`--output`, default `results.json`) and prints
 each test's score and output. Exit 0 when the grading completed, whatever the
 score; 2 on bad grader input (unknown lab, malformed grading.json, no submission).
+The grading itself is relaxverify/grading/ (docs/teaching.md).
 """
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import argparse
 import json
 import tempfile
 from pathlib import Path
+from typing import Any, Optional
 
 from relaxverify.report.diagnostics import Diagnostic
+from relaxverify.report.finding import Finding
 from relaxverify.grading.grader import Grade, GradeInputError, error_grade, grade_submission
 from relaxverify.report.render import CommandResult, FileReport
 
@@ -57,14 +60,14 @@ def _failure(args: argparse.Namespace, message: str, write: bool = True) -> Comm
     """Bad grader input: exit 2; results.json still says why (score 0)."""
     grade = error_grade(args.lab, args.submission, message)
     problem = _write(grade, args.output) if write else None
-    diags = [Diagnostic("error", message, None, "io", path=args.submission)]
+    diags: list[Finding] = [Diagnostic("error", message, None, "io", path=args.submission)]
     if problem:
         diags.append(Diagnostic("error", problem, None, "io", path=args.output))
     return CommandResult("grade", [FileReport(args.submission, "error", None, diags)],
                          extra={"lab": args.lab})
 
 
-def _write(grade: Grade, path: str):
+def _write(grade: Grade, path: str) -> Optional[str]:
     try:
         Path(path).write_text(json.dumps(grade.results_json(), indent=2) + "\n",
                               encoding="utf-8")
@@ -73,7 +76,7 @@ def _write(grade: Grade, path: str):
     return None
 
 
-def _extra(grade: Grade) -> dict:
+def _extra(grade: Grade) -> dict[str, Any]:
     return {"score": grade.results_json()["score"], "max_score": _num(grade.max_score),
             "tests": [t.to_json() for t in grade.tests]}
 
@@ -87,7 +90,7 @@ def _text(grade: Grade) -> list[str]:
     return out
 
 
-def _num(x: float):
+def _num(x: float) -> float | int:
     return int(x) if float(x).is_integer() else round(x, 4)
 
 

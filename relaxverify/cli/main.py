@@ -1,6 +1,7 @@
-"""Command-line entry point: `relaxverify check|verify|reliability|run|grade ...`.
+"""Command-line entry point: `relaxverify check|verify|reliability|run|grade ...` (docs/cli.md).
 
-Runs the command in a thread with a large stack, so that deeply nested programs
+Each command module turns its arguments into options of relaxverify.api and returns
+the API's result, which report/render.py prints. Runs the command in a thread with a large stack, so that deeply nested programs
 are handled by the recursive stages instead of crashing the interpreter, and
 turns any unexpected exception into a message (never a traceback).
 """
@@ -9,9 +10,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import math
+import signal
 import sys
 import threading
-from typing import Optional
+from types import ModuleType
+from typing import NoReturn, Optional
 
 from relaxverify import __version__
 from relaxverify.report.render import render
@@ -29,7 +32,7 @@ COMMANDS = {
 class _Parser(argparse.ArgumentParser):
     """argparse that says how to get help after a usage error (exit 2)."""
 
-    def error(self, message: str):
+    def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: error: {message}\n"
                      f"  note: run `{self.prog} --help` for the options\n")
@@ -60,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _command_module(name: str):
+def _command_module(name: str) -> ModuleType:
     return importlib.import_module(f"relaxverify.cli.{name}")
 
 
@@ -128,5 +131,9 @@ def main(argv: Optional[list[str]] = None) -> int:
 
 
 def main_exit() -> None:
-    """Console-script entry point."""
+    """Console-script entry point (and `python -m relaxverify`)."""
+    # A process started with SIGINT ignored (a background job, `nohup`) passes that on
+    # to its children: restore Python's handler so that Ctrl-C stops the tool the same
+    # way however it was started (exit 130, "interrupted", no traceback).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     sys.exit(main())

@@ -1,16 +1,19 @@
-"""What a command reports, and its rendering as text, JSON (LANGUAGE.md §8) or SARIF.
+"""What a command returns, and its rendering as text, JSON (LANGUAGE.md §8) or SARIF.
 
-Commands return `FileReport`s; this module turns them into output and an exit code,
-so every command speaks the same formats.
+A command (relaxverify/api/) returns a `CommandResult`: one `FileReport` per file,
+each holding that file's `Finding`s. This module turns them into output and an exit
+code, so every command speaks the same formats (docs/cli.md).
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Optional, TextIO
+from typing import Any, Iterator, Optional, TextIO
 
 from relaxverify import __version__
-from relaxverify.report.diagnostics import Diagnostic, render_text, sarif_log
+from relaxverify.report.finding import Finding, Status
+from relaxverify.report.sarif import sarif_log
+from relaxverify.report.text import render_text
 
 # Worst first: the overall status is the worst file status.
 STATUS_ORDER = ("error", "failed", "unknown", "verified", "none")
@@ -22,17 +25,45 @@ class FileReport:
     path: str
     status: str  # "verified", "failed", "unknown" or "error"
     source: Optional[str] = None
-    diagnostics: list[Diagnostic] = field(default_factory=list)  # JSON `diagnostics`
-    findings: list[Diagnostic] = field(default_factory=list)  # text and SARIF only
-    extra: dict = field(default_factory=dict)  # command-specific JSON fields
+    findings: list[Finding] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # file-level JSON fields
     lines: list[str] = field(default_factory=list)  # command-specific text
+    listing: Optional[str] = None  # the JSON key of the listed findings: "obligations"...
+
+    @property
+    def diagnostics(self) -> list[Finding]:
+        """The findings list, under the name cli/run.py still appends to."""
+        return self.findings
+
+    def messages(self) -> list[Finding]:
+        """The diagnostics (no payload), in order."""
+        return [f for f in self.findings if f.payload is None]
+
+    def listed(self) -> list[Finding]:
+        """The findings of the command's listing (obligations, functions), in order."""
+        return [f for f in self.findings if f.payload is not None]
+
+    def shown(self) -> list[Finding]:
+        """What text and SARIF show: the diagnostics, then the listed findings that are
+        messages, worst first (failed before unknown)."""
+        listed = [f for f in self.listed() if f.shown]
+        listed.sort(key=lambda f: f.status is not Status.FAILED)
+        return self.messages() + listed
+
+    def to_json(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {"path": self.path, "status": self.status,
+                                 "diagnostics": [d.to_json() for d in self.messages()]}
+        entry.update(self.extra)
+        if self.listing is not None:
+            entry[self.listing] = [f.to_json() for f in self.listed()]
+        return entry
 
 
 @dataclass
 class CommandResult:
     command: str
     files: list[FileReport]
-    extra: dict = field(default_factory=dict)  # command-specific top-level JSON fields
+    extra: dict[str, Any] = field(default_factory=dict)  # top-level JSON fields
     summary: Optional[str] = None
 
     @property
@@ -44,29 +75,33 @@ class CommandResult:
     def exit_code(self) -> int:
         return EXIT_CODES[self.status]
 
+    def findings(self) -> Iterator[Finding]:
+        """Every finding of every file."""
+        for f in self.files:
+            yield from f.findings
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": 1, "command": self.command, "status": self.status,
+                **self.extra, "files": [f.to_json() for f in self.files]}
+
+    def text(self) -> str:
+        out: list[str] = []
+        for f in self.files:
+            sources = {f.path: f.source} if f.source is not None else {}
+            out.extend(render_text(d, sources) + "\n" for d in f.shown())
+            out.extend(line + "\n" for line in f.lines)
+        if self.summary:
+            out.append(self.summary + "\n")
+        return "".join(out)
+
 
 def render(result: CommandResult, fmt: str, out: TextIO) -> None:
     if fmt == "json":
-        files = []
-        for f in result.files:
-            entry = {"path": f.path, "status": f.status,
-                     "diagnostics": [d.to_json() for d in f.diagnostics]}
-            entry.update(f.extra)
-            files.append(entry)
-        doc = {"version": 1, "command": result.command, "status": result.status,
-               **result.extra, "files": files}
-        json.dump(doc, out, indent=2)
+        json.dump(result.to_json(), out, indent=2)
         out.write("\n")
     elif fmt == "sarif":
-        diags = [d for f in result.files for d in f.diagnostics + f.findings]
-        json.dump(sarif_log(diags, __version__), out, indent=2)
+        shown = [d for f in result.files for d in f.shown()]
+        json.dump(sarif_log(shown, __version__), out, indent=2)
         out.write("\n")
     else:
-        for f in result.files:
-            sources = {f.path: f.source} if f.source is not None else {}
-            for d in f.diagnostics + f.findings:
-                out.write(render_text(d, sources) + "\n")
-            for line in f.lines:
-                out.write(line + "\n")
-        if result.summary:
-            out.write(result.summary + "\n")
+        out.write(result.text())

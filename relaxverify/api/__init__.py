@@ -1,0 +1,73 @@
+"""The Python API of relaxverify: `check`, `verify`, `reliability`, `run` (docs/api.md).
+
+Each function takes a path (a file or a directory, or a list of them) or, with
+`source=`, the text of a program, and options as keywords or as an options
+dataclass; it returns a `CommandResult` whose `FileReport`s hold `Finding`s
+(relaxverify/report/). The command line (relaxverify/cli/) is a thin layer over
+these functions, so both give the same verdicts and messages.
+
+    >>> from relaxverify import api
+    >>> result = api.verify(source="fn f(x: int) -> int ensures result > x { return x + 1; }")
+    >>> result.status
+    'verified'
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Optional, TypeVar
+
+from relaxverify.api.check import check_inputs
+from relaxverify.api.inputs import SOURCE_NAME, Inputs, Paths
+from relaxverify.api.options import (CheckOptions, CommonOptions, ReliabilityOptions,
+                                     RunOptions, VerifyOptions)
+from relaxverify.api.reliability import FunctionReliability, function_results, reliability_inputs
+from relaxverify.api.run import RunFailure, result_value, run_failure, run_inputs
+from relaxverify.api.verify import ObligationResult, obligations, verify_inputs
+from relaxverify.report.finding import Finding, Status
+from relaxverify.report.render import CommandResult, FileReport
+
+__all__ = ["check", "verify", "reliability", "run", "CheckOptions", "VerifyOptions",
+           "ReliabilityOptions", "RunOptions", "CommandResult", "FileReport", "Finding",
+           "Status", "ObligationResult", "FunctionReliability", "RunFailure", "obligations",
+           "function_results", "result_value", "run_failure"]
+
+O = TypeVar("O", bound=CommonOptions)
+
+
+def _options(cls: type[O], options: Optional[O], overrides: dict[str, Any]) -> O:
+    """`options`, or the defaults, with the keyword arguments given replacing fields."""
+    base = options if options is not None else cls()
+    return dataclasses.replace(base, **overrides) if overrides else base
+
+
+def check(paths: Paths = (), *, source: Optional[str] = None, name: str = SOURCE_NAME,
+          options: Optional[CheckOptions] = None, **overrides: Any) -> CommandResult:
+    """Parse and type-check: a file's status is `verified` when it checks, else `error`
+    with its diagnostics (exit code 2)."""
+    return check_inputs(Inputs.of(paths, source, name), _options(CheckOptions, options,
+                                                                 overrides))
+
+
+def verify(paths: Paths = (), *, source: Optional[str] = None, name: str = SOURCE_NAME,
+           options: Optional[VerifyOptions] = None, **overrides: Any) -> CommandResult:
+    """Prove every obligation (LANGUAGE.md §6): one finding per obligation, whose
+    payload is an `ObligationResult` (`obligations(report)` lists them)."""
+    return verify_inputs(Inputs.of(paths, source, name), _options(VerifyOptions, options,
+                                                                  overrides))
+
+
+def reliability(paths: Paths = (), *, source: Optional[str] = None, name: str = SOURCE_NAME,
+                options: Optional[ReliabilityOptions] = None,
+                **overrides: Any) -> CommandResult:
+    """The reliability analysis (LANGUAGE.md §7) on `hardware` (default `medium`): one
+    finding per function, whose payload is a `FunctionReliability`."""
+    return reliability_inputs(Inputs.of(paths, source, name),
+                              _options(ReliabilityOptions, options, overrides))
+
+
+def run(paths: Paths = (), *, source: Optional[str] = None, name: str = SOURCE_NAME,
+        options: Optional[RunOptions] = None, **overrides: Any) -> CommandResult:
+    """Execute one function of one file with `args`: `result_value(result)` is its
+    result, `run_failure(result)` the runtime check that failed, if any."""
+    return run_inputs(Inputs.of(paths, source, name), _options(RunOptions, options,
+                                                               overrides))

@@ -1,0 +1,62 @@
+"""The options of each command, as dataclasses (docs/api.md).
+
+The fields are the command-line options of LANGUAGE.md §8, with the same defaults;
+`relaxverify.cli` builds them from argparse, a Python caller directly.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from relaxverify.run.interpreter import MAX_STEPS
+
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_RELIABILITY_HARDWARE = "medium"
+
+
+@dataclass
+class CommonOptions:
+    hardware: Optional[str] = None  # a model of the file, or mild, medium, aggressive
+    timeout: float = DEFAULT_TIMEOUT  # solver time limit per obligation, in seconds
+    fn: Optional[str] = None  # only this function
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.timeout) and self.timeout > 0):  # nan and inf too
+            raise ValueError("timeout must be a positive number of seconds")
+
+
+@dataclass
+class CheckOptions(CommonOptions):
+    pass
+
+
+@dataclass
+class VerifyOptions(CommonOptions):
+    explain: bool = False  # list every obligation with its condition in source syntax
+    smt2: Optional[str] = None  # a directory to write each solver query into
+
+
+@dataclass
+class ReliabilityOptions(CommonOptions):
+    @property
+    def model_name(self) -> str:
+        return self.hardware or DEFAULT_RELIABILITY_HARDWARE
+
+
+@dataclass
+class RunOptions(CommonOptions):
+    # Parameter values: Python values (int, float, Fraction, bool, lists of them) or
+    # their Relax text (`"[1,2,3]"`), in any order.
+    args: dict[str, Any] = field(default_factory=dict)
+    semantics: str = "original"  # or "relaxed"
+    trials: Optional[int] = None  # Monte Carlo: this many faulty runs
+    seed: int = 0
+    exact: bool = False  # reals as exact rationals
+    max_steps: int = MAX_STEPS  # iterations one loop may run before the run is stopped
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.semantics not in ("original", "relaxed"):
+            raise ValueError(f"semantics must be `original` or `relaxed`, not "
+                             f"`{self.semantics}`")

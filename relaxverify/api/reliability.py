@@ -1,0 +1,202 @@
+"""`reliability`: the reliability analysis of LANGUAGE.md §7, per function (docs/api.md).
+
+One `Finding` per function, its payload a `FunctionReliability`. Text: one block per
+function (spec, final terms, value, verdict) and, for a spec that fails, a located
+message naming the breaking term and the statement that lost the most. JSON (§8): per
+file `"functions": [{"name", "line", "spec", "terms", "value", "status", ...}]`; the
+term format is documented in docs/reliability.md.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from relaxverify.api.inputs import Inputs, program_of, unknown_model
+from relaxverify.api.options import ReliabilityOptions
+from relaxverify.check.hardware import find_model
+from relaxverify.pipeline import Loaded
+from relaxverify.reliability.analysis import (MAX_TERMS, Culprit, FunctionResult, SpecCheck,
+                                              Term, analyse_program, format_factor, var_names)
+from relaxverify.report.diagnostics import Diagnostic, error, source_lines
+from relaxverify.report.finding import Finding, Status
+from relaxverify.report.render import CommandResult, FileReport
+from relaxverify.report.text import render_text
+from relaxverify.syntax.ast import Span
+
+
+@dataclass
+class FunctionReliability:
+    """The payload of a function's finding: the analysis result and the file's lines
+    (to quote the statement that lost the most)."""
+
+    result: FunctionResult
+    lines: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return function_json(self.result, self.lines)
+
+
+def reliability_inputs(inputs: Inputs, options: ReliabilityOptions) -> CommandResult:
+    good, reports = inputs.load()
+    name = options.model_name
+    n_functions = n_holds = n_fails = 0
+    for item in good:
+        report = analyse_file(item, name, options.fn)
+        reports.append(report)
+        for r in function_results(report):
+            n_functions += 1
+            n_holds += sum(c.holds for c in r.checks)
+            n_fails += sum(not c.holds for c in r.checks)
+    if options.fn is not None and good and n_functions == 0:
+        names = sorted({f for item in good for f in program_of(item).functions})
+        reports.append(FileReport(good[0].path, "error", None, [Diagnostic(
+            "error", f"no function named `{options.fn}`", None, "name",
+            [f"the functions are: {', '.join(names) or '(none)'}"], path=good[0].path)]))
+    summary = (f"reliability on hardware `{name}`: {n_functions} function(s), "
+               f"{n_holds} spec(s) hold, {n_fails} fail")
+    return CommandResult("reliability", reports, {"hardware": name}, summary)
+
+
+def function_results(report: FileReport) -> list[FunctionResult]:
+    """The analysis results of a file's report, in source order."""
+    return [f.payload.result for f in report.listed()
+            if isinstance(f.payload, FunctionReliability)]
+
+
+def analyse_file(item: Loaded, name: str, only: Optional[str]) -> FileReport:
+    program = program_of(item)
+    model = find_model(program, name)
+    if model is None:
+        return unknown_model(item, name)
+    results, errors = analyse_program(program, model, only)
+    lines = source_lines(item.source)
+    failed = any(r.status == "failed" for r in results)
+    status = "error" if errors else "failed" if failed else "verified"
+    findings: list[Finding] = list(errors)
+    findings += [_merged_warning(r) for r in results if r.merged]
+    findings += [function_finding(r, lines) for r in results]
+    report = FileReport(item.path, status, item.source, findings, {"hardware": model.name},
+                        listing="functions")
+    report.lines = [f"{item.path}: hardware `{model.name}`"]
+    for r in results:
+        report.lines.extend(function_text(r))
+        for check in r.checks:
+            if not check.holds:
+                # Right under the function's block (not with the file's diagnostics).
+                text = render_text(failure(r, check, lines), {item.path: item.source or ""})
+                report.lines.extend(text.splitlines())
+    return report
+
+
+def _merged_warning(r: FunctionResult) -> Diagnostic:
+    return Diagnostic(
+        "warning", f"`{r.function.name}` has more than {MAX_TERMS} paths with different "
+        f"inputs: the analysis merged {r.merged} terms into one to stay fast, so its "
+        "value may be lower than the exact rules give", r.function.span, "reliability",
+        ["the merged term `min r * R(all their variables)` implies each of them, so "
+         "the result is still sound"])
+
+
+def function_finding(r: FunctionResult, lines: list[str]) -> Finding:
+    """A function's verdict; the text shows its failure under the function's block."""
+    status = Status(r.status)
+    bad = next((c for c in r.checks if not c.holds), None)
+    if bad is not None:
+        message = failure(r, bad, lines).message
+    elif status is Status.VERIFIED:
+        message = f"the reliability spec of `{r.function.name}` holds"
+    else:
+        message = f"`{r.function.name}` has no reliability spec"
+    return Finding(status, "reliability", message, r.function.span,
+                   payload=FunctionReliability(r, lines))
+
+
+# ---------------------------------------------------------------- text
+
+
+def function_text(r: FunctionResult) -> list[str]:
+    fn = r.function
+    head = f"  fn {fn.name} (line {fn.span.line})"
+    if fn.result is None:
+        return [f"{head}: no result, nothing to analyse"]
+    out = [f"{head}: value {format_factor(r.value)}"]
+    out.append("    terms: " + " && ".join(t.text() for t in r.terms))
+    for c in r.checks:
+        verdict = "holds" if c.holds else "FAILS"
+        out.append(f"    spec `{c.spec.text}` (line {c.spec.span.line}): {verdict}")
+    if not r.checks:
+        out.append("    no reliability spec")
+    return out
+
+
+def failure(r: FunctionResult, check: SpecCheck, lines: list[str]) -> Diagnostic:
+    t = check.breaking
+    assert t is not None, "a spec that fails has a breaking term"
+    notes = [f"the analysis needs every term `r * R(S)` to have r >= "
+             f"{format_factor(check.spec.factor)} and S among the spec's inputs"]
+    if check.culprit is not None:
+        notes.append(culprit_note(check.culprit, lines))
+    if check.extra_vars:
+        inputs = ", ".join([v.source for v in check.spec.inputs] + check.extra_vars)
+        notes.append(f"if the result may depend on them, list them in the spec: "
+                     f"`reliability R(result) >= {format_factor(check.spec.factor)} * "
+                     f"R({inputs})`")
+    return error(f"the reliability spec of `{r.function.name}` does not hold: the term "
+                 f"`{t.text()}` breaks it ({check.reason})", check.spec.span, "reliability",
+                 *notes)
+
+
+def culprit_note(c: Culprit, lines: list[str]) -> str:
+    what = {"statement": "the statement", "condition": "the condition of the `if`",
+            "loop condition": "the condition of the loop", "call": "the call",
+            "loop": "the loop"}[c.kind]
+    text = statement_text(c.span, lines)
+    where = f"{what} at line {c.span.line}" + (f" (`{text}`)" if text else "")
+    if c.kind == "loop" and c.factor == 0:
+        return (f"most of the loss comes from {where}: its trip count is unknown and it "
+                "computes the result unreliably, so its reliability is 0; give the loop a "
+                "constant `bound` or use `repeat`/`for` with constant bounds")
+    return (f"most of the loss comes from {where}: over all its executions it multiplies "
+            f"the reliability by {format_factor(c.factor)}")
+
+
+def statement_text(span: Span, lines: list[str]) -> str:
+    if not 1 <= span.line <= len(lines):
+        return ""
+    text = lines[span.line - 1].strip()
+    return text if len(text) <= 72 else text[:69] + "..."
+
+
+# ---------------------------------------------------------------- JSON
+
+
+def term_json(t: Term) -> dict[str, Any]:
+    return {"factor": t.r, "vars": var_names(t.vars), "text": t.text()}
+
+
+def function_json(r: FunctionResult, lines: list[str]) -> dict[str, Any]:
+    fn = r.function
+    specs = [c.spec.text for c in r.checks]
+    return {
+        "name": fn.name,
+        "line": fn.span.line,
+        "spec": " && ".join(specs) if specs else None,
+        "terms": [term_json(t) for t in r.terms],
+        "value": r.value,
+        "status": r.status,
+        "checks": [check_json(c, lines) for c in r.checks],
+    }
+
+
+def check_json(c: SpecCheck, lines: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {"spec": c.spec.text, "line": c.spec.span.line,
+                           "status": "verified" if c.holds else "failed"}
+    if not c.holds:
+        assert c.breaking is not None, "a spec that fails has a breaking term"
+        out["breaking_term"] = term_json(c.breaking)
+        out["reason"] = c.reason
+        if c.culprit is not None:
+            out["culprit"] = {"line": c.culprit.span.line, "column": c.culprit.span.column,
+                              "kind": c.culprit.kind, "factor": c.culprit.factor,
+                              "text": statement_text(c.culprit.span, lines)}
+    return out

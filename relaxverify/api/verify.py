@@ -1,0 +1,211 @@
+"""`verify`: acceptability proofs (LANGUAGE.md §6) with Z3; docs/api.md, docs/verifier.md.
+
+One `Finding` per obligation, its payload an `ObligationResult`. A failed
+obligation's counterexample is replayed in the interpreter (as Why3's --check-ce
+does), and what the replay showed is a note of its message.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from relaxverify.api.explain import EXPLAIN_LEGEND, explain
+from relaxverify.api.inputs import (Inputs, program_of, selected_functions, unknown_function,
+                                    unknown_model)
+from relaxverify.api.options import VerifyOptions
+from relaxverify.check.hardware import find_model
+from relaxverify.core import nodes as C
+from relaxverify.pipeline import Loaded
+from relaxverify.report.diagnostics import Diagnostic
+from relaxverify.report.finding import Finding, Status
+from relaxverify.report.render import CommandResult, FileReport
+from relaxverify.run.interpreter import replay
+from relaxverify.verify.counterexample import ReplayOutcome
+from relaxverify.verify.obligations import Obligation
+from relaxverify.verify.prover import ProverStats, format_value, prove, rlimit_for
+from relaxverify.verify.vcgen import Decider, Faults, VCGen
+
+WEAK_SUMMARY = ("the runs from these inputs do not fail here, so the loop invariant or "
+                "contract that summarises the code on the way may be too weak to prove it "
+                "(strengthen it), unless the failure needs other relax choices or faults")
+STOPPED = ("the runs from these inputs were stopped at an interpreter limit (they ran too "
+           "long), so they cannot tell whether the failure is real")
+
+
+@dataclass
+class ObligationResult:
+    """The payload of an obligation's finding: the obligation as the prover left it and,
+    for a failed one, whether its counterexample was replayed and what that showed."""
+
+    obligation: Obligation
+    replayed: bool = False  # a replay was attempted (the obligation failed)
+    outcome: Optional[ReplayOutcome] = None  # None: there was no counterexample
+
+    def to_json(self) -> dict[str, Any]:
+        entry = self.obligation.to_json()
+        if self.replayed:
+            entry["replay"] = _replay_json(self.outcome, entry.get("concrete", False))
+        return entry
+
+
+def verify_inputs(inputs: Inputs, options: VerifyOptions) -> CommandResult:
+    stats = ProverStats()
+    if options.smt2 is not None:
+        try:
+            os.makedirs(options.smt2, exist_ok=True)
+        except OSError as exc:
+            diag = Diagnostic("error", f"cannot create the --smt2 directory `{options.smt2}`: "
+                              f"{exc.strerror}", None, "io", path=options.smt2)
+            return CommandResult("verify", [FileReport(options.smt2, "error", None, [diag])])
+    good, reports = inputs.load()
+    for item in good:
+        reports.append(verify_file(item, options, stats))
+    return CommandResult("verify", reports, summary=summary(reports))
+
+
+def verify_file(item: Loaded, options: VerifyOptions, stats: ProverStats) -> FileReport:
+    program = program_of(item)
+    model = None
+    if options.hardware:
+        model = find_model(program, options.hardware)
+        if model is None:
+            return unknown_model(item, options.hardware)
+    functions = list(selected_functions(item, options.fn))
+    if options.fn and not functions:
+        return unknown_function(item, options.fn)
+    obligations, warnings = _prove_all(program, functions, model, options, stats)
+    failed = [o for o in obligations if o.status == "failed"]
+    unknown = [o for o in obligations if o.status == "unknown"]
+    status = "failed" if failed else "unknown" if unknown else "verified"
+    findings: list[Finding] = list(warnings)
+    findings += [obligation_finding(o, _replay(program, o, model) if o.status == "failed"
+                                    else None) for o in obligations]
+    report = FileReport(item.path, status, item.source, findings, listing="obligations")
+    if options.explain:
+        if obligations:
+            report.lines.append(EXPLAIN_LEGEND)
+        for o in obligations:
+            report.lines.extend(explain(o))
+    parts = [f"{len(obligations) - len(failed) - len(unknown)} verified", f"{len(failed)} failed"]
+    if unknown:
+        parts.append(f"{len(unknown)} unknown")
+    report.lines.append(f"{item.path}: {len(obligations)} obligations: " + ", ".join(parts))
+    return report
+
+
+def _prove_all(program: C.Program, functions: list[C.Function], model: Optional[C.HardwareModel],
+               options: VerifyOptions, stats: ProverStats
+               ) -> tuple[list[Obligation], list[Diagnostic]]:
+    """Every obligation of `functions`, proved, in source order; the generator's warnings."""
+    obligations: list[Obligation] = []
+    warnings: list[Diagnostic] = []
+    for fn in functions:
+        gen = VCGen(program, fn, Faults(model),
+                    Decider(options.timeout, rlimit_for(options.timeout)),
+                    explain=options.explain)
+        gen.run()
+        stats.solver_seconds += gen.decider.seconds
+        for ob in gen.obligations.values():
+            prove(gen, ob, options.timeout, stats, options.smt2)
+            obligations.append(ob)
+        warnings.extend(gen.warnings)
+    obligations.sort(key=lambda o: (o.span.line, o.span.column))
+    return obligations, warnings
+
+
+def _replay(program: C.Program, o: Obligation, model: Optional[C.HardwareModel]
+            ) -> ObligationResult:
+    """Run the counterexample in the interpreter, as Why3's --check-ce does. A concrete
+    counterexample is one pair of runs: its inputs, choices and faults are replayed. An
+    abstract one (a loop or call summarised by its invariant or contract) is run from
+    its inputs, with its choices where they still satisfy their predicates and no
+    faults, so that every run is a real one: a failure there is a real failure."""
+    cex = o.counterexample
+    if cex is None:
+        return ObligationResult(o, True, None)
+    if not cex.concrete:
+        cex = dataclasses.replace(cex, faults=[])
+    return ObligationResult(o, True, replay(program, cex, o.kind, o.side, o.span, model))
+
+
+def _abstract_hint(outcome: ReplayOutcome) -> str:
+    """What an abstract counterexample's runs that did not fail suggest."""
+    return STOPPED if outcome.stopped else WEAK_SUMMARY
+
+
+def _replay_json(outcome: Optional[ReplayOutcome], concrete: bool) -> dict[str, Any]:
+    if outcome is None:
+        return {"status": "not replayed", "detail": "there is no counterexample"}
+    if outcome.reproduced:
+        return {"status": "reproduced", "detail": outcome.detail}
+    if concrete and not outcome.stopped:
+        return {"status": "not reproduced", "detail": outcome.detail}
+    return {"status": "inconclusive", "detail": f"{outcome.detail}; {_abstract_hint(outcome)}"}
+
+
+def obligation_finding(o: Obligation, result: Optional[ObligationResult] = None) -> Finding:
+    """The finding of a proved obligation; a failed one's notes give its counterexample."""
+    payload = result or ObligationResult(o)
+    status = Status(o.status)
+    if status is Status.VERIFIED:
+        return Finding(status, o.kind, o.message, o.span, [], payload, rule=None)
+    notes = [f"{o.kind} obligation ({o.side} execution)" if o.side != "relational"
+             else f"{o.kind} obligation (relates the two executions)"]
+    if status is Status.UNKNOWN:
+        return Finding(status, o.kind, o.message, o.span, notes, payload, rule="unknown")
+    notes += _counterexample_notes(o, payload.outcome)
+    return Finding(status, o.kind, o.message, o.span, notes, payload, rule=f"verify/{o.kind}")
+
+
+def _counterexample_notes(o: Obligation, replayed: Optional[ReplayOutcome]) -> list[str]:
+    cex = o.counterexample
+    if cex is None:
+        return []
+    notes = []
+    for label, inputs, final in (("original", cex.inputs_o, cex.final_o),
+                                 ("relaxed", cex.inputs_r, cex.final_r)):
+        values = {**inputs, **final}
+        if values:
+            notes.append(f"{label}: " + ", ".join(f"{k} = {format_value(v)}"
+                                                  for k, v in values.items()))
+    if cex.faults and any(f is not None for f in cex.faults):
+        notes.append("faulty results in the relaxed execution: " +
+                     ", ".join(format_value(f) if f is not None else "exact"
+                               for f in cex.faults))
+    if o.branches_apart:
+        lines = ", ".join(str(n) for n in o.branches_apart)
+        notes.append(f"the two executions take different branches of the `if` at line "
+                     f"{lines}")
+    if not cex.concrete:
+        notes.append("the path goes through a loop or call summarised by its invariant or "
+                     "contract, so these values may not all come from one real run")
+        if replayed is not None:
+            notes.append("run from these inputs in the interpreter: " + (
+                replayed.detail if replayed.reproduced else _abstract_hint(replayed)))
+    elif replayed is not None:
+        notes.append(f"replayed in the interpreter: {replayed.detail}")
+    return notes
+
+
+def obligations(report: FileReport) -> list[Obligation]:
+    """The obligations of a file's report, in source order."""
+    return [f.payload.obligation for f in report.listed()
+            if isinstance(f.payload, ObligationResult)]
+
+
+def summary(reports: list[FileReport]) -> str:
+    counts = {"verified": 0, "failed": 0, "unknown": 0}
+    for r in reports:
+        for o in obligations(r):
+            counts[o.status] = counts.get(o.status, 0) + 1
+    total = sum(counts.values())
+    errors = sum(1 for r in reports if r.status == "error")
+    text = (f"{total} obligations in {len(reports)} file(s): {counts['verified']} verified, "
+            f"{counts['failed']} failed")
+    if counts["unknown"]:
+        text += f", {counts['unknown']} unknown"
+    if errors:
+        text += f"; {errors} file(s) with errors"
+    return text

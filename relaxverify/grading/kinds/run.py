@@ -1,0 +1,62 @@
+"""`run`: run a function (the student's, or a hidden program's) with `args`, and compare
+its result with `expect` (`tolerance` for reals), or require only that no check fails
+(`expect_ok`), or that a check of a given kind fails (`expect_error`)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from relaxverify import api
+from relaxverify.grading.tools import bad_arguments, call, relax_value, same
+
+if TYPE_CHECKING:
+    from relaxverify.grading.grader import Grader
+
+OPTIONS = ("semantics", "hardware", "seed")  # as for `relaxverify run`
+
+
+def grade_run(grader: "Grader", spec: dict[str, Any]) -> tuple[float, str]:
+    path = grader.submission
+    if spec.get("program"):
+        path, _ = grader.combine(spec["program"])
+    args = {name: relax_value(value) for name, value in spec.get("args", {}).items()}
+    options = _options(spec, args, grader.timeout, str(path))
+    call_text = f"{spec['function']}({', '.join(f'{k}={v}' for k, v in args.items())})"
+    if spec.get("semantics"):
+        call_text += f" in the {spec['semantics']} execution"
+    result = call(api.run, str(path), options=options)
+    error = api.run_failure(result)
+    if result.status == "error" and error is None:
+        found = list(dict.fromkeys(d.message for f in result.files for d in f.messages()))
+        return 0.0, f"{call_text}: could not run: " + "; ".join(found)
+    value = api.result_value(result)
+    if spec.get("expect_error"):
+        if error and error.kind == spec["expect_error"]:
+            return 1.0, f"{call_text}: failed a `{error.kind}` check, as it should"
+        got = f"failed: {error.message}" if error else f"returned {value}"
+        return 0.0, f"{call_text}: expected a failed `{spec['expect_error']}` check, but it {got}"
+    if error:
+        where = "" if spec.get("program") else f" at line {error.line}"
+        return 0.0, f"{call_text}: the run failed{where}: {error.message}"
+    if spec.get("expect_ok") and "expect" not in spec:
+        return 1.0, f"{call_text}: ran to the end without a failed check"
+    want = spec["expect"]
+    if same(value, want, spec.get("tolerance", 0.0)):
+        return 1.0, f"{call_text} = {relax_value(value)}, as expected"
+    return 0.0, f"{call_text} = {relax_value(value)}, expected {relax_value(want)}"
+
+
+def _options(spec: dict[str, Any], args: dict[str, str], timeout: float,
+             path: str) -> api.RunOptions:
+    """The run's options; grading.json values as the command line would read them."""
+    given = {o: str(spec[o]) for o in OPTIONS if o in spec}
+    try:
+        return api.RunOptions(fn=spec["function"], timeout=timeout, args=dict(args),
+                              semantics=given.get("semantics", "original"),
+                              hardware=given.get("hardware"),
+                              seed=int(given.get("seed", "0")))
+    except ValueError:
+        argv = ["run", path, "--fn", spec["function"], "--format", "json",
+                "--timeout", str(timeout)]
+        argv += [a for name, text in args.items() for a in ("--arg", f"{name}={text}")]
+        argv += [a for o, text in given.items() for a in (f"--{o}", text)]
+        raise bad_arguments(argv) from None

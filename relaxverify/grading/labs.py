@@ -1,0 +1,97 @@
+"""Finding a lab and reading its grading.json, rejecting a malformed one with a message
+that names the test and the field (docs/teaching.md, "grading.json")."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from relaxverify.grading.results import GradeInputError
+
+KINDS = ("check", "verify", "hidden", "run", "reliability", "features")
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+
+
+def lab_search_dirs() -> list[Path]:
+    dirs = []
+    if os.environ.get("RELAXVERIFY_LABS"):
+        dirs.append(Path(os.environ["RELAXVERIFY_LABS"]))
+    dirs.append(Path.cwd() / "labs")
+    dirs.append(Path(__file__).resolve().parent.parent / "labs")
+    return dirs
+
+
+def find_lab(name: str) -> Path:
+    """A lab directory: a path to one, or a lab's name (`03-relax-accept`), its number
+    (`3`, `03`) or the part after the number (`relax-accept`), looked up in
+    $RELAXVERIFY_LABS, ./labs and the labs beside the package."""
+    path = Path(name)
+    if path.is_dir():
+        if (path / "grading.json").is_file():
+            return path
+        raise GradeInputError(f"`{name}` is a directory but has no grading.json; a lab "
+                              "directory holds grading.json, README.md and hidden/")
+    known: list[str] = []
+    for base in lab_search_dirs():
+        if not base.is_dir():
+            continue
+        for lab in sorted(base.iterdir()):
+            if not (lab / "grading.json").is_file():
+                continue
+            known.append(lab.name)
+            number, _, rest = lab.name.partition("-")
+            if name in (lab.name, rest) or (name.isdigit() and number.isdigit()
+                                            and int(name) == int(number)):
+                return lab
+    hint = ("labs available: " + ", ".join(sorted(set(known)))) if known else \
+        "no labs found; give the path of a lab directory"
+    raise GradeInputError(f"unknown lab `{name}`; {hint}")
+
+
+def load_lab(lab_dir: Path) -> dict[str, Any]:
+    try:
+        config = json.loads((lab_dir / "grading.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GradeInputError(f"cannot read {lab_dir / 'grading.json'}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise GradeInputError(f"{lab_dir / 'grading.json'}:{exc.lineno}:{exc.colno}: "
+                              f"not valid JSON: {exc.msg}") from None
+    validate_config(config, lab_dir)
+    return config
+
+
+def validate_config(config: Any, lab_dir: Path) -> None:
+    where = lab_dir / "grading.json"
+    if not isinstance(config, dict) or not isinstance(config.get("tests"), list) \
+            or not config["tests"]:
+        raise GradeInputError(f"{where}: expected an object with a non-empty list `tests`")
+    for i, test in enumerate(config["tests"], 1):
+        if not isinstance(test, dict):
+            raise GradeInputError(f"{where}: test {i} is not an object")
+        _validate_test(test, f"{where}: test {i} ({test.get('name', 'no name')})", lab_dir)
+
+
+def _validate_test(test: dict[str, Any], label: str, lab_dir: Path) -> None:
+    if not isinstance(test.get("name"), str):
+        raise GradeInputError(f"{label}: needs a `name`")
+    if not isinstance(test.get("max_score"), (int, float)) or test["max_score"] < 0:
+        raise GradeInputError(f"{label}: needs a non-negative `max_score`")
+    if test.get("kind") not in KINDS:
+        raise GradeInputError(f"{label}: `kind` must be one of {', '.join(KINDS)}")
+    if test.get("visibility", "visible") not in VISIBILITIES:
+        raise GradeInputError(f"{label}: `visibility` must be one of "
+                              f"{', '.join(VISIBILITIES)}")
+    if "program" in test and not (lab_dir / test["program"]).is_file():
+        raise GradeInputError(f"{label}: no hidden program `{test['program']}`")
+    kind = test["kind"]
+    if kind == "hidden" and "program" not in test:
+        raise GradeInputError(f"{label}: a `hidden` test needs a `program`")
+    if kind == "verify" and not isinstance(test.get("functions"), list):
+        raise GradeInputError(f"{label}: a `verify` test needs a list `functions`")
+    if kind in ("run", "reliability") and not isinstance(test.get("function"), str):
+        raise GradeInputError(f"{label}: a `{kind}` test needs a `function`")
+    if kind == "run" and "expect" not in test and not test.get("expect_error") \
+            and not test.get("expect_ok"):
+        raise GradeInputError(f"{label}: a `run` test needs `expect`, `expect_ok` or "
+                              "`expect_error`")
