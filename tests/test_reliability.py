@@ -12,7 +12,10 @@ from pathlib import Path
 import pytest
 
 from relaxverify.cli.main import main
-from relaxverify.check.hardware import BUILTIN_MODELS
+from relaxverify.check.hardware import BUILTIN_MODELS, UNRELIABLE_OPERATORS
+from relaxverify.core import nodes as C
+from relaxverify.pipeline import load_source
+from relaxverify.run.montecarlo import monte_carlo, wilson
 from relaxverify.syntax.parser import parse
 from relaxverify.check.checker import check
 from relaxverify.reliability.analysis import ReliabilityError, analyse_program, function_value
@@ -460,3 +463,25 @@ def test_unreliable_index_and_divisor_cost_terms_off_the_data_flow(model: str) -
     # On the data flow the index's `+.` is counted once (by ρ(e)), not twice.
     [(r, names)] = got["on_flow"]
     assert r == pytest.approx(op, rel=1e-12) and names == ["a", "i"]
+
+
+# ---------------------------------------------------------------- resource limits
+
+LIMITS_FILE = ROOT / "tests" / "data" / "reliability" / "limits.relax"
+HIGH = C.HardwareModel("high", {o: C.OperatorModel(0.9, None) for o in UNRELIABLE_OPERATORS},
+                       0.95, 0.9)
+
+
+@pytest.mark.parametrize("fn, args", [("square", [0]), ("spin", [0, 1]), ("top", [0])])
+def test_a_limit_off_the_data_flow_costs_what_may_reach_it(fn: str, args: list) -> None:
+    """Hole 4: a fault off the result's data flow that makes a run hit an interpreter
+    limit (a product's size, a loop's steps, the call depth) made the analysis say
+    1.0 while the runs fail. Now the static value is op (0.9) and within the runs'
+    interval, whose upper end is below the old 1.0."""
+    loaded = load_source(str(LIMITS_FILE), LIMITS_FILE.read_text())
+    assert loaded.ok
+    static = function_value(loaded.program, fn, HIGH)
+    assert static == pytest.approx(0.9, rel=1e-12)
+    mc = monte_carlo(loaded.program, fn, args, HIGH, 3000, seed=3)
+    low, high = wilson(mc.correct, mc.trials, 5.0)
+    assert static <= high < 1.0, (fn, static, mc.correct, mc.trials)

@@ -121,7 +121,9 @@ class Calls:
         active = self.w.active
         if callee.name not in active:
             return
-        cycle = active[active.index(callee.name):]
+        # (the last entry: a crash summary may be under way inside the same function)
+        last = len(active) - 1 - active[::-1].index(callee.name)
+        cycle = active[last:]
         chain = " -> ".join(cycle + [callee.name])
         raise ReliabilityError(error(
             f"`{callee.name}` is recursive ({chain}) and has no reliability spec, so "
@@ -162,7 +164,7 @@ class Calls:
                 vs |= av
             for p, arg in params.items():
                 if p not in b.vars:
-                    k, cv = w.crash.args(arg)
+                    k, cv = w.crash.expr(arg)
                     f *= k
                     vs |= cv
             if by_spec:  # the whole factor is the call's

@@ -2,54 +2,97 @@
 
 A faulty run that fails a runtime check stops without a result, so a term passing a
 statement with checks must also pay for the checks behaving as in the fault-free
-run (docs/reliability.md, "Runtime checks in faulty runs"). This module turns the
-checks a statement performs into (κ, cv): κ the probability that every fault site
-feeding them is fault-free, cv the variables feeding them.
+run (docs/reliability.md, "Runtime checks in faulty runs"). The checks themselves
+come from the one table, core/checks.py; this module only says what a fault may
+change to make a check behave differently:
+
+* the check's operands (the index and array of `a[i]`, a divisor, a product's
+  factors, a length, a bound, an assertion), and
+* the guards of a check in a short-circuit right operand (`c && a[i]`: a fault in
+  `c` may reach a check the fault-free run skips).
+
+(κ, cv) of a set of checks: κ the probability that every fault site of those
+sub-computations is fault-free (each site once), cv the variables they read.
+Expressions that are specifications (`assert`, `assume`, a `havoc` predicate) are
+evaluated without faults: their checks cost no κ, only their variables.
 """
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import Iterator, Optional
 
+from relaxverify.core import checks as K
 from relaxverify.core import nodes as C
 from relaxverify.reliability.faults import FaultSites
 from relaxverify.reliability.terms import EMPTY
 
-SHORT_CIRCUIT = ("&&", "||", "==>")  # the right operand is evaluated only on some runs
+# Checks a faulty run performs. `requires` is a specification: faulty runs do not
+# check it (run --trials runs them with specs off), so it cannot stop them.
+STOPS = frozenset((K.BOUNDS, K.DIVISION, K.LENGTH, K.BOUND, K.ASSERT, K.ASSUME, K.CHOICE,
+                   K.LIMIT))
+SPEC_KINDS = (K.ASSERT, K.ASSUME, K.CHOICE)  # their operands are evaluated reliably
 
 
-def _risky_division(x: C.Expr) -> bool:
-    """A `/` or `%` whose divisor may be zero (anything but a non-zero constant)."""
-    return (isinstance(x, C.BinOp) and x.op in ("/", "%")
-            and not (isinstance(x.right, C.Const) and x.right.value != 0))
+def code_exprs(s: object) -> list[C.Expr]:
+    """The expressions statement s evaluates as code (with faults), in order."""
+    if isinstance(s, C.Assign):
+        return [s.value]
+    if isinstance(s, C.Store):
+        return [s.index, s.value]
+    if isinstance(s, C.NewArray):
+        return [s.length]
+    if isinstance(s, C.If):
+        return [s.cond]
+    if isinstance(s, C.Loop):
+        return [s.cond] + ([s.bound] if s.bound is not None else [])
+    if isinstance(s, C.Call):
+        return list(s.args)
+    return []
+
+
+def _reads_nothing(e: C.Expr) -> bool:
+    return not any(isinstance(x, C.VarRef) for x in C.subexprs(e))
+
+
+def _fits(bits_of: Optional[int], limit: int) -> bool:
+    return bits_of is not None and bits_of <= limit
 
 
 class Crash:
-    """The runtime checks of statements, as (κ, cv), memoised per statement."""
+    """The runtime checks of statements as (κ, cv), memoised per statement; and
+    whether statements hold a check that fails whenever it is reached."""
 
     def __init__(self, faults: FaultSites, program: C.Program):
         self.faults = faults
         self.program = program
-        self._checks: dict[int, tuple[float, frozenset]] = {}
+        self._stmts: dict[int, tuple[float, frozenset]] = {}
+        self._exprs: dict[int, tuple[float, frozenset]] = {}
+        self._recursive: dict[str, bool] = {}
 
-    def checks(self, whole: list, scan: list, extra: frozenset = EMPTY
-               ) -> tuple[float, frozenset]:
-        subs = list(whole)
-        for e in scan:
-            for x in C.subexprs(e):
-                if isinstance(x, C.Select):
-                    subs.append(x.index)
-                    subs.append(x.array)
-                elif _risky_division(x):
-                    subs.append(x.right)
-                elif (isinstance(x, C.BinOp) and x.op in SHORT_CIRCUIT
-                      and any(isinstance(y, C.Select) or _risky_division(y)
-                              for y in C.subexprs(x.right))):
-                    subs.append(x.left)
+    # ------------------------------------------------------------ what a fault may change
+
+    def inputs(self, check: K.RuntimeCheck) -> list[C.Expr]:
+        """The sub-computations a fault may change to change check's outcome."""
+        if check.kind == K.LIMIT and not check.operands:
+            return []  # a trip count or a call depth: see loops.py and calls.py
+        return list(check.operands)
+
+    def cost(self, sites: list[tuple[K.RuntimeCheck, tuple[K.Guard, ...]]],
+             extra: frozenset = EMPTY) -> tuple[float, frozenset]:
+        """(κ, cv) of checks, each with the guards it runs under (plus `extra`)."""
+        subs: list[C.Expr] = []
+        vs = set(extra)
+        for check, guards in sites:
+            if check.kind not in STOPS:
+                continue
+            if check.kind in SPEC_KINDS:
+                vs |= self.spec_reads(check)
+                continue
+            subs += self.inputs(check)
+            subs += [g.cond for g in guards]
         if not subs:
-            return 1.0, extra
+            return 1.0, frozenset(vs)
         seen: set[int] = set()
         k = 1.0
-        vs = set(extra)
         for e in subs:
             vs |= self.faults.expr(e)[1]
             for x in C.subexprs(e):
@@ -58,77 +101,124 @@ class Crash:
                     k *= self.faults.site(x)
         return k, frozenset(vs)
 
-    def stmt(self, s: object) -> tuple[float, frozenset]:
-        hit = self._checks.get(id(s))
-        if hit is not None:
-            return hit
-        out: tuple[float, frozenset] = (1.0, EMPTY)
-        if isinstance(s, C.Assign):
-            out = self.checks([], [s.value])
-        elif isinstance(s, C.Store):
-            out = self.checks([s.index], [s.index, s.value], frozenset((s.var,)))
-        elif isinstance(s, C.NewArray):
-            out = self.checks([s.length], [s.length])
-        elif isinstance(s, C.Check) and s.kind in ("assert", "assume"):
-            out = (1.0, self.faults.expr(s.cond)[1])
-        elif isinstance(s, C.Choose) and s.kind == "havoc":
-            out = (1.0, self.havoc_reads(s))
-        elif isinstance(s, C.If):
-            out = self.checks([], [s.cond])
-        elif isinstance(s, C.Loop):
-            whole = [s.bound] if s.bound is not None else []
-            out = self.checks(whole, [s.cond] + whole)
-        self._checks[id(s)] = out
-        return out
-
-    def args(self, arg: C.Expr) -> tuple[float, frozenset]:
-        return self.checks([], [arg])
+    def spec_reads(self, check: K.RuntimeCheck) -> frozenset:
+        """The variables a specification check reads before it runs: an assertion's;
+        for a `havoc (X) st (P)`, what P reads other than the new X (its `old(x)`
+        included): no value satisfying P is a failure."""
+        if isinstance(check.node, C.Choose):
+            return self.havoc_reads(check.node)
+        return frozenset().union(*(self.faults.expr(e)[1] for e in check.operands))
 
     def havoc_reads(self, s: C.Choose) -> frozenset:
         targets = frozenset(s.vars)
         return frozenset(x.var for x in C.subexprs(s.pred) if isinstance(x, C.VarRef)
                          and (x.old or x.var not in targets) and x.var.kind != "bound")
 
+    # ------------------------------------------------------------ the checks of a statement
+
+    def sites(self, s: object) -> Iterator[tuple[K.RuntimeCheck, tuple[K.Guard, ...]]]:
+        """Every check s performs itself: those of the expressions it evaluates
+        (with their short-circuit guards), then its own (core/checks.py)."""
+        for e in code_exprs(s):
+            for site in K.checks_in(e):
+                yield site.check, site.guards
+        if isinstance(s, C.Choose) and s.kind == "relax":
+            return  # reliability compares runs with `relax` as in the original
+        if isinstance(s, (C.Assign, C.Store, C.NewArray, C.Call, C.Check, C.Choose, C.If,
+                          C.Loop)):
+            for check in K.stmt_checks(s):
+                yield check, ()
+
+    def stmt(self, s: object) -> tuple[float, frozenset]:
+        """(κ, cv) of the runtime checks a simple statement (or the condition and bound
+        of an `if` or loop) performs itself; a call's callee is calls.py's."""
+        hit = self._stmts.get(id(s))
+        if hit is None:
+            hit = self.cost(list(self.sites(s)))
+            self._stmts[id(s)] = hit
+        return hit
+
+    def expr(self, e: C.Expr) -> tuple[float, frozenset]:
+        """(κ, cv) of the checks evaluating e performs (an argument of a call)."""
+        hit = self._exprs.get(id(e))
+        if hit is None:
+            hit = self.cost([(site.check, site.guards) for site in K.checks_in(e)])
+            self._exprs[id(e)] = hit
+        return hit
+
+    # ------------------------------------------------------------ checks no fault feeds
+
     def closed(self, stmts: list[C.Stmt], seen: Optional[set] = None) -> bool:
+        """Do the statements (callees included) hold a check that no fault can change
+        and that fails whenever it is reached (`1 / 0`, `var a: int[-1]`, `assert
+        false`, `while (true)`, a recursive call)? A faulty condition may reach it
+        where the fault-free run does not. (Any other check reads a variable, which
+        the walker's may_crash accounts for.)"""
         seen = set() if seen is None else seen
-
-        def closed(e: C.Expr) -> bool:
-            return not any(isinstance(x, C.VarRef) for x in C.subexprs(e))
-
-        def fails(e: C.Expr, ok: Callable[[int], bool]) -> bool:
-            if not closed(e):
-                return False
-            v = C.const_int(e)
-            return v is None or not ok(v)
-
         for st in C.walk(stmts):
-            exprs: list[C.Expr] = []
-            if isinstance(st, C.Assign):
-                exprs = [st.value]
-            elif isinstance(st, C.Store):
-                exprs = [st.index, st.value]
-            elif isinstance(st, C.NewArray):
-                exprs = [st.length]
-                if fails(st.length, lambda v: v >= 0):
+            for check, guards in self.sites(st):
+                if check.kind in STOPS and self.always_fails(check, guards):
                     return True
-            elif isinstance(st, C.Check) and st.kind in ("assert", "assume"):
-                if closed(st.cond) and not (isinstance(st.cond, C.Const)
-                                            and st.cond.value is True):
+            if isinstance(st, C.Call) and st.callee not in seen:
+                seen.add(st.callee)
+                if self.closed(self.program.functions[st.callee].body, seen):
                     return True
-            elif isinstance(st, C.If):
-                exprs = [st.cond]
-            elif isinstance(st, C.Loop):
-                exprs = [st.cond] + ([st.bound] if st.bound is not None else [])
-                if st.bound is not None and fails(st.bound, lambda v: v >= 0):
-                    return True
-            elif isinstance(st, C.Call):
-                exprs = list(st.args)
-                if st.callee not in seen:
-                    seen.add(st.callee)
-                    if self.closed(self.program.functions[st.callee].body, seen):
-                        return True
-            for e in exprs:
-                for x in C.subexprs(e):
-                    if _risky_division(x) and fails(x.right, lambda v: v != 0):  # type: ignore[attr-defined]
-                        return True
         return False
+
+    def always_fails(self, check: K.RuntimeCheck, guards: tuple[K.Guard, ...]) -> bool:
+        """Does check read nothing (so no fault changes it) yet fail when reached?"""
+        if not all(_reads_nothing(g.cond) for g in guards):
+            return False
+        node, ops = check.node, check.operands
+        if check.kind == K.LIMIT and not ops:
+            return self.limit_fails(node)
+        if check.kind == K.CHOICE:
+            return False  # the verifier proves some value satisfies P: none is read here
+        if not all(_reads_nothing(e) for e in ops):
+            return False
+        if check.kind in (K.ASSERT, K.ASSUME):
+            return not (isinstance(ops[0], C.Const) and ops[0].value is True)
+        v = C.const_int(ops[0]) if ops else None
+        if check.kind == K.DIVISION:
+            return v is None or v == 0
+        if check.kind in (K.LENGTH, K.BOUND):
+            return v is None or v < 0
+        if check.kind == K.LIMIT and isinstance(node, C.NewArray):
+            return v is None or v > K.LIMITS.array_length
+        if check.kind == K.LIMIT and isinstance(node, C.BinOp):
+            w = C.const_int(ops[1])
+            product = None if v is None or w is None else v * w
+            return not _fits(None if product is None else product.bit_length(),
+                             K.LIMITS.int_bits)
+        return False
+
+    def limit_fails(self, node: object) -> bool:
+        """A loop's step limit or a call's depth limit, when nothing it reads can be
+        changed by a fault: a loop without variables in its condition that may run
+        past the limit; a call that may recurse (its depth is then the faults')."""
+        if isinstance(node, C.Loop):
+            if node.trips is not None:
+                return node.trips > K.LIMITS.loop_steps
+            exprs = [node.cond] + ([node.bound] if node.bound is not None else [])
+            if not all(_reads_nothing(e) for e in exprs):
+                return False  # the trip count's inputs: see loops.other_loop
+            n = C.const_int(node.bound) if node.bound is not None else None
+            runs = not (isinstance(node.cond, C.Const) and node.cond.value is False)
+            return runs and not (n is not None and n <= K.LIMITS.loop_steps)
+        if isinstance(node, C.Call):
+            return self.recursive(node.callee)
+        return False
+
+    def recursive(self, name: str) -> bool:
+        """Can function `name` call itself, directly or not?"""
+        hit = self._recursive.get(name)
+        if hit is None:
+            todo, seen = [name], set()
+            while todo:
+                for s in C.walk(self.program.functions[todo.pop()].body):
+                    if isinstance(s, C.Call) and s.callee not in seen:
+                        seen.add(s.callee)
+                        todo.append(s.callee)
+            hit = name in seen
+            self._recursive[name] = hit
+        return hit

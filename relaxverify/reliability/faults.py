@@ -9,7 +9,9 @@ class FaultSites:
 
     def __init__(self, model: C.HardwareModel):
         self.model = model
-        self._exprs: dict[int, tuple[float, frozenset]] = {}
+        # id -> (node, value): the node is kept so that its id is not reused (core
+        # checks build operands such as a store's array reference on the fly)
+        self._exprs: dict[int, tuple[C.Expr, tuple[float, frozenset]]] = {}
 
     def site(self, x: C.Expr) -> float:
         """The probability that node x, if it is a fault site, is fault-free: an
@@ -28,7 +30,7 @@ class FaultSites:
         key = id(e)
         hit = self._exprs.get(key)
         if hit is not None:
-            return hit
+            return hit[1]
         rho = 1.0
         reads = set()
         quantified = False
@@ -39,7 +41,7 @@ class FaultSites:
                 quantified = True
             rho *= self.site(x)
         out = (rho, frozenset(C.free_vars(e) if quantified else reads))
-        self._exprs[key] = out
+        self._exprs[key] = (e, out)
         return out
 
     def wr(self, var: C.Var) -> float:
