@@ -18,7 +18,7 @@ evaluated without faults: their checks cost no κ, only their variables.
 """
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from typing import Optional
 
 from relaxverify.core import checks as K
 from relaxverify.core import nodes as C
@@ -67,6 +67,8 @@ class Crash:
         self._stmts: dict[int, tuple[float, frozenset]] = {}
         self._exprs: dict[int, tuple[float, frozenset]] = {}
         self._recursive: dict[str, bool] = {}
+        self._fails: dict[int, bool] = {}
+        self._sites: dict[int, list[tuple[K.RuntimeCheck, tuple[K.Guard, ...]]]] = {}
 
     # ------------------------------------------------------------ what a fault may change
 
@@ -116,25 +118,34 @@ class Crash:
 
     # ------------------------------------------------------------ the checks of a statement
 
-    def sites(self, s: object) -> Iterator[tuple[K.RuntimeCheck, tuple[K.Guard, ...]]]:
+    def sites(self, s: object) -> list[tuple[K.RuntimeCheck, tuple[K.Guard, ...]]]:
         """Every check s performs itself: those of the expressions it evaluates
-        (with their short-circuit guards), then its own (core/checks.py)."""
-        for e in code_exprs(s):
-            for site in K.checks_in(e):
-                yield site.check, site.guards
-        if isinstance(s, C.Choose) and s.kind == "relax":
-            return  # reliability compares runs with `relax` as in the original
-        if isinstance(s, (C.Assign, C.Store, C.NewArray, C.Call, C.Check, C.Choose, C.If,
-                          C.Loop)):
-            for check in K.stmt_checks(s):
-                yield check, ()
+        (with their short-circuit guards), then its own (core/checks.py). Memoised."""
+        hit = self._sites.get(id(s))
+        if hit is not None:
+            return hit
+        out = [site for e in code_exprs(s) for site in self.expr_sites(e)]
+        relax = isinstance(s, C.Choose) and s.kind == "relax"  # as in the original run
+        if not relax and isinstance(s, (C.Assign, C.Store, C.NewArray, C.Call, C.Check,
+                                        C.Choose, C.If, C.Loop)):
+            out += [(check, ()) for check in K.stmt_checks(s)]
+        self._sites[id(s)] = out
+        return out
+
+    @staticmethod
+    def expr_sites(e: C.Expr) -> list[tuple[K.RuntimeCheck, tuple[K.Guard, ...]]]:
+        """The checks evaluating e performs, with their guards. (Most expressions
+        have none: asking each node first is cheaper than the recursive walk.)"""
+        if not any(K.expr_checks(x) for x in C.subexprs(e)):
+            return []
+        return [(site.check, site.guards) for site in K.checks_in(e)]
 
     def stmt(self, s: object) -> tuple[float, frozenset]:
         """(κ, cv) of the runtime checks a simple statement (or the condition and bound
         of an `if` or loop) performs itself; a call's callee is calls.py's."""
         hit = self._stmts.get(id(s))
         if hit is None:
-            hit = self.cost(list(self.sites(s)))
+            hit = self.cost(self.sites(s))
             self._stmts[id(s)] = hit
         return hit
 
@@ -142,7 +153,7 @@ class Crash:
         """(κ, cv) of the checks evaluating e performs (an argument of a call)."""
         hit = self._exprs.get(id(e))
         if hit is None:
-            hit = self.cost([(site.check, site.guards) for site in K.checks_in(e)])
+            hit = self.cost(self.expr_sites(e))
             self._exprs[id(e)] = hit
         return hit
 
@@ -156,14 +167,22 @@ class Crash:
         the walker's may_crash accounts for.)"""
         seen = set() if seen is None else seen
         for st in C.walk(stmts):
-            for check, guards in self.sites(st):
-                if check.kind in STOPS and self.always_fails(check, guards):
-                    return True
+            if self.fails_when_reached(st):
+                return True
             if isinstance(st, C.Call) and st.callee not in seen:
                 seen.add(st.callee)
                 if self.closed(self.program.functions[st.callee].body, seen):
                     return True
         return False
+
+    def fails_when_reached(self, s: C.Stmt) -> bool:
+        """Does s itself (not its sub-statements) perform such a check? (memoised)"""
+        hit = self._fails.get(id(s))
+        if hit is None:
+            hit = any(check.kind in STOPS and self.always_fails(check, guards)
+                      for check, guards in self.sites(s))
+            self._fails[id(s)] = hit
+        return hit
 
     def always_fails(self, check: K.RuntimeCheck, guards: tuple[K.Guard, ...]) -> bool:
         """Does check read nothing (so no fault changes it) yet fail when reached?"""

@@ -34,12 +34,20 @@ class FaultSites:
         rho = 1.0
         reads = set()
         quantified = False
-        for x in C.subexprs(e):
+        model = self.model
+        for x in C.subexprs(e):  # (site(x), inline: this is the analysis' inner loop)
             if isinstance(x, C.VarRef):
                 reads.add(x.var)
+                if x.var.urel and not x.var.type.array:
+                    rho *= model.read
+            elif isinstance(x, C.BinOp):
+                if x.unreliable:
+                    rho *= model.op(x.op).prob
+            elif isinstance(x, C.Select):
+                if isinstance(x.array, C.VarRef) and x.array.var.urel:
+                    rho *= model.read
             elif isinstance(x, C.Quant):
                 quantified = True
-            rho *= self.site(x)
         out = (rho, frozenset(C.free_vars(e) if quantified else reads))
         self._exprs[key] = (e, out)
         return out
