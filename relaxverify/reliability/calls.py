@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Union
 
 from relaxverify.core import nodes as C
 from relaxverify.reliability.results import ReliabilityError
-from relaxverify.reliability.terms import ONE, History, Leaf, Term, is_one, join, var_names
+from relaxverify.reliability.terms import (ONE, History, Leaf, Term, is_one, join, times,
+                                           var_names)
 from relaxverify.report.diagnostics import error
 
 if TYPE_CHECKING:
@@ -94,9 +95,7 @@ class Calls:
                     for o in crash:
                         out.append(Term(t.r * o.r, t.vars | o.vars, join(t.why, o.why)))
                 continue
-            rest = t.vars - gone
-            for o in outs:
-                out.append(Term(t.r * o.r, o.vars | rest, join(t.why, o.why)))
+            out += [times(t, o, gone) for o in outs]
         return self.w.prune(out)
 
     def call_terms(self, s: C.Call) -> list[Term]:

@@ -23,13 +23,14 @@ from typing import Optional
 from relaxverify.core import checks as K
 from relaxverify.core import nodes as C
 from relaxverify.reliability.faults import FaultSites
-from relaxverify.reliability.terms import EMPTY
 
 # Checks a faulty run performs. `requires` is a specification: faulty runs do not
 # check it (run --trials runs them with specs off), so it cannot stop them.
 STOPS = frozenset((K.BOUNDS, K.DIVISION, K.LENGTH, K.BOUND, K.ASSERT, K.ASSUME, K.CHOICE,
                    K.LIMIT))
 SPEC_KINDS = (K.ASSERT, K.ASSUME, K.CHOICE)  # their operands are evaluated reliably
+
+Sites = list[tuple[K.RuntimeCheck, tuple[K.Guard, ...]]]  # checks with their guards
 
 
 def code_exprs(s: object) -> list[C.Expr]:
@@ -68,7 +69,7 @@ class Crash:
         self._exprs: dict[int, tuple[float, frozenset]] = {}
         self._recursive: dict[str, bool] = {}
         self._fails: dict[int, bool] = {}
-        self._sites: dict[int, list[tuple[K.RuntimeCheck, tuple[K.Guard, ...]]]] = {}
+        self._sites: dict[int, Sites] = {}
 
     # ------------------------------------------------------------ what a fault may change
 
@@ -78,11 +79,10 @@ class Crash:
             return []  # a trip count or a call depth: see loops.py and calls.py
         return list(check.operands)
 
-    def cost(self, sites: list[tuple[K.RuntimeCheck, tuple[K.Guard, ...]]],
-             extra: frozenset = EMPTY) -> tuple[float, frozenset]:
-        """(κ, cv) of checks, each with the guards it runs under (plus `extra`)."""
+    def cost(self, sites: Sites) -> tuple[float, frozenset]:
+        """(κ, cv) of checks, each with the guards it runs under."""
         subs: list[C.Expr] = []
-        vs = set(extra)
+        vs: set[C.Var] = set()
         for check, guards in sites:
             if check.kind not in STOPS:
                 continue
@@ -118,7 +118,7 @@ class Crash:
 
     # ------------------------------------------------------------ the checks of a statement
 
-    def sites(self, s: object) -> list[tuple[K.RuntimeCheck, tuple[K.Guard, ...]]]:
+    def sites(self, s: object) -> Sites:
         """Every check s performs itself: those of the expressions it evaluates
         (with their short-circuit guards), then its own (core/checks.py). Memoised."""
         hit = self._sites.get(id(s))
@@ -133,7 +133,7 @@ class Crash:
         return out
 
     @staticmethod
-    def expr_sites(e: C.Expr) -> list[tuple[K.RuntimeCheck, tuple[K.Guard, ...]]]:
+    def expr_sites(e: C.Expr) -> Sites:
         """The checks evaluating e performs, with their guards. (Most expressions
         have none: asking each node first is cheaper than the recursive walk.)"""
         if not any(K.expr_checks(x) for x in C.subexprs(e)):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Optional
 
 from relaxverify.core import nodes as C
-from relaxverify.reliability.terms import EMPTY, Leaf, Term, join, prune
+from relaxverify.reliability.terms import EMPTY, Leaf, Term, join, prune, times
 from relaxverify.syntax.ast import Span
 
 if TYPE_CHECKING:
@@ -48,12 +48,7 @@ class Power:
         a = self.assigned
 
         def composed(key: frozenset) -> list[Term]:
-            out = []
-            for o in self(key):
-                rest = o.vars - a
-                for p in other(o.vars & a):
-                    out.append(Term(o.r * p.r, p.vars | rest, join(o.why, p.why)))
-            return self.prune(out)
+            return self.prune([times(o, p, a) for o in self(key) for p in other(o.vars & a)])
 
         return Power(composed, a, self.prune, self.crashy or other.crashy)
 
@@ -95,9 +90,7 @@ class Loops:
             if not key and not crashy:
                 out.append(t)
                 continue
-            rest = t.vars - assigned
-            for o in power(key):
-                out.append(Term(t.r * o.r, o.vars | rest, join(t.why, o.why)))
+            out += [times(t, o, assigned) for o in power(key)]
         return w.prune(out)
 
     def shape(self, s: C.Loop) -> tuple[Optional[int], list[C.Stmt]]:
