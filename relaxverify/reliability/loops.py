@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Optional
 
+from relaxverify.core import checks as K
 from relaxverify.core import nodes as C
 from relaxverify.reliability.terms import EMPTY, Leaf, Term, join, prune, times
 from relaxverify.syntax.ast import Span
@@ -95,7 +96,8 @@ class Loops:
 
     def shape(self, s: C.Loop) -> tuple[Optional[int], list[C.Stmt]]:
         """(iterations, one iteration) for repeat, constant for, and while with a
-        constant bound (an iteration is then `if (b) { body }`); (None, _) otherwise."""
+        constant bound within the step limit (an iteration is then `if (b) { body }`);
+        (None, _) otherwise."""
         hit = self._shapes.get(id(s))
         if hit is not None:
             return hit
@@ -104,7 +106,9 @@ class Loops:
             out = (s.trips, s.body)
         elif s.bound is not None:
             n = C.const_int(s.bound)
-            if n is not None:
+            # Past the step limit a faulty trip count may stop the run before the
+            # bound does (the interpreter checks the steps then): an unknown count.
+            if n is not None and n <= K.LIMITS.loop_steps:
                 guard = LoopGuard(s.cond, s.body, [], s.span)
                 self.w.set_assigned(guard, self.w.assigned_in(s))
                 out = (max(n, 0), [guard])
