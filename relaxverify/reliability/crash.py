@@ -33,7 +33,7 @@ SPEC_KINDS = (K.ASSERT, K.ASSUME, K.CHOICE)  # their operands are evaluated reli
 Sites = list[tuple[K.RuntimeCheck, tuple[K.Guard, ...]]]  # checks with their guards
 
 
-def code_exprs(s: object) -> list[C.Expr]:
+def code_exprs(s: C.Stmt) -> list[C.Expr]:
     """The expressions statement s evaluates as code (with faults), in order."""
     if isinstance(s, C.Assign):
         return [s.value]
@@ -52,10 +52,6 @@ def code_exprs(s: object) -> list[C.Expr]:
 
 def _reads_nothing(e: C.Expr) -> bool:
     return not any(isinstance(x, C.VarRef) for x in C.subexprs(e))
-
-
-def _fits(bits_of: Optional[int], limit: int) -> bool:
-    return bits_of is not None and bits_of <= limit
 
 
 class Crash:
@@ -118,16 +114,14 @@ class Crash:
 
     # ------------------------------------------------------------ the checks of a statement
 
-    def sites(self, s: object) -> Sites:
+    def sites(self, s: C.Stmt) -> Sites:
         """Every check s performs itself: those of the expressions it evaluates
         (with their short-circuit guards), then its own (core/checks.py). Memoised."""
         hit = self._sites.get(id(s))
         if hit is not None:
             return hit
         out = [site for e in code_exprs(s) for site in self.expr_sites(e)]
-        relax = isinstance(s, C.Choose) and s.kind == "relax"  # as in the original run
-        if not relax and isinstance(s, (C.Assign, C.Store, C.NewArray, C.Call, C.Check,
-                                        C.Choose, C.If, C.Loop)):
+        if not (isinstance(s, C.Choose) and s.kind == "relax"):  # as in the original run
             out += [(check, ()) for check in K.stmt_checks(s)]
         self._sites[id(s)] = out
         return out
@@ -140,7 +134,7 @@ class Crash:
             return []
         return [(site.check, site.guards) for site in K.checks_in(e)]
 
-    def stmt(self, s: object) -> tuple[float, frozenset]:
+    def stmt(self, s: C.Stmt) -> tuple[float, frozenset]:
         """(κ, cv) of the runtime checks a simple statement (or the condition and bound
         of an `if` or loop) performs itself; a call's callee is calls.py's."""
         hit = self._stmts.get(id(s))
@@ -206,9 +200,7 @@ class Crash:
             return v is None or v > K.LIMITS.array_length
         if check.kind == K.LIMIT and isinstance(node, C.BinOp):
             w = C.const_int(ops[1])
-            product = None if v is None or w is None else v * w
-            return not _fits(None if product is None else product.bit_length(),
-                             K.LIMITS.int_bits)
+            return v is None or w is None or (v * w).bit_length() > K.LIMITS.int_bits
         return False
 
     def limit_fails(self, node: object) -> bool:

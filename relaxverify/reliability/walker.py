@@ -53,7 +53,7 @@ class Walker:
             self._leaves[key] = hit
         return hit
 
-    def assigned_in(self, s: object) -> frozenset:
+    def assigned_in(self, s: C.Stmt) -> frozenset:
         """Variables a statement may change for reliability (`relax` changes nothing:
         reliability compares runs with `relax` as in the original)."""
         key = id(s)
@@ -75,7 +75,7 @@ class Walker:
         self._assigned[key] = out
         return out
 
-    def set_assigned(self, s: object, vs: frozenset) -> None:
+    def set_assigned(self, s: C.Stmt, vs: frozenset) -> None:
         """For a synthetic statement (a loop iteration's `if`)."""
         self._assigned[id(s)] = vs
 
@@ -89,7 +89,7 @@ class Walker:
         return [t if k == 1.0 and cv <= t.vars else Term(t.r * k, t.vars | cv, join(t.why, lf))
                 for t in terms]
 
-    def crash_terms(self, s: object) -> list[Term]:
+    def crash_terms(self, s: C.Stmt) -> list[Term]:
         """What `1 * R()` becomes through s: when s may stop the run (memoised)."""
         hit = self._crash_terms.get(id(s))
         if hit is None:
@@ -97,7 +97,7 @@ class Walker:
             self._crash_terms[id(s)] = hit
         return hit
 
-    def may_crash(self, s: object) -> bool:
+    def may_crash(self, s: C.Stmt) -> bool:
         """May a fault make s stop the run?"""
         hit = self._crashy.get(id(s))
         if hit is None:
@@ -125,7 +125,7 @@ class Walker:
                 terms = self.crash_terms(s) if is_one(terms) else self.stmt(s, terms)
         return terms
 
-    def stmt(self, s: object, terms: list[Term]) -> list[Term]:
+    def stmt(self, s: C.Stmt, terms: list[Term]) -> list[Term]:
         if isinstance(s, C.Assign):
             return self.rewrite(s, s.var, terms, s.value, True)
         if isinstance(s, C.Store):
