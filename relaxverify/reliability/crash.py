@@ -130,7 +130,7 @@ class Crash:
     def expr_sites(e: C.Expr) -> Sites:
         """The checks evaluating e performs, with their guards. (Most expressions
         have none: asking each node first is cheaper than the recursive walk.)"""
-        if not any(K.expr_checks(x) for x in C.subexprs(e)):
+        if not any(map(K.expr_checks, C.subexprs(e))):
             return []
         return [(site.check, site.guards) for site in K.checks_in(e)]
 
