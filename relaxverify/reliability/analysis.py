@@ -10,6 +10,7 @@ docs/reliability.md, which also describes the modules:
 * faults.py    the hardware model's fault sites: ρ(e), vars(e), wr(x)
 * crash.py     where a faulty run may stop (the checks of core/checks.py) as costs
 * walker.py    the backward walk: simple statements and `if`
+* parts.py     what the loop and call rules see of the walker
 * loops.py     loops: powers of the body's transfer, flow summaries
 * calls.py     calls, function summaries, recursion
 * culprit.py   the statement that lost the most in a term

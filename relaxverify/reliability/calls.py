@@ -2,16 +2,14 @@
 with its parameters bound to the arguments; recursion needs a spec."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Union
+from typing import Union
 
 from relaxverify.core import nodes as C
+from relaxverify.reliability.parts import Walk
 from relaxverify.reliability.results import ReliabilityError
 from relaxverify.reliability.terms import (ONE, History, Leaf, Term, is_one, join, times,
                                            var_names)
 from relaxverify.report.diagnostics import error
-
-if TYPE_CHECKING:
-    from relaxverify.reliability.walker import Walker
 
 _BUSY = "busy"  # a function crash summary being computed (a recursive cycle)
 
@@ -24,7 +22,7 @@ def best_spec(fn: C.Function) -> C.ReliabilitySpec:
 class Calls:
     """Function summaries and the call rule, for the walker `w`."""
 
-    def __init__(self, w: "Walker"):
+    def __init__(self, w: Walk):
         self.w = w
         self._summaries: dict[str, list[Term]] = {}
         self._fn_crash: dict[str, Union[list[Term], str]] = {}

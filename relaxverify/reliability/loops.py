@@ -3,15 +3,13 @@ other loop goes by its flow summary (what flows into what, what is unreliable)."
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import Callable, Optional
 
 from relaxverify.core import checks as K
 from relaxverify.core import nodes as C
+from relaxverify.reliability.parts import Walk
 from relaxverify.reliability.terms import EMPTY, Leaf, Term, join, prune, times
 from relaxverify.syntax.ast import Span
-
-if TYPE_CHECKING:
-    from relaxverify.reliability.walker import Walker
 
 
 def _inside(var: C.Var, span: Span) -> bool:
@@ -69,7 +67,7 @@ class Flow:
 class Loops:
     """The loop rules, for the walker `w` (which walks the bodies)."""
 
-    def __init__(self, w: "Walker"):
+    def __init__(self, w: Walk):
         self.w = w
         self._shapes: dict[int, tuple[Optional[int], list[C.Stmt]]] = {}
         self._powers: dict[int, dict[int, Power]] = {}
@@ -183,7 +181,7 @@ class Loops:
 class FlowBuilder:
     """Builds the Flow of one loop: one walk over its body."""
 
-    def __init__(self, w: "Walker", loops: Loops):
+    def __init__(self, w: Walk, loops: Loops):
         self.w = w
         self.loops = loops
         self.deps: dict[C.Var, set] = {}
