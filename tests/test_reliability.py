@@ -12,7 +12,11 @@ from pathlib import Path
 import pytest
 
 from relaxverify.cli.main import main
-from relaxverify.check.hardware import BUILTIN_MODELS
+from relaxverify.check.hardware import BUILTIN_MODELS, UNRELIABLE_OPERATORS
+from relaxverify.core import checks as K
+from relaxverify.core import nodes as C
+from relaxverify.pipeline import load_source
+from relaxverify.run.montecarlo import monte_carlo, wilson
 from relaxverify.syntax.parser import parse
 from relaxverify.check.checker import check
 from relaxverify.reliability.analysis import ReliabilityError, analyse_program, function_value
@@ -460,3 +464,54 @@ def test_unreliable_index_and_divisor_cost_terms_off_the_data_flow(model: str) -
     # On the data flow the index's `+.` is counted once (by ρ(e)), not twice.
     [(r, names)] = got["on_flow"]
     assert r == pytest.approx(op, rel=1e-12) and names == ["a", "i"]
+
+
+# ---------------------------------------------------------------- resource limits
+
+LIMITS_FILE = ROOT / "tests" / "data" / "reliability" / "limits.relax"
+HIGH = C.HardwareModel("high", {o: C.OperatorModel(0.9, None) for o in UNRELIABLE_OPERATORS},
+                       0.95, 0.9)
+
+
+@pytest.mark.parametrize("fn, args", [("square", [0]), ("spin", [0, 1]), ("top", [0])])
+def test_a_limit_off_the_data_flow_costs_what_may_reach_it(fn: str, args: list) -> None:
+    """Hole 4: a fault off the result's data flow that makes a run hit an interpreter
+    limit (a product's size, a loop's steps, the call depth) made the analysis say
+    1.0 while the runs fail. Now the static value is op (0.9) and within the runs'
+    interval, whose upper end is below the old 1.0."""
+    loaded = load_source(str(LIMITS_FILE), LIMITS_FILE.read_text())
+    assert loaded.ok
+    static = function_value(loaded.program, fn, HIGH)
+    assert static == pytest.approx(0.9, rel=1e-12)
+    mc = monte_carlo(loaded.program, fn, args, HIGH, 3000, seed=3)
+    low, high = wilson(mc.correct, mc.trials, 5.0)
+    assert static <= high < 1.0, (fn, static, mc.correct, mc.trials)
+
+
+def test_the_analysis_reads_the_one_table_of_checks(monkeypatch) -> None:
+    """Where a faulty run may stop comes from core/checks.py, not from a second list:
+    a check the table adds (here, pretend a reliable int `+` may fail on its left
+    operand) costs a term off the data flow at once."""
+    prog = program("fn f(x: int, y: int) -> int {\n  var z: int = y +. 1 + 2;\n"
+                   "  return x;\n}\n")
+    medium = BUILTIN_MODELS["medium"]
+    assert function_value(prog, "f", medium) == 1.0
+    table = K.expr_checks
+
+    def with_plus(x: C.Expr) -> tuple:
+        if isinstance(x, C.BinOp) and x.op == "+" and not x.unreliable:
+            return (K.RuntimeCheck(K.DIVISION, x, (x.left,), x.span),)
+        return table(x)
+
+    monkeypatch.setattr(K, "expr_checks", with_plus)
+    assert function_value(prog, "f", medium) == pytest.approx(TABLE["medium"][0], rel=1e-12)
+
+
+def test_a_recursive_cycle_is_named_once() -> None:
+    """The crash summary of a recursive function is computed inside its own analysis:
+    the error still names the cycle `fact -> fact`, not the analysis' stack."""
+    source = ("fn fact(n: int) -> int requires 0 <= n {\n  var r: int = 1;\n"
+              "  if (n > 0) {\n    var f: int = fact(n - 1);\n    r = n * f;\n  }\n"
+              "  return r;\n}\n")
+    _results, [error] = analyse_program(program(source), BUILTIN_MODELS["medium"])
+    assert "`fact` is recursive (fact -> fact) and has no reliability spec" in error.message
