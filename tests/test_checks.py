@@ -59,6 +59,15 @@ def test_statement_checks():
     assert K.stmt_checks(loops[1]) == ()
 
 
+def test_a_constant_loop_bound_within_the_step_limit_has_no_limit_check():
+    fn = function("fn f(x: int) {\n  var i: int = x;\n"
+                  "  while (i > 0) bound 10 { i = i - 1; }\n"
+                  "  while (i < 0) bound 20000000 { i = i + 1; }\n}\n")
+    small, large = [s for s in fn.body if isinstance(s, C.Loop)]
+    assert [c.kind for c in K.stmt_checks(small)] == ["bound"]
+    assert [c.kind for c in K.stmt_checks(large)] == ["bound", "limit"]
+
+
 # ---------------------------------------------------------------- the visitor base
 
 def test_visitor_is_exhaustive_and_dispatches_on_subclasses():

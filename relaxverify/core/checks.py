@@ -94,7 +94,9 @@ def stmt_checks(s: C.Stmt) -> tuple[RuntimeCheck, ...]:
         out = []
         if s.bound is not None:
             out.append(RuntimeCheck(BOUND, s, (s.bound,), s.span))
-        if s.trips is None or s.trips > LIMITS.loop_steps:
+        steps = s.trips if s.trips is not None else (
+            C.const_int(s.bound) if s.bound is not None else None)
+        if steps is None or steps > LIMITS.loop_steps:
             out.append(RuntimeCheck(LIMIT, s, (), s.span))
         return tuple(out)
     if isinstance(s, C.Call):
