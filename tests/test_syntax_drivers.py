@@ -54,3 +54,17 @@ def test_the_environment_reaches_parse(monkeypatch) -> None:
     monkeypatch.setenv(P.DRIVER_VARIABLE, "lark")
     assert P.parse("fn f() { skip; }", "env.relax").decls == []
     assert seen == ["env.relax"]
+
+
+def test_stock_lark_when_the_fast_driver_cannot_be_built(monkeypatch) -> None:
+    """As if a Lark release had moved the internals lalr.py reads."""
+    def broken(self, lark, builder, start="start"):
+        raise AttributeError("'LALR_Parser' object has no attribute 'parser'")
+    monkeypatch.setattr(Driver, "__init__", broken)
+    monkeypatch.setattr(P, "_CACHE", {"lark": P._lark()})
+    monkeypatch.delenv(P.DRIVER_VARIABLE, raising=False)
+    with pytest.raises(AttributeError):
+        P.select_driver("fast")  # asked for by name: no silent fallback
+    with pytest.warns(RuntimeWarning, match="parsing with stock Lark instead"):
+        assert isinstance(P.select_driver(), StockDriver)
+    assert P.parse("fn f() { skip; }", "f.relax").decls[0].name == "f"

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Optional, Protocol
 
+import lark
 from lark import Lark
 
 from relaxverify.gcpause import gc_paused
@@ -70,16 +72,35 @@ def _lark() -> Lark:
 
 
 def select_driver(name: Optional[str] = None) -> ParseDriver:
-    """The parse driver `name` (`fast` or `lark`); default: $RELAXVERIFY_PARSER, else fast."""
-    name = name or os.environ.get(DRIVER_VARIABLE) or "fast"
+    """The parse driver `name` (`fast` or `lark`); default: $RELAXVERIFY_PARSER, else
+    fast, or stock Lark (with a warning) when the fast one cannot read the tables
+    of the installed Lark."""
+    chosen = name or os.environ.get(DRIVER_VARIABLE)
+    name = chosen or "fast"
     if name not in DRIVERS:
         raise ValueError(f"unknown parser driver `{name}` (${DRIVER_VARIABLE}); "
                          f"use one of {', '.join(DRIVERS)}")
     if name == "lark":
-        from relaxverify.syntax.stock import StockDriver
-        return _cached("lark-driver", lambda: StockDriver(_lark()))  # type: ignore[no-any-return]
+        return _stock_driver()
+    try:
+        return _cached("fast-driver", _fast_driver)  # type: ignore[no-any-return]
+    except (AttributeError, ImportError) as exc:  # Lark internals changed (see lalr.py)
+        if chosen:
+            raise
+        warnings.warn(f"the fast parser cannot run on lark {lark.__version__} ({exc}); "
+                      "parsing with stock Lark instead", RuntimeWarning, stacklevel=2)
+        _CACHE["fast-driver"] = stock = _stock_driver()
+        return stock
+
+
+def _fast_driver() -> ParseDriver:
     from relaxverify.syntax.lalr import Driver
-    return _cached("fast-driver", lambda: Driver(_lark(), BUILDER))  # type: ignore[no-any-return]
+    return Driver(_lark(), BUILDER)
+
+
+def _stock_driver() -> ParseDriver:
+    from relaxverify.syntax.stock import StockDriver
+    return _cached("lark-driver", lambda: StockDriver(_lark()))  # type: ignore[no-any-return]
 
 
 def parse(text: str, path: str = "<input>", *, driver: Optional[str] = None) -> A.Program:
