@@ -34,7 +34,7 @@ class _Part:
     """An intermediate result that is not an AST node but needs a span."""
 
     kind: str
-    value: object
+    value: Any
     span: A.Span
 
 
@@ -46,32 +46,32 @@ class Builder:
     __slots__ = ()
 
     # declarations
-    def start(self, c):
+    def start(self, c: list) -> Any:
         return list(c)
 
-    def const_decl(self, c):
+    def const_decl(self, c: list) -> Any:
         return A.Const(str(c[1]), c[3], c[5], _sp(c))
 
-    def hardware_decl(self, c):
+    def hardware_decl(self, c: list) -> Any:
         return A.Hardware(str(c[1]), list(c[3:-1]), _sp(c))
 
-    def hw_operator(self, c):
+    def hw_operator(self, c: list) -> Any:
         err = c[4].value if isinstance(c[4], _Part) else None
         return A.HwOperator(str(c[1]), c[3], err, _sp(c))
 
-    def hw_error(self, c):
+    def hw_error(self, c: list) -> Any:
         return _Part("error", c[1], _sp(c))
 
-    def hw_memory(self, c):
+    def hw_memory(self, c: list) -> Any:
         return A.HwMemory([x.value for x in c[2:-1]], _sp(c))
 
-    def hw_access(self, c):
+    def hw_access(self, c: list) -> Any:
         return _Part("access", (str(c[0]), c[2], _sp(c)), _sp(c))
 
-    def access_kind(self, c):
+    def access_kind(self, c: list) -> Any:
         return c[0]
 
-    def fn_decl(self, c):
+    def fn_decl(self, c: list) -> Any:
         params: list[A.Param] = []
         ret = None
         clauses: dict[str, list] = {k: [] for k in
@@ -87,26 +87,26 @@ class Builder:
                           clauses["requires_r"], clauses["ensures_r"], clauses["reliability"],
                           c[-1].value, _sp(c), _tok(c[1]))
 
-    def params(self, c):
+    def params(self, c: list) -> Any:
         return _Part("params", c[::2], _sp(c))
 
-    def param(self, c):
+    def param(self, c: list) -> Any:
         return A.Param(str(c[0]), c[2], len(c) > 3, _sp(c))
 
-    def ret_type(self, c):
+    def ret_type(self, c: list) -> Any:
         return _Part("ret", c[1], _sp(c))
 
-    def urel(self, c):
+    def urel(self, c: list) -> Any:
         return _Part("urel", True, _sp(c))
 
-    def _keyword_clause(self, c):
+    def _keyword_clause(self, c: list) -> Any:
         """`requires P`, `invariant P`, `bound E`, ...: tagged with the keyword."""
         return _Part(str(c[0]), c[1], _sp(c))
 
     requires = ensures = requires_r = ensures_r = _keyword_clause
     invariant = invariant_r = bound = _keyword_clause
 
-    def reliability(self, c):
+    def reliability(self, c: list) -> Any:
         target = c[1].value
         for op in c[2::2]:
             expected = ">=" if op is c[2] else "*"
@@ -123,99 +123,99 @@ class Builder:
         spec = A.ReliabilitySpec(target[1], plain, inputs, _sp(c), c[1].span, refs)
         return _Part("reliability", spec, spec.span)
 
-    def rel_ref(self, c):
+    def rel_ref(self, c: list) -> Any:
         names = c[2].value if isinstance(c[2], _Part) else []
         return _Part("rel_ref", (str(c[0]), names), _sp(c))
 
-    def rel_names(self, c):
+    def rel_names(self, c: list) -> Any:
         return _Part("names", [str(x) for x in c[::2]], _sp(c))
 
-    def rel_name(self, c):
+    def rel_name(self, c: list) -> Any:
         return c[0]
 
-    def type(self, c):
+    def type(self, c: list) -> Any:
         return A.TypeRef(str(c[0]), len(c) > 1, _sp(c))
 
-    def base_type(self, c):
+    def base_type(self, c: list) -> Any:
         return c[0]
 
     # statements
-    def block(self, c):
+    def block(self, c: list) -> Any:
         return _Part("block", list(c[1:-1]), _sp(c))
 
-    def var_decl(self, c):
+    def var_decl(self, c: list) -> Any:
         urel = any(isinstance(x, _Part) and x.kind == "urel" for x in c)
         init = c[-2] if str(c[-3]) == "=" and isinstance(c[-3], Tok) else None
         return A.VarDecl(str(c[1]), c[3], urel, init, _sp(c), _tok(c[1]))
 
-    def array_decl(self, c):
+    def array_decl(self, c: list) -> Any:
         return A.ArrayDecl(str(c[1]), str(c[3]), c[5], len(c) > 8, _sp(c),
                            _tok(c[1]))
 
-    def assign(self, c):
+    def assign(self, c: list) -> Any:
         return A.Assign(str(c[0]), c[2], _sp(c), _tok(c[0]))
 
-    def array_assign(self, c):
+    def array_assign(self, c: list) -> Any:
         return A.ArrayAssign(str(c[0]), c[2], c[5], _sp(c), _tok(c[0]))
 
-    def call_stmt(self, c):
+    def call_stmt(self, c: list) -> Any:
         args = c[2].value if isinstance(c[2], _Part) else []
         call = A.CallExpr(str(c[0]), args, _sp(c[:-1]), _tok(c[0]))
         return A.CallStmt(call, _sp(c))
 
-    def args(self, c):
+    def args(self, c: list) -> Any:
         return _Part("args", c[::2], _sp(c))
 
-    def names(self, c):
+    def names(self, c: list) -> Any:
         return _Part("names", [A.Name(str(t), _tok(t)) for t in c[::2]], _sp(c))
 
-    def relax(self, c):
+    def relax(self, c: list) -> Any:
         return A.Relax("relax", c[2].value, c[6], _sp(c))
 
-    def havoc(self, c):
+    def havoc(self, c: list) -> Any:
         return A.Relax("havoc", c[2].value, c[6], _sp(c))
 
-    def assert_(self, c):
+    def assert_(self, c: list) -> Any:
         return A.Check("assert", c[1], _sp(c))
 
-    def assume(self, c):
+    def assume(self, c: list) -> Any:
         return A.Check("assume", c[1], _sp(c))
 
-    def accept(self, c):
+    def accept(self, c: list) -> Any:
         return A.Check("accept", c[1], _sp(c))
 
-    def if_(self, c):
+    def if_(self, c: list) -> Any:
         orelse = c[5].value if len(c) > 5 else []
         return A.If(c[2], c[4].value, orelse, _sp(c))
 
-    def else_(self, c):
+    def else_(self, c: list) -> Any:
         branch = c[1]
         return _Part("else", branch.value if isinstance(branch, _Part) else [branch],
                      _sp(c))
 
-    def while_(self, c):
+    def while_(self, c: list) -> Any:
         return A.While(c[2], _loop_clauses(c[4:-1]), c[-1].value, _sp(c))
 
-    def for_(self, c):
+    def for_(self, c: list) -> Any:
         return A.For(str(c[1]), c[3], c[5], _loop_clauses(c[6:-1]), c[-1].value, _sp(c),
                      _tok(c[1]))
 
-    def repeat(self, c):
+    def repeat(self, c: list) -> Any:
         return A.Repeat(c[2], _loop_clauses(c[4:-1]), c[-1].value, _sp(c))
 
-    def return_(self, c):
+    def return_(self, c: list) -> Any:
         return A.Return(c[1], _sp(c))
 
-    def skip(self, c):
+    def skip(self, c: list) -> Any:
         return A.Skip(_sp(c))
 
     # expressions
-    def expr(self, c):
+    def expr(self, c: list) -> Any:
         if len(c) == 1 and not isinstance(c[0], _Prefixed):
             return c[0]
         return _climb(c)
 
-    def operand(self, c):
+    def operand(self, c: list) -> Any:
         i = 0
         while isinstance(c[i], (Tok, _Part)):
             i += 1
@@ -229,42 +229,42 @@ class Builder:
             return e
         return _Prefixed(c[:i], e, _sp(c[:i] + [e]))
 
-    def index(self, c):
+    def index(self, c: list) -> Any:
         return _Part("index", c[1], _sp(c))
 
-    def quant_head(self, c):
+    def quant_head(self, c: list) -> Any:
         return _Part("quant", (str(c[0]), str(c[1]), c[3]), _sp(c))
 
-    def int_lit(self, c):
+    def int_lit(self, c: list) -> Any:
         return A.IntLit(int(c[0].value), _tok(c[0]))
 
-    def real_lit(self, c):
+    def real_lit(self, c: list) -> Any:
         return A.RealLit(str(c[0]), _tok(c[0]))
 
-    def true(self, c):
+    def true(self, c: list) -> Any:
         return A.BoolLit(True, _tok(c[0]))
 
-    def false(self, c):
+    def false(self, c: list) -> Any:
         return A.BoolLit(False, _tok(c[0]))
 
-    def name(self, c):
+    def name(self, c: list) -> Any:
         return A.Name(str(c[0]), _tok(c[0]))
 
-    def result(self, c):
+    def result(self, c: list) -> Any:
         return A.ResultRef(_tok(c[0]))
 
-    def paren(self, c):
+    def paren(self, c: list) -> Any:
         inner = c[1]
         inner.span = _sp(c)  # the parentheses belong to the expression's extent
         return inner
 
-    def builtin(self, c):
+    def builtin(self, c: list) -> Any:
         return A.Builtin(str(c[0]), c[2].value, _sp(c))
 
-    def builtin_name(self, c):
+    def builtin_name(self, c: list) -> Any:
         return c[0]
 
-    def call(self, c):
+    def call(self, c: list) -> Any:
         args = c[2].value if isinstance(c[2], _Part) else []
         return A.CallExpr(str(c[0]), args, _sp(c), _tok(c[0]))
 
@@ -275,7 +275,7 @@ class _Prefixed:
     how far `!` and a quantifier reach depends on the binary operators that follow."""
 
     prefixes: list
-    operand: object
+    operand: Any
     span: A.Span
 
 
@@ -318,10 +318,10 @@ def _climb(seq: list) -> Any:
     """
     pos = 0
 
-    def parse(min_level: int):
+    def parse(min_level: int) -> Any:
         return extend(operand(), min_level)
 
-    def extend(left, min_level: int):
+    def extend(left: Any, min_level: int) -> Any:
         nonlocal pos
         while pos < len(seq):
             op = str(seq[pos])
@@ -336,7 +336,7 @@ def _climb(seq: list) -> Any:
             left = A.Binary(op, left, right, _join(left.span, right.span))
         return left
 
-    def chain(first):
+    def chain(first: Any) -> A.Chain:
         nonlocal pos
         operands, ops = [first], []
         while pos < len(seq) and _PREC[str(seq[pos])] == _CMP_LEVEL:
@@ -345,7 +345,7 @@ def _climb(seq: list) -> Any:
             operands.append(parse(_CMP_LEVEL + 1))
         return A.Chain(operands, ops, _join(first.span, operands[-1].span))
 
-    def operand():
+    def operand() -> Any:
         nonlocal pos
         item = seq[pos]
         pos += 1
