@@ -85,3 +85,13 @@ def test_the_first_error_is_the_one_a_single_parse_finds() -> None:
     src = "fn a() {\n  var y: int = x\n  return y;\n}\nfn b(x: float) -> int { return 0; }\n"
     assert errors(src, "fast")[0] == (2, 17, SEMI)
     assert errors(src.split("fn b")[0], "fast") == [(2, 17, SEMI)]
+
+
+@pytest.mark.parametrize("driver", ["fast", "lark"])
+def test_an_indented_declaration_keyword_is_reported_once(driver: str) -> None:
+    """`const` inside a block is one mistake: the parse does not start a declaration
+    there (that would add `unexpected int; expected a name` for the same mistake)."""
+    src = "fn a() {\n  var i: int = 0;\n  const int = 0;\n}\nfn b() { x = ; }\n"
+    assert errors(src, driver) == [
+        (3, 3, "unexpected `const`; expected one of `accept`, `assert`, `assume`, `for`, "
+               "`havoc`, `if`, `relax`, `repeat`, ..."), (5, 14, EXPR)]

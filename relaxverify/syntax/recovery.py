@@ -6,8 +6,11 @@ tree of that parse is dropped; only its errors count). A declaration keyword
 starts one when it is at brace depth 0 right after a `}` or `;` (or at the start
 of the file), or when it is the first token on its line: the latter still finds
 the next function when a `}` is missing. A keyword elsewhere (`fn a(const: int)`)
-is part of the error, not a place to resume. Comments are no tokens, so
-commented-out code is never a place to resume either.
+is part of the error, not a place to resume. The keyword the error is at is a
+place to resume only in column 1 (`fn b` after a function missing its `}`): an
+indented one is a mistake inside a block, and parsing it as a declaration would
+report the same mistake twice. Comments are no tokens, so commented-out code is
+never a place to resume either.
 """
 from __future__ import annotations
 
@@ -50,8 +53,8 @@ class TrackedTokens:
         return tok
 
     def resume_at_declaration(self, error: Tok) -> Optional[Tok]:
-        """Skip to the first token at or after `error` that starts a declaration and
-        make it the next token; None when there is none (or `error` is the end)."""
+        """Skip to the first token after `error` (or `error` itself in column 1) that
+        starts a declaration and make it the next token; None when there is none."""
         if error.type == "$END":
             return None
         tok = self._last
@@ -60,7 +63,8 @@ class TrackedTokens:
             tok = next(self, None)
             starts = self._last_starts
         while tok is not None:
-            if starts and tok.start_pos >= error.start_pos:
+            if starts and (tok.start_pos > error.start_pos
+                           or (tok.start_pos == error.start_pos and tok.column == 1)):
                 self._pending = tok
                 return tok
             tok = next(self, None)
