@@ -74,8 +74,8 @@ class Builder:
     def fn_decl(self, c: list) -> Any:
         params: list[A.Param] = []
         ret = None
-        clauses: dict[str, list] = {k: [] for k in
-                                    ("requires", "ensures", "requires_r", "ensures_r", "reliability")}
+        kinds = ("requires", "ensures", "requires_r", "ensures_r", "reliability")
+        clauses: dict[str, list] = {k: [] for k in kinds}
         for item in c[3:-1]:
             if isinstance(item, _Part) and item.kind == "params":
                 params = item.value

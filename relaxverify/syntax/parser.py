@@ -5,7 +5,8 @@ lexer (lexer.py) makes the tokens, a driver runs the tables and the tree
 builder (builder.py) makes the AST at each reduction. Two drivers exist: the
 fast loop of lalr.py (the default) and stock Lark (stock.py, public interface
 only), chosen by `parse(..., driver=...)` or `RELAXVERIFY_PARSER` (`fast` or
-`lark`). Nothing here is mutable between calls: parses may run in threads.
+`lark`). Apart from the tables, built once, no state outlives a call or is
+shared by two: parses may run in threads.
 
 Syntax errors are collected: after one, the parse resumes at the next token that
 starts a declaration (recovery.py), so one run reports several.
@@ -36,12 +37,15 @@ DRIVER_VARIABLE = "RELAXVERIFY_PARSER"
 
 
 class ParseDriver(Protocol):
+    """lalr.Driver or stock.StockDriver: the start rule's value, or SyntaxFault."""
+
     def parse(self, tokens: Iterable[Tok], path: str = ...) -> Any: ...
 
 
 def grammar_text() -> str:
-    """The grammar beside the package's source (a checkout, this worktree) or,
-    failing that, the copy installed with the package."""
+    """The grammar beside the package's source when there is one (a checkout), else
+    the copy installed with the package: a checkout must not read the grammar of
+    another checkout installed in editable mode."""
     source = Path(__file__).resolve().parents[2] / "grammar" / "relax.lark"
     if source.is_file():
         return source.read_text("utf-8")
