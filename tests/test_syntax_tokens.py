@@ -4,14 +4,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from typing import Optional
+
 import pytest
+from lark import Lark
 from lark.lexer import PatternStr
 
 from conftest import EXAMPLES
 from relaxverify.syntax import tokens as T
 from relaxverify.syntax.builder import _PREC
-from relaxverify.syntax.lexer import lex
-from relaxverify.syntax.parser import _lark
+from relaxverify.syntax.lexer import RelaxLexer, lex
+from relaxverify.syntax.parser import _lark, grammar_text
 
 # LANGUAGE.md §1, "Identifiers: ... except keywords:" (the v1 keywords).
 V1_KEYWORDS = """fn var const if else while repeat for in return skip relax havoc st assert
@@ -21,10 +24,11 @@ old eq len abs min max""".split()
 LANGUAGE_MD = Path("/work/shared/LANGUAGE.md")
 
 
-def grammar_terminals() -> dict[str, object]:
+def grammar_terminals(lark: Optional[Lark] = None) -> dict[str, object]:
     """The grammar's terminals (what the lexer must produce), without the ignored ones."""
-    ignored = set(_lark().ignore_tokens)
-    return {t.name: t.pattern for t in _lark().terminals if t.name not in ignored}
+    lark = lark or _lark()
+    ignored = set(lark.ignore_tokens)
+    return {t.name: t.pattern for t in lark.terminals if t.name not in ignored}
 
 
 def test_every_grammar_terminal_is_in_the_table() -> None:
@@ -87,3 +91,9 @@ def test_a_word_added_to_the_table_only_is_caught(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(T, "TERMINALS", T.TERMINALS | {"EXTERN"})
     with pytest.raises(AssertionError):
         test_every_table_terminal_is_in_the_grammar()
+
+
+def test_a_word_added_to_the_grammar_only_is_caught() -> None:
+    grammar = grammar_text().replace('fn_decl: "fn"', 'fn_decl: "extern"? "fn"')
+    lark = Lark(grammar, parser="lalr", lexer=RelaxLexer, keep_all_tokens=True)
+    assert set(grammar_terminals(lark)) - T.TERMINALS == {"EXTERN"}
