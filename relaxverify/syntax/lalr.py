@@ -3,7 +3,8 @@
 Lark builds the automaton; this loop runs it. Lark's own loop is general (parser
 states as objects, interactive parsing, tree-builder wrappers per rule); ours
 precomputes, for every reduction, its length, its target state per predecessor
-and the callback, which makes parsing about a third faster. Tree-building
+and the callback: parsing takes about 80% of the time of stock Lark's loop
+(stock.py; `python benchmarks/parse.py` prints both). Tree-building
 follows Lark's rules for this grammar (keep_all_tokens, no placeholders): a rule
 whose name starts with `_` is spliced into its parent, a `?rule` with one child
 and no alias is replaced by that child, and any other rule calls the builder's
@@ -11,13 +12,19 @@ method named after the rule's alias or name.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Optional
 
 from lark import Lark
-from lark.exceptions import UnexpectedToken
 from lark.parsers.lalr_analysis import Shift
 
-from relaxverify.syntax.lexer import Tok
+from relaxverify.syntax.errors import SyntaxFault
+from relaxverify.syntax.lexer import Tok, end_token
+
+# The Lark internals read here (see `Driver.__init__`): the LALR table at
+# `Lark.parser.parser.parser.parse_table` (`states`, `start_states`), the `Shift`
+# action, and a rule's `origin.name`, `expansion`, `alias`, `options.expand1`.
+# They are those of lark 1.3 (tests/test_syntax_drivers.py compares this driver
+# with stock Lark, the fallback, on every file of the repository).
 
 
 class _Splice(list):
@@ -28,6 +35,7 @@ def _flatten(children: list) -> list:
     """Splice inlined children into one list. A left-recursive repetition
     (`__x_star: __x_star x`) hands its list on as the first child: it is extended
     in place, so a block of n statements costs O(n), not O(n^2)."""
+    out: list
     if children and type(children[0]) is _Splice:
         out = children[0]
         rest = children[1:]
@@ -46,7 +54,7 @@ def _splice(children: list) -> _Splice:
     return out if type(out) is _Splice else _Splice(out)
 
 
-def _reduction(rule, builder) -> Callable[[list], Any]:
+def _reduction(rule: Any, builder: object) -> Callable[[list], Any]:
     name = rule.origin.name
     splices = any(not s.is_term and s.name.startswith("_") for s in rule.expansion)
     if name.startswith("_"):
@@ -56,18 +64,21 @@ def _reduction(rule, builder) -> Callable[[list], Any]:
     if method is None and not (expand1 and len(rule.expansion) == 1):
         raise TypeError(f"the tree builder has no method for rule `{rule.alias or name}`")
 
-    def reduce(c: list):
+    def reduce(c: list) -> Any:
         if splices:
             c = _flatten(c)
         if expand1 and len(c) == 1:
             return c[0]
-        return method(c)
+        return method(c)  # type: ignore[misc]  # None only when expand1 applies (checked above)
     return reduce
 
 
 class Driver:
-    def __init__(self, lark: Lark, builder, start: str = "start"):
-        table = lark.parser.parser.parser.parse_table
+    """Runs the LALR table of `lark` with the callbacks of `builder`. It keeps no
+    state between parses (the stacks are locals), so threads can share it."""
+
+    def __init__(self, lark: Lark, builder: object, start: str = "start"):
+        table = lark.parser.parser.parser.parse_table  # type: ignore[attr-defined]
         self.start_state = table.start_states[start]
         self.start = start
         self.shifts: dict[int, dict[str, int]] = {}
@@ -88,11 +99,12 @@ class Driver:
             self.shifts[state] = shift
             self.reduces[state] = red
 
-    def parse(self, tokens: Iterable[Tok]):
+    def parse(self, tokens: Iterable[Tok], path: str = "<input>") -> Any:
+        """The start rule's value, or SyntaxFault at the first token not taken."""
         shifts, reduces = self.shifts, self.reduces
         states = [self.start_state]
         values: list = []
-        last = None
+        last: Optional[Tok] = None
         for tok in tokens:
             kind = tok.type
             while True:
@@ -115,16 +127,15 @@ class Driver:
                 values.append(callback(children))
                 states.append(shifts[states[-1]][origin])
             last = tok
-        return self._finish(states, values, last)
+        return self._finish(states, values, end_token(last, path), last)
 
-    def _finish(self, states: list, values: list, last):
+    def _finish(self, states: list, values: list, end: Tok, last: Optional[Tok]) -> Any:
         shifts, reduces = self.shifts, self.reduces
         while True:
             state = states[-1]
             red = reduces[state].get("$END")
             if red is None:
-                where = (0, 1, 1) if last is None else (last.start_pos, last.line, last.column)
-                raise self._error(Tok("$END", "", *where), state, last)
+                raise self._error(end, state, last)
             size, origin, callback = red
             children = values[-size:] if size else []
             if size:
@@ -136,8 +147,7 @@ class Driver:
             values.append(value)
             states.append(shifts[states[-1]][origin])
 
-    def _error(self, tok: Tok, state: int, last) -> UnexpectedToken:
-        """The error Lark would raise; `token_history` holds the token before `tok`."""
+    def _error(self, tok: Tok, state: int, last: Optional[Tok]) -> SyntaxFault:
+        """What Lark reports: the terminals the state has an action for."""
         expected = {s for s in (*self.shifts[state], *self.reduces[state]) if s.isupper()}
-        return UnexpectedToken(tok, expected, state=state,
-                               token_history=[last] if last is not None else None)
+        return SyntaxFault(tok, frozenset(expected), last)

@@ -1,21 +1,30 @@
-"""The lexer for Relax, plugged into Lark's LALR parser (a custom lexer class).
+"""The lexer for Relax, built from the token table (tokens.py).
 
 One master regular expression scans the text; token types are the grammar's
-terminal names, read from Lark's configuration so the two cannot drift apart.
-It is several times faster than Lark's contextual lexer, and it settles the two
-context-dependent cases itself: `-` is unary (MINUS) unless it follows an
-operand, and a dotted operator right after `operator` (in a hardware block) is
-a UOP rather than a BINOP.
+terminal names. It is several times faster than Lark's contextual lexer, and it
+settles the two context-dependent cases itself: `-` is unary (MINUS) unless it
+follows an operand, and a dotted operator right after `operator` (in a hardware
+block) is a UOP rather than a BINOP. It never raises: a character that starts
+no token, or a comment never closed, becomes a pseudo-token no rule accepts, so
+the parser reports it where it stands and recovery can go on after it.
+
+The lexer holds no state between calls: `lex` keeps its position in locals, so
+parses in several threads do not interfere.
 """
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Any, Iterator, Optional
 
-from lark.exceptions import UnexpectedCharacters
-from lark.lexer import Lexer, PatternStr
+from lark.lexer import Lexer
 
-_SCAN = re.compile(r"""
+from relaxverify.syntax import tokens as T
+
+
+def _scanner() -> re.Pattern[str]:
+    operators = "|".join(re.escape(s) for s in T.operator_spellings())
+    adornments = "|".join(re.escape(s) for s in T.ADORNMENTS)
+    return re.compile(rf"""
   (?P<ws>[ \t\r\f]+)
 | (?P<nl>\n)
 | (?P<comment>//[^\n]*|/\*.*?\*/)
@@ -23,84 +32,106 @@ _SCAN = re.compile(r"""
 | (?P<REAL>[0-9]+\.[0-9]+(?:[eE][+-]?[0-9]+)?|[0-9]+[eE][+-]?[0-9]+)
 | (?P<INT>[0-9]+)
 | (?P<NAME>[A-Za-z_][A-Za-z0-9_]*)
-| (?P<ADORN><[or]>)
-| (?P<op><==>|==>|[=!<>]=\.?|[<>+\-*/]\.|&&|\|\||::|\.\.|->|\[\]|[-<>+*/%!(){}\[\];:,=])
+| (?P<ADORN>{adornments})
+| (?P<op>{operators})
 """, re.VERBOSE | re.DOTALL)
 
-_BINARY = {"<==>", "==>", "||", "&&", "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "%",
-           "==.", "!=.", "<.", "<=.", ">.", ">=.", "+.", "-.", "*.", "/."}
-_OPERAND_END = {"NAME", "INT", "REAL", "RPAR", "RSQB", "ADORN", "TRUE", "FALSE", "RESULT"}
+
+_SCAN = _scanner()
+_OPERATOR_KW = T.keyword_terminal("operator")
 
 
 class Tok:
     """A token. Lighter than lark.Token (a str subclass): creating tokens was half
-    the lexer's time. Tokens never span lines (comments and blanks are skipped)."""
+    the lexer's time. Tokens never span lines (comments and blanks are skipped).
+    Each carries its file's path, so the tree builder needs no per-parse state."""
 
-    __slots__ = ("type", "value", "start_pos", "line", "column", "end_line", "end_column")
+    __slots__ = ("type", "value", "start_pos", "line", "column", "end_line", "end_column",
+                 "path")
 
-    def __init__(self, type: str, value: str, start_pos: int, line: int, column: int):
+    def __init__(self, type: str, value: str, start_pos: int, line: int, column: int,
+                 path: str = "<input>"):
         self.type = type
         self.value = value
         self.start_pos = start_pos
         self.line = self.end_line = line
         self.column = column
         self.end_column = column + len(value)
+        self.path = path
 
     def __str__(self) -> str:
         return self.value
 
     def __repr__(self) -> str:
-        return f"Tok({self.type!r}, {self.value!r})"
+        return f"Tok({self.type!r}, {self.value!r}, {self.line}:{self.column})"
+
+
+def end_token(last: Optional[Tok], path: str) -> Tok:
+    """The `$END` token, placed at the last token (as Lark places it)."""
+    if last is None:
+        return Tok("$END", "", 0, 1, 1, path)
+    return Tok("$END", "", last.start_pos, last.line, last.column, path)
+
+
+def operator_terminal(value: str, prev: Optional[str]) -> str:
+    """The terminal of an operator or punctuation spelling, given the previous token's."""
+    if value == "-" and prev not in T.OPERAND_END:
+        return "MINUS"
+    if value == "!":
+        return "NOT"
+    if prev == _OPERATOR_KW and value in T.UNRELIABLE:
+        return "UOP"
+    if value == "[]":
+        return "ARRAY"
+    if value in T.BINARY:
+        return "BINOP"
+    return T.PUNCTUATION[value]
 
 
 class RelaxLexer(Lexer):
-    def __init__(self, lexer_conf):
-        strings = {t.pattern.value: t.name for t in lexer_conf.terminals
-                   if isinstance(t.pattern, PatternStr)}
-        self.keywords = {v: n for v, n in strings.items() if v.isidentifier()}
-        self.punct = {v: n for v, n in strings.items() if not v.isidentifier()}
-        self.operator_kw = self.keywords.get("operator")
+    """Lark's custom-lexer interface (Lark calls `lex(text)`), used directly too."""
 
-    def lex(self, text: str) -> Iterator[Tok]:
-        keywords = self.keywords
-        line, line_start, prev = 1, 0, None
-        pos, end = 0, len(text)
-        match = _SCAN.match
-        while pos < end:
-            m = match(text, pos)
-            if m is None:
-                raise UnexpectedCharacters(text, pos, line, pos - line_start + 1)
-            kind = m.lastgroup
-            value = m.group()
-            start, pos = pos, m.end()
-            if kind == "ws":
-                continue
-            if kind == "nl":
-                line, line_start = line + 1, pos
-                continue
-            if kind == "comment":
-                breaks = value.count("\n")
-                if breaks:
-                    line, line_start = line + breaks, start + value.rfind("\n") + 1
-                continue
-            if kind == "open_comment":
-                raise UnexpectedCharacters(text, start, line, start - line_start + 1)
-            if kind == "NAME":
-                kind = keywords.get(value, "NAME")
-            elif kind == "op":
-                kind = self._operator(value, prev)
-            prev = kind
-            yield Tok(kind, value, start, line, start - line_start + 1)
+    def __init__(self, lexer_conf: Any = None) -> None:
+        pass
 
-    def _operator(self, value: str, prev) -> str:
-        if value == "-" and prev not in _OPERAND_END:
-            return "MINUS"
-        if value == "!":
-            return "NOT"
-        if value.endswith(".") and prev == self.operator_kw and value != "..":
-            return "UOP"
-        if value == "[]":
-            return "ARRAY"
-        if value in _BINARY:
-            return "BINOP"
-        return self.punct[value]
+    def lex(self, text: str, path: str = "<input>") -> Iterator[Tok]:  # type: ignore[override]
+        # Lark wraps a custom lexer whose `lex` takes the text alone (interface 0).
+        return lex(text, path)
+
+
+def lex(text: str, path: str = "<input>") -> Iterator[Tok]:
+    """The tokens of `text`, comments and blanks skipped."""
+    keywords = T.KEYWORD_TERMINALS
+    operator = operator_terminal
+    line, line_start, prev = 1, 0, None
+    pos, end = 0, len(text)
+    match = _SCAN.match
+    while pos < end:
+        m = match(text, pos)
+        if m is None:
+            yield Tok(T.BAD_CHARACTER, text[pos], pos, line, pos - line_start + 1, path)
+            pos += 1
+            continue
+        kind = m.lastgroup or ""
+        value = m.group()
+        start, pos = pos, m.end()
+        if kind == "ws":
+            continue
+        if kind == "nl":
+            line, line_start = line + 1, pos
+            continue
+        if kind == "comment":
+            breaks = value.count("\n")
+            if breaks:
+                line, line_start = line + breaks, start + value.rfind("\n") + 1
+            continue
+        if kind == "open_comment":
+            # The rest of the file is a comment that never ends.
+            yield Tok(T.OPEN_COMMENT, value, start, line, start - line_start + 1, path)
+            return
+        if kind == "NAME":
+            kind = keywords.get(value, "NAME")
+        elif kind == "op":
+            kind = operator(value, prev)
+        prev = kind
+        yield Tok(kind, value, start, line, start - line_start + 1, path)
