@@ -95,15 +95,3 @@ def test_visitor_is_exhaustive_and_dispatches_on_subclasses():
     node.__class__ = Guard
     assert Names().stmt(node, "t") == "if t"  # a subclass of If goes to s_If
 
-
-def test_gc_pause_is_counted_across_overlapping_stages():
-    import gc
-
-    from relaxverify.gcpause import gc_paused
-
-    assert gc.isenabled()
-    with gc_paused():
-        with gc_paused():
-            assert not gc.isenabled()
-        assert not gc.isenabled()  # the outer stage is still running
-    assert gc.isenabled()
