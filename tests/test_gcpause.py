@@ -1,10 +1,10 @@
 """The garbage-collector pause shared by the allocation-heavy stages."""
 from __future__ import annotations
 
-
 import gc
 
 from relaxverify.gcpause import gc_paused
+
 
 def test_gc_pause_is_counted_across_overlapping_stages():
     assert gc.isenabled()
