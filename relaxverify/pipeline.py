@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from relaxverify.core import nodes as C
-from relaxverify.syntax.ast import Span
+from relaxverify.source import Span
 from relaxverify.check.checker import check
 from relaxverify.report.diagnostics import Diagnostic, RelaxError, error
 from relaxverify.syntax.parser import parse

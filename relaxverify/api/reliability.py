@@ -21,7 +21,7 @@ from relaxverify.report.diagnostics import Diagnostic, error, source_lines
 from relaxverify.report.finding import Finding, Status
 from relaxverify.report.render import CommandResult, FileReport
 from relaxverify.report.text import render_text
-from relaxverify.syntax.ast import Span
+from relaxverify.source import Span
 
 
 @dataclass

@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 from relaxverify.core import nodes as C
 from relaxverify.report.diagnostics import Diagnostic, error
-from relaxverify.syntax.ast import Span
+from relaxverify.source import Span
 
 
 @dataclass

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from relaxverify.core import nodes as C
-from relaxverify.syntax.ast import Span
+from relaxverify.source import Span
 
 # Kinds (LANGUAGE.md section 8 obligation kinds, plus `limit` and `choice`).
 BOUNDS = "bounds"  # 0 <= index < len(array)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Iterator, NamedTuple, Optional, Union
 
-from relaxverify.syntax.ast import Span
+from relaxverify.source import Span
 
 
 class Type(NamedTuple):

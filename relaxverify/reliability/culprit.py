@@ -8,7 +8,7 @@ from typing import Optional
 from relaxverify.core import nodes as C
 from relaxverify.reliability.loops import LoopGuard
 from relaxverify.reliability.terms import Join, Leaf, Located, Term
-from relaxverify.syntax.ast import Span
+from relaxverify.source import Span
 
 
 @dataclass

@@ -9,7 +9,7 @@ from relaxverify.core import checks as K
 from relaxverify.core import nodes as C
 from relaxverify.reliability.parts import Walk
 from relaxverify.reliability.terms import EMPTY, Leaf, Term, join, prune, times
-from relaxverify.syntax.ast import Span
+from relaxverify.source import Span
 
 
 def _inside(var: C.Var, span: Span) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Callable, Iterable, NamedTuple, Optional, Protocol, Union
 
 from relaxverify.core import nodes as C
-from relaxverify.syntax.ast import Span
+from relaxverify.source import Span
 
 EMPTY: frozenset = frozenset()
 MAX_TERMS = 64

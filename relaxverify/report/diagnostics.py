@@ -10,7 +10,7 @@ from typing import Iterable, Optional
 
 from relaxverify.report.finding import Finding, Status
 from relaxverify.report.text import source_lines
-from relaxverify.syntax.ast import Span
+from relaxverify.source import Span
 
 __all__ = ["Diagnostic", "RelaxError", "error", "source_lines"]  # source_lines: stages use it
 

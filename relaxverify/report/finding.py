@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Optional, Protocol
 
-from relaxverify.syntax.ast import Span
+from relaxverify.source import Span
 
 
 class Status(Enum):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Optional
 
 from relaxverify.report.finding import Finding
-from relaxverify.syntax.ast import Span
+from relaxverify.source import Span
 
 
 def source_lines(source: Optional[str]) -> list[str]:

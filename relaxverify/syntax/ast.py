@@ -8,19 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
-
-@dataclass(frozen=True)
-class Span:
-    """A region of a source file: 1-based lines and columns, end exclusive."""
-
-    path: str
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}"
+from relaxverify.source import Span  # re-exported: the AST's nodes carry spans
 
 
 @dataclass(frozen=True)
