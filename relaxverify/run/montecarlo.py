@@ -1,9 +1,11 @@
 """Monte Carlo reliability (LANGUAGE.md §7): the fault-free run once, N faulty runs,
 the fraction whose result is exactly the fault-free one, with a 95% Wilson interval.
 
-The faulty runs reuse the fault-free run's relax/havoc choices (in order, while
-they still satisfy their predicates), so that a difference in the result is due
-to the hardware and not to a different choice. A faulty run that fails a runtime
+The faulty runs reuse the fault-free run's relax/havoc choices per statement
+occurrence (the n-th run of a statement gets the n-th choice the fault-free run
+made there, while it still satisfies the predicate), so that a difference in the
+result is due to the hardware and not to a different choice, and a faulty branch
+that runs an extra `havoc` does not shift the choices of the others. A faulty run that fails a runtime
 check (an index out of bounds after a flipped bit, say) counts as incorrect.
 """
 from __future__ import annotations
@@ -13,7 +15,9 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from relaxverify.core import nodes as C
-from relaxverify.run.interpreter import Interpreter, Options, RunOutcome, RuntimeFailure
+from relaxverify.run.options import Options
+from relaxverify.run.outcome import RunOutcome, RuntimeFailure
+from relaxverify.run.runtime import Interpreter
 
 Z95 = 1.959963984540054  # the 0.975 quantile of the standard normal distribution
 
@@ -81,10 +85,11 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
         return out
     faulty = Interpreter(program, fn, Options(faults="inject", specs=False, **opts), model, seed,
                          source)
-    faulty.set_choices(ref.choice_log)
+    faulty.set_choices_by_site(ref.choices.by_site)
     expected = reference.result
     entry = faulty.entry
     ns = faulty.ns
+    chooser = faulty.choices
     expo = ns["_expo"]
     hazard = _path_hazard(faulty, ref_args, expected) if skip else None
     step = max(1, min(1000, trials // 100))
@@ -98,9 +103,9 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
                 if progress is not None and (i + 1) % step == 0:
                     progress(i + 1)
                 continue
-        faulty.replay_pos = 0
-        if faulty.choice_log or faulty.notes:  # per-run logs must not grow over trials
-            faulty.choice_log, faulty.notes = [], []
+        if chooser.counts or faulty.notes:  # per-run state must not grow over trials
+            chooser.reset()
+            faulty.notes = []
         try:
             got = entry(-1, *ref_args)
         except (RuntimeFailure, RecursionError, MemoryError, OverflowError):
@@ -129,5 +134,5 @@ def _path_hazard(faulty: Interpreter, args: list, expected: Any) -> Optional[flo
     except (RuntimeFailure, RecursionError, MemoryError, OverflowError):
         ok = False
     ns["_B"], ns["_NF"] = saved_b, saved_nf
-    faulty.replay_pos = 0
+    faulty.choices.reset()
     return used if ok and used < start / 2 else None
