@@ -352,6 +352,8 @@ class ChoicePlan:
             return rng.random() < 0.5
         if var.type.array:
             return None
+        lo: Any
+        hi: Any
         lo, hi = (r.lo, r.hi) if r is not None else (None, None)
         if lo is None and hi is None:
             centre = env.get(var.name, 0)

@@ -353,59 +353,12 @@ class ExprGen:
         agg = "all" if e.kind == "forall" else "any"
         if e.var.type == C.BOOL:
             return f"{agg}({body} for {v} in (False, True))"
-        rng = self.quant_range(e) if e.var.type == C.INT else None
+        rng = quant_range(e, self.expr) if e.var.type == C.INT else None
         if rng is not None:
             lo, hi = rng
             return f"{agg}({body} for {v} in range({lo}, {hi}))"
         k = self.c.site(e.span, "", e)
         return f"_quant({k}, {self.env_dict(e)})"
-
-    def quant_range(self, e: C.Quant) -> Optional[tuple[str, str]]:
-        """[lo, hi) for the quantified int from guards such as `0 <= j < len(a) ==> ...`."""
-        guard = e.body
-        if e.kind == "forall":
-            if not (isinstance(guard, C.BinOp) and guard.op == "==>"):
-                return None
-            guard = guard.left
-        atoms = []
-        stack = [guard]
-        while stack:
-            x = stack.pop()
-            if isinstance(x, C.BinOp) and x.op == "&&":
-                stack.extend((x.left, x.right))
-            else:
-                atoms.append(x)
-        los, his = [], []
-        flip = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "=="}
-
-        def is_v(x: C.Expr) -> bool:
-            return isinstance(x, C.VarRef) and x.var is e.var
-
-        def free_of_v(x: C.Expr) -> bool:
-            return not any(is_v(y) for y in C.subexprs(x))
-        for a in atoms:
-            if not isinstance(a, C.BinOp) or a.op not in flip:
-                continue
-            if is_v(a.left) and free_of_v(a.right):
-                op, other = a.op, a.right
-            elif is_v(a.right) and free_of_v(a.left):
-                op, other = flip[a.op], a.left
-            else:
-                continue
-            c = self.expr(other)
-            if op in (">=", "=="):
-                los.append(c)
-            if op == ">":
-                los.append(f"({c} + 1)")
-            if op == "<":
-                his.append(c)
-            if op in ("<=", "=="):
-                his.append(f"({c} + 1)")
-        if not los or not his:
-            return None
-        lo = los[0] if len(los) == 1 else f"max({', '.join(los)})"
-        hi = his[0] if len(his) == 1 else f"min({', '.join(his)})"
-        return lo, hi
 
     def env_dict(self, e: C.Expr, extra: tuple = ()) -> str:
         """A dict literal of the current values of e's free variables (by Var.name)."""
@@ -424,3 +377,51 @@ class ExprGen:
 
 def _is_literal(code: str) -> bool:
     return code in ("True", "False") or code.replace(".", "", 1).isdigit()
+
+
+def quant_range(e: C.Quant, expr: Callable[[C.Expr], str]) -> Optional[tuple[str, str]]:
+    """[lo, hi) for the quantified int from guards such as `0 <= j < len(a) ==> ...`."""
+    guard = e.body
+    if e.kind == "forall":
+        if not (isinstance(guard, C.BinOp) and guard.op == "==>"):
+            return None
+        guard = guard.left
+    atoms = []
+    stack = [guard]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, C.BinOp) and x.op == "&&":
+            stack.extend((x.left, x.right))
+        else:
+            atoms.append(x)
+    los, his = [], []
+    flip = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "=="}
+
+    def is_v(x: C.Expr) -> bool:
+        return isinstance(x, C.VarRef) and x.var is e.var
+
+    def free_of_v(x: C.Expr) -> bool:
+        return not any(is_v(y) for y in C.subexprs(x))
+    for a in atoms:
+        if not isinstance(a, C.BinOp) or a.op not in flip:
+            continue
+        if is_v(a.left) and free_of_v(a.right):
+            op, other = a.op, a.right
+        elif is_v(a.right) and free_of_v(a.left):
+            op, other = flip[a.op], a.left
+        else:
+            continue
+        c = expr(other)
+        if op in (">=", "=="):
+            los.append(c)
+        if op == ">":
+            los.append(f"({c} + 1)")
+        if op == "<":
+            his.append(c)
+        if op in ("<=", "=="):
+            his.append(f"({c} + 1)")
+    if not los or not his:
+        return None
+    lo = los[0] if len(los) == 1 else f"max({', '.join(los)})"
+    hi = his[0] if len(his) == 1 else f"min({', '.join(his)})"
+    return lo, hi

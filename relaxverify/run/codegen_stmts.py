@@ -44,6 +44,7 @@ class Generator:
         self.loops = 0  # loops around it
         self.deepest: tuple[int, Optional[Span]] = (0, None)
         self.deepest_loop: tuple[int, Optional[Span]] = (0, None)
+        self.loop_gen = LoopGen(self)
 
     @property
     def sites(self) -> list:
@@ -243,98 +244,8 @@ class Generator:
         """Every check the table lists has a runtime test here: fail loudly otherwise."""
         assert check.kind in kinds, f"no runtime test for a `{check.kind}` check of {check.node}"
 
-    # ------------------------------------------------------------ loops
-
-    def loop_head(self, s: C.Loop, ind: int) -> None:
-        if self.opts.specs:
-            for inv in s.invariants:
-                k = self.c.site(inv.span, "invariant", inv)
-                self.emit(ind, f"if not {self.x.spec(inv, ind)}: _fail('invariant', {k})")
-        if self.recording and s.invariants_r:
-            k = self.c.site(s.span, "loop", s)
-            env = self.x.env_dict(_conj(s.invariants_r))
-            self.emit(ind, f"_rec('loop', {k}, {env})")
-
-    def has_head(self, s: C.Loop) -> bool:
-        return bool((self.opts.specs and s.invariants) or (self.recording and s.invariants_r))
-
-    def step_limit(self, s: C.Loop) -> bool:
-        """Whether the loop needs its step test: the table's `limit` check, unless the
-        trip count is a constant within --max-steps and no fault can change it."""
-        listed = any(c.kind == K.LIMIT for c in K.stmt_checks(s))
-        if s.trips is not None:
-            faulty = self.opts.faults != "none" and s.counter is not None and s.counter.urel
-            return listed or faulty or s.trips > self.opts.max_steps
-        bound = s.bound
-        if isinstance(bound, C.Const) and not isinstance(bound.value, bool):
-            return listed and bound.value > self.opts.max_steps  # decided statically
-        return listed
-
     def s_Loop(self, s: C.Loop, ind: int) -> None:
-        k = self.c.site(s.span, s.kind, s)
-        self.loops += 1
-        if self.loops > self.deepest_loop[0]:
-            self.deepest_loop = (self.loops, s.span)
-        try:
-            if self.is_counted(s):
-                self.counted_loop(s, k, ind)
-            else:
-                self.while_loop(s, k, ind)
-        finally:
-            self.loops -= 1
-
-    def is_counted(self, s: C.Loop) -> bool:
-        step = s.body[-1] if s.body else None
-        return (s.kind in ("for", "repeat") and s.counter is not None
-                and isinstance(step, C.Assign) and step.var is s.counter
-                and isinstance(s.cond, C.BinOp) and s.cond.op == "<"
-                and isinstance(s.cond.left, C.VarRef) and s.cond.left.var is s.counter)
-
-    def counted_loop(self, s: C.Loop, k: int, ind: int) -> None:
-        """`for c in lo .. hi` as a Python `for` over a range."""
-        assert s.counter is not None and isinstance(s.cond, C.BinOp)
-        c = self.py(s.counter)
-        h = self.c.fresh("h")
-        self.emit(ind, f"{h} = {self.x.code(s.cond.right, ind)}")
-        if self.step_limit(s):
-            self.emit(ind, f"if {h} - {c} > _MAXSTEPS: _lim({k})")
-        self.emit(ind, f"for {c} in range({c}, {h}):")
-        self.clock(c, k, ind + 1)
-        self.loop_head(s, ind + 1)
-        self.block(s.body[:-1], ind + 1)
-        self.emit(ind, f"if {c} < {h}: {c} = {h}")
-        self.loop_head(s, ind)
-
-    def while_loop(self, s: C.Loop, k: int, ind: int) -> None:
-        n = self.c.fresh("k")
-        self.emit(ind, f"{n} = 0")
-        b = None
-        for check in K.stmt_checks(s):
-            self.expect(check, K.BOUND, K.LIMIT)
-            if check.kind == K.BOUND and s.bound is not None:
-                b = self.c.fresh("b")
-                self.emit(ind, f"{b} = {self.x.code(s.bound, ind)}")
-                self.emit(ind, f"if {b} < 0: _negbound({k}, {b})")
-        if self.has_head(s) or depth(s.cond) > FLAT_DEPTH:
-            self.emit(ind, "while True:")
-            self.loop_head(s, ind + 1)
-            if b is not None:
-                self.emit(ind + 1, f"if {n} >= {b}: break")
-            self.emit(ind + 1, f"if not {self.x.code(s.cond, ind + 1)}: break")
-        elif b is not None:
-            self.emit(ind, f"while {n} < {b} and {self.x.code(s.cond, ind)}:")
-        else:
-            self.emit(ind, f"while {self.x.code(s.cond, ind)}:")
-        self.emit(ind + 1, f"{n} += 1")
-        if self.step_limit(s):
-            self.emit(ind + 1, f"if {n} > _MAXSTEPS: _lim({k})")
-        self.clock(n, k, ind + 1)
-        self.block(s.body, ind + 1)
-
-    def clock(self, count: str, k: int, ind: int) -> None:
-        """With a time limit, look at the clock every 4,096 iterations of a loop."""
-        if self.opts.time_limit is not None:
-            self.emit(ind, f"if not ({count}) & 4095 and _now() > _DEADLINE: _slow({k})")
+        self.loop_gen.s_Loop(s, ind)
 
     # ------------------------------------------------------------ functions
 
@@ -381,3 +292,101 @@ class Generator:
                 target = f"f_{top}__top"
             self.entry(self.program.functions[top], target)
         return "\n".join(self.c.lines) + "\n"
+
+
+class LoopGen:
+    """Loops: a counted `for` as a Python `for` over a range, others as `while`."""
+
+    def __init__(self, gen: Generator):
+        self.g = gen
+
+    def loop_head(self, s: C.Loop, ind: int) -> None:
+        if self.g.opts.specs:
+            for inv in s.invariants:
+                k = self.g.c.site(inv.span, "invariant", inv)
+                self.g.emit(ind, f"if not {self.g.x.spec(inv, ind)}: _fail('invariant', {k})")
+        if self.g.recording and s.invariants_r:
+            k = self.g.c.site(s.span, "loop", s)
+            env = self.g.x.env_dict(_conj(s.invariants_r))
+            self.g.emit(ind, f"_rec('loop', {k}, {env})")
+
+    def has_head(self, s: C.Loop) -> bool:
+        return bool((self.g.opts.specs and s.invariants) or (self.g.recording and s.invariants_r))
+
+    def step_limit(self, s: C.Loop) -> bool:
+        """Whether the loop needs its step test: the table's `limit` check, unless the
+        trip count is a constant within --max-steps and no fault can change it."""
+        listed = any(c.kind == K.LIMIT for c in K.stmt_checks(s))
+        if s.trips is not None:
+            faulty = self.g.opts.faults != "none" and s.counter is not None and s.counter.urel
+            return listed or faulty or s.trips > self.g.opts.max_steps
+        bound = s.bound
+        if isinstance(bound, C.Const) and not isinstance(bound.value, bool):
+            return listed and bound.value > self.g.opts.max_steps  # decided statically
+        return listed
+
+    def s_Loop(self, s: C.Loop, ind: int) -> None:
+        k = self.g.c.site(s.span, s.kind, s)
+        self.g.loops += 1
+        if self.g.loops > self.g.deepest_loop[0]:
+            self.g.deepest_loop = (self.g.loops, s.span)
+        try:
+            if self.is_counted(s):
+                self.counted_loop(s, k, ind)
+            else:
+                self.while_loop(s, k, ind)
+        finally:
+            self.g.loops -= 1
+
+    def is_counted(self, s: C.Loop) -> bool:
+        step = s.body[-1] if s.body else None
+        return (s.kind in ("for", "repeat") and s.counter is not None
+                and isinstance(step, C.Assign) and step.var is s.counter
+                and isinstance(s.cond, C.BinOp) and s.cond.op == "<"
+                and isinstance(s.cond.left, C.VarRef) and s.cond.left.var is s.counter)
+
+    def counted_loop(self, s: C.Loop, k: int, ind: int) -> None:
+        """`for c in lo .. hi` as a Python `for` over a range."""
+        assert s.counter is not None and isinstance(s.cond, C.BinOp)
+        c = self.g.py(s.counter)
+        h = self.g.c.fresh("h")
+        self.g.emit(ind, f"{h} = {self.g.x.code(s.cond.right, ind)}")
+        if self.step_limit(s):
+            self.g.emit(ind, f"if {h} - {c} > _MAXSTEPS: _lim({k})")
+        self.g.emit(ind, f"for {c} in range({c}, {h}):")
+        self.clock(c, k, ind + 1)
+        self.loop_head(s, ind + 1)
+        self.g.block(s.body[:-1], ind + 1)
+        self.g.emit(ind, f"if {c} < {h}: {c} = {h}")
+        self.loop_head(s, ind)
+
+    def while_loop(self, s: C.Loop, k: int, ind: int) -> None:
+        n = self.g.c.fresh("k")
+        self.g.emit(ind, f"{n} = 0")
+        b = None
+        for check in K.stmt_checks(s):
+            self.g.expect(check, K.BOUND, K.LIMIT)
+            if check.kind == K.BOUND and s.bound is not None:
+                b = self.g.c.fresh("b")
+                self.g.emit(ind, f"{b} = {self.g.x.code(s.bound, ind)}")
+                self.g.emit(ind, f"if {b} < 0: _negbound({k}, {b})")
+        if self.has_head(s) or depth(s.cond) > FLAT_DEPTH:
+            self.g.emit(ind, "while True:")
+            self.loop_head(s, ind + 1)
+            if b is not None:
+                self.g.emit(ind + 1, f"if {n} >= {b}: break")
+            self.g.emit(ind + 1, f"if not {self.g.x.code(s.cond, ind + 1)}: break")
+        elif b is not None:
+            self.g.emit(ind, f"while {n} < {b} and {self.g.x.code(s.cond, ind)}:")
+        else:
+            self.g.emit(ind, f"while {self.g.x.code(s.cond, ind)}:")
+        self.g.emit(ind + 1, f"{n} += 1")
+        if self.step_limit(s):
+            self.g.emit(ind + 1, f"if {n} > _MAXSTEPS: _lim({k})")
+        self.clock(n, k, ind + 1)
+        self.g.block(s.body, ind + 1)
+
+    def clock(self, count: str, k: int, ind: int) -> None:
+        """With a time limit, look at the clock every 4,096 iterations of a loop."""
+        if self.g.opts.time_limit is not None:
+            self.g.emit(ind, f"if not ({count}) & 4095 and _now() > _DEADLINE: _slow({k})")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from relaxverify.core import nodes as C
-from relaxverify.run.options import Options
+from relaxverify.run.options import MAX_STEPS, Options
 from relaxverify.run.outcome import RunOutcome, RuntimeFailure
 from relaxverify.run.runtime import Interpreter
 
@@ -73,18 +73,17 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
     fault-free path is counted as correct without running it: no site on that path
     can fail, so the run would be the fault-free one. This is exact (the budget is
     Exp(1) and memoryless) and saves the runs that see no fault at all."""
-    opts = dict(semantics=semantics, exact=exact)
-    if max_steps is not None:
-        opts["max_steps"] = max_steps
-    ref = Interpreter(program, fn, Options(faults="none", specs=True, **opts), None, seed, source)
+    steps = MAX_STEPS if max_steps is None else max_steps
+    ref = Interpreter(program, fn, Options(semantics, exact, "none", True, max_steps=steps),
+                      None, seed, source)
     params = program.functions[fn].params
     ref_args = [ref.convert(a, p.type) for a, p in zip(args, params)]
     reference = ref.run(ref_args)
     out = MonteCarloResult(reference)
     if reference.failure is not None:
         return out
-    faulty = Interpreter(program, fn, Options(faults="inject", specs=False, **opts), model, seed,
-                         source)
+    faulty = Interpreter(program, fn, Options(semantics, exact, "inject", False,
+                                              max_steps=steps), model, seed, source)
     faulty.set_choices_by_site(ref.choices.by_site)
     expected = reference.result
     entry = faulty.entry

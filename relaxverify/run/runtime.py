@@ -120,20 +120,21 @@ class Interpreter:
             self.ns["_DEADLINE"] = time.monotonic() + self.opts.time_limit
         old = sys.getrecursionlimit()
         sys.setrecursionlimit(max(old, RECURSION))
+        failure: Optional[RuntimeFailure] = None
+        result = None
         try:
             result = self.entry(-1, *args)
-            return RunOutcome(result, None, self.records, self.notes)
-        except RuntimeFailure as f:
-            return RunOutcome(None, f, self.records, self.notes)
+        except RuntimeFailure as exc:
+            failure = exc
         except RecursionError:
-            f = RuntimeFailure("limit", self.fn.span, "the calls nest too deeply (is there a "
-                               "recursion without a base case?)")
+            failure = RuntimeFailure("limit", self.fn.span, "the calls nest too deeply (is "
+                                     "there a recursion without a base case?)")
         except (MemoryError, OverflowError) as exc:
             what = "memory" if isinstance(exc, MemoryError) else "the range of a float"
-            f = RuntimeFailure("limit", self.fn.span, f"the run exceeded {what} ({exc})")
+            failure = RuntimeFailure("limit", self.fn.span, f"the run exceeded {what} ({exc})")
         finally:
             sys.setrecursionlimit(old)
-        return RunOutcome(None, f, self.records, self.notes)
+        return RunOutcome(result, failure, self.records, self.notes)
 
     def convert(self, value: Any, ty: C.Type) -> Any:
         """A Python value (int, Fraction, float, bool, list) as this configuration's value."""
