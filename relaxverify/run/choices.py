@@ -115,7 +115,8 @@ def undefined(stmt: C.Choose, exc: RuntimeFailure) -> RuntimeFailure:
     """A failure inside a predicate, said as such (other kinds pass unchanged)."""
     if exc.kind not in (K.BOUNDS, K.DIVISION):
         return exc
+    hint = ("guard the index, e.g. `0 <= i && i < len(a) && a[i] > 0`" if exc.kind == K.BOUNDS
+            else "guard the divisor, e.g. `d != 0 && y == 10 / d`")
     return RuntimeFailure(exc.kind, exc.span,
                           f"the `{stmt.kind}` predicate is undefined here: {exc.message}; a "
-                          f"predicate must be defined for every value it considers (guard "
-                          "the partial part, e.g. `0 <= i && i < len(a) && a[i] > 0`)")
+                          f"predicate must be defined for every value it considers ({hint})")

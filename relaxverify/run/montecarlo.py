@@ -35,6 +35,42 @@ def wilson(correct: int, trials: int, z: float = Z95) -> tuple[float, float]:
     return lo, hi
 
 
+def binomial_cdf(correct: int, trials: int, p: float) -> float:
+    """P(X <= correct) for X ~ Binomial(trials, p), summed exactly in log space over
+    the terms that matter (beyond 15 standard deviations they are below 1e-40)."""
+    if correct >= trials or p <= 0.0:
+        return 1.0
+    if p >= 1.0 or correct < 0:
+        return 0.0
+    lp, lq = math.log(p), math.log1p(-p)
+    base = math.lgamma(trials + 1)
+
+    def pmf(k: int) -> float:
+        return math.exp(base - math.lgamma(k + 1) - math.lgamma(trials - k + 1)
+                        + k * lp + (trials - k) * lq)
+    width = int(15 * math.sqrt(trials * p * (1 - p))) + 100
+    if correct <= trials * p:  # the lower tail, summed from `correct` down
+        return min(1.0, sum(pmf(k) for k in range(correct, max(-1, correct - width), -1)))
+    upper = sum(pmf(k) for k in range(correct + 1, min(trials, correct + width) + 1))
+    return max(0.0, 1.0 - upper)
+
+
+def upper_bound(correct: int, trials: int, level: float = 0.999) -> float:
+    """The exact (Clopper-Pearson) one-sided upper confidence bound at `level`: the
+    largest p under which `correct` or fewer successes still have probability at
+    least 1 - level. A p above it is contradicted by the runs at that level."""
+    if trials <= 0 or correct >= trials:
+        return 1.0
+    lo, hi = correct / trials, 1.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if binomial_cdf(correct, trials, mid) >= 1 - level:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
 def same_result(a: Any, b: Any) -> bool:
     """Exact equality of results; NaN equals NaN (a fault-free NaN is reproducible)."""
     if isinstance(a, list) and isinstance(b, list):
