@@ -355,7 +355,7 @@ def test_every_generated_test_is_a_check_of_the_table():
         for c in found:
             want[c.kind] = want.get(c.kind, 0) + 1
     text = Interpreter(prog, "f", Options()).source_text
-    body = text[text.index("def f_f("):text.index("def _entry(")]
+    body = text[text.index("def f_f("):text.index("_entry")]
     for kind, call in TESTS.items():
         assert body.count(call) == want.get(kind, 0), (kind, body)
     # limits: the int product, the array length (with `length`: one `_badlen`), the

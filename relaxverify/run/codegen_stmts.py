@@ -7,8 +7,9 @@ bounds and step limits, a callee's precondition and the call depth at a call,
 interpreter checks besides (`ensures`, loop invariants, the entry's `requires`)
 are claims of the program, checked when `Options.specs` is set.
 
-Every function takes its call depth `_d` first; the entry `_entry(_cs, ...)`
-checks the top function's precondition and calls it at depth 0.
+Every function takes its call depth `_d` first (the number of calls made so far,
+minus one: the top function runs at -1); the entry `_entry(_cs, ...)` checks the
+top function's precondition and calls it.
 """
 from __future__ import annotations
 
@@ -263,12 +264,16 @@ class Generator:
         self.emit(0, "")
 
     def entry(self, fn: C.Function, target: str) -> None:
-        """`_entry(_cs, ...)`: the top function's precondition, then the function."""
+        """`_entry(_cs, ...)`: the top function's precondition, then the function at
+        depth -1 (no call made yet). Without a precondition to check the entry is the
+        function itself, called with -1: Monte Carlo pays no extra call per trial."""
+        if not (self.opts.specs and fn.requires):
+            self.emit(0, f"_entry = {target}")
+            return
         params = [self.py(p) for p in fn.params]
         self.emit(0, f"def _entry({', '.join(['_cs'] + params)}):")
-        if self.opts.specs:
-            self.preconditions(fn, {p.name: self.py(p) for p in fn.params}, "_cs", 1)
-        self.emit(1, f"return {target}({', '.join(['0'] + params)})")
+        self.preconditions(fn, {p.name: self.py(p) for p in fn.params}, "_cs", 1)
+        self.emit(1, f"return {target}({', '.join(['-1'] + params)})")
         self.emit(0, "")
 
     def module(self, top: Optional[str]) -> str:

@@ -72,7 +72,7 @@ class Interpreter:
             "_K": gen.consts, "_Fr": Fraction, "_FAULTS": faults,
             "_expo": lambda: self.fault_rng.expovariate(1.0),
             "_MAXSTEPS": options.max_steps, "_MAXARRAY": options.max_array,
-            "_MAXDEPTH": LIMITS.call_depth,
+            "_MAXDEPTH": LIMITS.call_depth - 1,  # the top function runs at depth -1
             "_DEADLINE": math.inf, "_now": time.monotonic,
             "_choose": self.choices.choose, "_U": self._trace, "_rec": self._rec,
             "_quant": self._quant,
