@@ -403,3 +403,40 @@ def test_callee_precondition_is_checked_at_the_call():
     assert "does not hold at this call" in out.failure.message
     out = run(src, "g", 0)
     assert out.failure.kind == "requires" and "the arguments do not satisfy" in out.failure.message
+
+
+FLAT = """
+hardware h { operator +. = 0.9; operator *. = 0.9; operator <. = 0.9;
+             memory urel read = 0.95 write = 0.9; }
+fn f(a: int[] in urel, n: int in urel) -> int {
+  var s: int in urel = 0;
+  var i: int = 0;
+  while (i < len(a) && (a[i] >. 0 || -(-i) *. 2 <. n)) bound 50 {
+    s = s +. a[i] *. (n +. 1) / (i + 1);
+    i = i + 1;
+  }
+  return s;
+}
+"""
+
+
+def test_flat_code_is_the_same_program(monkeypatch):
+    """Deep expressions are written flat (temporaries, `if` for short-circuits): with
+    every expression flat, runs and Monte Carlo counts are those of the nested code
+    (same results, same order of checks and fault sites, so the same random draws)."""
+    from relaxverify.check.hardware import find_model
+    from relaxverify.run import codegen_exprs, codegen_stmts
+    from relaxverify.run.montecarlo import monte_carlo
+    prog, _ = program(FLAT)
+    model = find_model(prog, "h")
+
+    def measure():
+        plain = [run(FLAT, "f", a, n).result for a, n in (([3, -1, 4], 5), ([], 0), ([0, 0], 9))]
+        mc = monte_carlo(prog, "f", [[3, -1, 4, 1, 5], 7], model, 3000, seed=2, skip=False)
+        return plain, mc.correct, mc.failures, mc.faults
+    nested = measure()
+    monkeypatch.setattr(codegen_exprs, "FLAT_DEPTH", 1)
+    monkeypatch.setattr(codegen_stmts, "FLAT_DEPTH", 1)
+    text = Interpreter(prog, "f", Options()).source_text
+    assert "_x" in text and "while True:" in text  # really flat
+    assert measure() == nested

@@ -421,15 +421,23 @@ def straight_line(n: int) -> str:
 def test_straight_line_code_runs_in_linear_time(tmp_path, capsys):
     """hole 8: every statement rescanned the rest of its straight-line run."""
     import time
+    from relaxverify.run.runtime import Interpreter
+    from relaxverify.run.options import Options
     times = []
-    for n in (2000, 8000):
-        p = tmp_path / f"s{n}.relax"
-        p.write_text(straight_line(n))
-        t = time.perf_counter()
-        code, doc = run_json(capsys, str(p), "--arg", "x=1")
-        times.append((time.perf_counter() - t) / n)
-        assert code == 0 and doc["result"] == n + 1
-    assert times[1] < 2.5 * times[0], times  # quadratic would be about 4
+    for n in (1000, 8000):
+        item = load_source("s.relax", straight_line(n))
+        best = float("inf")
+        for _ in range(3):  # the best of three: the machine may be shared
+            t = time.perf_counter()
+            out = Interpreter(item.program, "f", Options()).run([1])
+            best = min(best, time.perf_counter() - t)
+        times.append(best / n)
+        assert out.result == n + 1
+    assert times[1] < 3 * times[0], times  # quadratic would be about 8
+    p = tmp_path / "s.relax"
+    p.write_text(straight_line(3000))
+    code, doc = run_json(capsys, str(p), "--arg", "x=1", "--hardware", "aggressive")
+    assert code == 0 and doc["error"] is None
 
 
 def test_deeply_nested_expression_runs(tmp_path, capsys):
