@@ -413,6 +413,7 @@ fn f(a: int[] in urel, n: int in urel) -> int {
   var i: int = 0;
   while (i < len(a) && (a[i] >. 0 || -(-i) *. 2 <. n)) bound 50 {
     s = s +. a[i] *. (n +. 1) / (i + 1);
+    if (s <. 10) { if (a[i] > 1) { s = s +. 1; } else { s = s - 1; } } else { s = s / 2; }
     i = i + 1;
   }
   return s;
@@ -421,8 +422,9 @@ fn f(a: int[] in urel, n: int in urel) -> int {
 
 
 def test_flat_code_is_the_same_program(monkeypatch):
-    """Deep expressions are written flat (temporaries, `if` for short-circuits): with
-    every expression flat, runs and Monte Carlo counts are those of the nested code
+    """Deep expressions are written flat (temporaries, guards for short-circuits) and
+    deep `if`s with guard variables: with every expression flat and every `if`
+    guarded, runs and Monte Carlo counts are those of the nested code
     (same results, same order of checks and fault sites, so the same random draws)."""
     from relaxverify.check.hardware import find_model
     from relaxverify.run import codegen_exprs, codegen_stmts
@@ -437,6 +439,7 @@ def test_flat_code_is_the_same_program(monkeypatch):
     nested = measure()
     monkeypatch.setattr(codegen_exprs, "FLAT_DEPTH", 1)
     monkeypatch.setattr(codegen_stmts, "FLAT_DEPTH", 1)
+    monkeypatch.setattr(codegen_stmts, "GUARDED_INDENT", 1)
     text = Interpreter(prog, "f", Options()).source_text
-    assert "_x" in text and "while True:" in text  # really flat
+    assert "_x" in text and "while True:" in text and "_g" in text  # really flat
     assert measure() == nested

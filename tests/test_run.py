@@ -451,16 +451,29 @@ def test_deeply_nested_expression_runs(tmp_path, capsys):
     assert code == 0 and doc["result"] == -3  # `||` still short-circuits: no division
 
 
-def test_deeply_nested_blocks_name_the_cause(tmp_path, capsys):
-    depth = 150
+def test_deeply_nested_ifs_run(tmp_path, capsys):
+    """hole 9: `if`s nested beyond Python's 100 levels of indentation are written
+    with guard variables, so 3,000 nested `if`/`else` run as `check` accepts them."""
+    depth = 3000
     p = tmp_path / "ifs.relax"
     p.write_text("fn f(x: int) -> int {\n  var y: int = 0;\n"
-                 + "".join(f"if (x > {i}) {{\n" for i in range(depth)) + "y = 1;\n"
+                 + "".join(f"if (x > {i}) {{\n y = y + 1;\n" for i in range(depth))
+                 + "y = y * 2;\n" + "} else { y = y - 1; }\n" * depth + "  return y;\n}\n")
+    for x, want in ((3, 2), (-1, -1), (depth + 5, 2 * depth)):
+        code, doc = run_json(capsys, str(p), "--arg", f"x={x}")
+        assert code == 0 and doc["result"] == want, doc
+
+
+def test_deeply_nested_loops_name_the_cause(tmp_path, capsys):
+    depth = 25
+    p = tmp_path / "loops.relax"
+    p.write_text("fn f(x: int) -> int {\n  var y: int = 0;\n"
+                 + "".join(f"for i{i} in 0 .. 1 {{\n" for i in range(depth)) + "y = y + 1;\n"
                  + "}\n" * depth + "  return y;\n}\n")
     code, doc = run_json(capsys, str(p), "--arg", "x=3")
     (d,) = doc["files"][0]["diagnostics"]
-    assert code == 2 and "nested" in d["message"] and "blocks deep" in d["message"]
-    assert "unreliable" not in d["message"] and d["line"] == depth + 3
+    assert code == 2 and "loops are nested 25 deep" in d["message"], d
+    assert "unreliable" not in d["message"] and d["line"] == depth + 2
 
 
 @pytest.mark.parametrize("arg,words", [

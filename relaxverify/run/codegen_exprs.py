@@ -133,6 +133,8 @@ class ExprGen:
         self.bare: dict[str, tuple[str, str]] = {}  # "(a + b)" -> ("add", "a + b")
         self.trace_all = False  # trace mode without a model: every site may fail
         self.flat: Optional[int] = None  # indentation of flat temporaries, when flat
+        self.guard: Optional[str] = None  # in flat mode: the variable that says whether
+        # the operand being computed is evaluated at all (the right of `&&`, `||`, `==>`)
 
     # ------------------------------------------------------------ entry points
 
@@ -150,7 +152,7 @@ class ExprGen:
         """e, written flat (its temporaries emitted at `ind`) when it is deep."""
         if self.flat is not None or depth(e) <= FLAT_DEPTH:
             return self.expr(e)
-        self.flat = ind
+        self.flat, self.guard = ind, None
         try:
             return self.sub(e)
         finally:
@@ -180,8 +182,13 @@ class ExprGen:
         if self.flat is None or code.isidentifier() or _is_literal(code):
             return code
         t = self.c.fresh("x")
-        self.c.emit(self.flat, f"{t} = {code}")
+        self.flat_stmt(f"{t} = {code}")
         return t
+
+    def flat_stmt(self, text: str) -> None:
+        """A statement of flat code, run only where the current guard holds."""
+        assert self.flat is not None
+        self.c.emit(self.flat, text if self.guard is None else f"if {self.guard}: {text}")
 
     # ------------------------------------------------------------ fault sites
 
@@ -269,17 +276,20 @@ class ExprGen:
         return code
 
     def flat_logic(self, e: C.BinOp) -> str:
-        """`&&`, `||`, `==>` as statements: the right operand only when it is needed."""
+        """`&&`, `||`, `==>` as statements: the right operand is computed under a guard
+        variable (one `if` per line, so nesting does not indent: right-nested chains
+        of any depth stay within Python's 100 levels)."""
         assert self.flat is not None
-        t = self.c.fresh("x")
+        t, g = self.c.fresh("x"), self.c.fresh("g")
         a = self.sub(e.left)
-        self.c.emit(self.flat, f"{t} = {'not ' if e.op == '==>' else ''}{a}")
-        self.c.emit(self.flat, f"if {'' if e.op == '&&' else 'not '}{t}:")
-        self.flat += 1
+        self.flat_stmt(f"{t} = {'not ' if e.op == '==>' else ''}{a}")
+        self.c.emit(self.flat, f"{g} = False")
+        self.flat_stmt(f"{g} = {'' if e.op == '&&' else 'not '}{t}")
+        outer, self.guard = self.guard, g
         try:
-            self.c.emit(self.flat, f"{t} = {self.sub(e.right)}")
+            self.flat_stmt(f"{t} = {self.sub(e.right)}")
         finally:
-            self.flat -= 1
+            self.guard = outer
         return t
 
     # The runtime test of each check kind an operator performs (core/checks.py).
@@ -342,10 +352,11 @@ class ExprGen:
 
     def e_Quant(self, e: C.Quant) -> str:
         flat, self.flat = self.flat, None  # a generator expression holds no statements
+        guard, self.guard = self.guard, None
         try:
             return self.quant(e)
         finally:
-            self.flat = flat
+            self.flat, self.guard = flat, guard
 
     def quant(self, e: C.Quant) -> str:
         v = self.c.py(e.var)

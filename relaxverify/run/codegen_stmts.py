@@ -23,6 +23,7 @@ from relaxverify.run.options import Options
 from relaxverify.syntax.ast import Span
 
 _STRAIGHT = (C.Assign, C.Store, C.NewArray)  # statements without control flow or calls
+GUARDED_INDENT = 60  # `if`s deeper than this are written with guard variables
 
 
 def _conj(es: list[C.Expr]) -> C.Expr:
@@ -234,11 +235,47 @@ class Generator:
             self.emit(ind, f"if not {self.x.spec(s.cond, ind)}: _fail({s.kind!r}, {k})")
 
     def s_If(self, s: C.If, ind: int) -> None:
+        if ind >= GUARDED_INDENT:
+            self.guarded([s], None, ind)
+            return
         self.emit(ind, f"if {self.x.code(s.cond, ind)}:")
         self.block(s.then, ind + 1)
         if s.orelse:
             self.emit(ind, "else:")
             self.block(s.orelse, ind + 1)
+
+    def guarded(self, stmts: list[C.Stmt], g: Optional[str], ind: int) -> None:
+        """Statements under guard variable g (None: always run), nested `if`s without
+        indenting: each branch's condition goes to a guard variable of its own, and
+        the statements of a branch run under `if GUARD:`. So an `if` nested 5,000
+        deep stays within Python's 100 levels of indentation."""
+        i = 0
+        while i < len(stmts):
+            s = stmts[i]
+            if not isinstance(s, C.If):
+                j = i
+                while j < len(stmts) and not isinstance(stmts[j], C.If):
+                    j += 1
+                if g is None:
+                    self.block(stmts[i:j], ind)
+                else:
+                    self.emit(ind, f"if {g}:")
+                    self.block(stmts[i:j], ind + 1)
+                i = j
+                continue
+            t = self.c.fresh("g")
+            if g is None:
+                self.emit(ind, f"{t} = {self.x.code(s.cond, ind)}")
+            else:
+                self.emit(ind, f"{t} = False")
+                self.emit(ind, f"if {g}:")
+                self.emit(ind + 1, f"{t} = {self.x.code(s.cond, ind + 1)}")
+            self.guarded(s.then, t, ind)
+            if s.orelse:
+                other = self.c.fresh("g")
+                self.emit(ind, f"{other} = {'' if g is None else g + ' and '}not {t}")
+                self.guarded(s.orelse, other, ind)
+            i += 1
 
     @staticmethod
     def expect(check: K.RuntimeCheck, *kinds: str) -> None:
