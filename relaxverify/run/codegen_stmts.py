@@ -26,6 +26,11 @@ _STRAIGHT = (C.Assign, C.Store, C.NewArray)  # statements without control flow o
 GUARDED_INDENT = 60  # `if`s deeper than this are written with guard variables
 
 
+def expect(check: K.RuntimeCheck, *kinds: str) -> None:
+    """Every check the table lists has a runtime test here: fail loudly otherwise."""
+    assert check.kind in kinds, f"no runtime test for a `{check.kind}` check of {check.node}"
+
+
 def _conj(es: list[C.Expr]) -> C.Expr:
     out = es[0]
     for e in es[1:]:
@@ -150,7 +155,7 @@ class Generator:
         elem = C.Var(s.var.name, s.var.source, s.var.type.elem, s.var.urel, s.var.kind, s.var.span)
         self.emit(ind, f"{v} = {self.x.write(elem, value, s.span)}")
         for check in K.stmt_checks(s):
-            self.expect(check, K.BOUNDS)
+            expect(check, K.BOUNDS)
             k = self.c.site(s.span, s.var.source)
             self.emit(ind, f"if not 0 <= {i} < len({a}): _oob({k}, {i}, {a})")
         self.emit(ind, f"{a}[{i}] = {v}")
@@ -160,7 +165,7 @@ class Generator:
         self.emit(ind, f"{n} = {self.x.code(s.length, ind)}")
         tests = []
         for check in K.stmt_checks(s):
-            self.expect(check, K.LENGTH, K.LIMIT)
+            expect(check, K.LENGTH, K.LIMIT)
             tests.append(f"0 <= {n}" if check.kind == K.LENGTH else f"{n} <= _MAXARRAY")
         if tests:  # one test for both: `_badlen` tells the kinds apart
             k = self.c.site(s.span, s.var.source)
@@ -185,7 +190,7 @@ class Generator:
             env = ", ".join(f"{p.name!r}: {t}" for p, t in zip(callee.params, args))
             self.emit(ind, f"_rec('call', {k}, {{{env}}})")
         for check in checks:
-            self.expect(check, K.REQUIRES, K.LIMIT)
+            expect(check, K.REQUIRES, K.LIMIT)
             if check.kind == K.REQUIRES and needs_pre:
                 self.preconditions(callee, dict(zip((p.name for p in callee.params), args)),
                                    str(k), ind)
@@ -218,7 +223,7 @@ class Generator:
         if s.kind == "relax" and self.opts.semantics == "original":
             return
         for check in K.stmt_checks(s):
-            self.expect(check, K.CHOICE)
+            expect(check, K.CHOICE)
             k = self.c.site(s.span, s.kind, s)
             targets = ", ".join(self.py(v) for v in s.vars)
             self.emit(ind, f"{targets}, = _choose({k}, {self.x.env_dict(s.pred, tuple(s.vars))})")
@@ -230,7 +235,7 @@ class Generator:
                 self.emit(ind, f"_rec('accept', {k}, {self.x.env_dict(s.cond)})")
             return
         for check in K.stmt_checks(s):
-            self.expect(check, K.ASSERT, K.ASSUME)
+            expect(check, K.ASSERT, K.ASSUME)
             k = self.c.site(s.span, s.kind, s)
             self.emit(ind, f"if not {self.x.spec(s.cond, ind)}: _fail({s.kind!r}, {k})")
 
@@ -276,11 +281,6 @@ class Generator:
                 self.emit(ind, f"{other} = {'' if g is None else g + ' and '}not {t}")
                 self.guarded(s.orelse, other, ind)
             i += 1
-
-    @staticmethod
-    def expect(check: K.RuntimeCheck, *kinds: str) -> None:
-        """Every check the table lists has a runtime test here: fail loudly otherwise."""
-        assert check.kind in kinds, f"no runtime test for a `{check.kind}` check of {check.node}"
 
     def s_Loop(self, s: C.Loop, ind: int) -> None:
         self.loop_gen.s_Loop(s, ind)
@@ -407,7 +407,7 @@ class LoopGen:
         self.g.emit(ind, f"{n} = 0")
         b = None
         for check in K.stmt_checks(s):
-            self.g.expect(check, K.BOUND, K.LIMIT)
+            expect(check, K.BOUND, K.LIMIT)
             if check.kind == K.BOUND and s.bound is not None:
                 b = self.g.c.fresh("b")
                 self.g.emit(ind, f"{b} = {self.g.x.code(s.bound, ind)}")
