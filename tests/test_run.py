@@ -542,3 +542,14 @@ def test_seed_sweep_on_exact_bounds_has_no_false_soundness_failure():
         assert report.status != "failed", (seed, report.diagnostics)
         chance += any("may be chance" in line for line in report.lines)
     assert chance < 20
+
+
+def test_monte_carlo_trials_recurse_as_deep_as_the_fault_free_run():
+    """The fault-free run may nest 10,000 calls; the trials must be allowed as much
+    (a Python recursion limit below it made every trial a failed run)."""
+    from relaxverify.check.hardware import find_model
+    item = load_source("r.relax", "fn down(n: int) -> int {\n  var r: int = 0;\n"
+                       "  if (n > 0) {\n    r = down(n - 1);\n  }\n  return r +. 0;\n}\n")
+    mc = monte_carlo(item.program, "down", [3000], find_model(item.program, "medium"), 50,
+                     skip=False)
+    assert mc.reference.failure is None and mc.failures == 0 and mc.correct > 0

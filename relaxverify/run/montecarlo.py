@@ -11,13 +11,14 @@ check (an index out of bounds after a flipped bit, say) counts as incorrect.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from relaxverify.core import nodes as C
 from relaxverify.run.options import MAX_STEPS, Options
 from relaxverify.run.outcome import RunOutcome, RuntimeFailure
-from relaxverify.run.runtime import Interpreter
+from relaxverify.run.runtime import RECURSION, Interpreter
 
 Z95 = 1.959963984540054  # the 0.975 quantile of the standard normal distribution
 
@@ -126,31 +127,36 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
     ns = faulty.ns
     chooser = faulty.choices
     expo = ns["_expo"]
-    hazard = _path_hazard(faulty, ref_args, expected) if skip else None
-    step = max(1, min(1000, trials // 100))
-    correct = failures = 0
-    for i in range(trials):
-        if hazard is not None:
-            budget = ns["_B"]
-            if budget >= hazard:  # no site on the fault-free path fails: skip the run
-                ns["_B"] = budget - hazard
-                correct += 1
-                if progress is not None and (i + 1) % step == 0:
-                    progress(i + 1)
-                continue
-        if chooser.counts or faulty.notes:  # per-run state must not grow over trials
-            chooser.reset()
-            faulty.notes = []
-        try:
-            got = entry(-1, *ref_args)
-        except (RuntimeFailure, RecursionError, MemoryError, OverflowError):
-            failures += 1
-            ns["_B"] = expo()  # the budget left by an aborted run is not memoryless
-        else:
-            if (got == expected and type(got) is type(expected)) or same_result(got, expected):
-                correct += 1
-        if progress is not None and (i + 1) % step == 0:
-            progress(i + 1)
+    old_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old_limit, RECURSION))  # as for the fault-free run
+    try:
+        hazard = _path_hazard(faulty, ref_args, expected) if skip else None
+        step = max(1, min(1000, trials // 100))
+        correct = failures = 0
+        for i in range(trials):
+            if hazard is not None:
+                budget = ns["_B"]
+                if budget >= hazard:  # no site on the fault-free path fails: skip the run
+                    ns["_B"] = budget - hazard
+                    correct += 1
+                    if progress is not None and (i + 1) % step == 0:
+                        progress(i + 1)
+                    continue
+            if chooser.counts or faulty.notes:  # per-run state must not grow over trials
+                chooser.reset()
+                faulty.notes = []
+            try:
+                got = entry(-1, *ref_args)
+            except (RuntimeFailure, RecursionError, MemoryError, OverflowError):
+                failures += 1
+                ns["_B"] = expo()  # the budget left by an aborted run is not memoryless
+            else:
+                if (got == expected and type(got) is type(expected)) or same_result(got, expected):
+                    correct += 1
+            if progress is not None and (i + 1) % step == 0:
+                progress(i + 1)
+    finally:
+        sys.setrecursionlimit(old_limit)
     out.trials, out.correct, out.failures, out.faults = trials, correct, failures, ns["_NF"]
     return out
 
