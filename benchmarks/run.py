@@ -7,6 +7,10 @@ unreliable operator and urel access fails independently; one bit of the 64-bit
 value flips), and beside the hand-written function without fault injection.
 Target (issue 5): the interpreter within 3x of the hand-written faulty version.
 
+Then the time `run` takes per statement of straight-line code (parse, check,
+compile, one run) at 5,000 and 20,000 statements: the ratio is near 1 when the
+cost is linear (issue hole 8: it was quadratic, 20,000 statements took 27 s).
+
 Run: python benchmarks/run.py [TRIALS]
 """
 from __future__ import annotations
@@ -22,7 +26,9 @@ sys.path.insert(0, str(ROOT))
 
 from relaxverify.check.hardware import find_model  # noqa: E402
 from relaxverify.run.montecarlo import monte_carlo  # noqa: E402
-from relaxverify.pipeline import load  # noqa: E402
+from relaxverify.pipeline import load, load_source  # noqa: E402
+from relaxverify.run.runtime import Interpreter  # noqa: E402
+from relaxverify.run.options import Options  # noqa: E402
 
 MODEL = "aggressive"
 
@@ -171,6 +177,28 @@ def bench(name: str, path: str, fn: str, args: list, plain, faulty, trials: int)
     return hand_faulty / every
 
 
+def straight_line(n: int) -> float:
+    """Seconds per statement to load and run a function of n assignments."""
+    src = ("fn f(x: int) -> int {\n  var y: int = x;\n"
+           + "".join("  y = y + 1;\n" for _ in range(n)) + "  return y;\n}\n")
+    best = float("inf")
+    for _ in range(REPEAT):
+        t = time.perf_counter()
+        item = load_source("straight.relax", src)
+        out = Interpreter(item.program, "f", Options()).run([1])
+        best = min(best, time.perf_counter() - t)
+        assert out.result == n + 1, out
+    return best / n
+
+
+def bench_straight() -> None:
+    small, large = straight_line(5000), straight_line(20000)
+    print("Straight-line code: load and run, time per statement")
+    print(f"  5,000 statements            {small * 1e6:12.1f} us/statement")
+    print(f"  20,000 statements           {large * 1e6:12.1f} us/statement   "
+          f"(ratio {large / small:.2f}; 1 is linear, 4 quadratic)")
+
+
 def main() -> int:
     trials = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
     model = find_model(load(str(ROOT / "examples/newton.relax")).program, MODEL)
@@ -187,6 +215,7 @@ def main() -> int:
     print("ratio = hand-written trials/s divided by relaxverify trials/s (lower is better)")
     print(f"target (every trial within 3x of hand-written with faults): "
           f"{'met' if ok else 'NOT met'}")
+    bench_straight()
     return 0
 
 

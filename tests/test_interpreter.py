@@ -317,3 +317,129 @@ def test_generated_code_matches_direct_evaluation(tree, x, y, z):
         assert out.failure is not None and out.failure.kind == "division"
     else:
         assert out.failure is None and out.result == want
+
+
+# ---------------------------------------------------------------- tests from core/checks.py
+
+TABLE = """
+fn g(x: int) -> int requires x > 0 { return x; }
+fn f(a: int[], i: int, n: int) -> int {
+  var b: int[n];
+  b[0] = a[i] / n + a[0] % 2 + i * n;
+  var r: int = g(n);
+  var k: int = 0;
+  while (k < n) bound n { k = k + 1; }
+  for j in 0 .. 3 { k = k + 1; }
+  havoc (k) st (k >= 0);
+  assert k >= 0;
+  return r;
+}
+"""
+
+TESTS = {"bounds": "_oob(", "division": "_dz(", "length": "_badlen(", "bound": "_negbound(",
+         "requires": "_req(", "assert": "_fail('assert'", "choice": "_choose("}
+
+
+def test_every_generated_test_is_a_check_of_the_table():
+    """The generator emits one runtime test per check core/checks.py lists, and no
+    other: count the tests in the source against the table's checks."""
+    from relaxverify.core import checks as K
+    from relaxverify.core import nodes as C
+    prog, _ = program(TABLE)
+    fn = prog.functions["f"]
+    want: dict[str, int] = {}
+    for s in C.walk(fn.body):
+        found = list(K.stmt_checks(s))
+        for e in _stmt_exprs(s):
+            found += [site.check for site in K.checks_in(e)]
+        for c in found:
+            want[c.kind] = want.get(c.kind, 0) + 1
+    text = Interpreter(prog, "f", Options()).source_text
+    body = text[text.index("def f_f("):text.index("_entry")]
+    for kind, call in TESTS.items():
+        assert body.count(call) == want.get(kind, 0), (kind, body)
+    # limits: the int product, the array length (with `length`: one `_badlen`), the
+    # call depth, the while loop's steps; the `for` over 0 .. 3 has no limit check
+    assert body.count("_huge(") == 1 and body.count("_deep(") == 1
+    assert body.count("_lim(") == 1 and "_MAXARRAY" in body
+    assert want["limit"] == 4
+
+
+def _stmt_exprs(s):
+    from relaxverify.core import nodes as C
+    if isinstance(s, C.Assign):
+        return [s.value]
+    if isinstance(s, C.Store):
+        return [s.index, s.value]
+    if isinstance(s, C.NewArray):
+        return [s.length]
+    if isinstance(s, C.Call):
+        return list(s.args)
+    if isinstance(s, C.Check):
+        return [s.cond]
+    if isinstance(s, C.If):
+        return [s.cond]
+    if isinstance(s, C.Loop):
+        return [s.cond] + ([s.bound] if s.bound is not None else [])
+    return []
+
+
+def test_a_check_kind_without_a_test_fails_loudly(monkeypatch):
+    """A new check kind in the table must get a runtime test, not be skipped."""
+    from relaxverify.core import checks as K
+    from relaxverify.run import codegen_exprs
+    prog, _ = program("fn f(a: int[]) -> int { return a[0]; }\n")
+    monkeypatch.setattr(codegen_exprs.K, "expr_checks", lambda e: (
+        (K.RuntimeCheck("overflow", e, (), e.span),) if hasattr(e, "index") else ()))
+    with pytest.raises(Exception, match="overflow"):
+        Interpreter(prog, "f", Options())
+
+
+def test_callee_precondition_is_checked_at_the_call():
+    src = ("fn g(x: int) -> int requires x > 0 { return x; }\n"
+           "fn f(n: int) -> int {\n  var r: int = g(n - 1);\n  return r;\n}\n")
+    out = run(src, "f", 1)  # g(0) fails its precondition, reported at the call
+    assert out.failure.kind == "requires" and out.failure.span.line == 3
+    assert "does not hold at this call" in out.failure.message
+    out = run(src, "g", 0)
+    assert out.failure.kind == "requires" and "the arguments do not satisfy" in out.failure.message
+
+
+FLAT = """
+hardware h { operator +. = 0.9; operator *. = 0.9; operator <. = 0.9;
+             memory urel read = 0.95 write = 0.9; }
+fn f(a: int[] in urel, n: int in urel) -> int {
+  var s: int in urel = 0;
+  var i: int = 0;
+  while (i < len(a) && (a[i] >. 0 || -(-i) *. 2 <. n)) bound 50 {
+    s = s +. a[i] *. (n +. 1) / (i + 1);
+    if (s <. 10) { if (a[i] > 1) { s = s +. 1; } else { s = s - 1; } } else { s = s / 2; }
+    i = i + 1;
+  }
+  return s;
+}
+"""
+
+
+def test_flat_code_is_the_same_program(monkeypatch):
+    """Deep expressions are written flat (temporaries, guards for short-circuits) and
+    deep `if`s with guard variables: with every expression flat and every `if`
+    guarded, runs and Monte Carlo counts are those of the nested code
+    (same results, same order of checks and fault sites, so the same random draws)."""
+    from relaxverify.check.hardware import find_model
+    from relaxverify.run import codegen_exprs, codegen_stmts
+    from relaxverify.run.montecarlo import monte_carlo
+    prog, _ = program(FLAT)
+    model = find_model(prog, "h")
+
+    def measure():
+        plain = [run(FLAT, "f", a, n).result for a, n in (([3, -1, 4], 5), ([], 0), ([0, 0], 9))]
+        mc = monte_carlo(prog, "f", [[3, -1, 4, 1, 5], 7], model, 3000, seed=2, skip=False)
+        return plain, mc.correct, mc.failures, mc.faults
+    nested = measure()
+    monkeypatch.setattr(codegen_exprs, "FLAT_DEPTH", 1)
+    monkeypatch.setattr(codegen_stmts, "FLAT_DEPTH", 1)
+    monkeypatch.setattr(codegen_stmts, "GUARDED_INDENT", 1)
+    text = Interpreter(prog, "f", Options()).source_text
+    assert "_x" in text and "while True:" in text and "_g" in text  # really flat
+    assert measure() == nested

@@ -359,3 +359,197 @@ def test_irrational_choice_is_a_clear_failure(tmp_path, capsys):
     for extra in ([], ["--exact"]):
         code, doc = run_json(capsys, str(p), *extra)
         assert code == 1 and doc["error"]["kind"] == "havoc" and doc["error"]["line"] == 3
+
+
+# ---------------------------------------------------------------- data-driven runs
+
+DATA = Path(__file__).resolve().parent / "data" / "run"
+
+
+def run_cases() -> list:
+    """`// RUN: ARGS => CODE KIND `SPAN`` or `=> CODE result VALUE` before a function."""
+    cases = []
+    for path in sorted(DATA.glob("*.relax")):
+        pending = None
+        for line in path.read_text().splitlines():
+            if line.startswith("// RUN:"):
+                pending = line[len("// RUN:"):].strip()
+            elif line.startswith("fn ") and pending is not None:
+                name = line[3:].split("(")[0].strip()
+                cases.append(pytest.param(path, name, pending, id=f"{path.stem}:{name}"))
+                pending = None
+    return cases
+
+
+@pytest.mark.parametrize("path,name,spec", run_cases())
+def test_data_runs(path, name, spec, capsys):
+    argv, expect = spec.split("=>")
+    code, doc = run_json(capsys, str(path), "--fn", name, *argv.split())
+    want = expect.split(None, 2)
+    assert code == int(want[0]), doc
+    if want[1] == "result":
+        assert doc["result"] == json.loads(want[2]) and doc["error"] is None
+        return
+    err = doc["error"]
+    assert err["kind"] == want[1], err
+    lines = path.read_text().splitlines()
+    text = want[2].strip().strip("`")
+    assert lines[err["line"] - 1][err["column"] - 1:].startswith(text), err
+    if "predicate" in path.stem:
+        assert "predicate is undefined here" in err["message"]
+
+
+# ---------------------------------------------------------------- one semantics (holes)
+
+
+def test_choices_are_replayed_per_statement_occurrence(capsys):
+    """hole 3: a havoc that runs only in a faulty branch must not shift the choice of
+    the later havoc: the interval contains the exact reliability 0.95 (= static)."""
+    path = DATA / "havoc_in_faulty_branch.relax"
+    code, doc = run_json(capsys, str(path), "--arg", "x=3", "--hardware", "h",
+                         "--trials", "20000")
+    lo, hi = doc["interval"]
+    assert code == 0 and lo <= 0.95 <= hi, doc
+    assert doc["static_value"] == pytest.approx(0.95)
+
+
+def straight_line(n: int) -> str:
+    return ("fn f(x: int) -> int {\n  var y: int = x;\n"
+            + "".join("  y = y + 1;\n" for _ in range(n)) + "  return y;\n}\n")
+
+
+def test_straight_line_code_runs_in_linear_time(tmp_path, capsys):
+    """hole 8: every statement rescanned the rest of its straight-line run."""
+    import time
+    from relaxverify.run.runtime import Interpreter
+    from relaxverify.run.options import Options
+    times = []
+    for n in (1000, 8000):
+        item = load_source("s.relax", straight_line(n))
+        best = float("inf")
+        for _ in range(3):  # the best of three: the machine may be shared
+            t = time.perf_counter()
+            out = Interpreter(item.program, "f", Options()).run([1])
+            best = min(best, time.perf_counter() - t)
+        times.append(best / n)
+        assert out.result == n + 1
+    assert times[1] < 3 * times[0], times  # quadratic would be about 8
+    p = tmp_path / "s.relax"
+    p.write_text(straight_line(3000))
+    code, doc = run_json(capsys, str(p), "--arg", "x=1", "--hardware", "aggressive")
+    assert code == 0 and doc["error"] is None
+
+
+def test_deeply_nested_expression_runs(tmp_path, capsys):
+    """hole 9: 5,000 nested unary minus (which `check` accepts) was rejected as a
+    chain of unreliable operations; it is written flat, with temporaries."""
+    p = tmp_path / "neg.relax"
+    p.write_text("fn f(x: int) -> int {\n  var y: int = " + "-" * 5001 + "x;\n"
+                 "  var b: bool = " + "!" * 3000 + "(x > 0 && y < 0 || x / 0 > 1);\n"
+                 "  assert b;\n  return y;\n}\n")
+    code, doc = run_json(capsys, str(p), "--arg", "x=3")
+    assert code == 0 and doc["result"] == -3  # `||` still short-circuits: no division
+
+
+def test_deeply_nested_ifs_run(tmp_path, capsys):
+    """hole 9: `if`s nested beyond Python's 100 levels of indentation are written
+    with guard variables, so 3,000 nested `if`/`else` run as `check` accepts them."""
+    depth = 3000
+    p = tmp_path / "ifs.relax"
+    p.write_text("fn f(x: int) -> int {\n  var y: int = 0;\n"
+                 + "".join(f"if (x > {i}) {{\n y = y + 1;\n" for i in range(depth))
+                 + "y = y * 2;\n" + "} else { y = y - 1; }\n" * depth + "  return y;\n}\n")
+    for x, want in ((3, 2), (-1, -1), (depth + 5, 2 * depth)):
+        code, doc = run_json(capsys, str(p), "--arg", f"x={x}")
+        assert code == 0 and doc["result"] == want, doc
+
+
+def test_deeply_nested_loops_name_the_cause(tmp_path, capsys):
+    depth = 25
+    p = tmp_path / "loops.relax"
+    p.write_text("fn f(x: int) -> int {\n  var y: int = 0;\n"
+                 + "".join(f"for i{i} in 0 .. 1 {{\n" for i in range(depth)) + "y = y + 1;\n"
+                 + "}\n" * depth + "  return y;\n}\n")
+    code, doc = run_json(capsys, str(p), "--arg", "x=3")
+    (d,) = doc["files"][0]["diagnostics"]
+    assert code == 2 and "loops are nested 25 deep" in d["message"], d
+    assert "unreliable" not in d["message"] and d["line"] == depth + 2
+
+
+@pytest.mark.parametrize("arg,words", [
+    ("a=[1,[2]]", ["element 2 of `a`", "is an array, not an int"]),
+    ("a=[1,x]", ["element 2 of `a`", "not an int"]),
+    ("n=\u0661", ["ASCII digits 0-9"]),
+    ("a=[\u0661]", ["ASCII digits 0-9"]),
+])
+def test_bad_arguments_say_what_is_wrong(tmp_path, capsys, arg, words):
+    p = tmp_path / "args.relax"
+    p.write_text("fn f(a: int[], n: int) -> int { return n; }\n")
+    other = "n=1" if arg.startswith("a=") else "a=[1]"
+    code, doc = run_json(capsys, str(p), "--arg", arg, "--arg", other)
+    message = doc["files"][0]["diagnostics"][0]["message"]
+    assert code == 2 and all(w in message for w in words), message
+    assert "is an int, but `[" not in message
+
+
+def test_deep_recursion_fails_at_the_call(tmp_path, capsys):
+    """hole 9: the call depth is a `limit` check of the call (core/checks.py), reported
+    at the recursive call, not at the function's header."""
+    p = tmp_path / "rec.relax"
+    p.write_text("fn down(n: int) -> int {\n  var r: int = 0;\n  if (n > 0) {\n"
+                 "    r = down(n - 1);\n  }\n  return r;\n}\n")
+    code, doc = run_json(capsys, str(p), "--arg", "n=20000")
+    assert code == 1 and doc["error"]["kind"] == "limit" and doc["error"]["line"] == 4
+    assert "10,000 calls deep" in doc["error"]["message"]
+    code, doc = run_json(capsys, str(p), "--arg", "n=9000")
+    assert code == 0 and doc["result"] == 0
+
+
+@pytest.mark.parametrize("static,code,words", [
+    (0.665, 0, ["may be chance", "rerun with more trials"]),
+    (0.69, 1, ["soundness failure", "99.9% one-sided upper confidence bound"]),
+])
+def test_static_value_above_the_interval_by_chance_or_not(relax_file, capsys, monkeypatch,
+                                                          static, code, words):
+    """hole 10: above the 95% interval is a soundness failure only above the 99.9%
+    one-sided bound; between the two it may be chance and the exit code is 0."""
+    import relaxverify.reliability.analysis as rel
+    monkeypatch.setattr(rel, "function_value", lambda program, fn, model: static)
+    got, doc = run_json(capsys, str(relax_file), "--fn", "mem", "--arg", "x=7",
+                        "--hardware", "h", "--trials", "2000")
+    lo, hi = doc["interval"]
+    from relaxverify.run.montecarlo import upper_bound
+    strict = upper_bound(doc["correct"], doc["trials"], 0.999)
+    assert hi < static and (static > strict) == (code == 1), (hi, strict)
+    assert got == code
+    main(["run", str(relax_file), "--fn", "mem", "--arg", "x=7", "--hardware", "h",
+          "--trials", "2000"])
+    out = capsys.readouterr().out
+    assert all(word in out for word in words), out
+
+
+def test_seed_sweep_on_exact_bounds_has_no_false_soundness_failure():
+    """hole 10: rel_example's bounds are exact, so the static value is above the 95%
+    interval for about 1 seed in 40; none of 80 seeds is a soundness failure."""
+    from relaxverify.pipeline import load
+    from relaxverify.run.session import RunOptions, run_function
+    item = load(str(Path(__file__).resolve().parent.parent / "docs/snippets/rel_example.relax"))
+    chance = 0
+    for seed in range(80):
+        result = run_function(item, "smooth", RunOptions(args=["a=[1,2,3,4]"], trials=300,
+                                                         seed=seed, hardware="medium"))
+        report = result.files[0]
+        assert report.status != "failed", (seed, report.diagnostics)
+        chance += any("may be chance" in line for line in report.lines)
+    assert chance < 20
+
+
+def test_monte_carlo_trials_recurse_as_deep_as_the_fault_free_run():
+    """The fault-free run may nest 10,000 calls; the trials must be allowed as much
+    (a Python recursion limit below it made every trial a failed run)."""
+    from relaxverify.check.hardware import find_model
+    item = load_source("r.relax", "fn down(n: int) -> int {\n  var r: int = 0;\n"
+                       "  if (n > 0) {\n    r = down(n - 1);\n  }\n  return r +. 0;\n}\n")
+    mc = monte_carlo(item.program, "down", [3000], find_model(item.program, "medium"), 50,
+                     skip=False)
+    assert mc.reference.failure is None and mc.failures == 0 and mc.correct > 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from conftest import ROOT, run_cli
-from relaxverify.run import interpreter
+from relaxverify.verify import replay as replay_module
 
 DATA = ROOT / "tests" / "data" / "verify"
 
@@ -72,7 +72,7 @@ def test_abstract_counterexamples_run_from_their_inputs(tmp_path) -> None:
 def test_a_replay_that_runs_too_long_is_stopped(tmp_path, monkeypatch) -> None:
     """Abstract counterexamples may have huge inputs: n = 10^6 here makes the nested
     loops run 10^12 times; the replay stops and says it cannot tell."""
-    monkeypatch.setattr(interpreter, "REPLAY_SECONDS", 0.2)
+    monkeypatch.setattr(replay_module, "REPLAY_SECONDS", 0.2)
     path = tmp_path / "nested.relax"
     path.write_text("""\
 fn count(n: int) -> int

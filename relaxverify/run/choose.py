@@ -8,6 +8,8 @@ range (a side left open is closed at `WINDOW` beyond the other side, or around t
 old value). Anything else goes to Z3 with the current state substituted; random
 pivots (`x >= p` or `x <= p`, dropped when unsatisfiable) spread the models.
 All randomness comes from the caller's seeded generator, so runs are reproducible.
+The predicate must be defined for the values considered: a runtime failure while
+evaluating it (an index out of range) propagates to the caller (run/choices.py).
 """
 from __future__ import annotations
 
@@ -69,13 +71,17 @@ class Z3Translator:
         self.open_arrays = open_arrays
         self.fresh = fresh  # Var.name -> Z3 term (arrays: (term, length))
         self.bound: dict[int, Any] = {}
+        self.values: dict[str, Any] = {}  # Var.name -> the Z3 term of its current value
 
     def var(self, r: C.VarRef):
         if id(r.var) in self.bound:
             return self.bound[id(r.var)]
         if not r.old and r.var.name in self.fresh:
             return self.fresh[r.var.name]
-        return z3_value(self.env[r.var.name], r.var.type, self.open_arrays)
+        if r.var.name not in self.values:  # one term per array: its elements agree
+            self.values[r.var.name] = z3_value(self.env[r.var.name], r.var.type,
+                                               self.open_arrays)
+        return self.values[r.var.name]
 
     def __call__(self, e: C.Expr):
         z3 = self.z3
@@ -352,6 +358,8 @@ class ChoicePlan:
             return rng.random() < 0.5
         if var.type.array:
             return None
+        lo: Any
+        hi: Any
         lo, hi = (r.lo, r.hi) if r is not None else (None, None)
         if lo is None and hi is None:
             centre = env.get(var.name, 0)
@@ -385,7 +393,9 @@ class ChoicePlan:
             else:
                 fresh[name] = z3.Const(name, sorts[var.type.base])
         try:
-            formula = Z3Translator(env, fresh)(self.stmt.pred)
+            # Elements out of range are unconstrained: a model that reads one makes the
+            # predicate undefined, which the run then reports (it must be defined).
+            formula = Z3Translator(env, fresh, True)(self.stmt.pred)
         except (ChooseError, KeyError) as exc:
             raise ChooseError(f"cannot solve the `{self.stmt.kind}` predicate: {exc}") from None
         s = z3.Solver()
@@ -416,10 +426,7 @@ class ChoicePlan:
         out = {name: _from_z3(model, fresh[name], var.type) for name, var in self.targets.items()}
         if not self.exact:
             out = {k: _to_float(v) for k, v in out.items()}
-        try:
-            holds = self.pred(env, out)
-        except Exception:  # noqa: BLE001 - e.g. an index beyond an array: Z3's arrays are total
-            holds = True
+        holds = self.pred(env, out)  # a failure here: the predicate is undefined there
         if not holds:
             # An irrational model (x * x == 2) is approximated, and floats round: the
             # run would go on with values that break the predicate.

@@ -88,8 +88,8 @@ class FaultMaker:
     def _within(self, base: str, err: float) -> Callable:
         rng = self.rng
         if base == "int":
-            e = int(math.floor(err))
-            return lambda v: v + rng.randint(-e, e)
+            n = int(math.floor(err))
+            return lambda v: v + rng.randint(-n, n)
         if self.exact:
             e = Fraction(err)
             return lambda v: v + e * (2 * Fraction(rng.random()) - 1)

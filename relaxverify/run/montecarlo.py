@@ -1,19 +1,24 @@
 """Monte Carlo reliability (LANGUAGE.md §7): the fault-free run once, N faulty runs,
 the fraction whose result is exactly the fault-free one, with a 95% Wilson interval.
 
-The faulty runs reuse the fault-free run's relax/havoc choices (in order, while
-they still satisfy their predicates), so that a difference in the result is due
-to the hardware and not to a different choice. A faulty run that fails a runtime
+The faulty runs reuse the fault-free run's relax/havoc choices per statement
+occurrence (the n-th run of a statement gets the n-th choice the fault-free run
+made there, while it still satisfies the predicate), so that a difference in the
+result is due to the hardware and not to a different choice, and a faulty branch
+that runs an extra `havoc` does not shift the choices of the others. A faulty run that fails a runtime
 check (an index out of bounds after a flipped bit, say) counts as incorrect.
 """
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from relaxverify.core import nodes as C
-from relaxverify.run.interpreter import Interpreter, Options, RunOutcome, RuntimeFailure
+from relaxverify.run.options import MAX_STEPS, Options
+from relaxverify.run.outcome import RunOutcome, RuntimeFailure
+from relaxverify.run.runtime import RECURSION, Interpreter
 
 Z95 = 1.959963984540054  # the 0.975 quantile of the standard normal distribution
 
@@ -29,6 +34,42 @@ def wilson(correct: int, trials: int, z: float = Z95) -> tuple[float, float]:
     lo = 0.0 if correct == 0 else max(0.0, centre - half)
     hi = 1.0 if correct == trials else min(1.0, centre + half)
     return lo, hi
+
+
+def binomial_cdf(correct: int, trials: int, p: float) -> float:
+    """P(X <= correct) for X ~ Binomial(trials, p), summed exactly in log space over
+    the terms that matter (beyond 15 standard deviations they are below 1e-40)."""
+    if correct >= trials or p <= 0.0:
+        return 1.0
+    if p >= 1.0 or correct < 0:
+        return 0.0
+    lp, lq = math.log(p), math.log1p(-p)
+    base = math.lgamma(trials + 1)
+
+    def pmf(k: int) -> float:
+        return math.exp(base - math.lgamma(k + 1) - math.lgamma(trials - k + 1)
+                        + k * lp + (trials - k) * lq)
+    width = int(15 * math.sqrt(trials * p * (1 - p))) + 100
+    if correct <= trials * p:  # the lower tail, summed from `correct` down
+        return min(1.0, sum(pmf(k) for k in range(correct, max(-1, correct - width), -1)))
+    upper = sum(pmf(k) for k in range(correct + 1, min(trials, correct + width) + 1))
+    return max(0.0, 1.0 - upper)
+
+
+def upper_bound(correct: int, trials: int, level: float = 0.999) -> float:
+    """The exact (Clopper-Pearson) one-sided upper confidence bound at `level`: the
+    largest p under which `correct` or fewer successes still have probability at
+    least 1 - level. A p above it is contradicted by the runs at that level."""
+    if trials <= 0 or correct >= trials:
+        return 1.0
+    lo, hi = correct / trials, 1.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if binomial_cdf(correct, trials, mid) >= 1 - level:
+            lo = mid
+        else:
+            hi = mid
+    return lo
 
 
 def same_result(a: Any, b: Any) -> bool:
@@ -69,48 +110,53 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
     fault-free path is counted as correct without running it: no site on that path
     can fail, so the run would be the fault-free one. This is exact (the budget is
     Exp(1) and memoryless) and saves the runs that see no fault at all."""
-    opts = dict(semantics=semantics, exact=exact)
-    if max_steps is not None:
-        opts["max_steps"] = max_steps
-    ref = Interpreter(program, fn, Options(faults="none", specs=True, **opts), None, seed, source)
+    steps = MAX_STEPS if max_steps is None else max_steps
+    ref = Interpreter(program, fn, Options(semantics, exact, "none", True, max_steps=steps),
+                      None, seed, source)
     params = program.functions[fn].params
     ref_args = [ref.convert(a, p.type) for a, p in zip(args, params)]
     reference = ref.run(ref_args)
     out = MonteCarloResult(reference)
     if reference.failure is not None:
         return out
-    faulty = Interpreter(program, fn, Options(faults="inject", specs=False, **opts), model, seed,
-                         source)
-    faulty.set_choices(ref.choice_log)
+    faulty = Interpreter(program, fn, Options(semantics, exact, "inject", False,
+                                              max_steps=steps), model, seed, source)
+    faulty.set_choices_by_site(ref.choices.by_site)
     expected = reference.result
     entry = faulty.entry
     ns = faulty.ns
+    chooser = faulty.choices
     expo = ns["_expo"]
-    hazard = _path_hazard(faulty, ref_args, expected) if skip else None
-    step = max(1, min(1000, trials // 100))
-    correct = failures = 0
-    for i in range(trials):
-        if hazard is not None:
-            budget = ns["_B"]
-            if budget >= hazard:  # no site on the fault-free path fails: skip the run
-                ns["_B"] = budget - hazard
-                correct += 1
-                if progress is not None and (i + 1) % step == 0:
-                    progress(i + 1)
-                continue
-        faulty.replay_pos = 0
-        if faulty.choice_log or faulty.notes:  # per-run logs must not grow over trials
-            faulty.choice_log, faulty.notes = [], []
-        try:
-            got = entry(-1, *ref_args)
-        except (RuntimeFailure, RecursionError, MemoryError, OverflowError):
-            failures += 1
-            ns["_B"] = expo()  # the budget left by an aborted run is not memoryless
-        else:
-            if (got == expected and type(got) is type(expected)) or same_result(got, expected):
-                correct += 1
-        if progress is not None and (i + 1) % step == 0:
-            progress(i + 1)
+    old_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old_limit, RECURSION))  # as for the fault-free run
+    try:
+        hazard = _path_hazard(faulty, ref_args, expected) if skip else None
+        step = max(1, min(1000, trials // 100))
+        correct = failures = 0
+        for i in range(trials):
+            if hazard is not None:
+                budget = ns["_B"]
+                if budget >= hazard:  # no site on the fault-free path fails: skip the run
+                    ns["_B"] = budget - hazard
+                    correct += 1
+                    if progress is not None and (i + 1) % step == 0:
+                        progress(i + 1)
+                    continue
+            if chooser.counts or faulty.notes:  # per-run state must not grow over trials
+                chooser.reset()
+                faulty.notes = []
+            try:
+                got = entry(-1, *ref_args)
+            except (RuntimeFailure, RecursionError, MemoryError, OverflowError):
+                failures += 1
+                ns["_B"] = expo()  # the budget left by an aborted run is not memoryless
+            else:
+                if (got == expected and type(got) is type(expected)) or same_result(got, expected):
+                    correct += 1
+            if progress is not None and (i + 1) % step == 0:
+                progress(i + 1)
+    finally:
+        sys.setrecursionlimit(old_limit)
     out.trials, out.correct, out.failures, out.faults = trials, correct, failures, ns["_NF"]
     return out
 
@@ -129,5 +175,5 @@ def _path_hazard(faulty: Interpreter, args: list, expected: Any) -> Optional[flo
     except (RuntimeFailure, RecursionError, MemoryError, OverflowError):
         ok = False
     ns["_B"], ns["_NF"] = saved_b, saved_nf
-    faulty.replay_pos = 0
+    faulty.choices.reset()
     return used if ok and used < start / 2 else None

@@ -1,0 +1,227 @@
+"""One `run` session: a loaded program, a function, typed options -> a result record.
+
+A plain run in the original or relaxed semantics, optionally with faults injected
+under a hardware model, or `trials` faulty runs against the fault-free one (Monte
+Carlo reliability) beside the static value of the reliability analysis. The
+command line (cli/run.py) and the API call this; neither computes anything else.
+
+The static value is a soundness failure only when it is above the exact 99.9%
+one-sided upper confidence bound of the trials (the runs contradict it with
+probability of error below 0.1%): an exact static bound is above the 95% interval
+by chance in about 1 run of 40, which is reported as "may be chance" and does not
+fail.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from relaxverify.check.hardware import find_model, model_names
+from relaxverify.core import nodes as C
+from relaxverify.pipeline import Loaded
+from relaxverify.report.diagnostics import Diagnostic
+from relaxverify.report.render import CommandResult, FileReport
+from relaxverify.run.arguments import ArgError, parse_args, show, to_json
+from relaxverify.run.montecarlo import MonteCarloResult, monte_carlo, upper_bound
+from relaxverify.run.options import MAX_STEPS, Options
+from relaxverify.run.outcome import CompileLimit, RuntimeFailure
+from relaxverify.run.runtime import Interpreter
+from relaxverify.syntax.ast import Span
+
+STRICT = 0.999  # the level of the one-sided bound a soundness failure must exceed
+
+
+@dataclass
+class RunOptions:
+    """What `relaxverify run` is asked to do (the command line's options, typed)."""
+
+    args: list[str] = field(default_factory=list)  # NAME=VALUE, one per parameter
+    semantics: str = "original"  # "original" or "relaxed"
+    trials: Optional[int] = None  # Monte Carlo: this many faulty runs
+    seed: int = 0
+    exact: bool = False  # reals as exact rationals
+    max_steps: int = MAX_STEPS
+    hardware: Optional[str] = None  # a model name; --trials defaults to `medium`
+    timeout: float = 10.0  # seconds Z3 may take for one relax/havoc predicate
+    progress: Optional[Callable[[int], None]] = None  # called with the trials done
+
+
+def usage(path: str, message: str, source: Optional[str] = None,
+          span: Optional[Span] = None) -> CommandResult:
+    """A usage error (exit 2) of the `run` command."""
+    diag = Diagnostic("error", message, span, "usage", path=path)
+    return CommandResult("run", [FileReport(path, "error", source, [diag])],
+                         extra={"result": None, "error": None})
+
+
+def _failure_json(f: RuntimeFailure) -> dict:
+    return {"kind": f.kind, "line": f.span.line if f.span else 1,
+            "column": f.span.column if f.span else 1, "message": f.message}
+
+
+def run_function(item: Loaded, fn_name: Optional[str], opts: RunOptions) -> CommandResult:
+    """Run `fn_name` (None: the file's only function) of a loaded file as `opts` says."""
+    program, path = item.program, item.path
+    assert program is not None, "run_function needs a file that loaded"
+    names = list(program.functions)
+    if fn_name is None:
+        if len(names) != 1:
+            return usage(path, "name the function to run with `--fn NAME`; this file has "
+                         + (", ".join(f"`{n}`" for n in names) or "no functions"), item.source)
+        fn_name = names[0]
+    elif fn_name not in program.functions:
+        return usage(path, f"there is no function `{fn_name}` in this file; it has "
+                     + (", ".join(f"`{n}`" for n in names) or "no functions"), item.source)
+    fn = program.functions[fn_name]
+    try:
+        values = parse_args(fn, opts.args)
+    except ArgError as exc:
+        return usage(path, str(exc), item.source, exc.span)
+    if opts.trials is not None and opts.trials < 1:
+        return usage(path, f"--trials must be at least 1, not {opts.trials}", item.source)
+    if opts.max_steps < 1:
+        return usage(path, f"--max-steps must be at least 1, not {opts.max_steps}", item.source)
+    model = None
+    if opts.hardware is not None:
+        model = find_model(program, opts.hardware)
+        if model is None:
+            return usage(path, f"unknown hardware model `{opts.hardware}`; choose one of "
+                         + ", ".join(model_names(program)), item.source)
+    from relaxverify.run import choose
+    choose.Z3_TIMEOUT_MS = int(opts.timeout * 1000)  # for relax/havoc predicates Z3 solves
+    try:
+        if opts.trials is not None:
+            medium = model or find_model(program, "medium")
+            assert medium is not None
+            return _trials(opts, item, program, fn, values, medium)
+        return _single(opts, item, program, fn, values, model)
+    except CompileLimit as exc:
+        return usage(path, str(exc), item.source, exc.span)
+
+
+def _single(opts: RunOptions, item: Loaded, program: C.Program, fn: C.Function,
+            values: list, model: Optional[C.HardwareModel]) -> CommandResult:
+    options = Options(opts.semantics, opts.exact, "inject" if model else "none", True, False,
+                      opts.max_steps)
+    interp = Interpreter(program, fn.name, options, model, opts.seed, item.source)
+    out = interp.run([interp.convert(v, p.type) for v, p in zip(values, fn.params)])
+    report = FileReport(item.path, "verified", item.source)
+    extra: dict = {"result": None, "error": None}
+    notes = list(out.notes)
+    if model is not None:
+        n = interp.ns["_NF"]
+        notes.append(f"hardware `{model.name}`, seed {opts.seed}: {n} fault(s) injected")
+        extra.update(hardware=model.name, seed=opts.seed, faults_injected=n)
+    if out.failure is not None:
+        f = out.failure
+        report.status = "failed"
+        where = " in the relaxed execution" if opts.semantics == "relaxed" else ""
+        report.diagnostics.append(Diagnostic("error", f.message + where, f.span, f"run/{f.kind}",
+                                             notes))
+        extra["error"] = _failure_json(f)
+    else:
+        extra["result"] = to_json(out.result)
+        report.lines.append(f"result: {show(out.result)}" if fn.result is not None
+                            else "completed (the function has no result)")
+        report.lines.extend(f"  note: {n}" for n in notes)
+    return CommandResult("run", [report], extra=extra)
+
+
+def _trials(opts: RunOptions, item: Loaded, program: C.Program, fn: C.Function,
+            values: list, model: C.HardwareModel) -> CommandResult:
+    assert opts.trials is not None
+    mc = monte_carlo(program, fn.name, values, model, opts.trials, opts.seed,
+                     opts.semantics, opts.exact, item.source, opts.max_steps, opts.progress)
+    report = FileReport(item.path, "verified", item.source)
+    extra: dict = {"result": None, "error": None}
+    ref = mc.reference
+    if ref.failure is not None:
+        f = ref.failure
+        report.status = "failed"
+        report.diagnostics.append(Diagnostic("error", f.message + " (in the fault-free run)",
+                                             f.span, f"run/{f.kind}"))
+        extra["error"] = _failure_json(f)
+        return CommandResult("run", [report], extra=extra)
+    static, why = static_value(program, fn.name, model)
+    lo, hi = mc.interval
+    extra.update(result=to_json(ref.result), trials=mc.trials, correct=mc.correct,
+                 reliability=mc.fraction, interval=[lo, hi], static_value=static,
+                 hardware=model.name, seed=opts.seed, failed_runs=mc.failures,
+                 faults_injected=mc.faults)
+    rows = [("function", f"{fn.name} on hardware `{model.name}`, seed {opts.seed}"),
+            ("fault-free result", show(ref.result) if fn.result is not None
+             else "none (the function has no result; a run is correct when it completes)"),
+            ("trials", str(mc.trials)),
+            ("exactly correct", f"{mc.correct} ({mc.fraction:.6f})"),
+            ("95% interval", f"[{lo:.6f}, {hi:.6f}]"),
+            ("static value", f"{static:.6f}" if static is not None else f"none ({why})"),
+            ("faults injected", str(mc.faults)),
+            ("failed runs", f"{mc.failures} (a runtime check failed; counted as incorrect)")]
+    width = max(len(k) for k, _ in rows)
+    report.lines.extend(f"{k.ljust(width)}  {v}" for k, v in rows)
+    if static is not None:
+        _verdict(report, static, mc, program, fn, model, width)
+    if opts.semantics == "relaxed":
+        report.lines.append("  note: the static value assumes `relax` as in the original "
+                            "execution; these runs used the relaxed semantics")
+    return CommandResult("run", [report], extra=extra)
+
+
+def strict_bound(mc: MonteCarloResult) -> float:
+    """The exact 99.9% one-sided upper confidence bound of the measured reliability
+    (the Wilson interval is too narrow near 1 for a few hundred trials)."""
+    return upper_bound(mc.correct, mc.trials, STRICT)
+
+
+def _verdict(report: FileReport, static: float, mc: MonteCarloResult, program: C.Program,
+             fn: C.Function, model: C.HardwareModel, width: int) -> None:
+    """Consistent, may be chance (above the 95% interval only), or a soundness failure."""
+    lo, hi = mc.interval
+    upper = strict_bound(mc)
+    if static > upper:
+        report.status = "failed"
+        report.diagnostics.append(Diagnostic(
+            "error", f"soundness failure: the static reliability {static:.6f} of `{fn.name}` is "
+            f"above {upper:.6f}, the {STRICT:.1%} one-sided upper confidence bound of "
+            f"{mc.trials} faulty runs (95% interval [{lo:.6f}, {hi:.6f}])",
+            fn.span, "run/soundness", _soundness_notes(program, fn, model)))
+    elif static > hi:
+        report.lines.append(f"{'verdict'.ljust(width)}  may be chance: the static value is "
+                            f"above the 95% interval but not above {upper:.6f}, the {STRICT:.1%} "
+                            "one-sided upper bound; rerun with more trials")
+    else:
+        report.lines.append(f"{'verdict'.ljust(width)}  consistent: the static value is a lower "
+                            "bound not above the interval")
+
+
+def static_value(program: C.Program, fn: str,
+                 model: C.HardwareModel) -> tuple[Optional[float], str]:
+    """The reliability analysis's value of fn, or None and why not."""
+    try:
+        from relaxverify.reliability.analysis import function_value
+    except ImportError:
+        return None, "the reliability analysis is not available"
+    try:
+        return float(function_value(program, fn, model)), ""
+    except Exception as exc:  # noqa: BLE001 - e.g. recursion without a spec
+        msg = getattr(exc, "diagnostic", None)
+        return None, msg.message if msg is not None else str(exc)
+
+
+def _soundness_notes(program: C.Program, fn: C.Function, model: C.HardwareModel) -> list[str]:
+    """Why the static value may be above the measurement: callee specs are trusted."""
+    seen: set[str] = set()
+    todo = [fn]
+    while todo:
+        f = todo.pop()
+        for s in C.walk(f.body):
+            if isinstance(s, C.Call) and s.callee not in seen:
+                seen.add(s.callee)
+                todo.append(program.functions[s.callee])
+    trusted = sorted(n for n in seen if program.functions[n].reliability)
+    if trusted:
+        names = ", ".join(f"`{n}`" for n in trusted)
+        return [f"the static value trusts the reliability specs of {names}; check that they "
+                f"hold on this hardware: `relaxverify reliability FILE --hardware {model.name}`"]
+    return ["the reliability analysis claims a lower bound that the measured runs contradict; "
+            "please report this with the program"]
