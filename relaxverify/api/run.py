@@ -1,20 +1,17 @@
 """`run`: execute a function, original or relaxed, with fault injection (LANGUAGE.md §7-§8).
 
-For now a bridge over `relaxverify.cli.run.execute`, whose logic another change moves
-into relaxverify/run/; `_execute` is the one place that knows it (see docs/api.md).
+The work is `relaxverify.run.session.run_function`; here: loading the one file a run
+takes, from a path or a source string, and the options as the API writes them.
 """
 from __future__ import annotations
 
-import argparse
-import dataclasses
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Optional
 
 from relaxverify.api.inputs import Inputs
 from relaxverify.api.options import RunOptions
 from relaxverify.report.render import CommandResult
+from relaxverify.run import session
 
 
 @dataclass
@@ -28,41 +25,29 @@ class RunFailure:
 
 
 def run_inputs(inputs: Inputs, options: RunOptions) -> CommandResult:
-    if inputs.source is None:
-        return _execute(list(inputs.paths), options)
-    with tempfile.TemporaryDirectory(prefix="relaxverify-run-") as work:
-        path = Path(work) / (Path(inputs.name).name or "source.relax")
-        path.write_text(inputs.source, encoding="utf-8")
-        result = _execute([str(path)], options)
-    _rename(result, str(path), inputs.name)
-    return result
-
-
-def _execute(paths: list[str], options: RunOptions) -> CommandResult:
-    """Bridge: build the namespace `cli.run.execute` reads (its logic still lives in the
-    CLI module). The integrator replaces this function by a call into relaxverify/run/
-    once that module holds it; nothing else in the API depends on the CLI."""
-    from relaxverify.cli import run as cli_run  # here: the CLI imports the API, not back
-
-    namespace = argparse.Namespace(
-        files=paths, fn=options.fn, hardware=options.hardware, timeout=options.timeout,
-        arg=[f"{name}={value_text(v)}" for name, v in options.args.items()],
+    return run_loaded(inputs, options.fn, session.RunOptions(
+        args=[f"{name}={value_text(v)}" for name, v in options.args.items()],
         semantics=options.semantics, trials=options.trials, seed=options.seed,
-        exact=options.exact, max_steps=options.max_steps)
-    result: CommandResult = cli_run.execute(namespace)
-    return result
+        exact=options.exact, max_steps=options.max_steps, hardware=options.hardware,
+        timeout=options.timeout))
 
 
-def _rename(result: CommandResult, temporary: str, name: str) -> None:
-    """Report a source string under its name, not the temporary file it ran from."""
-    for report in result.files:
-        if report.path == temporary:
-            report.path = name
-        for f in report.findings:
-            if f.span is not None and f.span.path == temporary:
-                f.span = dataclasses.replace(f.span, path=name)
-            if f.path == temporary:
-                f.path = name
+def run_loaded(inputs: Inputs, fn: Optional[str], opts: session.RunOptions) -> CommandResult:
+    """Load the one file a run takes (a directory holding one counts) and run `fn`."""
+    if inputs.source is None and len(inputs.paths) != 1:
+        return session.usage(inputs.paths[0] if inputs.paths else inputs.name,
+                             f"`run` takes exactly one file, but {len(inputs.paths)} are "
+                             "given: `relaxverify run FILE --fn NAME --arg x=...`")
+    good, reports = inputs.load()
+    if not good:
+        for r in reports:
+            r.extra = {}
+        return CommandResult("run", reports, extra={"result": None, "error": None})
+    if len(good) + len(reports) != 1:
+        return session.usage(inputs.paths[0], f"`run` takes exactly one file, but "
+                             f"`{inputs.paths[0]}` holds {len(good) + len(reports)}; name "
+                             "one of them")
+    return session.run_function(good[0], fn, opts)
 
 
 def value_text(value: Any) -> str:

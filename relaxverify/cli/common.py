@@ -4,10 +4,7 @@ from __future__ import annotations
 import argparse
 from typing import Optional, TypedDict
 
-# cli/run.py loads its file through this name until its logic moves to relaxverify/run/.
-from relaxverify.api.inputs import loaded_files  # noqa: F401
-
-__all__ = ["loaded_files", "common_options"]
+__all__ = ["common_options"]
 
 
 class CommonKeywords(TypedDict):

@@ -3,8 +3,8 @@
 The argparse adapter of `relaxverify.run.session`, which does the work: one run in
 the original or relaxed semantics, optionally with faults injected under a hardware
 model, or `--trials N` faulty runs against the fault-free one beside the static
-value of the reliability analysis. Here: the options, the one-file rule, and the
-progress bar on a terminal.
+value of the reliability analysis. Here: the options and the progress bar on a
+terminal; the API loads the one file a run takes.
 """
 from __future__ import annotations
 
@@ -13,14 +13,11 @@ import sys
 import time
 from typing import Any, Optional
 
-from relaxverify.cli.common import loaded_files
+from relaxverify.api.inputs import Inputs
+from relaxverify.api.run import run_loaded
 from relaxverify.report.render import CommandResult
-from relaxverify.run.arguments import ArgError, parse_args, parse_scalar, parse_value, show, to_json
 from relaxverify.run.options import MAX_STEPS
-from relaxverify.run.session import RunOptions, run_function, usage
-
-__all__ = ["add_arguments", "execute", "ArgError", "parse_args", "parse_scalar", "parse_value",
-           "show", "to_json"]
+from relaxverify.run.session import RunOptions
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,24 +39,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace) -> CommandResult:
-    if len(args.files) != 1:
-        return usage(args.files[0], f"`run` takes exactly one file, but {len(args.files)} "
-                     "are given: `relaxverify run FILE --fn NAME --arg x=...`")
-    good, reports = loaded_files(args.files)
-    if not good:
-        for r in reports:
-            r.extra = {}
-        return CommandResult("run", reports, extra={"result": None, "error": None})
-    if len(good) + len(reports) != 1:
-        return usage(args.files[0], f"`run` takes exactly one file, but `{args.files[0]}` "
-                     f"holds {len(good) + len(reports)}; name one of them")
     bar = _Progress(args.trials) if args.trials is not None and args.trials > 0 else None
     opts = RunOptions(args=list(args.arg), semantics=args.semantics, trials=args.trials,
                       seed=args.seed, exact=args.exact, max_steps=args.max_steps,
                       hardware=args.hardware, timeout=args.timeout,
                       progress=bar.update if bar is not None else None)
     try:
-        return run_function(good[0], args.fn, opts)
+        return run_loaded(Inputs.of(args.files), args.fn, opts)
     finally:
         if bar is not None:
             bar.close()
