@@ -20,6 +20,7 @@ from typing import Any, Callable, Optional
 
 from relaxverify.core import checks as K
 from relaxverify.core import nodes as C
+from relaxverify.core.visitor import ExprVisitor
 from relaxverify.run.choose import to_float
 from relaxverify.run.faults import FaultSpec, hazard
 from relaxverify.run.options import Options
@@ -112,7 +113,7 @@ class Code:
 _GROUP = {"+": "add", "-": "add", "*": "mul", "/": "mul", "%": "mul", "&&": "and", "||": "or"}
 
 
-class ExprGen:
+class ExprGen(ExprVisitor):
     """Python expressions for core expressions.
 
     Interface for the statement generator: `code(e, ind)` for program code (fault
@@ -171,10 +172,6 @@ class ExprGen:
         self.c.emit(1, f"return {body}")
         self.c.emit(0, "")
         return name
-
-    def expr(self, e: C.Expr) -> str:
-        method: Callable[[Any], str] = getattr(self, "e_" + type(e).__name__)
-        return method(e)
 
     def sub(self, e: C.Expr) -> str:
         """An operand: its code, or in flat mode a temporary holding its value."""

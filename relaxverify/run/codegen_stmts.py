@@ -18,6 +18,7 @@ from typing import Any, Callable, Optional
 
 from relaxverify.core import checks as K
 from relaxverify.core import nodes as C
+from relaxverify.core.visitor import StmtVisitor
 from relaxverify.run.codegen_exprs import FLAT_DEPTH, Code, ExprGen, depth, zero
 from relaxverify.run.options import Options
 from relaxverify.syntax.ast import Span
@@ -38,7 +39,7 @@ def _conj(es: list[C.Expr]) -> C.Expr:
     return out
 
 
-class Generator:
+class Generator(StmtVisitor):
     """Generates the Python source of one configuration of a program."""
 
     def __init__(self, program: C.Program, opts: Options, model: Optional[C.HardwareModel]):
@@ -79,10 +80,6 @@ class Generator:
         return self.x.closure(e, resolver, args)
 
     # ------------------------------------------------------------ blocks
-
-    def stmt(self, s: C.Stmt, ind: int) -> None:
-        method: Callable[[Any, int], None] = getattr(self, "s_" + type(s).__name__)
-        method(s, ind)
 
     def block(self, stmts: list[C.Stmt], ind: int) -> None:
         n = len(self.c.lines)

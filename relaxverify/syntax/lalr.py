@@ -78,7 +78,7 @@ class Driver:
     state between parses (the stacks are locals), so threads can share it."""
 
     def __init__(self, lark: Lark, builder: object, start: str = "start"):
-        table = lark.parser.parser.parser.parse_table  # type: ignore[attr-defined]
+        table = lark.parser.parser.parser.parse_table
         self.start_state = table.start_states[start]
         self.start = start
         self.shifts: dict[int, dict[str, int]] = {}

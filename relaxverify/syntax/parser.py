@@ -87,7 +87,7 @@ def select_driver(name: Optional[str] = None) -> ParseDriver:
     if name == "lark":
         return _stock_driver()
     try:
-        return _cached("fast-driver", _fast_driver)  # type: ignore[no-any-return]
+        return _cached("fast-driver", _fast_driver)
     except (AttributeError, ImportError) as exc:  # Lark internals changed (see lalr.py)
         if chosen:
             raise
@@ -104,7 +104,7 @@ def _fast_driver() -> ParseDriver:
 
 def _stock_driver() -> ParseDriver:
     from relaxverify.syntax.stock import StockDriver
-    return _cached("lark-driver", lambda: StockDriver(_lark()))  # type: ignore[no-any-return]
+    return _cached("lark-driver", lambda: StockDriver(_lark()))
 
 
 def parse(text: str, path: str = "<input>", *, driver: Optional[str] = None) -> A.Program:
