@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Optional
 
 from relaxverify.core import nodes as C
+from relaxverify.core.visitor import StmtVisitor
 from relaxverify.reliability.calls import Calls
 from relaxverify.reliability.crash import Crash
 from relaxverify.reliability.faults import FaultSites
@@ -17,7 +18,7 @@ from relaxverify.reliability.terms import (EMPTY, ONE, Leaf, Located, Term, is_o
                                            prune)
 
 
-class Walker:
+class Walker(StmtVisitor):
     """The reliability analysis of one program on one hardware model."""
 
     def __init__(self, program: C.Program, model: C.HardwareModel):
@@ -125,25 +126,31 @@ class Walker:
                 terms = self.crash_terms(s) if is_one(terms) else self.stmt(s, terms)
         return terms
 
-    def stmt(self, s: C.Stmt, terms: list[Term]) -> list[Term]:
-        if isinstance(s, C.Assign):
-            return self.rewrite(s, s.var, terms, s.value, True)
-        if isinstance(s, C.Store):
-            return self.store(s, terms)
-        if isinstance(s, C.NewArray):
-            return self.rewrite(s, s.var, terms, s.length, False)
-        if isinstance(s, C.Call):
-            return self.calls.call(s, terms)
-        if isinstance(s, C.If):
-            return self.if_(s, terms)
-        if isinstance(s, C.Loop):
-            return self.loops.loop(s, terms)
-        if isinstance(s, C.Choose) and s.kind == "havoc":
-            return self.havoc(s, terms)
-        if isinstance(s, C.Check):
-            k, cv = self.crash.stmt(s)
-            return self.prune(self.crashed(s, terms, k, cv)) if cv else terms
-        return terms  # relax (as in O), accept: no effect
+    # One method per statement class (core.visitor): what the terms become through s.
+    def s_Assign(self, s: C.Assign, terms: list[Term]) -> list[Term]:
+        return self.rewrite(s, s.var, terms, s.value, True)
+
+    def s_Store(self, s: C.Store, terms: list[Term]) -> list[Term]:
+        return self.store(s, terms)
+
+    def s_NewArray(self, s: C.NewArray, terms: list[Term]) -> list[Term]:
+        return self.rewrite(s, s.var, terms, s.length, False)
+
+    def s_Call(self, s: C.Call, terms: list[Term]) -> list[Term]:
+        return self.calls.call(s, terms)
+
+    def s_If(self, s: C.If, terms: list[Term]) -> list[Term]:
+        return self.if_(s, terms)
+
+    def s_Loop(self, s: C.Loop, terms: list[Term]) -> list[Term]:
+        return self.loops.loop(s, terms)
+
+    def s_Choose(self, s: C.Choose, terms: list[Term]) -> list[Term]:
+        return self.havoc(s, terms) if s.kind == "havoc" else terms  # relax: as in O
+
+    def s_Check(self, s: C.Check, terms: list[Term]) -> list[Term]:
+        k, cv = self.crash.stmt(s)
+        return self.prune(self.crashed(s, terms, k, cv)) if cv else terms
 
     def rewrite(self, s: C.Assign | C.NewArray, var: C.Var, terms: list[Term], value: C.Expr,
                 write: bool) -> list[Term]:
