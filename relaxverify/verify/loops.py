@@ -33,6 +33,10 @@ class LoopRule:
         self.env = env
         self.facts = env.facts
         self.sink = env.sink
+        # The candidates each loop kept last time, by the candidates it started from:
+        # tried first (one dry run proves them again), so that a loop nest does not
+        # repeat the Houdini rounds of its inner loops at every level.
+        self._kept: dict[tuple, list[C.Var]] = {}
 
     def s_Loop(self, s: C.Loop, st: State, sides: str) -> None:
         mod = C.assigned_vars(s.body)
@@ -60,6 +64,9 @@ class LoopRule:
         h, lock = self.loop_head(s, st, sides, mod, counters, bound_vars)
         self.sink.record(Record("abstract", sides, h.ro if "o" in sides else h.rp))
         conds = {side: self.loop_cond(s, h, side, bound_vars) for side in sides}
+        if self.sink.dry:  # only the exit state matters: the iterations make obligations
+            self.exit(s, st, h, sides, conds)
+            return
         # lockstep (or the only side)
         body = h.copy()
         for side in sides:
@@ -76,7 +83,10 @@ class LoopRule:
                                   f"line {s.span.line}: only the {SIDE_NAMES[side]}"
                                   f"{ALONE_IN_LOOP}")
                 self.iteration(s, alone, side, bound_vars, relational=True)
-        # exit
+        self.exit(s, st, h, sides, conds)
+
+    def exit(self, s: C.Loop, st: State, h: State, sides: str, conds: dict) -> None:
+        """After the loop: the head's state where every condition is false."""
         st.o, st.r, st.ro, st.rp, st.path, st.parts = h.o, h.r, h.ro, h.rp, h.path, h.parts
         for side in sides:
             self.facts.assume(st, side, z3.Not(conds[side]),
@@ -110,8 +120,13 @@ class LoopRule:
                 if (c not in cands and c in st.o and c in st.r
                         and self.facts.equal_vals(st, st.o[c], st.r[c])):
                     cands.append(c)
+        key = (id(s), tuple(id(c) for c in cands))
+        guess = self._kept.get(key)
         mark = len(self.facts.facts)
+        if guess is not None and len(guess) < len(cands):
+            cands = guess  # a subset: proved inductive again below, or dropped
         while True:
+            self.sink.tick()
             h = self.havoc(s, st, sides, mod, cands, bound_vars)
             if cands:
                 kept = self.preserved(s, h, cands, bound_vars)
@@ -122,6 +137,7 @@ class LoopRule:
             conds = self.dry_conds(s, h, sides, bound_vars)
             lock = sides != BOTH or self.facts.equal_here(h, conds["o"], conds["r"])
             if lock or not cands:
+                self._kept[key] = cands
                 return h, lock
             self.facts.drop_facts(mark)
             cands = []

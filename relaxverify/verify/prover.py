@@ -66,6 +66,8 @@ def smt2_name(ob: Obligation) -> str:
 
 def prove(gen: VCGen, ob: Obligation, timeout_s: float, stats: ProverStats,
           smt2_dir: Optional[str] = None) -> None:
+    if ob.status == "unknown" and ob.reason:  # the generator stopped before it was complete
+        return
     solver = make_solver(gen, ob, timeout_s)
     if smt2_dir is not None:
         name = smt2_name(ob)

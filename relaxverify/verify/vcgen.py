@@ -28,7 +28,8 @@ function.
 """
 from __future__ import annotations
 
-from typing import Callable
+import time
+from typing import Callable, Optional
 
 import z3
 
@@ -36,7 +37,7 @@ from relaxverify.core import nodes as C
 from relaxverify.report.diagnostics import Diagnostic
 from relaxverify.verify.branches import BranchRule
 from relaxverify.verify.calls import CallRule
-from relaxverify.verify.context import FactStore, Sink
+from relaxverify.verify.context import FactStore, GenerationStopped, Sink
 from relaxverify.verify.decider import Decider
 from relaxverify.verify.env import Env
 from relaxverify.verify.exprs import ExprTranslator
@@ -44,9 +45,19 @@ from relaxverify.verify.loops import LoopRule
 from relaxverify.verify.obligations import Obligation, show
 from relaxverify.verify.smt import conj
 from relaxverify.verify.statements import StatementRules
+from relaxverify.verify.stopped import mark_unknown, stop_reason
 from relaxverify.verify.state import BOTH, Cx, Faults, Record, State, eq_vars, is_shared_eq
 
 __all__ = ["VCGen", "Decider", "Faults", "Obligation"]
+
+# The whole run's time limit: this many times --timeout, and at least MIN seconds.
+GENERATION_TIMEOUTS = 6
+GENERATION_MIN_SECONDS = 20.0
+
+
+def generation_limit(decider: Decider) -> float:
+    """Seconds the generation of one function may take (Z3's side queries included)."""
+    return max(GENERATION_MIN_SECONDS, GENERATION_TIMEOUTS * decider.timeout_ms / 1000)
 
 
 class VCGen:
@@ -71,6 +82,8 @@ class VCGen:
         self.env = env
         self.entry_o: dict = {}
         self.entry_r: dict = {}
+        self.time_limit: Optional[float] = generation_limit(decider)  # None: no limit
+        self.stopped: Optional[str] = None  # why the generation stopped early
         self._rules: dict[type, Callable] = {
             C.Assign: self.statements.s_Assign, C.Store: self.statements.s_Store,
             C.NewArray: self.statements.s_NewArray, C.Check: self.statements.s_Check,
@@ -99,9 +112,21 @@ class VCGen:
 
     def block(self, stmts: list[C.Stmt], st: State, sides: str) -> None:
         for s in stmts:
+            self.sink.tick()
             self._rules[type(s)](s, st, sides)
 
     def run(self) -> None:
+        """Generate; past the time limit, every obligation is unknown, with the reason."""
+        if self.time_limit is not None:
+            self.sink.deadline = time.monotonic() + self.time_limit
+        try:
+            self.generate()
+        except GenerationStopped:
+            self.stopped = stop_reason(self.time_limit or 0.0)
+            mark_unknown(self.fn, self.program, self.sink.obligations, self.stopped)
+            self.sink.dry = 0
+
+    def generate(self) -> None:
         fn = self.fn
         facts = self.store
         st = State({}, {}, z3.BoolVal(True), z3.BoolVal(True))
