@@ -573,3 +573,47 @@ def test_generation_time_limit_reports_unknown_never_verified():
                                                ("accept", "relational")}
     assert len(obs) == 3
     assert all(o.status == "unknown" and "time limit" in o.message for o in obs)
+
+
+def test_contradictory_callee_contract_warns_at_the_call(capsys, tmp_path):
+    """LANGUAGE.md §6: a recursive function proves a contradictory `ensures` for
+    itself, and every caller's obligation after the call then holds vacuously."""
+    code, doc, _ = run(capsys, tmp_path, """
+fn bad(x: int) -> int
+  requires x >= 0
+  ensures result == x + 1 && result == x
+{
+  var r: int = bad(x);
+  return r;
+}
+
+fn user(x: int) -> int
+  requires x >= 0
+{
+  var y: int = bad(x);
+  assert y == 12345;
+  return y;
+}
+""")
+    assert code == 0  # vacuously: hence the warnings
+    warnings = [d for d in doc["files"][0]["diagnostics"] if d["severity"] == "warning"]
+    assert sorted(d["line"] for d in warnings) == [6, 13]
+    assert all("contract of `bad` is contradictory" in d["message"]
+               and "holds vacuously" in d["message"] for d in warnings)
+
+
+def test_consistent_callee_contract_does_not_warn(capsys, tmp_path):
+    code, doc, _ = run(capsys, tmp_path, """
+fn inc(x: int) -> int
+  ensures result == x + 1
+{
+  return x + 1;
+}
+
+fn user(x: int) -> int {
+  var y: int = inc(x);
+  assert y == x + 1;
+  return y;
+}
+""")
+    assert code == 0 and doc["files"][0]["diagnostics"] == []

@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Optional
 
 from relaxverify.core import nodes as C
+from relaxverify.report.diagnostics import Diagnostic
 from relaxverify.verify.env import Env
 from relaxverify.verify.obligations import operand, show, var_text
 from relaxverify.verify.smt import conj
-from relaxverify.verify.state import BOTH, Cx, Record, State
+from relaxverify.verify.state import BOTH, Cx, Record, State, eq_conjuncts
 from relaxverify.verify.statements import StatementRules
 
 
@@ -24,6 +25,7 @@ class CallRule:
         self.sink = env.sink
         self.statements = statements  # for the faulty write of a urel target
         self._stops: dict[str, Optional[str]] = {}
+        self._contracts: set[tuple[int, str]] = set()  # calls whose contract was checked
 
     def s_Call(self, s: C.Call, st: State, sides: str) -> None:
         env = self.env
@@ -54,8 +56,12 @@ class CallRule:
         self.results(s, f, st, sides, args, subst)
 
     def alone(self, s: C.Call, f: C.Function, st: State, sides: str) -> None:
-        """A call one execution makes while the other is elsewhere."""
-        if f.requires_r and not f.requires_r_default:
+        """A call one execution makes while the other is elsewhere. The callee's
+        relaxed contract is proved for the pairs of runs its `requires_r` admits:
+        a `requires_r` that any partner on the same arguments meets (`eq` of
+        parameters, `true`: what the contract says, written out or not) needs no
+        partner here; any other relates two calls, so both must be here."""
+        if not any_partner(f):
             self.sink.misaligned(s.span, st, f"this call of `{f.name}` (its `requires_r` "
                                  "relates both executions)",
                                  " && ".join(show(e) for e in f.requires_r))
@@ -82,9 +88,12 @@ class CallRule:
                     self.facts.step(st, side, f"line {s.span.line}: {var_text(s.target, side)} "
                                     f":= {f.name}({', '.join(show(a, side) for a in s.args)}), "
                                     f"a value `{f.name}`'s contract allows")
+            ensures = []
             for e in f.ensures:
-                self.facts.assume(st, side, env.exprs.expr(e, Cx(side, {side: args[side]})),
+                ensures.append(env.exprs.expr(e, Cx(side, {side: args[side]})))
+                self.facts.assume(st, side, ensures[-1],
                                   f"line {s.span.line}: {f.name} ensures {show(e, side, subst)}")
+            self.vacuity_of_contract(s, f, st, side, args[side], ensures)
         if sides == BOTH:
             for e in f.ensures_r:
                 self.facts.assume(st, None, env.exprs.expr(e, Cx(None, args)),
@@ -99,6 +108,27 @@ class CallRule:
                 value = "any value" if not t.type.array else f"{t.source}<r> with any elements"
                 self.facts.step(st, "r", f"line {s.span.line}: {var_text(t, 'r')} := {value}"
                                 f"{self.sink.notes_since(mark)}")
+
+    def vacuity_of_contract(self, s: C.Call, f: C.Function, st: State, side: str, args: dict,
+                            ensures: list) -> None:
+        """Warn when no result satisfies the callee's `ensures` given its `requires`
+        on these arguments (a conclusive sliced query): the proof then assumes the
+        call never returns. A recursive function proves such a contract for itself."""
+        key = (id(s), side)
+        if self.sink.dry or not ensures or key in self._contracts:
+            return
+        self._contracts.add(key)
+        requires = [self.env.exprs.expr(e, Cx(side, {side: args})) for e in f.requires]
+        if not self.facts.unsat_alone((), conj(requires + ensures)):
+            return
+        what = "result" if s.target is not None else "run of it"
+        self.sink.warn(Diagnostic(
+            "warning", f"the contract of `{f.name}` is contradictory: no {what} satisfies its "
+            "`ensures` (given its `requires`) at this call, so the proof assumes that the call "
+            "never returns; every obligation after it holds vacuously", s.span, "vacuous",
+            [f"check the `ensures` of `{f.name}`: the proof of a recursive function assumes "
+             "its own contract at the recursive call, so a contradictory contract proves "
+             "itself"]))
 
     def stops_original(self, name: str) -> str:
         """Why the original execution of `name` may not complete ("" if it always
@@ -126,3 +156,19 @@ class CallRule:
                 break
         memo[name] = why
         return why
+
+
+def any_partner(f: C.Function) -> bool:
+    """Is every conjunct of f's `requires_r` `p<o> == p<r>` or `true`? Then an
+    original run on the relaxed call's own arguments is a partner it admits. (The
+    flag `requires_r_default` is not the test: `requires_r eq(x)` written out
+    means the default, and `requires_r true` asks less.)"""
+    return all(_partner_free(e) for e in f.requires_r)
+
+
+def _partner_free(e: C.Expr) -> bool:
+    if isinstance(e, C.Const):
+        return e.value is True
+    if isinstance(e, C.BinOp) and e.op == "&&":
+        return _partner_free(e.left) and _partner_free(e.right)
+    return any(True for _ in eq_conjuncts(e))
