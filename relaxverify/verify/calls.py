@@ -121,6 +121,8 @@ class CallRule:
         requires = [self.env.exprs.expr(e, Cx(side, {side: args})) for e in f.requires]
         if not self.facts.unsat_alone((), conj(requires + ensures)):
             return
+        if requires and self.facts.unsat_alone((), conj(requires)):
+            return  # the call breaks `requires`: its obligation says so
         what = "result" if s.target is not None else "run of it"
         self.sink.warn(Diagnostic(
             "warning", f"the contract of `{f.name}` is contradictory: no {what} satisfies its "
