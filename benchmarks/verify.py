@@ -1,11 +1,13 @@
-"""Verification time: every example, and generated programs with many sequential `if`s.
+"""Verification time: every example, generated programs with many sequential `if`s,
+and nests of `for` loops.
 
-    python benchmarks/verify.py [--sizes 25 50 100 200] [--repeat 3]
+    python benchmarks/verify.py [--sizes 25 50 100 200] [--depths 4 8 16] [--repeat 3]
 
 For each generated program it prints the time, the number of background facts
 and the size of the largest SMT-LIB query (both should grow linearly with the
 number of `if`s), and the share of time spent outside Z3 (parsing, checking,
-VC generation, model reading).
+VC generation, model reading). For loop nests it prints the generation time and
+the facts per depth, which must grow polynomially (it used to be 4^depth).
 """
 from __future__ import annotations
 
@@ -49,6 +51,16 @@ def generated(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def nested_loops(depth: int) -> str:
+    """`depth` nested counted loops around an accept (aligned at every level)."""
+    lines = ["fn nest(n: int) -> int", "  requires n >= 0", "{", "  var s: int = 0;"]
+    lines += ["  " * (k + 1) + f"for i{k} in 0 .. n {{" for k in range(depth)]
+    lines.append("  " * (depth + 1) + f"s = s + 1; accept eq(i{depth - 1});")
+    lines += ["  " * (k + 1) + "}" for k in reversed(range(depth))]
+    lines += ["  return s;", "}"]
+    return "\n".join(lines) + "\n"
+
+
 def verify_program(program) -> dict:
     """Verify every function; returns timings and sizes."""
     stats = ProverStats()
@@ -84,6 +96,7 @@ def query_size(program) -> int:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="*", default=[25, 50, 100, 200])
+    ap.add_argument("--depths", type=int, nargs="*", default=[4, 8, 16])
     ap.add_argument("--repeat", type=int, default=3, help="best of N runs")
     args = ap.parse_args()
     root = os.path.join(os.path.dirname(__file__), "..")
@@ -102,6 +115,26 @@ def main() -> None:
         note = f"  ({failed} failed)" if failed else ""
         print(f"  {os.path.basename(path):34} {len(best['statuses']):>11} "
               f"{best['total'] * 1000:>7.0f}ms {share:>10.0%}{note}")
+
+    print("\nnested for loops (best of %d)" % args.repeat)
+    print(f"  {'depth':>5} {'generation':>11} {'total':>9} {'facts':>7} {'side queries':>13}")
+    for d in args.depths:
+        program = load_source(f"nest{d}.relax", nested_loops(d)).program
+        fn = program.functions["nest"]
+        best = None
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            gen = VCGen(program, fn, Faults(None), Decider(TIMEOUT, rlimit_for(TIMEOUT)))
+            gen.run()
+            t1 = time.perf_counter()
+            for ob in gen.obligations.values():
+                prove(gen, ob, TIMEOUT, ProverStats())
+            run = (t1 - t0, time.perf_counter() - t0, len(gen.facts), gen.decider.queries)
+            assert all(o.status == "verified" for o in gen.obligations.values())
+            best = run if best is None or run[1] < best[1] else best
+        assert best is not None
+        print(f"  {d:>5} {best[0] * 1000:>9.0f}ms {best[1] * 1000:>7.0f}ms {best[2]:>7} "
+              f"{best[3]:>13}")
 
     print("\nsequential ifs (best of %d)" % args.repeat)
     print(f"  {'ifs':>5} {'time':>9} {'per if':>9} {'facts':>7} {'query chars':>12} "

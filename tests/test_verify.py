@@ -531,3 +531,89 @@ fn f(a: int[]) -> int
     obs = failed(doc)
     assert obs and all(o["concrete"] is False for o in obs)
     assert all(len(o["counterexample"]["original"]["a"]) <= 8 for o in obs)
+
+
+# ---------------------------------------------------------------- loop nests
+
+
+def nested_loops(depth: int) -> str:
+    """`depth` nested counted loops around an accept: aligned at every level (the
+    counters are the automatic candidates), so it verifies."""
+    lines = ["fn f(n: int) -> int", "  requires n >= 0", "{", "  var s: int = 0;"]
+    lines += ["  " * (k + 1) + f"for i{k} in 0 .. n {{" for k in range(depth)]
+    lines.append("  " * (depth + 1) + f"s = s + 1; accept eq(i{depth - 1});")
+    lines += ["  " * (k + 1) + "}" for k in reversed(range(depth))]
+    lines += ["  return s;", "}"]
+    return "\n".join(lines) + "\n"
+
+
+def test_sixteen_nested_loops_verify_in_seconds(capsys, tmp_path):
+    """The dry runs that decide loop candidates are cached per loop and skip the
+    iterations: generation is polynomial in the nesting depth, not 4^depth."""
+    import time
+    t0 = time.process_time()  # CPU time (Z3 runs in-process): robust to a loaded machine
+    code, doc, _ = run(capsys, tmp_path, nested_loops(16))
+    assert time.process_time() - t0 < 10
+    assert code == 0
+    assert [o["status"] for o in obligations(doc)] == ["verified"]
+
+
+def test_generation_time_limit_reports_unknown_never_verified():
+    item = load_source("t.relax", nested_loops(3).replace("s = s + 1;",
+                                                          "s = s + 1; assert s > 0;"))
+    gen = VCGen(item.program, item.program.functions["f"], Faults(None), Decider(10, 10 ** 7))
+    gen.time_limit = 0.0
+    gen.run()
+    from relaxverify.verify.prover import ProverStats, prove
+    obs = list(gen.obligations.values())
+    for ob in obs:
+        prove(gen, ob, 10, ProverStats())
+    assert gen.stopped and "time limit" in gen.stopped
+    assert {(o.kind, o.side) for o in obs} == {("assert", "original"), ("assert", "relaxed"),
+                                               ("accept", "relational")}
+    assert len(obs) == 3
+    assert all(o.status == "unknown" and "time limit" in o.message for o in obs)
+
+
+def test_contradictory_callee_contract_warns_at_the_call(capsys, tmp_path):
+    """LANGUAGE.md §6: a recursive function proves a contradictory `ensures` for
+    itself, and every caller's obligation after the call then holds vacuously."""
+    code, doc, _ = run(capsys, tmp_path, """
+fn bad(x: int) -> int
+  requires x >= 0
+  ensures result == x + 1 && result == x
+{
+  var r: int = bad(x);
+  return r;
+}
+
+fn user(x: int) -> int
+  requires x >= 0
+{
+  var y: int = bad(x);
+  assert y == 12345;
+  return y;
+}
+""")
+    assert code == 0  # vacuously: hence the warnings
+    warnings = [d for d in doc["files"][0]["diagnostics"] if d["severity"] == "warning"]
+    assert sorted(d["line"] for d in warnings) == [6, 13]
+    assert all("contract of `bad` is contradictory" in d["message"]
+               and "holds vacuously" in d["message"] for d in warnings)
+
+
+def test_consistent_callee_contract_does_not_warn(capsys, tmp_path):
+    code, doc, _ = run(capsys, tmp_path, """
+fn inc(x: int) -> int
+  ensures result == x + 1
+{
+  return x + 1;
+}
+
+fn user(x: int) -> int {
+  var y: int = inc(x);
+  assert y == x + 1;
+  return y;
+}
+""")
+    assert code == 0 and doc["files"][0]["diagnostics"] == []

@@ -1,9 +1,12 @@
 """Core expressions to Z3 terms, on one execution or on the pair.
 
-As code (`Cx.code`), an expression also makes its integrity checks (array
-bounds, division by zero, with `&&`/`||`/`==>` short-circuiting) and, in the
-relaxed execution, lets unreliable operations and `urel` reads fail. As a
-specification it is exact and total.
+As code (`Cx.code`), an expression also makes its integrity checks and, in the
+relaxed execution, lets unreliable operations and `urel` reads fail. The checks
+are those `core/checks.py` lists for each node, made where the node is
+evaluated (under the `&&`/`||`/`==>` operands that let it run). A specification
+an execution evaluates (`Cx.wf`) must be *defined*: the same checks, and inside
+a quantifier for every value of its variables. Otherwise a specification is
+exact and total.
 """
 from __future__ import annotations
 
@@ -11,21 +14,36 @@ from typing import Callable, Optional
 
 import z3
 
+from relaxverify.core import checks as K
 from relaxverify.core import nodes as C
-from relaxverify.syntax.ast import Span
 from relaxverify.core.nodes import BOOL, INT, Type
+from relaxverify.syntax.ast import Span
+from relaxverify.verify.context import FactStore, Sink
+from relaxverify.verify.integrity import (describe, goal_of, obliged_here, side_phrase, span_of,
+                                          stated_checks)
 from relaxverify.verify.obligations import show
-from relaxverify.verify.smt import (Value, conj, floor_div, floor_mod, literal, optional_error, sort_of,
-                  values_equal)
-from relaxverify.verify.state import Cx, Record, State
+from relaxverify.verify.smt import (ArrayVal, Value, conj, floor_div, floor_mod, literal,
+                                    optional_error, sort_of, values_equal)
+from relaxverify.verify.state import Cx, Faults, Record, State
+
+__all__ = ["ExprTranslator", "side_phrase", "fault_note"]
 
 
-class ExprGen:
-    """Mixin of `VCGen`: expression translation."""
+class ExprTranslator:
+    """Translates expressions; obligations and faults go to `sink`, definitions
+    and path assumptions to `facts`."""
+
+    def __init__(self, facts: FactStore, sink: Sink, faults: Faults):
+        self.facts = facts
+        self.sink = sink
+        self.faults = faults
+        self._methods: dict[type, Callable] = {
+            C.Const: self.e_Const, C.VarRef: self.e_VarRef, C.Unary: self.e_Unary,
+            C.BinOp: self.e_BinOp, C.Select: self.e_Select, C.Apply: self.e_Apply,
+            C.Quant: self.e_Quant}
 
     def expr(self, e: C.Expr, cx: Cx) -> Value:
-        method: Callable = getattr(self, "e_" + type(e).__name__)
-        return method(e, cx)
+        return self._methods[type(e)](e, cx)
 
     def code(self, e: C.Expr, st: State, side: str, when: Optional[z3.BoolRef] = None
              ) -> Value:
@@ -41,35 +59,81 @@ class ExprGen:
         """Assume the integrity checks `cx` just obliged (later proofs may use them,
         R's also O's at the same statement), and name them for --explain."""
         if cx.assumed:
-            self.assume(st, side, conj(cx.assumed),
-                        f"line {line}: passed the check " + " && ".join(cx.assumed_text))
+            self.facts.assume(st, side, conj(cx.assumed),
+                              f"line {line}: passed the check " + " && ".join(cx.assumed_text))
+
+    # ------------------------------------------------------------ integrity checks
+
+    def checks(self, found: tuple[K.RuntimeCheck, ...], cx: Cx, known: dict[int, Value]
+               ) -> None:
+        """Oblige the implicit checks `core/checks.py` found at a node, once its
+        operands are evaluated (`known`: operand id -> value; other operands, such
+        as the array a statement writes, are read without faults)."""
+        if not (cx.code or cx.wf):
+            return
+        for c in found:
+            if not obliged_here(c):
+                continue
+            vals = [known[id(x)] if id(x) in known else self.expr(x, _exact(cx))
+                    for x in c.operands]
+            explanation, text = describe(c, cx.side)
+            self.integrity(c.kind, cx, span_of(c), explanation + cx.suffix, text,
+                           goal_of(c, vals))
 
     def integrity(self, kind: str, cx: Cx, span: Span, explanation: str, goal_text: str,
                   cond: z3.BoolRef) -> None:
         st = cx.st
+        assert st is not None, "integrity checks need a state"
         guard = conj([st.guard(cx.side)] + cx.assumed + cx.local)
-        self.oblige(kind, cx.side, span, explanation, goal_text, guard, cond, st)
+        self.sink.oblige(kind, cx.side, span, explanation, goal_text, guard, cond, st)
         cx.assumed.append(z3.Implies(conj(cx.local), cond) if cx.local else cond)
         cx.assumed_text.append(goal_text + (" (where it is evaluated)" if cx.local else ""))
+
+    def quantified_checks(self, e: C.Quant, cx: Cx) -> None:
+        """A quantified specification must be defined for every value of its
+        variables: each check inside is obliged under its short-circuit guards."""
+        for site in K.checks_in(e):
+            c = site.check
+            if not obliged_here(c):
+                continue
+            xs = [self.facts.fresh(v.source, sort_of(v.type)) for v in site.binders]
+            inner = Cx(cx.side, cx.vals, st=cx.st, old=cx.old,
+                       bound={**cx.bound, **dict(zip(site.binders, xs))})
+            guards = []
+            for g in site.guards:
+                val = self.expr(g.cond, inner)
+                guards.append(val if g.value else z3.Not(val))
+            vals = [self.expr(x, inner) for x in c.operands]
+            goal = z3.ForAll(xs, z3.Implies(conj(guards), goal_of(c, vals)))
+            explanation, text = describe(c, cx.side)
+            names = ", ".join(f"`{v.source}`" for v in site.binders)
+            binders = ", ".join(f"{v.source}: {v.type}" for v in site.binders)
+            shown = [show(g.cond, cx.side) if g.value else f"!({show(g.cond, cx.side)})"
+                     for g in site.guards]
+            text = f"forall {binders} :: " + (f"{' && '.join(shown)} ==> " if shown else "") + text
+            self.integrity(c.kind, cx, span_of(c), f"{explanation} for every {names} where "
+                           f"the quantifier evaluates it{cx.suffix}", text, goal)
 
     def fault(self, cx: Cx, exact: z3.ExprRef, ty: Type, err: Optional[float], hint: str
               ) -> z3.ExprRef:
         """The value an unreliable operation returns in R: any value of its type, or
         within `err` of the exact one."""
-        v = self.fresh(f"fault:{hint}", exact.sort())
+        v = self.facts.fresh(f"fault:{hint}", exact.sort())
         bound = optional_error(err)
         if bound is not None and ty.base in ("int", "real"):
             diff = v - exact
             if ty.base == "int":
                 diff = z3.ToReal(diff)
-            self.defs[v.get_id()] = len(self.facts)
-            self.facts.append(z3.And(diff <= bound, -bound <= diff))
-        self.record(Record("fault", "r", conj([cx.st.rp] + cx.local), term=v, exact=exact,
-                           ty=ty))
-        if self.explain:
-            self.fault_notes.append(fault_note(hint, err if bound is not None and
-                                               ty.base in ("int", "real") else None))
+            self.facts.constrain(v, z3.And(diff <= bound, -bound <= diff))
+        assert cx.st is not None
+        self.sink.record(Record("fault", "r", conj([cx.st.rp] + cx.local), term=v, exact=exact,
+                                ty=ty))
+        if self.sink.explain:
+            self.sink.fault_notes.append(fault_note(hint, err if bound is not None and
+                                                    ty.base in ("int", "real") else None))
         return v
+
+    # ------------------------------------------------------------ nodes
 
     def e_Const(self, e: C.Const, cx: Cx) -> Value:
         return literal(e.value, e.ty)
@@ -81,7 +145,8 @@ class ExprGen:
         table = (cx.old if e.old and cx.old is not None else cx.vals)[side]
         v = table.get(e.var)
         if v is None:  # not yet defined on this path (cannot happen after checking)
-            v, _ = self.fresh_value(e.var, side)
+            assert side is not None
+            v, _ = self.facts.fresh_value(e.var, side)
             table[e.var] = v
         if (cx.code and side == "r" and e.var.urel and not e.var.type.array
                 and self.faults.read):
@@ -90,6 +155,7 @@ class ExprGen:
 
     def e_Unary(self, e: C.Unary, cx: Cx) -> Value:
         x = self.expr(e.operand, cx)
+        assert not isinstance(x, ArrayVal)
         return z3.Not(x) if e.op == "!" else -x
 
     def e_BinOp(self, e: C.BinOp, cx: Cx) -> Value:
@@ -106,26 +172,8 @@ class ExprGen:
             return {"&&": z3.And, "||": z3.Or, "==>": z3.Implies}[e.op](a, b)
         a = self.expr(e.left, cx)
         b = self.expr(e.right, cx)
-        if e.op in ("==", "!="):
-            out = values_equal(a, b)
-            out = out if e.op == "==" else z3.Not(out)
-        elif e.op in ("<", "<=", ">", ">="):
-            out = {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[e.op]
-        else:
-            if e.op in ("/", "%") and (cx.code or cx.wf):
-                self.integrity("division", cx, e.span,
-                               f"the divisor `{show(e.right)}` is not zero{side_phrase(cx.side)}",
-                               f"{show(e.right, cx.side)} != 0", b != 0)
-            if e.op == "+":
-                out = a + b
-            elif e.op == "-":
-                out = a - b
-            elif e.op == "*":
-                out = a * b
-            elif e.op == "/":
-                out = floor_div(a, b) if e.ty == INT else a / b
-            else:
-                out = floor_mod(a, b)
+        self.checks(stated_checks(e), cx, {id(e.left): a, id(e.right): b})
+        out = _arith(e, a, b)
         if e.unreliable and cx.code and cx.side == "r":
             faulty, err = self.faults.op(e.op + ".")
             if faulty:
@@ -136,12 +184,8 @@ class ExprGen:
     def e_Select(self, e: C.Select, cx: Cx) -> Value:
         a = self.expr(e.array, cx)
         i = self.expr(e.index, cx)
-        if cx.code or cx.wf:
-            self.integrity("bounds", cx, e.span,
-                           f"the index `{show(e.index)}` is within `0 <= i < len({show(e.array)})`"
-                           f"{side_phrase(cx.side)}",
-                           f"0 <= {show(e.index, cx.side)} < len({show(e.array, cx.side)})",
-                           z3.And(0 <= i, i < a.length))
+        self.checks(K.expr_checks(e), cx, {id(e.array): a, id(e.index): i})
+        assert isinstance(a, ArrayVal)
         v = z3.Select(a.arr, i)
         if (cx.code and cx.side == "r" and isinstance(e.array, C.VarRef) and e.array.var.urel
                 and self.faults.read):
@@ -151,25 +195,49 @@ class ExprGen:
     def e_Apply(self, e: C.Apply, cx: Cx) -> Value:
         args = [self.expr(a, cx) for a in e.args]
         if e.fn == "len":
+            assert isinstance(args[0], ArrayVal)
             return args[0].length
+        x = args[0]
+        assert isinstance(x, z3.ArithRef)
         if e.fn == "abs":
-            return z3.If(args[0] >= 0, args[0], -args[0])
+            return z3.If(x >= 0, x, -x)
         if e.fn == "min":
-            return z3.If(args[0] <= args[1], args[0], args[1])
+            return z3.If(x <= args[1], x, args[1])
         if e.fn == "max":
-            return z3.If(args[0] >= args[1], args[0], args[1])
-        return z3.ToReal(args[0])
+            return z3.If(x >= args[1], x, args[1])
+        return z3.ToReal(x)
 
     def e_Quant(self, e: C.Quant, cx: Cx) -> Value:
-        x = self.fresh(e.var.source, sort_of(e.var.type))
+        if cx.wf:
+            self.quantified_checks(e, cx)
+        x = self.facts.fresh(e.var.source, sort_of(e.var.type))
         inner = Cx(cx.side, cx.vals, code=False, st=cx.st, old=cx.old,
-                   bound={**cx.bound, e.var: x})  # no checks inside: quantifiers are exact
+                   bound={**cx.bound, e.var: x})  # its checks are made above, once
         body = self.expr(e.body, inner)
         return z3.ForAll([x], body) if e.kind == "forall" else z3.Exists([x], body)
 
 
-def side_phrase(side: Optional[str]) -> str:
-    return {"o": " in the original execution", "r": " in the relaxed execution"}.get(side, "")
+def _exact(cx: Cx) -> Cx:
+    """The same variables, read as a specification (no checks, no faults)."""
+    return Cx(cx.side, cx.vals, st=cx.st, old=cx.old, bound=cx.bound)
+
+
+def _arith(e: C.BinOp, a, b) -> Value:
+    """The exact value of a comparison or arithmetic operator."""
+    if e.op in ("==", "!="):
+        out = values_equal(a, b)
+        return out if e.op == "==" else z3.Not(out)
+    if e.op in ("<", "<=", ">", ">="):
+        return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[e.op]
+    if e.op == "+":
+        return a + b
+    if e.op == "-":
+        return a - b
+    if e.op == "*":
+        return a * b
+    if e.op == "/":
+        return floor_div(a, b) if e.ty == INT else a / b
+    return floor_mod(a, b)
 
 
 def fault_note(hint: str, err: Optional[float]) -> str:

@@ -8,33 +8,47 @@ that are inductive make ordinary loops lockstep (see docs/verifier.md).
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import z3
 
+from relaxverify.core import checks as K
 from relaxverify.core import nodes as C
+from relaxverify.verify.context import FactStore
+from relaxverify.verify.env import Env
+from relaxverify.verify.integrity import describe, goal_of, span_of
 from relaxverify.verify.obligations import SIDE_NAMES, show, var_text
-from relaxverify.verify.smt import Value, conj, same, values_equal
-from relaxverify.verify.exprs import side_phrase
+from relaxverify.verify.smt import conj
 from relaxverify.verify.state import BOTH, Cx, Record, State, eq_vars
 from relaxverify.verify.state import store_only as store_only_arrays
 
-# How --explain names a one-sided iteration (commands/verify.py looks for it).
+# How --explain names a one-sided iteration (cli/verify.py looks for it).
 ALONE_IN_LOOP = " execution is still in the loop"
 
+BoundVars = Optional[tuple[C.Var, C.Var]]  # ghosts: the bound's value, iterations so far
 
-class LoopGen:
-    """Mixin of `VCGen`: loops."""
+
+class LoopRule:
+    def __init__(self, env: Env):
+        self.env = env
+        self.facts = env.facts
+        self.sink = env.sink
+        # The candidates each loop kept last time, by the candidates it started from:
+        # tried first (one dry run proves them again), so that a loop nest does not
+        # repeat the Houdini rounds of its inner loops at every level.
+        self._kept: dict[tuple, list[C.Var]] = {}
 
     def s_Loop(self, s: C.Loop, st: State, sides: str) -> None:
         mod = C.assigned_vars(s.body)
-        store_only = store_only_arrays(s.body)
         counters: list[C.Var] = []
-        bound_vars = None
+        bound_vars: BoundVars = None
         if s.bound is not None:
-            n_var, it_var = self.ghost("bound", s.bound.span), self.ghost("iterations", s.span)
+            n_var = self.facts.ghost("bound", s.bound.span)
+            it_var = self.facts.ghost("iterations", s.span)
             for side in sides:
-                n = self.code(s.bound, st, side)
+                n = self.env.exprs.code(s.bound, st, side)
                 self.check_bound(s, st, side, n)
-                st.vals(side)[n_var] = self.define(f"bound<{side}>", n)
+                st.vals(side)[n_var] = self.facts.define(f"bound<{side}>", n)
                 st.vals(side)[it_var] = z3.IntVal(0)
             bound_vars = (n_var, it_var)
             mod = mod | {it_var}
@@ -45,34 +59,51 @@ class LoopGen:
         self.loop_invariants(s, st, sides, "holds when the loop is entered", sides == BOTH)
         if sides != BOTH and s.invariants_r:
             for e in s.invariants_r:
-                self.misaligned(e.span, st, "this loop (its `invariant_r` relates both "
-                                "executions)", show(e))
-        h, lock = self.loop_head(s, st, sides, mod, store_only, counters, bound_vars)
-        self.record(Record("abstract", sides, h.ro if "o" in sides else h.rp))
+                self.sink.misaligned(e.span, st, "this loop (its `invariant_r` relates both "
+                                     "executions)", show(e))
+        h, lock = self.loop_head(s, st, sides, mod, counters, bound_vars)
+        self.sink.record(Record("abstract", sides, h.ro if "o" in sides else h.rp))
         conds = {side: self.loop_cond(s, h, side, bound_vars) for side in sides}
+        if self.sink.dry:  # only the exit state matters: the iterations make obligations
+            self.exit(s, st, h, sides, conds)
+            return
         # lockstep (or the only side)
         body = h.copy()
         for side in sides:
-            self.assume(body, side, conds[side],
-                        f"line {s.span.line}: loop condition {show(s.cond, side)}")
+            self.facts.assume(body, side, conds[side],
+                              f"line {s.span.line}: loop condition {show(s.cond, side)}")
         self.iteration(s, body, sides, bound_vars, relational=sides == BOTH)
         if not lock:
             for side in "or":
                 other = "r" if side == "o" else "o"
                 alone = h.copy()
-                self.assume(alone, side, conds[side],
-                            f"line {s.span.line}: loop condition {show(s.cond, side)}")
-                self.assume(alone, "r", z3.Not(conds[other]),
-                            f"line {s.span.line}: only the {SIDE_NAMES[side]}{ALONE_IN_LOOP}")
+                self.facts.assume(alone, side, conds[side],
+                                  f"line {s.span.line}: loop condition {show(s.cond, side)}")
+                self.facts.assume(alone, "r", z3.Not(conds[other]),
+                                  f"line {s.span.line}: only the {SIDE_NAMES[side]}"
+                                  f"{ALONE_IN_LOOP}")
                 self.iteration(s, alone, side, bound_vars, relational=True)
-        # exit
+        self.exit(s, st, h, sides, conds)
+
+    def exit(self, s: C.Loop, st: State, h: State, sides: str, conds: dict) -> None:
+        """After the loop: the head's state where every condition is false."""
         st.o, st.r, st.ro, st.rp, st.path, st.parts = h.o, h.r, h.ro, h.rp, h.path, h.parts
         for side in sides:
-            self.assume(st, side, z3.Not(conds[side]),
-                        f"line {s.span.line}: loop exit !({show(s.cond, side)})")
+            self.facts.assume(st, side, z3.Not(conds[side]),
+                              f"line {s.span.line}: loop exit !({show(s.cond, side)})")
 
-    def loop_head(self, s: C.Loop, st: State, sides: str, mod: set, store_only: set,
-                  counters: list, bound_vars) -> tuple[State, bool]:
+    def check_bound(self, s: C.Loop, st: State, side: str, n: z3.ArithRef) -> None:
+        """The `bound` check `core/checks.py` lists for the loop (made on entry)."""
+        for c in K.stmt_checks(s):
+            if c.kind == K.BOUND:
+                explanation, text = describe(c, side)
+                goal = goal_of(c, [n])
+                self.sink.oblige(c.kind, side, span_of(c), explanation, text, st.guard(side),
+                                 goal, st)
+                self.facts.assume(st, side, goal)
+
+    def loop_head(self, s: C.Loop, st: State, sides: str, mod: set, counters: list,
+                  bound_vars: BoundVars) -> tuple[State, bool]:
         """The state at the loop head (an arbitrary iteration), and whether the two
         executions provably run the loop in lockstep.
 
@@ -87,52 +118,44 @@ class LoopGen:
             pool = list(counters) + sorted(C.free_vars(s.cond) & mod, key=lambda v: v.name)
             for c in pool:
                 if (c not in cands and c in st.o and c in st.r
-                        and self.equal_vals(st, st.o[c], st.r[c])):
+                        and self.facts.equal_vals(st, st.o[c], st.r[c])):
                     cands.append(c)
-        mark = len(self.facts)
+        key = (id(s), tuple(id(c) for c in cands))
+        guess = self._kept.get(key)
+        mark = len(self.facts.facts)
+        if guess is not None and len(guess) < len(cands):
+            cands = guess  # a subset: proved inductive again below, or dropped
         while True:
-            h = self.havoc(s, st, sides, mod, store_only, cands, bound_vars)
+            self.sink.tick()
+            h = self.havoc(s, st, sides, mod, cands, bound_vars)
             if cands:
                 kept = self.preserved(s, h, cands, bound_vars)
                 if len(kept) < len(cands):
-                    self.drop_facts(mark)
+                    self.facts.drop_facts(mark)
                     cands = kept
                     continue
             conds = self.dry_conds(s, h, sides, bound_vars)
-            lock = sides != BOTH or self.equal_here(h, conds["o"], conds["r"])
+            lock = sides != BOTH or self.facts.equal_here(h, conds["o"], conds["r"])
             if lock or not cands:
+                self._kept[key] = cands
                 return h, lock
-            self.drop_facts(mark)
+            self.facts.drop_facts(mark)
             cands = []
 
-    def preserved(self, s: C.Loop, h: State, cands: list, bound_vars) -> list:
+    def preserved(self, s: C.Loop, h: State, cands: list, bound_vars: BoundVars) -> list:
         """The candidates that a lockstep iteration keeps equal (a dry run)."""
-        self._dry += 1
-        try:
+        with self.sink.dry_run():
             body = h.copy()
             for side in BOTH:
-                self.assume(body, side, self.loop_cond(s, body, side, bound_vars))
-            self.block(s.body, body, BOTH)
+                self.facts.assume(body, side, self.loop_cond(s, body, side, bound_vars))
+            self.env.runner.block(s.body, body, BOTH)
             if bound_vars is not None:
                 it = bound_vars[1]
                 for side in BOTH:
-                    body.vals(side)[it] = self.define("iterations", body.vals(side)[it] + 1)
+                    body.vals(side)[it] = self.facts.define("iterations",
+                                                            body.vals(side)[it] + 1)
             return [c for c in cands if c in body.o and c in body.r
-                    and self.equal_vals(body, body.o[c], body.r[c])]
-        finally:
-            self._dry -= 1
-
-    def check_bound(self, s: C.Loop, st: State, side: str, n: z3.ArithRef) -> None:
-        self.oblige("bound", side, s.bound.span,
-                    f"the loop bound `{show(s.bound)}` is not negative{side_phrase(side)}",
-                    f"{show(s.bound, side)} >= 0", st.guard(side), n >= 0, st)
-        self.assume(st, side, n >= 0)
-
-    def equal_vals(self, st: State, a: Value, b: Value) -> bool:
-        if same(a, b):
-            return True
-        query = self.slicer.slice(st.parts, z3.Not(values_equal(a, b)))
-        return self.decider.check_alone(query) == z3.unsat
+                    and self.facts.equal_vals(body, body.o[c], body.r[c])]
 
     def loop_invariants(self, s: C.Loop, st: State, sides: str, when: str,
                         relational: bool) -> None:
@@ -140,24 +163,25 @@ class LoopGen:
         ones when the loop is run as a product (`relational`)."""
         for side in sides:
             for e in s.invariants:
-                self.check_spec("invariant", side, e, st, "the loop invariant {e} " + when +
-                                "{where}")
+                self.env.check_spec("invariant", side, e, st, "the loop invariant {e} " + when +
+                                    "{where}")
         if relational:
             for e in s.invariants_r:
-                self.check_spec("invariant_r", None, e, st, "the relational invariant {e} "
-                                + when, assume_after=False)
+                self.env.check_spec("invariant_r", None, e, st, "the relational invariant {e} "
+                                    + when, assume_after=False)
 
-    def havoc(self, s: C.Loop, st: State, sides: str, mod: set, store_only: set,
-              cands: list, bound_vars=None) -> State:
+    def havoc(self, s: C.Loop, st: State, sides: str, mod: set, cands: list,
+              bound_vars: BoundVars = None) -> State:
         h = st.copy()
-        extra = {"o": [], "r": []}
+        store_only = store_only_arrays(s.body)
+        extra: dict[str, list] = {"o": [], "r": []}
         for side in sides:
             table = h.vals(side)
             for var in mod:
                 if var not in table:
                     continue
                 keep = table[var].length if var in store_only else None
-                v, ex = self.fresh_value(var, side, keep)
+                v, ex = self.facts.fresh_value(var, side, keep)
                 table[var] = v
                 extra[side] += ex
         kept = []
@@ -167,82 +191,83 @@ class LoopGen:
                 if var in mod and var in h.o and var in h.r:
                     h.r[var] = h.o[var]
                     kept.append(var)
+        exprs = self.env.exprs
         for side in sides:
             facts = extra[side]
             for e in s.invariants + s.auto_invariants:
-                facts.append(self.expr(e, Cx(side, {"o": h.o, "r": h.r})))
+                facts.append(exprs.expr(e, Cx(side, {"o": h.o, "r": h.r})))
             if bound_vars is not None:  # the iteration count: 0 on entry, then below E
                 n, it = (h.vals(side)[v] for v in bound_vars)
                 facts.append(z3.And(0 <= it, it <= n))
             inv = " && ".join(show(e, side) for e in s.invariants)
             text = f"line {s.span.line}: loop head, invariant " + (inv or "true")
-            if self.explain:
+            if self.env.explain:
                 auto = " && ".join(show(e, side) for e in s.auto_invariants)
-                text = self.explain_head(s, h, side, mod, kept, inv, auto)
-            self.assume(h, side, conj(facts), text, step=self.explain)
+                text = explain_head(s, h, side, mod, kept, inv, auto)
+            self.facts.assume(h, side, conj(facts), text, step=self.env.explain)
         if sides == BOTH:
-            rel = [self.expr(e, Cx(None, {"o": h.o, "r": h.r})) for e in s.invariants_r]
-            self.assume(h, None, conj(rel), f"line {s.span.line}: loop head, invariant_r "
-                        + " && ".join(show(e) for e in s.invariants_r)
-                        if rel else "")
+            rel = [exprs.expr(e, Cx(None, {"o": h.o, "r": h.r})) for e in s.invariants_r]
+            self.facts.assume(h, None, conj(rel), f"line {s.span.line}: loop head, invariant_r "
+                              + " && ".join(show(e) for e in s.invariants_r)
+                              if rel else "")
         return h
 
-    def explain_head(self, s: C.Loop, h: State, side: str, mod: set, kept: list,
-                     inv: str, auto: str) -> str:
-        """The loop head as a step of the path (--explain): an arbitrary iteration,
-        so the variables the loop changes have any values the invariants allow."""
-        fresh = sorted((var for var in mod if var in h.vals(side) and var.kind != "ghost"
-                        and not (side == "r" and var in kept)), key=lambda var: var.source)
-        if side == "r":
-            for var in sorted(kept, key=lambda var: var.source):
-                if var.kind != "ghost":
-                    self.step(h, "r", f"line {s.span.line}: loop head, {var_text(var, 'r')} "
-                              f":= {var_text(var, 'o')} (the executions keep it equal)")
-        if not fresh:
-            return f"line {s.span.line}: loop head, invariant " + (inv or "true")
-        names = ", ".join(var_text(var, side) for var in fresh)
-        such = f" such that the invariant {inv} holds" if inv else ""
-        if auto:
-            such += f"{' and' if inv else ' such that'} {auto} (the loop's range)"
-        return (f"line {s.span.line}: loop head (any iteration), {names} := any "
-                f"value{'s' if len(fresh) > 1 else ''}{such}")
-
-    def dry_conds(self, s: C.Loop, h: State, sides: str, bound_vars) -> dict:
+    def dry_conds(self, s: C.Loop, h: State, sides: str, bound_vars: BoundVars) -> dict:
         """The loop conditions at the head, without emitting obligations (to decide
         whether the loop can run in lockstep)."""
-        self._dry += 1
-        try:
+        with self.sink.dry_run():
             probe = h.copy()
             out = {side: self.loop_cond(s, probe, side, bound_vars) for side in sides}
-        finally:
-            self._dry -= 1
         if sides == BOTH and self._has_faults(s.cond):
-            out["r"] = self.fresh("unreliable-cond", z3.BoolSort())
+            out["r"] = self.facts.fresh("unreliable-cond", z3.BoolSort())
         return out
 
     def _has_faults(self, e: C.Expr) -> bool:
+        faults = self.env.faults
         for x in C.subexprs(e):
-            if isinstance(x, C.BinOp) and x.unreliable and self.faults.op(x.op + ".")[0]:
+            if isinstance(x, C.BinOp) and x.unreliable and faults.op(x.op + ".")[0]:
                 return True
-            if isinstance(x, C.VarRef) and x.var.urel and self.faults.read:
+            if isinstance(x, C.VarRef) and x.var.urel and faults.read:
                 return True
         return False
 
-    def loop_cond(self, s: C.Loop, st: State, side: str, bound_vars) -> z3.BoolRef:
+    def loop_cond(self, s: C.Loop, st: State, side: str, bound_vars: BoundVars) -> z3.BoolRef:
         if bound_vars is None:
-            b = self.code(s.cond, st, side)
+            b = self.env.exprs.code(s.cond, st, side)
         else:  # after E iterations the loop exits without evaluating its condition
             n_var, it_var = bound_vars
             more = st.vals(side)[it_var] < st.vals(side)[n_var]
-            b = z3.And(more, self.code(s.cond, st, side, when=more))
-        return self.define(f"loop{s.span.line}<{side}>", b)
+            b = z3.And(more, self.env.exprs.code(s.cond, st, side, when=more))
+        return self.facts.define(f"loop{s.span.line}<{side}>", b)
 
-    def iteration(self, s: C.Loop, st: State, sides: str, bound_vars,
+    def iteration(self, s: C.Loop, st: State, sides: str, bound_vars: BoundVars,
                   relational: bool = False) -> None:
         """One iteration from the head; then the invariants must hold again."""
-        self.block(s.body, st, sides)
+        self.env.runner.block(s.body, st, sides)
         if bound_vars is not None:
             it = bound_vars[1]
             for side in sides:
-                st.vals(side)[it] = self.define(f"iterations<{side}>", st.vals(side)[it] + 1)
+                st.vals(side)[it] = self.facts.define(f"iterations<{side}>",
+                                                      st.vals(side)[it] + 1)
         self.loop_invariants(s, st, sides, "is preserved by an iteration", relational)
+
+
+def explain_head(s: C.Loop, h: State, side: str, mod: set, kept: list, inv: str,
+                 auto: str) -> str:
+    """The loop head as a step of the path (--explain): an arbitrary iteration,
+    so the variables the loop changes have any values the invariants allow."""
+    fresh = sorted((var for var in mod if var in h.vals(side) and var.kind != "ghost"
+                    and not (side == "r" and var in kept)), key=lambda var: var.source)
+    if side == "r":
+        for var in sorted(kept, key=lambda var: var.source):
+            if var.kind != "ghost":
+                FactStore.step(h, "r", f"line {s.span.line}: loop head, {var_text(var, 'r')} "
+                               f":= {var_text(var, 'o')} (the executions keep it equal)")
+    if not fresh:
+        return f"line {s.span.line}: loop head, invariant " + (inv or "true")
+    names = ", ".join(var_text(var, side) for var in fresh)
+    such = f" such that the invariant {inv} holds" if inv else ""
+    if auto:
+        such += f"{' and' if inv else ' such that'} {auto} (the loop's range)"
+    return (f"line {s.span.line}: loop head (any iteration), {names} := any "
+            f"value{'s' if len(fresh) > 1 else ''}{such}")

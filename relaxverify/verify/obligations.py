@@ -34,6 +34,7 @@ class Instance:
     path: tuple  # (text, is it a step?) of the facts and assignments on the way, for --explain
     apart: tuple = ()  # (c_o, c_r, line) of enclosing `if`s run one side at a time
     pair: Optional[z3.BoolRef] = None  # the pair reaches the check (for O's checks)
+    abstract: bool = False  # the failing values are not a run's (a relax candidate)
 
 
 @dataclass

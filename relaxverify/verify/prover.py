@@ -66,6 +66,8 @@ def smt2_name(ob: Obligation) -> str:
 
 def prove(gen: VCGen, ob: Obligation, timeout_s: float, stats: ProverStats,
           smt2_dir: Optional[str] = None) -> None:
+    if ob.status == "unknown" and ob.reason:  # the generator stopped before it was complete
+        return
     solver = make_solver(gen, ob, timeout_s)
     if smt2_dir is not None:
         name = smt2_name(ob)
@@ -77,6 +79,7 @@ def prove(gen: VCGen, ob: Obligation, timeout_s: float, stats: ProverStats,
             gen.warnings.append(Diagnostic("warning", f"cannot write `{target}`: {exc.strerror}",
                                            ob.span, "io"))
     t0 = time.perf_counter()
+    reason: Optional[str]
     try:
         answer = solver.check()
     except z3.Z3Exception as exc:  # e.g. an interrupted or failing tactic
@@ -157,7 +160,8 @@ def counterexample(gen: VCGen, ob: Obligation, model: z3.ModelRef) -> Counterexa
     if ob.side != "original" or inst.pair is None or is_true_in(model, inst.pair):
         cex.final_r = _values(model, inst.values_r)
     tables = (gen.entry_o, gen.entry_r, inst.values_o, inst.values_r)
-    concrete = not any(array_too_long(model, v) for t in tables for v in t.values())
+    concrete = not inst.abstract and not any(array_too_long(model, v) for t in tables
+                                             for v in t.values())
     for rec in gen.records[:inst.nrecords]:
         if not is_true_in(model, rec.guard):
             continue
@@ -167,6 +171,7 @@ def counterexample(gen: VCGen, ob: Obligation, model: z3.ModelRef) -> Counterexa
             chosen = {name: model_value(model, v, ty) for name, (v, ty) in rec.values.items()}
             (cex.choices_o if rec.side == "o" else cex.choices_r).append(chosen)
         elif rec.kind == "fault":
+            assert rec.term is not None and rec.exact is not None and rec.ty is not None
             v = model_value(model, rec.term, rec.ty)
             exact = model_value(model, rec.exact, rec.ty)
             cex.faults.append(None if v == exact else v)

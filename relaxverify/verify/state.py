@@ -56,6 +56,7 @@ class Cx:
     bound: dict = field(default_factory=dict)
     assumed: list = field(default_factory=list)
     assumed_text: list = field(default_factory=list)  # the same checks, for --explain
+    suffix: str = ""  # added to the explanation of each check (a relax predicate's)
 
 
 @dataclass

@@ -1,0 +1,220 @@
+"""What the parts of the VC generator share: the store of background facts and the
+sink of obligations, trace records and warnings.
+
+The expression translator, the statement rules, the call rule and the loop rule
+each receive these two objects (and nothing of each other), so that what one
+part may do to the verification conditions is visible in its signature: add a
+fact, name a step of the path, make an obligation, record a trace event.
+"""
+from __future__ import annotations
+
+import itertools
+import time
+from contextlib import contextmanager
+from typing import Iterator, Optional
+
+import z3
+
+from relaxverify.core import nodes as C
+from relaxverify.core.nodes import INT
+from relaxverify.report.diagnostics import Diagnostic
+from relaxverify.syntax.ast import Span
+from relaxverify.verify.decider import Decider, Slicer
+from relaxverify.verify.obligations import SIDE_NAMES, Instance, Obligation
+from relaxverify.verify.smt import ArrayVal, Value, conj, same, sort_of, values_equal
+from relaxverify.verify.state import Record, State
+
+
+class FactStore:
+    """The background facts (passive form: each defines or loosely constrains fresh
+    symbols) and the side queries asked against them."""
+
+    def __init__(self, decider: Decider):
+        self.decider = decider
+        self.facts: list[z3.BoolRef] = []
+        self.defs: dict[int, int] = {}  # symbol id -> index of the fact defining it
+        self.slicer = Slicer(self.facts, self.defs)
+        self._ids = itertools.count(1)
+        self._ghosts = itertools.count(1)
+
+    # ------------------------------------------------------------ symbols and facts
+
+    def fresh(self, hint: str, sort: z3.SortRef) -> z3.ExprRef:
+        return z3.Const(f"{hint}!{next(self._ids)}", sort)
+
+    def fresh_value(self, var: C.Var, side: str, keep_length: Optional[z3.ArithRef] = None
+                    ) -> tuple[Value, list]:
+        """A fresh value for `var`; arrays get a fresh length >= 0 unless kept."""
+        name = f"{var.name}<{side}>"
+        if var.type.array:
+            arr = self.fresh(name, sort_of(var.type))
+            if keep_length is not None:
+                return ArrayVal(arr, keep_length), []
+            n = self.fresh(f"len({name})", z3.IntSort())
+            return ArrayVal(arr, n), [n >= 0]
+        return self.fresh(name, sort_of(var.type)), []
+
+    def define(self, hint: str, term: Value) -> Value:
+        """A fresh constant equal to `term` (passive form), unless `term` is trivial."""
+        if isinstance(term, ArrayVal):
+            arr = term.arr if trivial(term.arr) else self.define(hint, term.arr)
+            n = term.length if trivial(term.length) else self.define(f"len({hint})", term.length)
+            return ArrayVal(arr, n)
+        if trivial(term):
+            return term
+        c = self.fresh(hint, term.sort())
+        self.constrain(c, c == term)
+        return c
+
+    def constrain(self, symbol: z3.ExprRef, fact: z3.BoolRef) -> None:
+        """Add `fact`, which only constrains the fresh `symbol`."""
+        self.defs[symbol.get_id()] = len(self.facts)
+        self.facts.append(fact)
+
+    def reach(self, term: z3.BoolRef) -> z3.BoolRef:
+        return self.define("reach", term)
+
+    def drop_facts(self, mark: int) -> None:
+        del self.facts[mark:]
+        for k in [k for k, i in self.defs.items() if i >= mark]:
+            del self.defs[k]
+        self.decider.forget_after(mark)
+
+    def ghost(self, source: str, span: Span) -> C.Var:
+        return C.Var(f"{source}!{next(self._ghosts)}", source, INT, False, "ghost", span)
+
+    # ------------------------------------------------------------ paths
+
+    def assume(self, st: State, side: Optional[str], cond: z3.BoolRef, text: str = "",
+               step: bool = False) -> None:
+        """Continue only where `cond` holds (O's conditions also restrict the pair).
+        `text` names the fact for --explain; a `step` (relax, havoc, loop head) also
+        gives variables new values."""
+        if z3.is_true(cond):
+            return
+        if side == "o":
+            st.ro = self.reach(conj([st.ro, cond]))
+        st.rp = self.reach(conj([st.rp, cond]))
+        st.parts = st.parts + (cond,)
+        if text:  # (does O's proof use it?, the fact in source syntax, side of a step)
+            st.path = st.path + ((side == "o", text, side if step else None),)
+
+    @staticmethod
+    def step(st: State, side: str, text: str) -> None:
+        """Name an assignment of the path for --explain (call only when explaining):
+        the facts named after it mean the new value."""
+        st.path = st.path + ((side == "o", text, side),)
+
+    # ------------------------------------------------------------ side queries
+
+    def equal_here(self, st: State, a: z3.BoolRef, b: z3.BoolRef) -> bool:
+        """Do the two conditions agree wherever the pair can be here?"""
+        if a.eq(b):
+            return True
+        return self.decider.check_alone(self.slicer.slice(st.parts, a != b)) == z3.unsat
+
+    def equal_vals(self, st: State, a: Value, b: Value) -> bool:
+        """Are the two values equal wherever the pair can be here?"""
+        if same(a, b):
+            return True
+        query = self.slicer.slice(st.parts, z3.Not(values_equal(a, b)))
+        return self.decider.check_alone(query) == z3.unsat
+
+    def unsat_alone(self, parts: tuple, cond: z3.BoolRef) -> bool:
+        """Is `cond` impossible under the slice of `parts` it depends on? (conclusive)"""
+        return self.decider.check_alone(self.slicer.slice(parts, cond)) == z3.unsat
+
+    def unreachable(self, guard: z3.BoolRef) -> bool:
+        return self.decider.check(self.facts, guard) == z3.unsat
+
+
+class GenerationStopped(Exception):
+    """The whole-run time limit of the generator ran out."""
+
+
+class Sink:
+    """Where the generator's results go: obligations (one per source check, one
+    instance per path reaching it), trace records for counterexamples, warnings.
+    In a dry run (deciding loop candidates) nothing is kept."""
+
+    def __init__(self, fn_name: str, facts: FactStore, explain: bool,
+                 deadline: Optional[float] = None):
+        self.fn_name = fn_name
+        self.facts = facts
+        self.explain = explain  # name the assignments on each path (`verify --explain`)
+        self.obligations: dict[tuple, Obligation] = {}
+        self.records: list[Record] = []
+        self.warnings: list[Diagnostic] = []
+        self.fault_notes: list[str] = []  # what each fault means, while explaining
+        self.deadline = deadline  # time.monotonic() after which generation stops
+        self.dry = 0
+        self.abstract_depth = 0  # obligations made now have no replayable trace
+
+    def oblige(self, kind: str, side: Optional[str], span: Span, explanation: str,
+               goal_text: str, guard: z3.BoolRef, goal: z3.BoolRef, st: State) -> None:
+        if self.dry:
+            return
+        side_name = SIDE_NAMES[side]
+        key = (kind, side_name, span.line, span.column, explanation)
+        ob = self.obligations.get(key)
+        if ob is None:
+            base = f"{self.fn_name}/{kind}/{side_name}@{span.line}:{span.column}"
+            taken = {o.id for o in self.obligations.values()}
+            oid, n = base, 1
+            while oid in taken:
+                n += 1
+                oid = f"{base}#{n}"
+            ob = Obligation(oid, self.fn_name, kind, side_name, span, explanation, goal_text)
+            self.obligations[key] = ob
+        ob.instances.append(Instance(guard, goal, len(self.facts.facts), len(self.records),
+                                     dict(st.o), dict(st.r),
+                                     tuple((t, k is not None) for o, t, k in st.path
+                                           if o or side != "o"),
+                                     st.apart, st.rp, abstract=self.abstract_depth > 0))
+
+    def misaligned(self, span: Span, st: State, what: str, text: str) -> None:
+        """A relational check reached where the executions may be apart."""
+        self.oblige("alignment", None, span, f"both executions reach {what} together",
+                    f"unreachable unless aligned: {text}", st.rp, z3.BoolVal(False), st)
+
+    def record(self, rec: Record) -> None:
+        if not self.dry:
+            self.records.append(rec)
+
+    def warn(self, d: Diagnostic) -> None:
+        """Add a warning once (a loop body is generated for several steps)."""
+        if not any(w.span == d.span and w.message == d.message for w in self.warnings):
+            self.warnings.append(d)
+
+    def notes_since(self, mark: int) -> str:
+        """The faults of the relaxed execution since `mark`, in words (--explain)."""
+        notes = list(dict.fromkeys(self.fault_notes[mark:]))
+        return f" (unreliable: {'; '.join(notes)})" if notes else ""
+
+    @contextmanager
+    def dry_run(self) -> Iterator[None]:
+        """Generate without keeping obligations, records or warnings."""
+        self.dry += 1
+        try:
+            yield
+        finally:
+            self.dry -= 1
+
+    @contextmanager
+    def abstract(self) -> Iterator[None]:
+        """Obligations made inside have counterexamples no run can replay."""
+        self.abstract_depth += 1
+        try:
+            yield
+        finally:
+            self.abstract_depth -= 1
+
+    def tick(self) -> None:
+        """Stop the generation once its time limit has passed."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise GenerationStopped()
+
+
+def trivial(t: z3.ExprRef) -> bool:
+    return z3.is_const(t) or (z3.is_app_of(t, z3.Z3_OP_CONST_ARRAY)
+                              and z3.is_const(t.arg(0)))

@@ -1,0 +1,80 @@
+"""The obligation of each implicit runtime check (relaxverify/core/checks.py):
+its goal over the values of the check's operands, and how it is described.
+
+The checks themselves come from the one table in `core/checks.py`; this module
+only says, per kind, what the verifier proves and how the message reads.
+"""
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import z3
+
+from relaxverify.core import checks as K
+from relaxverify.core import nodes as C
+from relaxverify.syntax.ast import Span
+from relaxverify.verify.obligations import show
+from relaxverify.verify.smt import ArrayVal, Value
+
+# The kinds the verifier obliges where an expression or statement is evaluated.
+OBLIGED = (K.BOUNDS, K.DIVISION, K.LENGTH, K.BOUND)
+
+
+def side_phrase(side: Optional[str]) -> str:
+    return _PHRASES.get(side, "")
+
+
+_PHRASES: dict[Optional[str], str] = {"o": " in the original execution",
+                                      "r": " in the relaxed execution"}
+
+
+def obliged_here(check: K.RuntimeCheck) -> bool:
+    """Is `check` an implicit integrity obligation (not a specification, not a limit)?"""
+    return check.obliged and check.kind in OBLIGED
+
+
+def goal_of(check: K.RuntimeCheck, vals: Sequence[Value]) -> z3.BoolRef:
+    """What must hold of the operands' values for the check to pass."""
+    if check.kind == K.BOUNDS:
+        i, a = vals
+        assert isinstance(a, ArrayVal) and isinstance(i, z3.ArithRef)
+        return z3.And(0 <= i, i < a.length)
+    (x,) = vals
+    assert isinstance(x, z3.ArithRef)
+    if check.kind == K.DIVISION:
+        return x != 0
+    return x >= 0  # LENGTH, BOUND
+
+
+def stated_checks(x: C.Expr) -> tuple[K.RuntimeCheck, ...]:
+    """The checks of expression node x that the verifier states as obligations:
+    those of `core/checks.py`, and for `/` or `%` by a non-zero constant (where the
+    table has none, since nothing can fail) the trivially true `division`
+    obligation the verifier has always reported, so that obligation counts and the
+    recorded transcripts (docs/snippets) stay as they were."""
+    found = K.expr_checks(x)
+    if not found and isinstance(x, C.BinOp) and x.op in ("/", "%"):
+        return (K.RuntimeCheck(K.DIVISION, x, (x.right,), x.span),)
+    return found
+
+
+def span_of(check: K.RuntimeCheck) -> Span:
+    """Where the obligation is reported: a loop's bound at the bound expression."""
+    return check.operands[0].span if check.kind == K.BOUND else check.span
+
+
+def describe(check: K.RuntimeCheck, side: Optional[str]) -> tuple[str, str]:
+    """(explanation, goal in source syntax on `side`) of the check's obligation."""
+    ops = check.operands
+    where = side_phrase(side)
+    if check.kind == K.BOUNDS:
+        index, array = ops
+        return (f"the index `{show(index)}` is within `0 <= i < len({show(array)})`{where}",
+                f"0 <= {show(index, side)} < len({show(array, side)})")
+    if check.kind == K.DIVISION:
+        return (f"the divisor `{show(ops[0])}` is not zero{where}", f"{show(ops[0], side)} != 0")
+    if check.kind == K.LENGTH:
+        return (f"the array length `{show(ops[0])}` is not negative{where}",
+                f"{show(ops[0], side)} >= 0")
+    return (f"the loop bound `{show(ops[0])}` is not negative{where}",
+            f"{show(ops[0], side)} >= 0")
