@@ -271,9 +271,32 @@ def pages() -> list[Path]:
     return found
 
 
+# Python programs shown in the docs, with the output they print beside them (.txt).
+PROGRAMS = ["api_example.py"]
+
+
+def program_output(name: str) -> str:
+    """What a documented Python program prints, run in-process from the repository."""
+    import contextlib
+    import io
+    import runpy
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        runpy.run_path(str(SNIPPETS / name), run_name="__main__")
+    return out.getvalue()
+
+
 def main(argv: list[str]) -> int:
     check = "--check" in argv
     stale = []
+    for name in PROGRAMS:
+        target = SNIPPETS / Path(name).with_suffix(".txt")
+        printed = program_output(name)
+        if not target.exists() or target.read_text(encoding="utf-8") != printed:
+            stale.append(str(target.relative_to(ROOT)))
+            if not check:
+                target.write_text(printed, encoding="utf-8")
     with tempfile.TemporaryDirectory() as tmp:
         for cmd in COMMANDS:
             transcript, files = run_command(cmd, Path(tmp))

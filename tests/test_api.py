@@ -24,7 +24,8 @@ def test_the_documented_example_prints_what_the_page_shows() -> None:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         runpy.run_path(str(ROOT / "docs" / "snippets" / "api_example.py"), run_name="__main__")
-    assert out.getvalue() == (ROOT / "docs" / "snippets" / "api_example.txt").read_text()
+    assert out.getvalue() == (ROOT / "docs" / "snippets" / "api_example.txt").read_text(), \
+        "run `python docs/snippets.py` to regenerate, then review the diff"
 
 
 def test_check_a_source_string_locates_the_error_under_its_name() -> None:

@@ -10,7 +10,8 @@ import pytest
 
 from relaxverify.core.nodes import INT, REAL, Type
 from relaxverify.run.faults import FaultMaker, FaultSpec, flip_float, flip_int, hazard
-from relaxverify.run.interpreter import Interpreter, Options
+from relaxverify.run.options import Options
+from relaxverify.run.runtime import Interpreter
 from relaxverify.pipeline import load_source
 
 

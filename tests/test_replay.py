@@ -9,7 +9,7 @@ import pytest
 from relaxverify.core import nodes as C
 from relaxverify.syntax.ast import Span
 from relaxverify.verify.counterexample import Counterexample
-from relaxverify.run.interpreter import replay
+from relaxverify.verify.replay import replay
 from relaxverify.pipeline import load_source
 
 SRC = """

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from relaxverify.run.interpreter import replay
+from relaxverify.verify.replay import replay
 from relaxverify.pipeline import load_source
 
 vcgen = pytest.importorskip("relaxverify.verify.vcgen")

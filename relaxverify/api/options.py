@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from relaxverify.run.interpreter import MAX_STEPS
+from relaxverify.run.options import MAX_STEPS
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_RELIABILITY_HARDWARE = "medium"

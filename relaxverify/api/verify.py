@@ -21,7 +21,7 @@ from relaxverify.pipeline import Loaded
 from relaxverify.report.diagnostics import Diagnostic
 from relaxverify.report.finding import Finding, Status
 from relaxverify.report.render import CommandResult, FileReport
-from relaxverify.run.interpreter import replay
+from relaxverify.verify.replay import replay
 from relaxverify.verify.counterexample import ReplayOutcome
 from relaxverify.verify.obligations import Obligation
 from relaxverify.verify.prover import ProverStats, format_value, prove, rlimit_for

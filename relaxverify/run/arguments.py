@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 from relaxverify.core import nodes as C
 from relaxverify.run.choose import to_float
-from relaxverify.syntax.ast import Span
+from relaxverify.source import Span
 
 _INT = re.compile(r"[+-]?[0-9]+")
 

@@ -25,7 +25,7 @@ from relaxverify.run.choose import to_float
 from relaxverify.run.faults import FaultSpec, hazard
 from relaxverify.run.options import Options
 from relaxverify.run.outcome import CompileLimit, Site
-from relaxverify.syntax.ast import Span
+from relaxverify.source import Span
 
 FLAT_DEPTH = 40  # expressions nested deeper than this are written with temporaries
 

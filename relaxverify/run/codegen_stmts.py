@@ -21,7 +21,7 @@ from relaxverify.core import nodes as C
 from relaxverify.core.visitor import StmtVisitor
 from relaxverify.run.codegen_exprs import FLAT_DEPTH, Code, ExprGen, depth, zero
 from relaxverify.run.options import Options
-from relaxverify.syntax.ast import Span
+from relaxverify.source import Span
 
 _STRAIGHT = (C.Assign, C.Store, C.NewArray)  # statements without control flow or calls
 GUARDED_INDENT = 60  # `if`s deeper than this are written with guard variables

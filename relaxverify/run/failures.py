@@ -11,7 +11,7 @@ from relaxverify.core.checks import LIMITS
 from relaxverify.report.diagnostics import source_lines
 from relaxverify.run.options import Options
 from relaxverify.run.outcome import RuntimeFailure, Site
-from relaxverify.syntax.ast import Span
+from relaxverify.source import Span
 
 
 class Failures:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from relaxverify.syntax.ast import Span
+from relaxverify.source import Span
 
 
 class RuntimeFailure(Exception):

@@ -28,7 +28,7 @@ from relaxverify.run.failures import Failures
 from relaxverify.run.faults import FaultMaker
 from relaxverify.run.options import Options
 from relaxverify.run.outcome import CompileLimit, RunOutcome, RuntimeFailure
-from relaxverify.syntax.ast import Span
+from relaxverify.source import Span
 
 # Python frames a run may use: every nested Relax call is one frame of the generated
 # code, so the call depth limit of the table is reached before Python's own.

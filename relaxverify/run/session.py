@@ -26,7 +26,7 @@ from relaxverify.run.montecarlo import MonteCarloResult, monte_carlo, upper_boun
 from relaxverify.run.options import MAX_STEPS, Options
 from relaxverify.run.outcome import CompileLimit, RuntimeFailure
 from relaxverify.run.runtime import Interpreter
-from relaxverify.syntax.ast import Span
+from relaxverify.source import Span
 
 STRICT = 0.999  # the level of the one-sided bound a soundness failure must exceed
 

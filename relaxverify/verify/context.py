@@ -18,7 +18,7 @@ import z3
 from relaxverify.core import nodes as C
 from relaxverify.core.nodes import INT
 from relaxverify.report.diagnostics import Diagnostic
-from relaxverify.syntax.ast import Span
+from relaxverify.source import Span
 from relaxverify.verify.decider import Decider, Slicer
 from relaxverify.verify.obligations import SIDE_NAMES, Instance, Obligation
 from relaxverify.verify.smt import ArrayVal, Value, conj, same, sort_of, values_equal

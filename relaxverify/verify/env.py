@@ -13,7 +13,7 @@ from typing import Optional, Protocol
 import z3
 
 from relaxverify.core import nodes as C
-from relaxverify.syntax.ast import Span
+from relaxverify.source import Span
 from relaxverify.verify.context import FactStore, Sink
 from relaxverify.verify.exprs import ExprTranslator, side_phrase
 from relaxverify.verify.obligations import show

@@ -17,10 +17,9 @@ import z3
 from relaxverify.core import checks as K
 from relaxverify.core import nodes as C
 from relaxverify.core.nodes import BOOL, INT, Type
-from relaxverify.syntax.ast import Span
+from relaxverify.source import Span
 from relaxverify.verify.context import FactStore, Sink
-from relaxverify.verify.integrity import (describe, goal_of, obliged_here, side_phrase, span_of,
-                                          stated_checks)
+from relaxverify.verify.integrity import describe, goal_of, obliged_here, side_phrase, span_of
 from relaxverify.verify.obligations import show
 from relaxverify.verify.smt import (ArrayVal, Value, conj, floor_div, floor_mod, literal,
                                     optional_error, sort_of, values_equal)
@@ -172,7 +171,7 @@ class ExprTranslator:
             return {"&&": z3.And, "||": z3.Or, "==>": z3.Implies}[e.op](a, b)
         a = self.expr(e.left, cx)
         b = self.expr(e.right, cx)
-        self.checks(stated_checks(e), cx, {id(e.left): a, id(e.right): b})
+        self.checks(K.expr_checks(e), cx, {id(e.left): a, id(e.right): b})
         out = _arith(e, a, b)
         if e.unreliable and cx.code and cx.side == "r":
             faulty, err = self.faults.op(e.op + ".")

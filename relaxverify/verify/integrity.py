@@ -12,7 +12,7 @@ import z3
 
 from relaxverify.core import checks as K
 from relaxverify.core import nodes as C
-from relaxverify.syntax.ast import Span
+from relaxverify.source import Span
 from relaxverify.verify.obligations import show
 from relaxverify.verify.smt import ArrayVal, Value
 
@@ -44,18 +44,6 @@ def goal_of(check: K.RuntimeCheck, vals: Sequence[Value]) -> z3.BoolRef:
     if check.kind == K.DIVISION:
         return x != 0
     return x >= 0  # LENGTH, BOUND
-
-
-def stated_checks(x: C.Expr) -> tuple[K.RuntimeCheck, ...]:
-    """The checks of expression node x that the verifier states as obligations:
-    those of `core/checks.py`, and for `/` or `%` by a non-zero constant (where the
-    table has none, since nothing can fail) the trivially true `division`
-    obligation the verifier has always reported, so that obligation counts and the
-    recorded transcripts (docs/snippets) stay as they were."""
-    found = K.expr_checks(x)
-    if not found and isinstance(x, C.BinOp) and x.op in ("/", "%"):
-        return (K.RuntimeCheck(K.DIVISION, x, (x.right,), x.span),)
-    return found
 
 
 def span_of(check: K.RuntimeCheck) -> Span:

@@ -14,7 +14,7 @@ from typing import Optional
 import z3
 
 from relaxverify.core import nodes as C
-from relaxverify.syntax.ast import Span
+from relaxverify.source import Span
 from relaxverify.verify.counterexample import Counterexample
 from relaxverify.verify.smt import conj, disj
 

@@ -14,7 +14,7 @@ from relaxverify.run.codegen_exprs import zero
 from relaxverify.run.options import Options
 from relaxverify.run.outcome import RunOutcome
 from relaxverify.run.runtime import Interpreter
-from relaxverify.syntax.ast import Span
+from relaxverify.source import Span
 from relaxverify.verify.counterexample import Counterexample, ReplayOutcome
 
 REPLAY_SECONDS = 2.0  # each run of a counterexample replay (its inputs may be huge)

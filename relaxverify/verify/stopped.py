@@ -10,7 +10,7 @@ import z3
 
 from relaxverify.core import checks as K
 from relaxverify.core import nodes as C
-from relaxverify.syntax.ast import Span
+from relaxverify.source import Span
 from relaxverify.verify.integrity import obliged_here, side_phrase, span_of
 from relaxverify.verify.obligations import SIDE_NAMES, Instance, Obligation
 
