@@ -30,6 +30,9 @@ from relaxverify.verify.vcgen import Decider, Faults, VCGen
 WEAK_SUMMARY = ("the runs from these inputs do not fail here, so the loop invariant or "
                 "contract that summarises the code on the way may be too weak to prove it "
                 "(strengthen it), unless the failure needs other relax choices or faults")
+CANDIDATE = ("the runs from these inputs chose other values, at which the predicate is "
+             "defined; it is still undefined at these candidates: guard the partial "
+             "expression (e.g. `0 <= i && i < len(a) && a[i] > 0`)")
 STOPPED = ("the runs from these inputs were stopped at an interpreter limit (they ran too "
            "long), so they cannot tell whether the failure is real")
 
@@ -46,7 +49,8 @@ class ObligationResult:
     def to_json(self) -> dict[str, Any]:
         entry = self.obligation.to_json()
         if self.replayed:
-            entry["replay"] = _replay_json(self.outcome, entry.get("concrete", False))
+            entry["replay"] = _replay_json(self.outcome, entry.get("concrete", False),
+                                           _candidate(self.obligation))
         return entry
 
 
@@ -130,19 +134,26 @@ def _replay(program: C.Program, o: Obligation, model: Optional[C.HardwareModel]
     return ObligationResult(o, True, replay(program, cex, o.kind, o.side, o.span, model))
 
 
-def _abstract_hint(outcome: ReplayOutcome) -> str:
+def _abstract_hint(outcome: ReplayOutcome, candidate: bool = False) -> str:
     """What an abstract counterexample's runs that did not fail suggest."""
-    return STOPPED if outcome.stopped else WEAK_SUMMARY
+    return STOPPED if outcome.stopped else CANDIDATE if candidate else WEAK_SUMMARY
 
 
-def _replay_json(outcome: Optional[ReplayOutcome], concrete: bool) -> dict[str, Any]:
+def _candidate(o: Obligation) -> bool:
+    """Are the failing values candidates of a relax/havoc predicate (not a run's)?"""
+    return any(i.abstract for i in o.instances)
+
+
+def _replay_json(outcome: Optional[ReplayOutcome], concrete: bool, candidate: bool
+                 ) -> dict[str, Any]:
     if outcome is None:
         return {"status": "not replayed", "detail": "there is no counterexample"}
     if outcome.reproduced:
         return {"status": "reproduced", "detail": outcome.detail}
     if concrete and not outcome.stopped:
         return {"status": "not reproduced", "detail": outcome.detail}
-    return {"status": "inconclusive", "detail": f"{outcome.detail}; {_abstract_hint(outcome)}"}
+    return {"status": "inconclusive",
+            "detail": f"{outcome.detail}; {_abstract_hint(outcome, candidate)}"}
 
 
 def obligation_finding(o: Obligation, result: Optional[ObligationResult] = None) -> Finding:
@@ -179,14 +190,23 @@ def _counterexample_notes(o: Obligation, replayed: Optional[ReplayOutcome]) -> l
         notes.append(f"the two executions take different branches of the `if` at line "
                      f"{lines}")
     if not cex.concrete:
-        notes.append("the path goes through a loop or call summarised by its invariant or "
-                     "contract, so these values may not all come from one real run")
+        notes.append(_why_abstract(o))
         if replayed is not None:
             notes.append("run from these inputs in the interpreter: " + (
-                replayed.detail if replayed.reproduced else _abstract_hint(replayed)))
+                replayed.detail if replayed.reproduced else
+                _abstract_hint(replayed, _candidate(o))))
     elif replayed is not None:
         notes.append(f"replayed in the interpreter: {replayed.detail}")
     return notes
+
+
+def _why_abstract(o: Obligation) -> str:
+    """Why a counterexample's values may not come from one real run."""
+    if _candidate(o):
+        return ("these are candidate values a `relax`/`havoc` predicate is evaluated at, "
+                "not values a run chose")
+    return ("the path goes through a loop or call summarised by its invariant or "
+            "contract, so these values may not all come from one real run")
 
 
 def obligations(report: FileReport) -> list[Obligation]:
