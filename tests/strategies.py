@@ -146,6 +146,7 @@ class Builder:
         self.in_entry = False
         self.read_once: set[str] = set()  # linear mode: variables already read
         self.urel_vars: set[str] = set()
+        self.partial_reads = True  # may a specification read an array (out of range)?
 
     # ------------------------------------------------------------ helpers
 
@@ -184,7 +185,7 @@ class Builder:
                     kinds += ["len"]
                     # Specifications may read out of range (`partial_specs`): verify
                     # checks the index (tests/test_soundness.py, spec_index_out_of_range).
-                    if code or self.opts.partial_specs:
+                    if code or (self.opts.partial_specs and self.partial_reads):
                         kinds += ["select"]
         kind = self.pick(kinds)
         names = self.readable(scope)
@@ -524,7 +525,11 @@ class Builder:
             k = self.const(0, 6)
             return (f"(old({x}) <= {k} && {x} == old({x})) || "
                     f"(old({x}) > {k} && {k} <= {x} && {x} <= old({x}))")
-        bound = self.int_expr(scope, 1, code=False)  # may read an array out of range
+        # With `partial_choices`, the bound may read an array out of range; without,
+        # it reads none (a relax/havoc predicate's index has no obligation today).
+        self.partial_reads = self.opts.partial_choices
+        bound = self.int_expr(scope, 1, code=False)
+        self.partial_reads = True
         return f"{x} >= {self.const(-2, 3)} && {x} <= {bound}"
 
     def partial_choice_pred(self, x: str, scope: Scope, targets: tuple) -> str:
