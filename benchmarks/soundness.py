@@ -2,7 +2,7 @@
 
     python benchmarks/soundness.py [--programs 1000] [--pairs 40] [--reliability 300]
                                    [--jobs 2] [--seed 0] [--include-known] [--show 3]
-                                   [--dump FILE]
+                                   [--known NAMES] [--dump FILE]
 
 Generates programs with tests/strategies.py and checks each with
 tests/differential.py (verify against seeded O/R interpreter runs, and replay of
@@ -123,15 +123,26 @@ def main() -> int:
     ap.add_argument("--reliability", type=int, default=300, help="programs for reliability")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--include-known", action="store_true")
+    ap.add_argument("--include-known", action="store_true",
+                    help="also generate the constructs of open known disagreements")
+    ap.add_argument("--known", metavar="NAMES", default="",
+                    help="only these of them (comma-separated switches of "
+                    "strategies.KNOWN and KNOWN_RELIABILITY)")
     ap.add_argument("--show", type=int, default=3)
     ap.add_argument("--dump", metavar="FILE",
                     help="write every disagreement (kind, detail, program) as JSON lines")
     args = ap.parse_args()
 
     t0 = time.perf_counter()
+    names = tuple(n for n in args.known.split(",") if n)
+    unknown = set(names) - set(S.KNOWN + S.KNOWN_RELIABILITY)
+    if unknown:
+        ap.error(f"no such switch: {', '.join(sorted(unknown))} (known: "
+                 f"{', '.join(S.KNOWN + S.KNOWN_RELIABILITY)})")
     opts = S.Options()
-    if args.include_known:
+    if names:
+        opts.with_known(tuple(n for n in names if n in S.KNOWN))
+    elif args.include_known:
         opts.with_known()
     programs = collect(S.programs(opts), args.programs, args.seed)
     jobs = [(g, args.pairs, args.seed + i) for i, g in enumerate(programs)]
@@ -143,8 +154,10 @@ def main() -> int:
                 print(f"  {i} programs, {len(total.disagreements)} disagreements "
                       f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     t1 = time.perf_counter()
-    rel_programs = collect(S.reliability_programs(known=args.include_known),
-                           args.reliability, args.seed + 1)
+    rel_known = tuple(n for n in names if n in S.KNOWN_RELIABILITY) if names else \
+        (S.KNOWN_RELIABILITY if args.include_known else ())
+    rel_programs = collect(S.reliability_programs(known=rel_known), args.reliability,
+                           args.seed + 1)
     rel_programs += collect(S.reliability_programs(True, True), args.reliability // 3,
                             args.seed + 2)
     counts: dict = {}

@@ -103,11 +103,12 @@ class Options:
     limit_faults: bool = False  # `s = s * s` on a faulty 1; deep recursion on a faulty n
     explicit_requires_r: bool = False  # `requires_r eq(p, ...)` / `true`, divergent calls
 
-    def with_known(self, names: tuple[str, ...] = ()) -> "Options":
+    def with_known(self, names: Optional[tuple[str, ...]] = None) -> "Options":
         """These options with the constructs of known open disagreements on (`names`,
         default every one that the kind of program uses: `KNOWN` or, for reliability
         programs, `KNOWN_RELIABILITY`)."""
-        for name in names or (KNOWN if self.specs else KNOWN_RELIABILITY):
+        for name in names if names is not None else (KNOWN if self.specs
+                                                      else KNOWN_RELIABILITY):
             setattr(self, name, True)
         return self
 
@@ -147,6 +148,7 @@ class Builder:
         self.read_once: set[str] = set()  # linear mode: variables already read
         self.urel_vars: set[str] = set()
         self.partial_reads = True  # may a specification read an array (out of range)?
+        self.havocked: list[str] = []  # shaky_havoc: targets of the havoc after the branch
 
     # ------------------------------------------------------------ helpers
 
@@ -468,6 +470,7 @@ class Builder:
             out.append(f"{pad}  havoc ({x}) st ({self.choice_pred(x, scope)});")
             out.append(f"{pad}}}")
             y = self.pick(scope.locals)
+            self.havocked.append(y)  # often returned: the shifted choice reaches the result
             lo = self.draw(st.integers(-2, 2))
             out.append(f"{pad}havoc ({y}) st ({lo} <= {y} && {y} <= {lo + self.draw(st.integers(1, 6))});")
         elif kind == "square":  # exactly 1 (or 0, -1) for ever; a faulty value explodes
@@ -728,9 +731,13 @@ class Builder:
                       f"    {r} = {name}({', '.join(args)});", "  }"]
             scope.ints.append(r)
             scope.locals.append(r)
+        self.havocked = []
         self.block(scope, 0, lines, 1, n=self.draw(st.integers(1, o.max_stmts)))
         ret = self.pick(self.readable(scope) or ["0"]) if self.chance(0.6) \
             else self.int_expr(scope)
+        havocked = [v for v in self.havocked if v in scope.ints]
+        if havocked and self.chance(0.6):
+            ret = self.pick(havocked)
         lines.append(f"  return {ret};")
         lines.append("}")
         return meta, "\n".join(lines)
@@ -788,12 +795,15 @@ def programs(draw, opts: Optional[Options] = None) -> GenProgram:
 
 
 def reliability_programs(straight_line: bool = False, linear: bool = False,
-                         known: bool = False):
+                         known: bool | tuple[str, ...] = False):
     """Programs for the reliability properties: unreliable operators and urel
-    memory, no relax or specifications (the analysis ignores them). With `known`,
-    also havocs that only some runs make and faults that hit interpreter limits."""
-    return programs(Options(unreliable=True, relax=False, accept=False, asserts=False,
-                            specs=False,
-                            calls=not straight_line, arrays=not linear, loops=not straight_line,
-                            straight_line=straight_line, linear=linear, max_stmts=5,
-                            shaky_havoc=known, limit_faults=known and not straight_line))
+    memory, no relax or specifications (the analysis ignores them). With `known`
+    (True: all of `KNOWN_RELIABILITY`, or some of them by name), also havocs that
+    only some runs make and faults that hit interpreter limits."""
+    names = KNOWN_RELIABILITY if known is True else (known or ())
+    opts = Options(unreliable=True, relax=False, accept=False, asserts=False, specs=False,
+                   calls=not straight_line, arrays=not linear, loops=not straight_line,
+                   straight_line=straight_line, linear=linear, max_stmts=5)
+    if names:
+        opts.with_known(tuple(names))
+    return programs(opts)
