@@ -19,8 +19,11 @@ A disagreement is a run pair that violates something the verifier proved:
   relational loop invariant false at a product loop head (lockstep, then the side
   still running against the other's exit state), `ensures_r` false at the end, or
   a different number of arrivals at an `accept` the verifier says is aligned;
-* a runtime failure with no obligation at all for that check;
-* a failed obligation whose counterexample is concrete but does not replay.
+* a runtime failure with no obligation at all for that check (a relax/havoc that
+  fails evaluating its predicate fails the bounds/division check inside it);
+* a failed obligation whose counterexample is concrete but does not replay;
+* a `requires_r` written as the default (`eq` of every parameter) that changes a
+  verdict, or a `requires_r true` that fails an `alignment` the default passes.
 """
 from __future__ import annotations
 
