@@ -207,6 +207,7 @@ def check_program(gen: GenProgram, pairs: int = 40, seed: int = 0,
         raise AssertionError("the generator made an ill-typed program: "
                              + "; ".join(d.message for d in item.diagnostics) + "\n" + gen.source)
     program = item.program
+    assert program is not None
     model = program.hardware.get(gen.hardware) if gen.hardware else None
     obligations = verify(program, model)
     claims = Claims(obligations)
