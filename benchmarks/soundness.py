@@ -2,6 +2,7 @@
 
     python benchmarks/soundness.py [--programs 1000] [--pairs 40] [--reliability 300]
                                    [--jobs 2] [--seed 0] [--include-known] [--show 3]
+                                   [--known NAMES] [--dump FILE]
 
 Generates programs with tests/strategies.py and checks each with
 tests/differential.py (verify against seeded O/R interpreter runs, and replay of
@@ -10,14 +11,16 @@ tests/test_reliability_soundness.py on --reliability programs. Prints the
 programs tried, obligations checked, run pairs, and every disagreement found
 (the first --show programs of each kind in full). --include-known also generates
 the constructs of open known disagreements (tests/regressions/), which are off by
-default so that a clean run means "nothing new"; none is open today, so the
-generator already includes every construct and the flag changes nothing. Exit 1 if
-anything disagrees.
+default so that a clean run means "nothing new" (strategies.KNOWN: partial
+expressions in quantifiers and in relax/havoc predicates, havocs only some runs
+make, faults that hit interpreter limits, `requires_r` written as the default or
+`true`). Exit 1 if anything disagrees.
 """
 from __future__ import annotations
 
 import argparse
 import collections
+import json
 import multiprocessing
 import os
 import random
@@ -83,9 +86,10 @@ def reliability_checks(programs: list, seed: int, counts: dict | None = None
             by_spec = any(program.functions[g].reliability
                           for g in R.callees(program, meta.name))
             for hw in (R.HIGH, R.HIGH_ERROR):
-                mc = monte_carlo(program, meta.name, args, hw, R.TRIALS,
-                                 seed=rng.randrange(1 << 30),
-                                 max_steps=R.MAX_STEPS)
+                with R.int_limit():
+                    mc = monte_carlo(program, meta.name, args, hw, R.TRIALS,
+                                     seed=rng.randrange(1 << 30),
+                                     max_steps=R.MAX_STEPS)
                 if mc.trials == 0:
                     continue
                 static = R.trusted_value(program, meta.name, hw)
@@ -119,14 +123,27 @@ def main() -> int:
     ap.add_argument("--reliability", type=int, default=300, help="programs for reliability")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--include-known", action="store_true")
+    ap.add_argument("--include-known", action="store_true",
+                    help="also generate the constructs of open known disagreements")
+    ap.add_argument("--known", metavar="NAMES", default="",
+                    help="only these of them (comma-separated switches of "
+                    "strategies.KNOWN and KNOWN_RELIABILITY)")
     ap.add_argument("--show", type=int, default=3)
+    ap.add_argument("--dump", metavar="FILE",
+                    help="write every disagreement (kind, detail, program) as JSON lines")
     args = ap.parse_args()
 
     t0 = time.perf_counter()
+    names = tuple(n for n in args.known.split(",") if n)
+    unknown = set(names) - set(S.KNOWN + S.KNOWN_RELIABILITY)
+    if unknown:
+        ap.error(f"no such switch: {', '.join(sorted(unknown))} (known: "
+                 f"{', '.join(S.KNOWN + S.KNOWN_RELIABILITY)})")
     opts = S.Options()
-    if args.include_known:
-        opts.partial_specs = opts.urel_call_targets = opts.urel_array_copies = True
+    if names:
+        opts.with_known(tuple(n for n in names if n in S.KNOWN))
+    elif args.include_known:
+        opts.with_known()
     programs = collect(S.programs(opts), args.programs, args.seed)
     jobs = [(g, args.pairs, args.seed + i) for i, g in enumerate(programs)]
     total = Tally()
@@ -137,7 +154,10 @@ def main() -> int:
                 print(f"  {i} programs, {len(total.disagreements)} disagreements "
                       f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     t1 = time.perf_counter()
-    rel_programs = collect(S.reliability_programs(), args.reliability, args.seed + 1)
+    rel_known = tuple(n for n in names if n in S.KNOWN_RELIABILITY) if names else \
+        (S.KNOWN_RELIABILITY if args.include_known else ())
+    rel_programs = collect(S.reliability_programs(known=rel_known), args.reliability,
+                           args.seed + 1)
     rel_programs += collect(S.reliability_programs(True, True), args.reliability // 3,
                             args.seed + 2)
     counts: dict = {}
@@ -154,6 +174,7 @@ def main() -> int:
           f"the relation to account)")
     print(f"  runtime failures      {total.failures_judged} compared with an obligation")
     print(f"  counterexamples       {total.replays} replayed")
+    print(f"  requires_r variants   {total.variants} verified again with the default")
     print(f"reliability ({t2 - t1:.0f} s)")
     print(f"  programs tried        {len(rel_programs)}")
     print(f"  static values checked {compared} (Monte Carlo and enumeration; "
@@ -163,6 +184,11 @@ def main() -> int:
     kinds.update(k for k, _d, _s in rel_problems)
     print(f"disagreements found     {sum(kinds.values())}"
           + (f" ({', '.join(f'{k}: {n}' for k, n in sorted(kinds.items()))})" if kinds else ""))
+    everything = ([(d.what, d.detail, d.source) for d in total.disagreements] + rel_problems)
+    if args.dump:
+        with open(args.dump, "w") as out:
+            for what, detail, source in everything:
+                out.write(json.dumps({"what": what, "detail": detail, "source": source}) + "\n")
     shown: collections.Counter = collections.Counter()
     for what, detail, source in ([(d.what, d.detail, d.source) for d in total.disagreements]
                                  + rel_problems):

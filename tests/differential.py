@@ -19,17 +19,22 @@ A disagreement is a run pair that violates something the verifier proved:
   relational loop invariant false at a product loop head (lockstep, then the side
   still running against the other's exit state), `ensures_r` false at the end, or
   a different number of arrivals at an `accept` the verifier says is aligned;
-* a runtime failure with no obligation at all for that check;
-* a failed obligation whose counterexample is concrete but does not replay.
+* a runtime failure with no obligation at all for that check (a relax/havoc that
+  fails evaluating its predicate fails the bounds/division check inside it);
+* a failed obligation whose counterexample is concrete but does not replay;
+* a `requires_r` written as the default (`eq` of every parameter) that changes a
+  verdict, or a `requires_r true` that fails an `alignment` the default passes.
 """
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from relaxverify.core import nodes as C
-from relaxverify.run.interpreter import Interpreter, Options, RunOutcome, replay
+from relaxverify.run.interpreter import (Interpreter, Options, RunOutcome, RuntimeFailure,
+                                         replay)
 from relaxverify.pipeline import load_source
 from relaxverify.verify.prover import ProverStats, prove, rlimit_for
 from relaxverify.verify.vcgen import Decider, Faults, VCGen
@@ -40,6 +45,10 @@ TIMEOUT_S = 10.0
 MAX_STEPS = 400  # loop iterations before a run is abandoned (faulty bounds can be huge)
 DISCARD_O = ("assume", "havoc", "limit")  # the pair is not one the verifier reasons about
 DISCARD_R = ("relax", "havoc", "limit")
+# A relax/havoc that fails evaluating its predicate (not "no values") fails a
+# definedness check of its predicate: a bounds or division failure, not a discard.
+DEFINEDNESS = (("bounds", re.compile(r"is outside the array")),
+               ("division", re.compile(r"division by zero|modulo by zero")))
 
 
 @dataclass
@@ -65,12 +74,13 @@ class Tally:
     trusted_pairs: int = 0  # pairs where R and the relation were held to account
     failures_judged: int = 0  # runtime failures compared with an obligation
     replays: int = 0
+    variants: int = 0  # programs verified again with a `requires_r` written as the default
     disagreements: list[Disagreement] = field(default_factory=list)
 
     def add(self, other: "Tally") -> None:
         for name in ("programs", "obligations", "verified", "failed", "unknown",
                      "verified_programs", "verified_functions", "run_pairs", "trusted_pairs",
-                     "failures_judged", "replays"):
+                     "failures_judged", "replays", "variants"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.disagreements.extend(other.disagreements)
 
@@ -95,10 +105,13 @@ class Claims:
     def __init__(self, obligations: list):
         self.obligations = obligations
 
-    def at(self, kind: str, side: str, span) -> list:
+    def at(self, kind: str, side: str, span, within: bool = False) -> list:
+        """The obligations of `kind` on `side` at `span`; with `within`, or when none is
+        there for a loop's `bound`, those inside `span` (the interpreter locates a
+        loop bound at the loop and a predicate's failure at its relax/havoc)."""
         out = [o for o in self.obligations if o.kind == kind and o.side == side
                and (o.span.line, o.span.column) == (span.line, span.column)]
-        if not out and kind == "bound":  # the interpreter locates it at the loop
+        if not out and (kind == "bound" or within):
             out = [o for o in self.obligations if o.kind == kind and o.side == side
                    and _inside(o.span, span)]
         return out
@@ -194,6 +207,7 @@ def check_program(gen: GenProgram, pairs: int = 40, seed: int = 0,
         raise AssertionError("the generator made an ill-typed program: "
                              + "; ".join(d.message for d in item.diagnostics) + "\n" + gen.source)
     program = item.program
+    assert program is not None
     model = program.hardware.get(gen.hardware) if gen.hardware else None
     obligations = verify(program, model)
     claims = Claims(obligations)
@@ -217,6 +231,8 @@ def check_program(gen: GenProgram, pairs: int = 40, seed: int = 0,
             if not outcome.reproduced:
                 disagree("replay", f"{o.kind} ({o.side}) at {o.span.line}:{o.span.column} in "
                          f"`{o.function}`: {outcome.detail}; counterexample {cex}")
+    for what, detail in requires_r_variants(gen, program, obligations, verify, model, tally):
+        disagree(what, detail)
     rng = random.Random(seed)
     models = fault_models(program, gen)
     for meta in gen.functions:
@@ -237,6 +253,47 @@ def check_program(gen: GenProgram, pairs: int = 40, seed: int = 0,
         judged += runner.judged
     tally.failures_judged = judged
     return tally
+
+
+def requires_r_variants(gen: GenProgram, program: C.Program, obligations: list,
+                        verify: Callable, model, tally: Tally) -> list[tuple[str, str]]:
+    """A `requires_r` that says what the default says (`eq` of every parameter) must
+    give the verdicts of the default; `requires_r true` asks less of the callers than
+    the default, so an `alignment` at a call that the default passes must pass. Each
+    such clause is compared with the file where it is blanked out (same lines)."""
+    problems = []
+    for meta in gen.functions:
+        if not meta.explicit_requires_r or meta.requires_r_clause not in gen.source:
+            continue
+        clause = meta.requires_r_clause
+        variant = gen.source.replace(clause, "//" + " " * (len(clause) - 2), 1)
+        item = load_source("gen.relax", variant)
+        if not item.ok:
+            continue
+        tally.variants += 1
+        default = verify(item.program, model)
+        if any(o.status == "unknown" for o in [*obligations, *default]):
+            continue  # a timeout is no verdict
+        failed_written, failed_default = _failed(obligations), _failed(default)
+        if meta.explicit_requires_r == "true":
+            calls = {(s.span.line, s.span.column) for f in program.functions.values()
+                     for s in C.walk(f.body) if isinstance(s, C.Call) and s.callee == meta.name}
+            extra = {k for k in failed_written - failed_default
+                     if k[1] == "alignment" and (k[3], k[4]) in calls}
+        else:
+            extra = failed_written ^ failed_default
+        if extra:
+            where = ", ".join(f"{k[1]} ({k[2]}) at {k[3]}:{k[4]} in `{k[0]}` "
+                              f"{'fails only as written' if k in failed_written else 'fails only by default'}"
+                              for k in sorted(extra))
+            problems.append(("requires_r", f"`{meta.name}`'s `{clause}` changes the verdicts "
+                             f"of the default `requires_r`: {where}"))
+    return problems
+
+
+def _failed(obligations: list) -> set:
+    return {(o.function, o.kind, o.side, o.span.line, o.span.column)
+            for o in obligations if o.status == "failed"}
 
 
 class PairRunner:
@@ -273,7 +330,7 @@ class PairRunner:
                 return None
         out_o = self.o.run([env_o[p.name] for p in fn.params])
         out_r = r.run([env_r[p.name] for p in fn.params])
-        fo, fr = out_o.failure, out_r.failure
+        fo, fr = definedness(out_o.failure), definedness(out_r.failure)
         if fo is not None and (fo.kind in DISCARD_O or _entry_requires(fn, fo)):
             return None
         if fo is not None:
@@ -292,7 +349,7 @@ class PairRunner:
 
     def judge(self, side: str, f) -> tuple:
         self.judged += 1
-        obs = self.claims.at(f.kind, side, f.span)
+        obs = self.claims.at(f.kind, side, f.span, within=getattr(f, "in_choice", False))
         where = f"{f.span.line}:{f.span.column}" if f.span else "?"
         if not obs:
             if f.kind in ("requires",):
@@ -386,6 +443,20 @@ class PairRunner:
                     return ("unsound", f"ensures_r at {_at(e.span)}, reported verified, is "
                             f"false: result O={out_o.result} R={out_r.result}"), False
         return (), True
+
+
+def definedness(f: Optional[RuntimeFailure]) -> Optional[RuntimeFailure]:
+    """`f`, or, for a relax/havoc that failed evaluating its predicate (an index out
+    of range, a division by zero), the bounds/division failure it is, located at the
+    statement (`in_choice`: its obligations lie inside that span)."""
+    if f is None or f.kind not in ("relax", "havoc"):
+        return f
+    for kind, pattern in DEFINEDNESS:
+        if pattern.search(f.message):
+            out = RuntimeFailure(kind, f.span, f.message)
+            out.in_choice = True  # type: ignore[attr-defined]
+            return out
+    return f
 
 
 def _fails_at(out: RunOutcome, kind: str, span) -> bool:

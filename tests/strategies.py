@@ -51,6 +51,11 @@ class FnMeta:
     params: list[Param]
     returns: bool
     custom_requires_r: bool = False  # not the default eq(p): R's inputs may differ
+    recursive: bool = False  # its first parameter `n` decreases at a call to itself
+    # A `requires_r` clause that needs no writing: "eq" (every parameter's eq, the
+    # default written out) or "true"; the harness compares with the default.
+    explicit_requires_r: Optional[str] = None
+    requires_r_clause: str = ""  # its text, as in the source
 
 
 @dataclass
@@ -90,6 +95,30 @@ class Options:
     division: bool = True  # `/.` on ints; `/` and `%` with divisors that may be zero
     reliability_specs: bool = True  # `reliability R(result) >= c * R(...)` on helpers
     recursion: bool = True  # a helper that calls itself on `n - 1` under `if (n > 0)`
+    # Constructs of known open disagreements (off by default, `KNOWN`; the benchmark's
+    # --include-known turns them on; tests/regressions/ holds one program of each):
+    partial_quantifiers: bool = False  # `forall j :: guard ==> a[j ± 1]`, `c / a[j]`
+    partial_choices: bool = False  # `a[i]`, `e / d`, `e % d` in relax/havoc predicates
+    shaky_havoc: bool = False  # a havoc only some runs make (under `<.` or a urel read)
+    limit_faults: bool = False  # `s = s * s` on a faulty 1; deep recursion on a faulty n
+    explicit_requires_r: bool = False  # `requires_r eq(p, ...)` / `true`, divergent calls
+
+    def with_known(self, names: Optional[tuple[str, ...]] = None) -> "Options":
+        """These options with the constructs of known open disagreements on (`names`,
+        default every one that the kind of program uses: `KNOWN` or, for reliability
+        programs, `KNOWN_RELIABILITY`)."""
+        for name in names if names is not None else (KNOWN if self.specs
+                                                      else KNOWN_RELIABILITY):
+            setattr(self, name, True)
+        return self
+
+
+# The switches of open known disagreements (docs/soundness.md, tests/regressions/):
+# of `verify` against `run` (faults that hit a limit only stop relaxed runs there,
+# which the differential skips, and a faulty squaring costs a second a run) ...
+KNOWN = ("partial_quantifiers", "partial_choices", "shaky_havoc", "explicit_requires_r")
+# ... and of the reliability analysis against Monte Carlo.
+KNOWN_RELIABILITY = ("shaky_havoc", "limit_faults")
 
 
 @dataclass
@@ -118,6 +147,8 @@ class Builder:
         self.in_entry = False
         self.read_once: set[str] = set()  # linear mode: variables already read
         self.urel_vars: set[str] = set()
+        self.partial_reads = True  # may a specification read an array (out of range)?
+        self.havocked: list[str] = []  # shaky_havoc: targets of the havoc after the branch
 
     # ------------------------------------------------------------ helpers
 
@@ -156,7 +187,7 @@ class Builder:
                     kinds += ["len"]
                     # Specifications may read out of range (`partial_specs`): verify
                     # checks the index (tests/test_soundness.py, spec_index_out_of_range).
-                    if code or self.opts.partial_specs:
+                    if code or (self.opts.partial_specs and self.partial_reads):
                         kinds += ["select"]
         kind = self.pick(kinds)
         names = self.readable(scope)
@@ -215,6 +246,8 @@ class Builder:
         if not scope.ints:
             return "true"
         x = self.pick(scope.ints)
+        if self.opts.partial_quantifiers and scope.arrays and self.chance(0.2):
+            return self.partial_quantifier(scope)
         if self.opts.arrays and scope.arrays and self.chance(0.08):
             a, _n = self.pick(scope.arrays)
             j = self.fresh("j")
@@ -237,6 +270,31 @@ class Builder:
         if form == 3:
             return f"{self.const(-6, 0)} <= {x} && {x} <= {self.const(0, 20)}"
         return self.cond(scope, code=False)
+
+    def partial_quantifier(self, scope: Scope) -> str:
+        """A quantifier whose body reads an array or divides: the guard is right, or
+        off by one (`j <= len(a)`, `a[j + 1]`), or a divisor may be zero. The
+        interpreter evaluates it over the guard's range, so a wrong guard fails a
+        bounds (division) check that `verify` must report."""
+        a, _n = self.pick(scope.arrays)
+        j = self.fresh("j")
+        c, op = self.const(-3, 5), self.pick(CMP)
+        upto = f"0 <= {j} && {j} < len({a})"
+        forms = [  # (guard, body): the first three are right, the rest may fail
+            (upto, f"{a}[{j}] {op} {c}"),
+            (f"1 <= {j} && {j} < len({a})", f"{a}[{j} - 1] <= {a}[{j}]"),
+            (f"0 < {j} && {j} <= len({a})", f"{a}[{j} - 1] {op} {c}"),
+            (f"{upto} && {a}[{j}] != 0", f"{self.const(1, 12)} / {a}[{j}] {op} {c}"),
+            (f"0 <= {j} && {j} <= len({a})", f"{a}[{j}] {op} {c}"),
+            (upto, f"{a}[{j} + 1] {op} {c}"),
+            (upto, f"{a}[{j}] <= {a}[{j} + 1]"),
+            (upto, f"{self.const(1, 12)} / {a}[{j}] {op} {c}"),
+            (upto, f"{self.const(1, 12)} % ({a}[{j}] - {self.const(0, 3)}) {op} {c}"),
+        ]
+        guard, body = self.pick(forms)
+        if self.chance(0.2):
+            return f"(exists {j}: int :: {guard} && {body})"
+        return f"(forall {j}: int :: {guard} ==> {body})"
 
     def rel_atom(self, scope: Scope) -> str:
         """A relational fact (accept, invariant_r, ensures_r), often true."""
@@ -291,9 +349,19 @@ class Builder:
                     kinds += ["store", "copy"]
             if o.loops and depth < 2:
                 kinds += ["repeat"]
+            if o.shaky_havoc:
+                kinds += ["shaky_havoc", "shaky_havoc"]
+            if o.limit_faults and o.unreliable:
+                kinds += ["square"]
+                if any(m.recursive for m, _ in self.helpers):
+                    kinds += ["deep_call", "deep_call"]
+            if o.explicit_requires_r and o.calls and self.helpers:
+                kinds += ["divergent_call", "divergent_call"]
         kind = self.pick(kinds)
-        if kind in ("assign", "relax", "havoc") and not scope.locals:
+        if kind in ("assign", "relax", "havoc", "shaky_havoc") and not scope.locals:
             kind = "decl"
+        if kind in ("shaky_havoc", "square", "deep_call", "divergent_call"):
+            return self.known_statement(kind, scope, out, ind)
         if kind == "decl":
             name = self.fresh("v")
             urel = o.unreliable and self.chance(0.2)
@@ -330,8 +398,8 @@ class Builder:
             others = [v for v in scope.locals if v != x]
             if others and self.chance(0.25):
                 y = self.pick(others)
-                out.append(f"{pad}{kind} ({x}, {y}) st ({self.choice_pred(x, scope)} && "
-                           f"{self.choice_pred(y, scope)});")
+                out.append(f"{pad}{kind} ({x}, {y}) st ({self.choice_pred(x, scope, (x, y))} "
+                           f"&& {self.choice_pred(y, scope, (x, y))});")
             else:
                 out.append(f"{pad}{kind} ({x}) st ({self.choice_pred(x, scope)});")
         elif kind == "assert":
@@ -391,7 +459,64 @@ class Builder:
             idx = self.const(0, n - 1) if n and self.chance(0.6) else self.int_expr(scope, 1)
             out.append(f"{pad}{name}[{idx}] = {self.int_expr(scope, 1)};")
 
-    def choice_pred(self, x: str, scope: Scope) -> str:
+    # ------------------------------------------------------------ known disagreements
+
+    def known_statement(self, kind: str, scope: Scope, out: list[str], ind: int) -> None:
+        """The statements of `KNOWN` constructs (see `Options`)."""
+        pad = "  " * ind
+        if kind == "shaky_havoc":  # a havoc some runs make: later choices must still pair
+            x = self.pick(scope.locals)
+            out.append(f"{pad}if ({self.shaky_cond(scope)}) {{")
+            out.append(f"{pad}  havoc ({x}) st ({self.choice_pred(x, scope)});")
+            out.append(f"{pad}}}")
+            y = self.pick(scope.locals)
+            self.havocked.append(y)  # often returned: the shifted choice reaches the result
+            lo = self.draw(st.integers(-2, 2))
+            out.append(f"{pad}havoc ({y}) st ({lo} <= {y} && {y} <= {lo + self.draw(st.integers(1, 6))});")
+        elif kind == "square":  # exactly 1 (or 0, -1) for ever; a faulty value explodes
+            s = self.fresh("s")
+            init = self.pick(("1", "-1", "0"))
+            if self.chance(0.5):
+                out.append(f"{pad}var {s}: int in urel = {init};")
+                self.urel_vars.add(s)
+            else:
+                out.append(f"{pad}var {s}: int = {init} {self.pick(('+.', '-.'))} 0;")
+            self.used_unreliable = True
+            out.append(f"{pad}repeat ({self.draw(st.integers(20, 22))}) {{")
+            out.append(f"{pad}  {s} = {s} * {s};")
+            out.append(f"{pad}}}")
+            scope.ints.append(s)
+            scope.locals.append(s)
+        elif kind == "deep_call":  # a faulty `n` recurses far deeper than `requires` lets
+            meta = self.pick([m for m, _ in self.helpers if m.recursive])
+            self.call(scope, out, ind, meta, first=self.faulty_small(meta.params[0].hi))
+        elif kind == "divergent_call":
+            c = self.fresh("c")
+            out.append(f"{pad}var {c}: int = 0;")
+            out.append(f"{pad}if ({self.shaky_cond(scope)}) {{")
+            meta = self.pick([m for m, _ in self.helpers])
+            self.call(scope.child(), out, ind + 1, meta, target=c)
+            out.append(f"{pad}}}")
+            scope.ints.append(c)
+            scope.locals.append(c)
+
+    def shaky_cond(self, scope: Scope) -> str:
+        """A condition a fault may flip: an unreliable comparison or a urel read."""
+        self.used_unreliable = True
+        urel = [v for v in scope.ints if v in self.urel_vars]
+        if urel and self.chance(0.4):
+            return f"{self.pick(urel)} {self.pick(CMP)} {self.const(-1, 3)}"
+        a = self.pick(scope.ints) if scope.ints else self.const()
+        return f"{a} {self.pick(UNRELIABLE_CMP)} {self.const(-1, 3)}"
+
+    def faulty_small(self, hi: int) -> str:
+        """A value in 0..hi in the original run that a fault may make anything."""
+        self.used_unreliable = True
+        return f"({self.const(0, max(hi, 0))} {self.pick(('+.', '-.'))} 0)"
+
+    def choice_pred(self, x: str, scope: Scope, targets: tuple = ()) -> str:
+        if self.opts.partial_choices and self.chance(0.35):
+            return self.partial_choice_pred(x, scope, targets or (x,))
         form = self.draw(st.integers(0, 3))
         if form == 0:
             lo = self.draw(st.integers(-3, 3))
@@ -403,8 +528,35 @@ class Builder:
             k = self.const(0, 6)
             return (f"(old({x}) <= {k} && {x} == old({x})) || "
                     f"(old({x}) > {k} && {k} <= {x} && {x} <= old({x}))")
-        bound = self.int_expr(scope, 1, code=False)  # may read an array out of range
+        # With `partial_choices`, the bound may read an array out of range; without,
+        # it reads none (a relax/havoc predicate's index has no obligation today).
+        self.partial_reads = self.opts.partial_choices
+        bound = self.int_expr(scope, 1, code=False)
+        self.partial_reads = True
         return f"{x} >= {self.const(-2, 3)} && {x} <= {bound}"
+
+    def partial_choice_pred(self, x: str, scope: Scope, targets: tuple) -> str:
+        """A predicate reading an array element or dividing by what the state holds
+        before the statement (never the new values): index and divisor may be out of
+        range or zero, in both executions or only after a fault."""
+        pre = [v for v in scope.ints if v not in targets] + [f"old({x})"]
+        lo = self.const(-3, 1)
+        form = self.draw(st.integers(0, 3 if scope.arrays else 1))
+        if form == 0:
+            d = self.pick(pre)
+            if self.chance(0.5):
+                d = f"({d} - {self.const(0, 2)})"
+            op = self.pick(("/", "%"))
+            return f"{lo} <= {x} && {x} <= {self.const(0, 9)} {op} {d} + {self.const(2, 5)}"
+        if form == 1:
+            d = self.pick(pre)
+            return f"{lo} <= {x} && ({d} == 0 || {x} <= {self.const(0, 9)} / {d} + 3)"
+        a, n = self.pick(scope.arrays)
+        i = self.pick(pre + ([self.const(0, 3)] if n is None else [self.const(0, n)]))
+        if form == 2:
+            return f"{lo} <= {x} && {x} <= {a}[{i}] + {self.const(2, 6)}"
+        return (f"{lo} <= {x} && (0 <= {i} && {i} < len({a}) ==> "
+                f"{x} <= {a}[{i}] + {self.const(2, 6)})")
 
     def while_loop(self, scope: Scope, depth: int, out: list[str], ind: int) -> None:
         pad = "  " * ind
@@ -454,17 +606,25 @@ class Builder:
         self.loop_depth -= 1
         out.append(f"{pad}}}")
 
-    def call(self, scope: Scope, out: list[str], ind: int) -> None:
-        meta, _ = self.pick(self.helpers)
+    def call(self, scope: Scope, out: list[str], ind: int, meta: Optional[FnMeta] = None,
+             first: Optional[str] = None, target: Optional[str] = None) -> None:
+        """A call of `meta` (a random helper); `first` is its first argument if given;
+        into `target` if given, else into a fresh or an existing local."""
+        meta = meta or self.pick(self.helpers)[0]
         args = []
         for p in meta.params:
             if p.array:
                 if not scope.arrays:
                     return self.statement_decl_fallback(scope, out, ind)
                 args.append(self.pick(scope.arrays)[0])
+            elif first is not None and not args:
+                args.append(first)
             else:
                 args.append(self.int_expr(scope, 1))
         pad = "  " * ind
+        if target is not None:
+            out.append(f"{pad}{target} = {meta.name}({', '.join(args)});")
+            return
         targets = [v for v in scope.locals
                    if self.opts.urel_call_targets or v not in self.urel_vars]
         if targets and self.chance(0.3):
@@ -530,6 +690,18 @@ class Builder:
             specs.append("requires_r " + " && ".join(
                 [f"{p.name}<o> <= {p.name}<r> && {p.name}<r> <= {p.name}<o> + 1"] + rest))
             meta.custom_requires_r = True
+        elif not entry and o.explicit_requires_r and params and self.chance(0.6):
+            form = self.pick(("eq", "eq", "true"))
+            if form == "true":
+                clause = "requires_r true"
+            elif self.chance(0.5):
+                clause = "requires_r eq(" + ", ".join(p.name for p in params) + ")"
+            else:
+                clause = "requires_r " + " && ".join(f"eq({p.name})" for p in params)
+            specs.append(clause)
+            meta.explicit_requires_r, meta.requires_r_clause = form, clause
+            meta.custom_requires_r = form == "true"
+        meta.recursive = recursive
         ens = None
         if not o.linear and o.specs:
             rscope = Scope(ints=list(scope.ints) + ["result"])
@@ -559,9 +731,13 @@ class Builder:
                       f"    {r} = {name}({', '.join(args)});", "  }"]
             scope.ints.append(r)
             scope.locals.append(r)
+        self.havocked = []
         self.block(scope, 0, lines, 1, n=self.draw(st.integers(1, o.max_stmts)))
         ret = self.pick(self.readable(scope) or ["0"]) if self.chance(0.6) \
             else self.int_expr(scope)
+        havocked = [v for v in self.havocked if v in scope.ints]
+        if havocked and self.chance(0.6):
+            ret = self.pick(havocked)
         lines.append(f"  return {ret};")
         lines.append("}")
         return meta, "\n".join(lines)
@@ -618,10 +794,16 @@ def programs(draw, opts: Optional[Options] = None) -> GenProgram:
     return GenProgram("\n\n".join(parts) + "\n", metas, hardware, b.used_unreliable)
 
 
-def reliability_programs(straight_line: bool = False, linear: bool = False):
+def reliability_programs(straight_line: bool = False, linear: bool = False,
+                         known: bool | tuple[str, ...] = False):
     """Programs for the reliability properties: unreliable operators and urel
-    memory, no relax or specifications (the analysis ignores them)."""
-    return programs(Options(unreliable=True, relax=False, accept=False, asserts=False,
-                            specs=False,
-                            calls=not straight_line, arrays=not linear, loops=not straight_line,
-                            straight_line=straight_line, linear=linear, max_stmts=5))
+    memory, no relax or specifications (the analysis ignores them). With `known`
+    (True: all of `KNOWN_RELIABILITY`, or some of them by name), also havocs that
+    only some runs make and faults that hit interpreter limits."""
+    names = KNOWN_RELIABILITY if known is True else (known or ())
+    opts = Options(unreliable=True, relax=False, accept=False, asserts=False, specs=False,
+                   calls=not straight_line, arrays=not linear, loops=not straight_line,
+                   straight_line=straight_line, linear=linear, max_stmts=5)
+    if names:
+        opts.with_known(tuple(names))
+    return programs(opts)
