@@ -33,8 +33,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from relaxverify.core import nodes as C
-from relaxverify.run.interpreter import (Interpreter, Options, RunOutcome, RuntimeFailure,
-                                         replay)
+from relaxverify.run.options import Options
+from relaxverify.run.outcome import RunOutcome, RuntimeFailure
+from relaxverify.run.runtime import Interpreter
+from relaxverify.verify.replay import replay
 from relaxverify.pipeline import load_source
 from relaxverify.verify.prover import ProverStats, prove, rlimit_for
 from relaxverify.verify.vcgen import Decider, Faults, VCGen

@@ -17,6 +17,8 @@ Budget: RELAXVERIFY_SOUNDNESS_EXAMPLES programs per property (default 30) or --s
 """
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import random
 import re
@@ -31,8 +33,9 @@ from hypothesis import strategies as st
 from differential import draw_inputs
 from relaxverify.core import nodes as C
 from relaxverify.check.hardware import UNRELIABLE_OPERATORS
-from relaxverify.run import interpreter
-from relaxverify.run.interpreter import Interpreter, Options
+from relaxverify.core import checks
+from relaxverify.run.options import Options
+from relaxverify.run.runtime import Interpreter
 from relaxverify.run.montecarlo import monte_carlo, same_result, wilson
 from relaxverify.pipeline import load_source
 from relaxverify.reliability import analysis as reliability
@@ -59,12 +62,12 @@ INT_BITS = 1 << 12
 @contextmanager
 def int_limit(bits: int = INT_BITS) -> Iterator[None]:
     """Interpreters built inside use `bits` as the product limit."""
-    saved = interpreter.MAX_INT_BITS
-    interpreter.MAX_INT_BITS = bits
+    saved = checks.LIMITS
+    checks.LIMITS = dataclasses.replace(saved, int_bits=bits)  # read by the code generator
     try:
         yield
     finally:
-        interpreter.MAX_INT_BITS = saved
+        checks.LIMITS = saved
 
 
 def model(op: float, read: float, write: float, error: Optional[float] = None
@@ -342,7 +345,9 @@ MC_LINE = re.compile(r"//\s*MC:\s*(\w+)\s+(\[.*\])\s*$")
 
 
 @pytest.mark.parametrize("path", [pytest.param(p, id=p.stem, marks=PENDING) for p in
-                                  sorted(HERE.glob("regressions/reliability_*.relax"))])
+                                  sorted(HERE.glob("regressions/reliability_*.relax"))]
+                         + [pytest.param(p, id=p.stem) for p in
+                            sorted(HERE.glob("data/montecarlo/*.relax"))])
 def test_reliability_regression_files_agree(path: Path):
     """Programs on which the harness found the static value above Monte Carlo: under
     both high-fault models, each `// MC: fn [args]` line's static value is within the
@@ -362,3 +367,13 @@ def test_reliability_regression_files_agree(path: Path):
         exact = exact_reliability(program, fn, args, NO_WRITES)
         static = trusted_value(program, fn, NO_WRITES)
         assert exact is None or static is None or static <= exact + 1e-12, (static, exact)
+
+
+def test_int_limit_lowers_the_interpreters_product_limit():
+    """The harness's lower limit must reach the generated code (else it times out)."""
+    loaded = load_source("sq.relax", "fn f() -> int {\n  var x: int = 3;\n"
+                         "  repeat (10) { x = x * x; }\n  return x;\n}\n")
+    with int_limit(64):
+        outcome = Interpreter(loaded.program, "f", Options()).run([])
+    assert outcome.failure is not None and outcome.failure.kind == "limit"
+    assert Interpreter(loaded.program, "f", Options()).run([]).result == 3 ** 1024

@@ -21,11 +21,13 @@ from hypothesis import HealthCheck, given, settings
 
 from differential import Tally, check_program, definedness, metas_of, verify_all
 from relaxverify.cli.main import main as cli_main
+from relaxverify.core import checks
 from relaxverify.core import nodes as C
-from relaxverify.run.interpreter import Interpreter, replay
-from relaxverify.run.interpreter import Options as RunOptions
+from relaxverify.run.options import Options as RunOptions
+from relaxverify.run.runtime import Interpreter
+from relaxverify.verify.replay import replay
 from relaxverify.pipeline import load_source
-from strategies import (KNOWN, KNOWN_RELIABILITY, FnMeta, GenProgram, Options, Param, budget,
+from strategies import (FnMeta, GenProgram, Options, Param, budget,
                         large_budget, programs)
 
 EXAMPLES = budget(40)
@@ -260,9 +262,11 @@ fn main(p9: int in urel, b10: int[]) -> int
 # ---------------------------------------------------------------- constructs of known issues
 
 
-def test_generator_makes_the_constructs_of_known_issues():
-    """With `Options.with_known()` the generator writes every construct of the open
-    known disagreements (tests/regressions/); by default none of them."""
+def test_generator_makes_the_one_semantics_constructs():
+    """By default the generator writes every construct of the one-semantics issue
+    (partial expressions in quantifiers and predicates, havocs under unreliable
+    conditions, written-out requires_r; faults that hit limits in reliability
+    programs), so the harness keeps looking where the consumers once disagreed."""
     found: dict[str, int] = {}
     patterns = {
         "off-by-one quantifier": r"(forall|exists) j\d+: int :: 0 <= j\d+ && j\d+ (<= len|"
@@ -278,7 +282,7 @@ def test_generator_makes_the_constructs_of_known_issues():
 
     @settings(max_examples=150, deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
-    @given(programs(Options().with_known(KNOWN + KNOWN_RELIABILITY)))
+    @given(programs(Options(limit_faults=True)))
     def prop(gen: GenProgram) -> None:
         assert load_source("gen.relax", gen.source).ok, gen.source
         for name, pattern in patterns.items():
@@ -286,7 +290,6 @@ def test_generator_makes_the_constructs_of_known_issues():
 
     prop()
     assert all(found.values()), found
-    assert not any(getattr(Options(), name) for name in KNOWN + KNOWN_RELIABILITY)
 
 
 def choice_bounds_program() -> tuple[GenProgram, object]:
@@ -306,22 +309,22 @@ fn main(a: int[], i: int) -> int
 
 
 def test_a_failing_choice_is_its_predicates_definedness_check():
-    """A havoc whose predicate reads out of range fails a bounds check of the
-    predicate: the harness judges it as one (not as a havoc without values, which it
-    skips) against the bounds obligations inside the statement."""
+    """A havoc whose predicate reads out of range fails the bounds check of that read
+    (docs/semantics.md): the harness judges it as one (not as a havoc without values,
+    which it skips) against the bounds obligation the verifier makes there."""
     gen, choose = choice_bounds_program()
     item = load_source("t.relax", gen.source)
     out = Interpreter(item.program, "main", RunOptions("original", False, "none", True)).run(
         [[], 1])
+    (read,) = [site.check for site in checks.checks_in(choose.pred)]
     f = definedness(out.failure)
-    assert (f.kind, f.span.line, getattr(f, "in_choice", False)) == ("bounds", 6, True)
+    assert f is not None and (f.kind, f.span) == ("bounds", read.span)
 
     def proves_the_index(program, model):
         obligations = verify_all(program, model)
-        fake = copy.copy(obligations[0])
-        fake.kind, fake.side, fake.span, fake.status = "bounds", "original", choose.span, \
-            "verified"
-        return obligations + [fake]
+        fake = copy.copy(next(o for o in obligations if o.kind == "bounds"))
+        fake.side, fake.status = "original", "verified"
+        return [o for o in obligations if o.kind != "bounds"] + [fake]
     tally = check_program(gen, pairs=60, verify=proves_the_index)
     assert any(d.what == "unsound" and "bounds" in d.detail for d in tally.disagreements), \
         [str(d) for d in tally.disagreements]
@@ -425,10 +428,11 @@ fn main(p1: int in urel, p2: int in urel, b3: int[] in urel) -> int
         assert out.reproduced, out.detail
 
 
-def test_regression_partial_relax_predicate_replays():
-    """An index out of range in a relax/havoc predicate: replay raised a bounds
-    failure checking the recorded choice, though `verify` reads such an element as an
-    unspecified value. Fixed: the choice is admitted if some value makes it hold."""
+def test_regression_partial_relax_predicate_is_an_obligation():
+    """An index out of range in a relax/havoc predicate: `verify` read such an element
+    as an unspecified value, the run failed choosing. One semantics now
+    (docs/semantics.md): a predicate must be defined for every candidate, a `bounds`
+    obligation that fails here, and the replayed relaxed run fails that very check."""
     item = load_source("t.relax", """
 fn main(b: int[], p: int) -> int
   requires p == 1
@@ -438,12 +442,11 @@ fn main(b: int[], p: int) -> int
   assert v >= 0;
   return v;
 }""")
-    failed = [o for o in verify_all(item.program, None)
-              if o.status == "failed" and o.counterexample.concrete]
-    assert failed
-    for o in failed:
-        out = replay(item.program, o.counterexample, o.kind, o.side, o.span)
-        assert out.reproduced, out.detail
+    failed = [o for o in verify_all(item.program, None) if o.status == "failed"]
+    assert [(o.kind, o.side, o.span.line, o.span.column) for o in failed] == \
+        [("bounds", "relaxed", 6, 33)]
+    out = replay(item.program, failed[0].counterexample, "bounds", "relaxed", failed[0].span)
+    assert out.reproduced, out.detail
 
 
 def test_regression_accept_after_one_sided_accept_replays():
