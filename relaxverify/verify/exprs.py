@@ -80,22 +80,32 @@ class ExprTranslator:
                            goal_of(c, vals))
 
     def integrity(self, kind: str, cx: Cx, span: Span, explanation: str, goal_text: str,
-                  cond: z3.BoolRef) -> None:
+                  cond: z3.BoolRef, assumed: bool = True) -> None:
+        """Oblige a check; with `assumed`, later proofs may assume it passed (the run
+        that goes on has performed it)."""
         st = cx.st
         assert st is not None, "integrity checks need a state"
         guard = conj([st.guard(cx.side)] + cx.assumed + cx.local)
         self.sink.oblige(kind, cx.side, span, explanation, goal_text, guard, cond, st)
+        if not assumed:
+            return
         cx.assumed.append(z3.Implies(conj(cx.local), cond) if cx.local else cond)
         cx.assumed_text.append(goal_text + (" (where it is evaluated)" if cx.local else ""))
 
     def quantified_checks(self, e: C.Quant, cx: Cx) -> None:
         """A quantified specification must be defined for every value of its
-        variables: each check inside is obliged under its short-circuit guards."""
+        variables: each check inside is obliged under its short-circuit guards. It is
+        not assumed afterwards: a run evaluates the quantifier only until its value
+        is known, so a run that goes on has not performed the check for every value
+        (and an undefined quantifier must not make what follows hold vacuously)."""
+        fresh: dict[C.Var, z3.ExprRef] = {}  # one constant per bound variable
+        earlier: list[tuple[frozenset, z3.BoolRef]] = []  # checks before, at the same values
         for site in K.checks_in(e):
             c = site.check
             if not obliged_here(c):
                 continue
-            xs = [self.facts.fresh(v.source, sort_of(v.type)) for v in site.binders]
+            xs = [fresh.setdefault(v, self.facts.fresh(v.source, sort_of(v.type)))
+                  for v in site.binders]
             inner = Cx(cx.side, cx.vals, st=cx.st, old=cx.old,
                        bound={**cx.bound, **dict(zip(site.binders, xs))})
             guards = []
@@ -103,7 +113,14 @@ class ExprTranslator:
                 val = self.expr(g.cond, inner)
                 guards.append(val if g.value else z3.Not(val))
             vals = [self.expr(x, inner) for x in c.operands]
-            goal = z3.ForAll(xs, z3.Implies(conj(guards), goal_of(c, vals)))
+            here = z3.Implies(conj(guards), goal_of(c, vals))
+            # For the same values of the bound variables, the body's checks run in
+            # order: a later one is evaluated only where the earlier ones passed.
+            scope = frozenset(site.binders)
+            passed = [cond for binders, cond in earlier if binders <= scope]
+            goal = z3.ForAll(xs, z3.Implies(conj(passed), here)) if passed else \
+                z3.ForAll(xs, here)
+            earlier.append((scope, here))
             explanation, text = describe(c, cx.side)
             names = ", ".join(f"`{v.source}`" for v in site.binders)
             binders = ", ".join(f"{v.source}: {v.type}" for v in site.binders)
@@ -111,7 +128,12 @@ class ExprTranslator:
                      for g in site.guards]
             text = f"forall {binders} :: " + (f"{' && '.join(shown)} ==> " if shown else "") + text
             self.integrity(c.kind, cx, span_of(c), f"{explanation} for every {names} where "
-                           f"the quantifier evaluates it{cx.suffix}", text, goal)
+                           f"the quantifier evaluates it{cx.suffix}", text, goal, assumed=False)
+            # Where it is undefined, a run stops at this check (or not, as the quantifier
+            # is evaluated): a later counterexample there is no one run's.
+            assert cx.st is not None
+            self.sink.record(Record("abstract", cx.side or "o",
+                                    conj([cx.st.guard(cx.side)] + cx.local + [z3.Not(goal)])))
 
     def fault(self, cx: Cx, exact: z3.ExprRef, ty: Type, err: Optional[float], hint: str
               ) -> z3.ExprRef:
