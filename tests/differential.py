@@ -278,7 +278,11 @@ def requires_r_variants(gen: GenProgram, program: C.Program, obligations: list,
             continue  # a timeout is no verdict
         failed_written, failed_default = _failed(obligations), _failed(default)
         if meta.explicit_requires_r == "true":
+            # Calls from other functions: inside the function itself, `true` lets the
+            # two runs start apart, so a recursive call may be made apart too, and
+            # such a call to a callee that may not complete has its own obligation.
             calls = {(s.span.line, s.span.column) for f in program.functions.values()
+                     if f.name != meta.name
                      for s in C.walk(f.body) if isinstance(s, C.Call) and s.callee == meta.name}
             extra = {k for k in failed_written - failed_default
                      if k[1] == "alignment" and (k[3], k[4]) in calls}

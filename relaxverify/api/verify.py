@@ -23,6 +23,7 @@ from relaxverify.report.finding import Finding, Status
 from relaxverify.report.render import CommandResult, FileReport
 from relaxverify.verify.replay import replay
 from relaxverify.verify.counterexample import ReplayOutcome
+from relaxverify.verify.integrity import QUANTIFIED
 from relaxverify.verify.obligations import Obligation
 from relaxverify.verify.prover import ProverStats, format_value, prove, rlimit_for
 from relaxverify.verify.vcgen import Decider, Faults, VCGen
@@ -30,6 +31,9 @@ from relaxverify.verify.vcgen import Decider, Faults, VCGen
 WEAK_SUMMARY = ("the runs from these inputs do not fail here, so the loop invariant or "
                 "contract that summarises the code on the way may be too weak to prove it "
                 "(strengthen it), unless the failure needs other relax choices or faults")
+QUANTIFIER = ("the runs from these inputs decided the quantifier before reaching a value "
+              "where it is undefined; it is still undefined there: guard the partial "
+              "expression inside it (e.g. `0 <= j && j < len(a) ==> a[j] > 0`)")
 CANDIDATE = ("the runs from these inputs chose other values, at which the predicate is "
              "defined; it is still undefined at these candidates: guard the partial "
              "expression (e.g. `0 <= i && i < len(a) && a[i] > 0`)")
@@ -50,7 +54,7 @@ class ObligationResult:
         entry = self.obligation.to_json()
         if self.replayed:
             entry["replay"] = _replay_json(self.outcome, entry.get("concrete", False),
-                                           _candidate(self.obligation))
+                                           self.obligation)
         return entry
 
 
@@ -134,17 +138,26 @@ def _replay(program: C.Program, o: Obligation, model: Optional[C.HardwareModel]
     return ObligationResult(o, True, replay(program, cex, o.kind, o.side, o.span, model))
 
 
-def _abstract_hint(outcome: ReplayOutcome, candidate: bool = False) -> str:
+def _abstract_hint(outcome: ReplayOutcome, o: Optional[Obligation] = None) -> str:
     """What an abstract counterexample's runs that did not fail suggest."""
-    return STOPPED if outcome.stopped else CANDIDATE if candidate else WEAK_SUMMARY
+    if outcome.stopped:
+        return STOPPED
+    if o is not None and _quantified(o):
+        return QUANTIFIER
+    return CANDIDATE if o is not None and _candidate(o) else WEAK_SUMMARY
+
+
+def _quantified(o: Obligation) -> bool:
+    """Is it the definedness of a quantifier (which a run may decide early)?"""
+    return QUANTIFIED in o.explanation
 
 
 def _candidate(o: Obligation) -> bool:
     """Are the failing values candidates of a relax/havoc predicate (not a run's)?"""
-    return any(i.abstract for i in o.instances)
+    return any(i.abstract for i in o.instances) and not _quantified(o)
 
 
-def _replay_json(outcome: Optional[ReplayOutcome], concrete: bool, candidate: bool
+def _replay_json(outcome: Optional[ReplayOutcome], concrete: bool, o: Obligation
                  ) -> dict[str, Any]:
     if outcome is None:
         return {"status": "not replayed", "detail": "there is no counterexample"}
@@ -153,7 +166,7 @@ def _replay_json(outcome: Optional[ReplayOutcome], concrete: bool, candidate: bo
     if concrete and not outcome.stopped:
         return {"status": "not reproduced", "detail": outcome.detail}
     return {"status": "inconclusive",
-            "detail": f"{outcome.detail}; {_abstract_hint(outcome, candidate)}"}
+            "detail": f"{outcome.detail}; {_abstract_hint(outcome, o)}"}
 
 
 def obligation_finding(o: Obligation, result: Optional[ObligationResult] = None) -> Finding:
@@ -194,7 +207,7 @@ def _counterexample_notes(o: Obligation, replayed: Optional[ReplayOutcome]) -> l
         if replayed is not None:
             notes.append("run from these inputs in the interpreter: " + (
                 replayed.detail if replayed.reproduced else
-                _abstract_hint(replayed, _candidate(o))))
+                _abstract_hint(replayed, o)))
     elif replayed is not None:
         notes.append(f"replayed in the interpreter: {replayed.detail}")
     return notes
@@ -202,6 +215,9 @@ def _counterexample_notes(o: Obligation, replayed: Optional[ReplayOutcome]) -> l
 
 def _why_abstract(o: Obligation) -> str:
     """Why a counterexample's values may not come from one real run."""
+    if _quantified(o):
+        return ("a run evaluates a quantifier only until its value is decided, so it may "
+                "never reach the values where this one is undefined")
     if _candidate(o):
         return ("these are candidate values a `relax`/`havoc` predicate is evaluated at, "
                 "not values a run chose")

@@ -19,7 +19,8 @@ from relaxverify.core import nodes as C
 from relaxverify.core.nodes import BOOL, INT, Type
 from relaxverify.source import Span
 from relaxverify.verify.context import FactStore, Sink
-from relaxverify.verify.integrity import describe, goal_of, obliged_here, side_phrase, span_of
+from relaxverify.verify.integrity import (QUANTIFIED, describe, goal_of, obliged_here,
+                                          side_phrase, span_of)
 from relaxverify.verify.obligations import show
 from relaxverify.verify.smt import (ArrayVal, Value, conj, floor_div, floor_mod, literal,
                                     optional_error, sort_of, values_equal)
@@ -127,8 +128,9 @@ class ExprTranslator:
             shown = [show(g.cond, cx.side) if g.value else f"!({show(g.cond, cx.side)})"
                      for g in site.guards]
             text = f"forall {binders} :: " + (f"{' && '.join(shown)} ==> " if shown else "") + text
-            self.integrity(c.kind, cx, span_of(c), f"{explanation} for every {names} where "
-                           f"the quantifier evaluates it{cx.suffix}", text, goal, assumed=False)
+            with self.sink.abstract():  # a run may decide the quantifier before that value
+                self.integrity(c.kind, cx, span_of(c), f"{explanation} for every {names} "
+                               f"{QUANTIFIED}{cx.suffix}", text, goal, assumed=False)
             # Where it is undefined, a run stops at this check (or not, as the quantifier
             # is evaluated): a later counterexample there is no one run's.
             assert cx.st is not None

@@ -33,6 +33,11 @@ def obliged_here(check: K.RuntimeCheck) -> bool:
     return check.obliged and check.kind in OBLIGED
 
 
+# How a quantified definedness obligation says where it holds; the API's notes look
+# for it to say why such a counterexample may not replay.
+QUANTIFIED = "where the quantifier evaluates it"
+
+
 def goal_of(check: K.RuntimeCheck, vals: Sequence[Value]) -> z3.BoolRef:
     """What must hold of the operands' values for the check to pass."""
     if check.kind == K.BOUNDS:
