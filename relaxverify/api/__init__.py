@@ -50,7 +50,7 @@ def check(paths: Paths = (), *, source: Optional[str] = None, name: str = SOURCE
 
 def verify(paths: Paths = (), *, source: Optional[str] = None, name: str = SOURCE_NAME,
            options: Optional[VerifyOptions] = None, **overrides: Any) -> CommandResult:
-    """Prove every obligation (LANGUAGE.md §6): one finding per obligation, whose
+    """Prove every obligation (docs/language.md, spec §6): one finding per obligation, whose
     payload is an `ObligationResult` (`obligations(report)` lists them)."""
     return verify_inputs(Inputs.of(paths, source, name), _options(VerifyOptions, options,
                                                                   overrides))
@@ -59,7 +59,7 @@ def verify(paths: Paths = (), *, source: Optional[str] = None, name: str = SOURC
 def reliability(paths: Paths = (), *, source: Optional[str] = None, name: str = SOURCE_NAME,
                 options: Optional[ReliabilityOptions] = None,
                 **overrides: Any) -> CommandResult:
-    """The reliability analysis (LANGUAGE.md §7) on `hardware` (default `medium`): one
+    """The reliability analysis (docs/language.md, spec §7) on `hardware` (default `medium`): one
     finding per function, whose payload is a `FunctionReliability`."""
     return reliability_inputs(Inputs.of(paths, source, name),
                               _options(ReliabilityOptions, options, overrides))

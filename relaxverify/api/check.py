@@ -1,4 +1,4 @@
-"""`check`: parse and type-check (LANGUAGE.md §3-§5); docs/api.md."""
+"""`check`: parse and type-check (docs/language.md, spec §3-§5); docs/api.md."""
 from __future__ import annotations
 
 from typing import Optional

@@ -1,6 +1,6 @@
 """The options of each command, as dataclasses (docs/api.md).
 
-The fields are the command-line options of LANGUAGE.md §8, with the same defaults;
+The fields are the command-line options of docs/language.md (spec §8), with the same defaults;
 `relaxverify.cli` builds them from argparse, a Python caller directly.
 """
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""`reliability`: the reliability analysis of LANGUAGE.md §7, per function (docs/api.md).
+"""`reliability`: the reliability analysis of docs/language.md (spec §7), per function
+(docs/api.md).
 
 One `Finding` per function, its payload a `FunctionReliability`. Text: one block per
 function (spec, final terms, value, verdict) and, for a spec that fails, a located

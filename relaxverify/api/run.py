@@ -1,4 +1,5 @@
-"""`run`: execute a function, original or relaxed, with fault injection (LANGUAGE.md §7-§8).
+"""`run`: execute a function, original or relaxed, with fault injection (docs/language.md,
+spec §7-§8).
 
 The work is `relaxverify.run.session.run_function`; here: loading the one file a run
 takes, from a path or a source string, and the options as the API writes them.

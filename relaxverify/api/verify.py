@@ -1,4 +1,5 @@
-"""`verify`: acceptability proofs (LANGUAGE.md §6) with Z3; docs/api.md, docs/verifier.md.
+"""`verify`: acceptability proofs (docs/language.md, spec §6) with Z3; docs/api.md,
+docs/verifier.md.
 
 One `Finding` per obligation, its payload an `ObligationResult`. A failed
 obligation's counterexample is replayed in the interpreter (as Why3's --check-ce

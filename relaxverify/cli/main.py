@@ -107,7 +107,7 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, 60000))
-    # Relax ints are unbounded (LANGUAGE.md section 2): lift Python's limit on converting
+    # Relax ints are unbounded (docs/language.md section 2): lift Python's limit on converting
     # long integer literals (and Z3's numerals, which go through str) to and from text.
     old_digits = getattr(sys, "get_int_max_str_digits", lambda: None)()
     if old_digits is not None:

@@ -1,4 +1,4 @@
-"""`relaxverify run FILE --fn F --arg x=3 ...`: execute a function (LANGUAGE.md §7-§8).
+"""`relaxverify run FILE --fn F --arg x=3 ...`: execute a function (docs/language.md, spec §7-§8).
 
 The argparse adapter of `relaxverify.run.session`, which does the work: one run in
 the original or relaxed semantics, optionally with faults injected under a hardware

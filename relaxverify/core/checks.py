@@ -24,7 +24,7 @@ from typing import Iterator
 from relaxverify.core import nodes as C
 from relaxverify.source import Span
 
-# Kinds (LANGUAGE.md section 8 obligation kinds, plus `limit` and `choice`).
+# Kinds (docs/language.md section 8 obligation kinds, plus `limit` and `choice`).
 BOUNDS = "bounds"  # 0 <= index < len(array)
 DIVISION = "division"  # divisor != 0
 LENGTH = "length"  # 0 <= length of a new array

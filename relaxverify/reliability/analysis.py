@@ -1,4 +1,4 @@
-"""Reliability analysis (LANGUAGE.md §7): Rely's backward analysis on the core language.
+"""Reliability analysis (docs/language.md, spec §7): Rely's backward analysis on the core language.
 
 Starting from `1 * R(result)` at the end of a function, each statement is walked
 backwards and turns the conjunction of terms `r * R(S)` into the one that must hold

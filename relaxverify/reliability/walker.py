@@ -1,5 +1,5 @@
 """The backward walk over statements: each turns the terms after it into the terms
-before it (LANGUAGE.md §7's rules, plus the runtime checks of faulty runs).
+before it (docs/language.md (spec §7)'s rules, plus the runtime checks of faulty runs).
 
 `Walker` holds the simple statements and `if`; loops (loops.py) and calls
 (calls.py) are parts it delegates to, each given the walker back for their bodies.

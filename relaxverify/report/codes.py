@@ -1,7 +1,7 @@
 """The registry of result codes and obligation kinds (docs/architecture.md, "Reporting").
 
 Every `Finding` names its kind here: a diagnostic code (`syntax`, `type`, `vacuous`...)
-or an obligation kind of LANGUAGE.md §8 (`assert`, `accept`...). One object per entry
+or an obligation kind of docs/language.md (spec §8) (`assert`, `accept`...). One object per entry
 holds its name, a one-line description and its SARIF rule id. SARIF consumers
 (code-scanning UIs) key on the rule ids, so they never change; the order below is the
 order of the `rules` of a SARIF log.
@@ -24,7 +24,7 @@ class Code:
 
 @dataclass(frozen=True)
 class ObligationKind:
-    """A kind of proof obligation (LANGUAGE.md §6, §8). `version` 2 kinds are reserved
+    """A kind of proof obligation (docs/language.md, spec §6, §8). `version` 2 kinds are reserved
     for the v2 language (§9): accepted as names, not yet emitted nor listed in SARIF."""
 
     name: str

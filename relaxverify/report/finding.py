@@ -2,7 +2,7 @@
 
 A finding is a verdict on one thing (an obligation, a function's reliability spec)
 or a message (a syntax error, a warning). The renderers of `report/` read only
-findings: text with a code frame, JSON (LANGUAGE.md §8) and SARIF. A finding with a
+findings: text with a code frame, JSON (docs/language.md, spec §8) and SARIF. A finding with a
 `payload` belongs to its command's listing (JSON `obligations`, `functions`); one
 without is a diagnostic (JSON `diagnostics`).
 """

@@ -1,4 +1,4 @@
-"""What a command returns, and its rendering as text, JSON (LANGUAGE.md §8) or SARIF.
+"""What a command returns, and its rendering as text, JSON (docs/language.md, spec §8) or SARIF.
 
 A command (relaxverify/api/) returns a `CommandResult`: one `FileReport` per file,
 each holding that file's `Finding`s. This module turns them into output and an exit

@@ -1,6 +1,6 @@
 """Text rendering of a finding: `path:line:col: severity: message`, a code frame, notes.
 
-The format is LANGUAGE.md §8's; docs/cli.md shows it.
+The format is that of docs/language.md (spec §8); docs/cli.md shows it.
 """
 from __future__ import annotations
 

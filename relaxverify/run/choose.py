@@ -1,4 +1,5 @@
-"""Values for `relax` and `havoc` (LANGUAGE.md §4, §6): any values satisfying the predicate.
+"""Values for `relax` and `havoc` (docs/language.md, spec §4, §6): any values satisfying the
+predicate.
 
 Most predicates are simple ranges, possibly a disjunction of them, like the Swish++
 knob `(old(m) <= 10 && m == old(m)) || (old(m) > 10 && 10 <= m)`. These are solved

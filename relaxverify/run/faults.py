@@ -1,4 +1,4 @@
-"""Fault injection (LANGUAGE.md §7): what a faulty operation or `urel` access returns.
+"""Fault injection (docs/language.md, spec §7): what a faulty operation or `urel` access returns.
 
 Every unreliable operator occurrence and `urel` access fails independently with
 probability 1 - p. Rather than drawing one random number per site (the hot path

@@ -1,4 +1,4 @@
-"""Monte Carlo reliability (LANGUAGE.md §7): the fault-free run once, N faulty runs,
+"""Monte Carlo reliability (docs/language.md, spec §7): the fault-free run once, N faulty runs,
 the fraction whose result is exactly the fault-free one, with a 95% Wilson interval.
 
 The faulty runs reuse the fault-free run's relax/havoc choices per statement

@@ -9,7 +9,7 @@ from relaxverify.source import Span
 
 
 class RuntimeFailure(Exception):
-    """A failed runtime check. `kind` is an obligation kind of LANGUAGE.md §8 (assert,
+    """A failed runtime check. `kind` is an obligation kind of docs/language.md (spec §8) (assert,
     assume, bounds, division, length, bound, requires, ensures, invariant) or one of
     relax, havoc (no values satisfy the predicate) and limit (a resource limit)."""
 

@@ -1,4 +1,4 @@
-"""An interpreter for the core language (LANGUAGE.md §6-§8): original and relaxed
+"""An interpreter for the core language (docs/language.md, spec §6-§8): original and relaxed
 semantics, runtime checks, fault injection and traces of given faulty values.
 
 Each configuration compiles the program to Python source (codegen_stmts,

@@ -18,7 +18,7 @@ from relaxverify.syntax import ast as A
 from relaxverify.syntax.errors import SyntaxFault
 from relaxverify.syntax.lexer import Tok
 
-# Binary operators by precedence level (LANGUAGE.md section 5), loosest first.
+# Binary operators by precedence level (docs/language.md section 5), loosest first.
 # `!` sits between `&&` and the comparisons; unary `-` binds tighter than `*`.
 _LEVELS = [("<==>",), ("==>",), ("||",), ("&&",),
            ("==", "!=", "<", "<=", ">", ">=", "==.", "!=.", "<.", "<=.", ">.", ">=."),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final, Optional
 
-# LANGUAGE.md section 1, in its order (the v1 keywords).
+# docs/language.md section 1, in its order (the v1 keywords).
 KEYWORDS: Final[tuple[str, ...]] = tuple("""
 fn var const if else while repeat for in return skip relax havoc st assert assume
 accept requires ensures requires_r ensures_r invariant invariant_r bound reliability
@@ -35,7 +35,7 @@ PUNCTUATION: Final[dict[str, str]] = {
     "..": "DOTDOT", "::": "DCOLON",
 }
 
-# Binary operators (LANGUAGE.md section 5). They share one terminal, BINOP: the
+# Binary operators (docs/language.md section 5). They share one terminal, BINOP: the
 # parser reads `operand (BINOP operand)*` and precedence climbing builds the tree.
 RELIABLE_BINARY: Final[tuple[str, ...]] = (
     "<==>", "==>", "||", "&&", "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "%")

@@ -37,7 +37,7 @@ class Counterexample:
     concrete: bool = False
 
     def to_json(self) -> dict:
-        """The `counterexample` object of the JSON output (LANGUAGE.md §8)."""
+        """The `counterexample` object of the JSON output (docs/language.md, spec §8)."""
         return {"original": {**_jsonable(self.inputs_o), **_jsonable(self.final_o)},
                 "relaxed": {**_jsonable(self.inputs_r), **_jsonable(self.final_r)}}
 
