@@ -10,7 +10,7 @@ import z3
 
 from relaxverify.core import nodes as C
 from relaxverify.verify.env import Env
-from relaxverify.verify.obligations import show, var_text
+from relaxverify.core.printer import show, var_text
 from relaxverify.verify.smt import ArrayVal, Value, conj, same
 from relaxverify.verify.state import BOTH, State
 

@@ -12,7 +12,7 @@ from typing import Optional
 from relaxverify.core import nodes as C
 from relaxverify.report.diagnostics import Diagnostic
 from relaxverify.verify.env import Env
-from relaxverify.verify.obligations import operand, show, var_text
+from relaxverify.core.printer import operand, show, var_text
 from relaxverify.verify.smt import conj
 from relaxverify.verify.state import BOTH, Cx, Record, State, eq_conjuncts
 from relaxverify.verify.statements import StatementRules

@@ -16,7 +16,7 @@ from relaxverify.core import nodes as C
 from relaxverify.source import Span
 from relaxverify.verify.context import FactStore, Sink
 from relaxverify.verify.exprs import ExprTranslator, side_phrase
-from relaxverify.verify.obligations import show
+from relaxverify.core.printer import show
 from relaxverify.verify.state import Cx, Faults, State
 
 

@@ -21,7 +21,7 @@ from relaxverify.source import Span
 from relaxverify.verify.context import FactStore, Sink
 from relaxverify.verify.integrity import (QUANTIFIED, describe, goal_of, obliged_here,
                                           side_phrase, span_of)
-from relaxverify.verify.obligations import show
+from relaxverify.core.printer import show
 from relaxverify.verify.smt import (ArrayVal, Value, conj, floor_div, floor_mod, literal,
                                     optional_error, sort_of, values_equal)
 from relaxverify.verify.state import Cx, Faults, Record, State

@@ -13,7 +13,7 @@ import z3
 from relaxverify.core import checks as K
 from relaxverify.core import nodes as C
 from relaxverify.source import Span
-from relaxverify.verify.obligations import show
+from relaxverify.core.printer import show
 from relaxverify.verify.smt import ArrayVal, Value
 
 # The kinds the verifier obliges where an expression or statement is evaluated.

@@ -17,7 +17,8 @@ from relaxverify.core import nodes as C
 from relaxverify.verify.context import FactStore
 from relaxverify.verify.env import Env
 from relaxverify.verify.integrity import describe, goal_of, span_of
-from relaxverify.verify.obligations import SIDE_NAMES, show, var_text
+from relaxverify.verify.obligations import SIDE_NAMES
+from relaxverify.core.printer import show, var_text
 from relaxverify.verify.smt import conj
 from relaxverify.verify.state import BOTH, Cx, Record, State, eq_vars
 from relaxverify.verify.state import store_only as store_only_arrays

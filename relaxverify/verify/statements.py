@@ -12,7 +12,8 @@ from relaxverify.core import checks as K
 from relaxverify.core import nodes as C
 from relaxverify.report.diagnostics import Diagnostic
 from relaxverify.verify.env import Env
-from relaxverify.verify.obligations import SIDE_NAMES, show, var_text
+from relaxverify.verify.obligations import SIDE_NAMES
+from relaxverify.core.printer import show, var_text
 from relaxverify.verify.smt import ArrayVal, Value, conj, default_value, same, sort_of
 from relaxverify.verify.state import BOTH, Cx, Record, State
 

@@ -42,7 +42,8 @@ from relaxverify.verify.decider import Decider
 from relaxverify.verify.env import Env
 from relaxverify.verify.exprs import ExprTranslator
 from relaxverify.verify.loops import LoopRule
-from relaxverify.verify.obligations import Obligation, show
+from relaxverify.verify.obligations import Obligation
+from relaxverify.core.printer import show
 from relaxverify.verify.smt import conj
 from relaxverify.verify.statements import StatementRules
 from relaxverify.verify.stopped import mark_unknown, stop_reason
