@@ -36,7 +36,6 @@ def test_short_circuit_guards_and_quantifier_binders():
     assert site.check.kind == "bounds"
     assert [v.source for v in site.binders] == ["j"]
     assert [g.value for g in site.guards] == [True]  # under `0 <= j && j <= len(a) ==>`
-    assert K.is_partial(fn.body[0].cond)
 
 
 def test_or_guards_the_right_operand_on_false():

@@ -35,14 +35,15 @@ REQUIRES = "requires"  # a callee's precondition at a call
 CHOICE = "choice"  # some values satisfy a relax/havoc predicate
 LIMIT = "limit"  # an interpreter resource limit (not an obligation)
 
-PARTIAL_KINDS = (BOUNDS, DIVISION, LENGTH, BOUND)  # the implicit integrity checks
 
 
 @dataclass(frozen=True)
 class Limits:
     """The interpreter's resource limits: part of what a run may fail at."""
 
-    int_bits: int = 1_000_000  # bits of an int product
+    # Bits of an int product: ints are unbounded, but a faulty value squared in a loop
+    # (one flipped high bit, then x = x * x) would fill the memory.
+    int_bits: int = 1_000_000
     array_length: int = 10_000_000  # elements of one array
     loop_steps: int = 10_000_000  # iterations of one loop execution
     call_depth: int = 10_000  # nested calls
@@ -152,8 +153,3 @@ def checks_in(e: C.Expr, guards: tuple[Guard, ...] = (),
         yield from checks_in(e.body, guards, binders + (e.var,))
     for c in expr_checks(e):
         yield Site(c, guards, binders)
-
-
-def is_partial(e: C.Expr) -> bool:
-    """Can evaluating e fail a check the verifier obliges (bounds, division)?"""
-    return any(site.check.obliged for site in checks_in(e))

@@ -140,7 +140,6 @@ class Quant:
 
 Expr = Union[Const, VarRef, Unary, BinOp, Select, Apply, Quant]
 
-ARITH_OPS = ("+", "-", "*", "/", "%")
 CMP_OPS = ("==", "!=", "<", "<=", ">", ">=")
 LOGIC_OPS = ("&&", "||", "==>", "<==>")
 
@@ -266,9 +265,6 @@ class Function:
     span: Span
     requires_r_default: bool = False
 
-    @property
-    def variables(self) -> list[Var]:
-        return self.params + ([self.result] if self.result else []) + self.locals
 
 
 def const_int(e: Expr) -> Optional[int]:

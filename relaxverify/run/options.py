@@ -13,10 +13,6 @@ from relaxverify.core.checks import LIMITS
 
 MAX_STEPS = LIMITS.loop_steps  # iterations of one loop execution before a `limit` failure
 MAX_ARRAY = LIMITS.array_length  # elements of one array
-# Bits of an int product before a `limit` failure: ints are unbounded, but a faulty
-# value squared in a loop (one flipped high bit, then x = x * x) would fill the memory.
-MAX_INT_BITS = LIMITS.int_bits
-MAX_DEPTH = LIMITS.call_depth  # nested calls before a `limit` failure at the call
 
 
 @dataclass

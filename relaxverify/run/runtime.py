@@ -92,11 +92,6 @@ class Interpreter:
 
     # ------------------------------------------------------------ compatibility
 
-    @property
-    def choice_log(self) -> list[dict]:
-        """The choices of the last run, in order, by source name."""
-        return self.choices.log
-
     def set_choices(self, choices: Optional[list[dict]]) -> None:
         """Choices to reuse, in execution order (by source name); None: choose at random."""
         self.choices.ordered = choices

@@ -109,7 +109,6 @@ def values_equal(a: Value, b: Value) -> z3.BoolRef:
 # ---------------------------------------------------------------- models
 
 MAX_ELEMENTS = 10_000  # longer arrays are cut, and the counterexample is then abstract
-MAX_SHOWN_ELEMENTS = MAX_ELEMENTS  # the old name, used by tests/differential.py
 
 
 def array_too_long(model: z3.ModelRef, v: Value) -> bool:
@@ -157,9 +156,6 @@ def is_true_in(model: z3.ModelRef, b: z3.BoolRef) -> bool:
     return s.check() == z3.unsat
 
 
-def fresh_name(base: str, counter: list) -> str:
-    counter[0] += 1
-    return f"{base}!{counter[0]}"
 
 
 def optional_error(err: Optional[float]) -> Optional[z3.ArithRef]:
