@@ -114,7 +114,6 @@ def trusted_value(program: C.Program, fn: str, hw: C.HardwareModel) -> Optional[
 # ---------------------------------------------------------------- Monte Carlo
 
 
-@pytest.mark.slow  # a property over generated programs (docs/soundness.md)
 def test_static_value_within_monte_carlo_interval():
     seen = {"compared": 0}
 
@@ -218,7 +217,6 @@ fn f(x: int in urel, y: int) -> int {
     assert function_value(program, "f", NO_WRITES) == pytest.approx(got, rel=1e-12)
 
 
-@pytest.mark.slow  # a property over generated programs (docs/soundness.md)
 def test_static_value_at_most_enumerated_reliability():
     seen = {"compared": 0, "by_spec": 0}  # by_spec: through a callee's spec that holds
 
@@ -246,7 +244,6 @@ def test_static_value_at_most_enumerated_reliability():
     assert seen["by_spec"] > 0, seen  # the rule `x = f(args)` by f's spec is exercised
 
 
-@pytest.mark.slow  # a property over generated programs (docs/soundness.md)
 def test_static_value_equals_enumerated_reliability_where_exact():
     seen = {"compared": 0}
 

@@ -180,21 +180,18 @@ def test_mutation_keeps_most_programs_parsing():
     assert 0 < sum(checked) < len(checked), checked
 
 
-@pytest.mark.slow  # every command on many inputs
 @SETTINGS
 @given(data=st.binary(max_size=300))
 def test_random_bytes_every_command(tmp_path_factory, data: bytes) -> None:
     assert_robust(tmp_path_factory.mktemp("bytes"), data)
 
 
-@pytest.mark.slow  # every command on many inputs
 @SETTINGS
 @given(m=mutants())
 def test_mutated_examples_every_command(tmp_path_factory, m: tuple[str, str]) -> None:
     assert_robust(tmp_path_factory.mktemp("mutant"), m[1].encode("utf-8"))
 
 
-@pytest.mark.slow  # every command on many inputs
 def test_every_example_every_command(tmp_path):
     """The unmutated examples too (they check, so run gets real arguments)."""
     for name, source in SOURCES.items():

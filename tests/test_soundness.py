@@ -35,7 +35,6 @@ SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=not large_
                     database=None, suppress_health_check=list(HealthCheck))
 
 
-@pytest.mark.slow  # a property over generated programs (docs/soundness.md)
 def test_verified_claims_survive_the_interpreter():
     total = Tally()
 
