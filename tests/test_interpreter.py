@@ -351,7 +351,7 @@ def test_every_generated_test_is_a_check_of_the_table():
     want: dict[str, int] = {}
     for s in C.walk(fn.body):
         found = list(K.stmt_checks(s))
-        for e in _stmt_exprs(s):
+        for e in K.code_exprs(s) + ([s.cond] if isinstance(s, C.Check) else []):
             found += [site.check for site in K.checks_in(e)]
         for c in found:
             want[c.kind] = want.get(c.kind, 0) + 1
@@ -364,25 +364,6 @@ def test_every_generated_test_is_a_check_of_the_table():
     assert body.count("_huge(") == 1 and body.count("_deep(") == 1
     assert body.count("_lim(") == 1 and "_MAXARRAY" in body
     assert want["limit"] == 4
-
-
-def _stmt_exprs(s):
-    from relaxverify.core import nodes as C
-    if isinstance(s, C.Assign):
-        return [s.value]
-    if isinstance(s, C.Store):
-        return [s.index, s.value]
-    if isinstance(s, C.NewArray):
-        return [s.length]
-    if isinstance(s, C.Call):
-        return list(s.args)
-    if isinstance(s, C.Check):
-        return [s.cond]
-    if isinstance(s, C.If):
-        return [s.cond]
-    if isinstance(s, C.Loop):
-        return [s.cond] + ([s.bound] if s.bound is not None else [])
-    return []
 
 
 def test_a_check_kind_without_a_test_fails_loudly(monkeypatch):

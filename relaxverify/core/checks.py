@@ -83,6 +83,35 @@ def expr_checks(x: C.Expr) -> tuple[RuntimeCheck, ...]:
     return ()
 
 
+def code_exprs(s: C.Stmt) -> list[C.Expr]:
+    """The expressions statement s itself evaluates as code (faults may strike them):
+    a loop's bound on entry, then its condition; a call's arguments."""
+    if isinstance(s, C.Assign):
+        return [s.value]
+    if isinstance(s, C.Store):
+        return [s.index, s.value]
+    if isinstance(s, C.NewArray):
+        return [s.length]
+    if isinstance(s, C.If):
+        return [s.cond]
+    if isinstance(s, C.Loop):
+        return ([s.bound] if s.bound is not None else []) + [s.cond]
+    if isinstance(s, C.Call):
+        return list(s.args)
+    return []
+
+
+def spec_exprs(s: C.Stmt) -> list[C.Expr]:
+    """The specifications statement s itself evaluates (exactly, in every run)."""
+    if isinstance(s, C.Check) and s.kind in (ASSERT, ASSUME):
+        return [s.cond]
+    if isinstance(s, C.Choose):
+        return [s.pred]
+    if isinstance(s, C.Loop):
+        return list(s.invariants)
+    return []
+
+
 def stmt_checks(s: C.Stmt) -> tuple[RuntimeCheck, ...]:
     """The checks statement s performs itself (besides those of the expressions it
     evaluates, which `checks_in` finds), in the order a run performs them."""

@@ -33,23 +33,6 @@ SPEC_KINDS = (K.ASSERT, K.ASSUME, K.CHOICE)  # their operands are evaluated reli
 Sites = list[tuple[K.RuntimeCheck, tuple[K.Guard, ...]]]  # checks with their guards
 
 
-def code_exprs(s: C.Stmt) -> list[C.Expr]:
-    """The expressions statement s evaluates as code (with faults), in order."""
-    if isinstance(s, C.Assign):
-        return [s.value]
-    if isinstance(s, C.Store):
-        return [s.index, s.value]
-    if isinstance(s, C.NewArray):
-        return [s.length]
-    if isinstance(s, C.If):
-        return [s.cond]
-    if isinstance(s, C.Loop):
-        return [s.cond] + ([s.bound] if s.bound is not None else [])
-    if isinstance(s, C.Call):
-        return list(s.args)
-    return []
-
-
 def _reads_nothing(e: C.Expr) -> bool:
     return not any(isinstance(x, C.VarRef) for x in C.subexprs(e))
 
@@ -120,7 +103,7 @@ class Crash:
         hit = self._sites.get(id(s))
         if hit is not None:
             return hit
-        out = [site for e in code_exprs(s) for site in self.expr_sites(e)]
+        out = [site for e in K.code_exprs(s) for site in self.expr_sites(e)]
         if not (isinstance(s, C.Choose) and s.kind == "relax"):  # as in the original run
             out += [(check, ()) for check in K.stmt_checks(s)]
         self._sites[id(s)] = out

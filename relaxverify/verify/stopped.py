@@ -45,7 +45,7 @@ def source_checks(fn: C.Function, program: C.Program) -> Iterator[Check]:
     """(kind, side, place) of the obligations the function's source makes."""
     for s in C.walk(fn.body):
         sides = "r" if isinstance(s, C.Choose) and s.kind == "relax" else "or"
-        for e in _expressions(s):
+        for e in K.code_exprs(s) + K.spec_exprs(s):
             for site in K.checks_in(e):
                 if obliged_here(site.check):
                     yield from ((site.check.kind, side, site.check.span) for side in sides)
@@ -74,21 +74,3 @@ def _specs(s: C.Stmt, program: C.Program) -> Iterator[Check]:
             yield from (("requires", side, s.span) for side in "or")
         if f.requires_r:
             yield ("requires_r", None, s.span)
-
-
-def _expressions(s: C.Stmt) -> list[C.Expr]:
-    if isinstance(s, C.Assign):
-        return [s.value]
-    if isinstance(s, C.Store):
-        return [s.index, s.value]
-    if isinstance(s, C.NewArray):
-        return [s.length]
-    if isinstance(s, C.Call):
-        return list(s.args)
-    if isinstance(s, (C.Check, C.If)):
-        return [s.cond]
-    if isinstance(s, C.Choose):
-        return [s.pred]
-    if isinstance(s, C.Loop):
-        return [s.cond] + ([s.bound] if s.bound is not None else []) + list(s.invariants)
-    return []
