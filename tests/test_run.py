@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import ROOT
 from relaxverify.cli.main import main
 from relaxverify.run.montecarlo import monte_carlo, wilson
 from relaxverify.pipeline import load_source
@@ -300,16 +301,23 @@ def test_an_int_squared_in_a_loop_stops_at_a_limit(tmp_path, capsys):
     assert capsys.readouterr().out.strip() == f"result: {3 ** 16}"
 
 
-def test_ctrl_c_stops_a_run_without_a_traceback(tmp_path):
+@pytest.mark.parametrize("inherited", ["default", "ignored"])
+def test_ctrl_c_stops_a_run_without_a_traceback(tmp_path, inherited):
+    """Ctrl-C stops a run with exit 130 and no traceback, also when the tool was
+    started with SIGINT ignored (as a background job starts its children): it
+    restores the default handler itself."""
     import signal
     import subprocess
     import sys
     import time
     p = tmp_path / "loop.relax"
     p.write_text("fn f() -> int { var i: int = 0; while (true) { i = i + 1; } return i; }\n")
+    ignore = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if inherited == "ignored" \
+        else None
     proc = subprocess.Popen([sys.executable, "-m", "relaxverify", "run", str(p),
-                             "--max-steps", "1000000000000"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "--max-steps", "1000000000000"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=ignore)
     time.sleep(2)
     proc.send_signal(signal.SIGINT)
     try:
@@ -318,7 +326,8 @@ def test_ctrl_c_stops_a_run_without_a_traceback(tmp_path):
         proc.kill()
         proc.communicate()
         pytest.fail("the run did not stop on Ctrl-C")
-    assert proc.returncode == 130 and "Traceback" not in err and "interrupted" in err
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err, err
 
 
 UNIT = """
