@@ -55,13 +55,7 @@ class Decider:
         t0 = time.perf_counter()
         s = self._limited_solver()
         s.add(formulas)
-        self.queries += 1
-        try:
-            return s.check()
-        except z3.Z3Exception:
-            return z3.unknown
-        finally:
-            self.seconds += time.perf_counter() - t0
+        return self._timed(s, t0)
 
     def check(self, facts: list, goal: z3.BoolRef) -> z3.CheckSatResult:
         t0 = time.perf_counter()
@@ -74,13 +68,20 @@ class Decider:
         self._synced = len(facts)
         s.push()
         s.add(goal)
+        try:
+            return self._timed(s, t0)
+        finally:
+            s.pop()
+
+    def _timed(self, s: z3.Solver, t0: float) -> z3.CheckSatResult:
+        """One query: its answer (unknown if Z3 gives up with an error), counted and timed
+        from t0 (the facts added for it included)."""
         self.queries += 1
         try:
             return s.check()
         except z3.Z3Exception:
             return z3.unknown
         finally:
-            s.pop()
             self.seconds += time.perf_counter() - t0
 
 
