@@ -19,7 +19,7 @@ from typing import Any, Callable, Optional
 
 from relaxverify.core import checks as K
 from relaxverify.core import nodes as C
-from relaxverify.run.choose import ChoicePlan, ChooseError, z3_admits
+from relaxverify.run.choose import ChoicePlan, ChooseError
 from relaxverify.run.outcome import RuntimeFailure, Site
 
 Key = tuple[int, int]  # (id of the Choose statement, its occurrence in the run)
@@ -94,21 +94,12 @@ class Choices:
                                  f"`{stmt.kind}`: {exc}") from None
 
     def admits(self, stmt: C.Choose, plan: ChoicePlan, env: dict, cand: dict) -> bool:
-        """Whether a recorded choice satisfies the predicate (which must be defined).
-
-        Transitional: a choice from a verifier counterexample (`set_choices`) that
-        makes the predicate undefined is judged as the verifier still reads it (a
-        Z3 array is total: admitted when some values of the undefined part make the
-        predicate true), until the verifier obliges the CHOICE check's definedness."""
+        """Whether a recorded choice satisfies the predicate, which must be defined there
+        (as the verifier obliges: docs/semantics.md)."""
         try:
             return bool(plan.pred(env, cand))
         except RuntimeFailure as exc:
-            if self.ordered is None or exc.kind not in (K.BOUNDS, K.DIVISION):
-                raise undefined(stmt, exc) from None
-        try:
-            return z3_admits(stmt, env, cand) is True
-        except ChooseError:
-            return False
+            raise undefined(stmt, exc) from None
 
 
 def undefined(stmt: C.Choose, exc: RuntimeFailure) -> RuntimeFailure:

@@ -155,20 +155,6 @@ def z3_holds(e: C.Expr, env: dict[str, Any]) -> Optional[bool]:
     return False if r == z3.sat else None
 
 
-def z3_admits(stmt: C.Choose, env: dict[str, Any], new: dict[str, Any]) -> Optional[bool]:
-    """Whether the predicate of `stmt` holds with its targets set to `new` for SOME
-    values of the array elements out of range (and of divisions by zero): the
-    verifier's total reading, in which such a read is an unspecified value. None if
-    the solver cannot tell."""
-    z3 = _z3()
-    fresh = {v.name: z3_value(new[v.name], v.type, True) for v in stmt.vars}
-    s = z3.Solver()
-    s.set("timeout", Z3_TIMEOUT_MS)
-    s.add(Z3Translator(env, fresh, True)(stmt.pred))
-    r = s.check()
-    return True if r == z3.sat else (False if r == z3.unsat else None)
-
-
 def _from_z3(model, term, ty: C.Type):
     z3 = _z3()
     if ty.array:
