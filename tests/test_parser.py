@@ -149,8 +149,8 @@ def test_several_syntax_errors_reported_in_one_run() -> None:
     with pytest.raises(RelaxError) as info:
         parse(src, "e.relax")
     lines = [(d.span.line, d.message) for d in info.value.diagnostics]
-    assert lines == [(1, "unexpected `;`; expected one of `!`, `(`, `-`, `abs`, `eq`, `exists`, "
-                         "`false`, `forall`, ..."), (3, "missing `;` at the end of the statement")]
+    assert lines == [(1, "unexpected `;`; expected one of `!`, `(`, `-`, `abs`, `bfloat16`, "
+                         "`ceil`, `cos`, `eq`, ..."), (3, "missing `;` at the end of the statement")]
 
 
 def test_recovery_does_not_resume_inside_a_block_comment() -> None:

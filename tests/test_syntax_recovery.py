@@ -10,8 +10,8 @@ import pytest
 from relaxverify.report.diagnostics import RelaxError
 from relaxverify.syntax.parser import MAX_SYNTAX_ERRORS, parse
 
-EXPR = ("unexpected `;`; expected one of `!`, `(`, `-`, `abs`, `eq`, `exists`, `false`, "
-        "`forall`, ...")
+EXPR = ("unexpected `;`; expected one of `!`, `(`, `-`, `abs`, `bfloat16`, `ceil`, `cos`, "
+        "`eq`, ...")
 SEMI = "missing `;` at the end of the statement"
 
 

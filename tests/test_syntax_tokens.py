@@ -21,6 +21,8 @@ V1_KEYWORDS = """fn var const if else while repeat for in return skip relax havo
 assume accept requires ensures requires_r ensures_r invariant invariant_r bound reliability
 hardware operator memory urel read write error true false forall exists int real bool result
 old eq len abs min max""".split()
+# LANGUAGE.md v2 (head of the page): the keywords of §9, floating point.
+V2_FLOAT_KEYWORDS = "float64 float32 float16 bfloat16 sqrt exp log sin cos floor ceil".split()
 LANGUAGE_MD = Path("/work/shared/LANGUAGE.md")
 
 
@@ -57,7 +59,7 @@ def test_the_spellings_agree() -> None:
 
 
 def test_the_keywords_are_those_of_the_language_reference() -> None:
-    assert list(T.KEYWORDS) == V1_KEYWORDS
+    assert list(T.KEYWORDS) == V1_KEYWORDS + V2_FLOAT_KEYWORDS
     assert len(set(T.KEYWORDS)) == len(T.KEYWORDS)
 
 
@@ -67,7 +69,9 @@ def test_the_keywords_match_the_shared_language_md() -> None:
     section = LANGUAGE_MD.read_text().split("## 1.")[1].split("\n## ")[0]
     listed = re.search(r"except keywords:\s*`([^`]*)`", section, re.S)
     assert listed is not None
-    assert list(T.KEYWORDS) == listed.group(1).split()
+    assert list(T.KEYWORDS)[:len(V1_KEYWORDS)] == listed.group(1).split()
+    head = re.search(r"the new keywords `([^`]*)`", LANGUAGE_MD.read_text(), re.S)
+    assert head is not None and set(V2_FLOAT_KEYWORDS) <= set(head.group(1).split())
 
 
 def test_every_binary_operator_has_a_precedence() -> None:
@@ -78,6 +82,12 @@ def test_every_binary_operator_has_a_precedence() -> None:
 def test_a_keyword_lexes_as_its_terminal(word: str) -> None:
     [tok] = lex(word)
     assert tok.type == T.keyword_terminal(word) and tok.type in grammar_terminals()
+
+
+def test_precision_is_a_keyword_only_inside_hardware_blocks() -> None:
+    kinds = [t.type for t in lex("hardware h { operator *. = 1 precision float16; } "
+                                 "fn precision() { }")]
+    assert kinds.count("PRECISION") == 1 and kinds[-5] == "NAME"
 
 
 def test_the_lexer_produces_only_grammar_terminals() -> None:

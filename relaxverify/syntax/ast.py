@@ -87,6 +87,13 @@ class Index:
 
 
 @dataclass
+class Query:
+    """`?`, the bound a bound query asks for (`accept abs(E<o> - E<r>) <= ?;`)."""
+
+    span: Span
+
+
+@dataclass
 class Adorned:
     """`e<o>` or `e<r>`: e evaluated in the original or the relaxed state."""
 
@@ -124,7 +131,7 @@ class Quant:
 
 
 Expr = Union[IntLit, RealLit, BoolLit, Name, ResultRef, Unary, Binary, Chain, Index,
-             Adorned, Builtin, CallExpr, Quant]
+             Adorned, Builtin, CallExpr, Quant, Query]
 
 
 # ---------------------------------------------------------------- statements
@@ -138,6 +145,7 @@ class VarDecl:
     init: Optional[Expr]
     span: Span
     name_span: Span
+    region: Optional[str] = None  # the memory region of `in NAME` (urel is True)
 
 
 @dataclass
@@ -150,6 +158,7 @@ class ArrayDecl:
     urel: bool
     span: Span
     name_span: Span
+    region: Optional[str] = None  # the memory region of `in NAME` (urel is True)
 
 
 @dataclass
@@ -260,6 +269,7 @@ class Param:
     type: TypeRef
     urel: bool
     span: Span
+    region: Optional[str] = None  # the memory region of `in NAME` (urel is True)
 
 
 @dataclass
@@ -303,12 +313,15 @@ class HwOperator:
     prob: Expr
     error: Optional[Expr]
     span: Span
+    precision: Optional[tuple[str, Span]] = None  # `precision F`: format, where written
 
 
 @dataclass
 class HwMemory:
     access: list[tuple[str, Expr, Span]]  # ("read" | "write", probability, span)
     span: Span
+    region: str = "urel"
+    precision: list[tuple[str, Span]] = field(default_factory=list)  # `precision F` entries
 
 
 @dataclass

@@ -29,6 +29,11 @@ _NOT_LEVEL = 4  # the operand of `!` is a comparison (or tighter)
 _RIGHT_ASSOC = {"==>"}
 
 
+def _region(c: list) -> Any:
+    """The region of a declaration's `in NAME`, or None."""
+    return next((x.value for x in c if isinstance(x, _Part) and x.kind == "urel"), None)
+
+
 @dataclass
 class _Part:
     """An intermediate result that is not an AST node but needs a span."""
@@ -56,14 +61,28 @@ class Builder:
         return A.Hardware(str(c[1]), list(c[3:-1]), _sp(c))
 
     def hw_operator(self, c: list) -> Any:
-        err = c[4].value if isinstance(c[4], _Part) else None
-        return A.HwOperator(str(c[1]), c[3], err, _sp(c))
+        parts = {x.kind: x for x in c[4:-1] if isinstance(x, _Part)}
+        err = parts["error"].value if "error" in parts else None
+        prec = (parts["precision"].value, parts["precision"].span) \
+            if "precision" in parts else None
+        return A.HwOperator(str(c[1]), c[3], err, _sp(c), prec)
+
+    def hw_precision(self, c: list) -> Any:
+        return _Part("precision", str(c[1]), _sp(c))
+
+    def float_type(self, c: list) -> Any:
+        return c[0]
+
+    def region_name(self, c: list) -> Any:
+        return c[0]
 
     def hw_error(self, c: list) -> Any:
         return _Part("error", c[1], _sp(c))
 
     def hw_memory(self, c: list) -> Any:
-        return A.HwMemory([x.value for x in c[2:-1]], _sp(c))
+        items = c[2:-1]
+        return A.HwMemory([x.value for x in items if x.kind == "access"], _sp(c), str(c[1]),
+                          [(x.value, x.span) for x in items if x.kind == "precision"])
 
     def hw_access(self, c: list) -> Any:
         return _Part("access", (str(c[0]), c[2], _sp(c)), _sp(c))
@@ -91,13 +110,14 @@ class Builder:
         return _Part("params", c[::2], _sp(c))
 
     def param(self, c: list) -> Any:
-        return A.Param(str(c[0]), c[2], len(c) > 3, _sp(c))
+        region = c[3].value if len(c) > 3 else None
+        return A.Param(str(c[0]), c[2], region is not None, _sp(c), region)
 
     def ret_type(self, c: list) -> Any:
         return _Part("ret", c[1], _sp(c))
 
     def urel(self, c: list) -> Any:
-        return _Part("urel", True, _sp(c))
+        return _Part("urel", str(c[1]), _sp(c))
 
     def _keyword_clause(self, c: list) -> Any:
         """`requires P`, `invariant P`, `bound E`, ...: tagged with the keyword."""
@@ -144,13 +164,15 @@ class Builder:
         return _Part("block", list(c[1:-1]), _sp(c))
 
     def var_decl(self, c: list) -> Any:
-        urel = any(isinstance(x, _Part) and x.kind == "urel" for x in c)
+        region = _region(c)
         init = c[-2] if str(c[-3]) == "=" and isinstance(c[-3], Tok) else None
-        return A.VarDecl(str(c[1]), c[3], urel, init, _sp(c), _tok(c[1]))
+        return A.VarDecl(str(c[1]), c[3], region is not None, init, _sp(c), _tok(c[1]),
+                         region)
 
     def array_decl(self, c: list) -> Any:
-        return A.ArrayDecl(str(c[1]), str(c[3]), c[5], len(c) > 8, _sp(c),
-                           _tok(c[1]))
+        region = _region(c)
+        return A.ArrayDecl(str(c[1]), str(c[3]), c[5], region is not None, _sp(c),
+                           _tok(c[1]), region)
 
     def assign(self, c: list) -> Any:
         return A.Assign(str(c[0]), c[2], _sp(c), _tok(c[0]))
@@ -257,6 +279,9 @@ class Builder:
         inner = c[1]
         inner.span = _sp(c)  # the parentheses belong to the expression's extent
         return inner
+
+    def query(self, c: list) -> Any:
+        return A.Query(_tok(c[0]))
 
     def builtin(self, c: list) -> Any:
         return A.Builtin(str(c[0]), c[2].value, _sp(c))

@@ -51,7 +51,9 @@ _RELIABILITY_NOTE = (
 
 def describe_expected(expected: Iterable[str]) -> str:
     """`a name`, or `one of ...` (at most eight shown), from terminal names."""
-    shown = sorted({w for w in map(T.words, expected) if w is not None})
+    # `?` is allowed wherever an expression is, but it only means something as the
+    # bound of a bound query: suggesting it elsewhere would mislead.
+    shown = sorted({w for w in map(T.words, expected) if w is not None and w != "`?`"})
     if not shown:
         return ""
     if len(shown) == 1:

@@ -2,9 +2,10 @@
 
 One master regular expression scans the text; token types are the grammar's
 terminal names. It is several times faster than Lark's contextual lexer, and it
-settles the two context-dependent cases itself: `-` is unary (MINUS) unless it
-follows an operand, and a dotted operator right after `operator` (in a hardware
-block) is a UOP rather than a BINOP. It never raises: a character that starts
+settles the context-dependent cases itself: `-` is unary (MINUS) unless it
+follows an operand, a dotted operator right after `operator` (in a hardware
+block) is a UOP rather than a BINOP, and `precision` is a keyword only inside a
+hardware block. It never raises: a character that starts
 no token, or a comment never closed, becomes a pseudo-token no rule accepts, so
 the parser reports it where it stands and recovery can go on after it.
 
@@ -39,6 +40,7 @@ def _scanner() -> re.Pattern[str]:
 
 _SCAN = _scanner()
 _OPERATOR_KW = T.keyword_terminal("operator")
+_HARDWARE_KW = T.keyword_terminal("hardware")
 
 
 class Tok:
@@ -104,6 +106,7 @@ def lex(text: str, path: str = "<input>") -> Iterator[Tok]:
     keywords = T.KEYWORD_TERMINALS
     operator = operator_terminal
     line, line_start, prev = 1, 0, None
+    in_hardware = False  # between `hardware` and its `}`: `precision` is a keyword
     pos, end = 0, len(text)
     match = _SCAN.match
     while pos < end:
@@ -131,7 +134,13 @@ def lex(text: str, path: str = "<input>") -> Iterator[Tok]:
             return
         if kind == "NAME":
             kind = keywords.get(value, "NAME")
+            if kind == "NAME" and in_hardware:
+                kind = T.HARDWARE_KEYWORDS.get(value, "NAME")
+            elif kind == _HARDWARE_KW:
+                in_hardware = True
         elif kind == "op":
             kind = operator(value, prev)
+            if kind == "RBRACE":
+                in_hardware = False
         prev = kind
         yield Tok(kind, value, start, line, start - line_start + 1, path)

@@ -15,7 +15,10 @@ fn var const if else while repeat for in return skip relax havoc st assert assum
 accept requires ensures requires_r ensures_r invariant invariant_r bound reliability
 hardware operator memory urel read write error true false forall exists int real
 bool result old eq len abs min max
+float64 float32 float16 bfloat16 sqrt exp log sin cos floor ceil
 """.split())
+# Keywords only inside `hardware` blocks (LANGUAGE.md v2, head): elsewhere names.
+HARDWARE_KEYWORDS: Final[dict[str, str]] = {"precision": "PRECISION"}
 
 # A keyword's terminal is its upper-case spelling, unless a token class has that name.
 _KEYWORD_TERMINAL_RENAMED: Final = {"int": "INT_KW", "real": "REAL_KW"}
@@ -32,7 +35,7 @@ KEYWORD_TERMINALS: Final[dict[str, str]] = {w: keyword_terminal(w) for w in KEYW
 PUNCTUATION: Final[dict[str, str]] = {
     "(": "LPAR", ")": "RPAR", "{": "LBRACE", "}": "RBRACE", "[": "LSQB", "]": "RSQB",
     ";": "SEMICOLON", ":": "COLON", ",": "COMMA", "=": "EQUAL", "->": "ARROW",
-    "..": "DOTDOT", "::": "DCOLON",
+    "..": "DOTDOT", "::": "DCOLON", "?": "QMARK",
 }
 
 # Binary operators (docs/language.md section 5). They share one terminal, BINOP: the
@@ -75,6 +78,7 @@ DECLARATION_STARTS: Final[frozenset[str]] = frozenset(
 TERMINAL_TEXT: Final[dict[str, str]] = {
     **{t: w for w, t in KEYWORD_TERMINALS.items()},
     **{t: p for p, t in PUNCTUATION.items()},
+    **{t: w for w, t in HARDWARE_KEYWORDS.items()},
 }
 TERMINALS: Final[frozenset[str]] = frozenset(
     set(TERMINAL_TEXT) | set(CLASS_SPELLINGS) | set(LITERAL_CLASSES))
