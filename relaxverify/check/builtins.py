@@ -1,22 +1,24 @@
-"""Built-ins (`len abs min max real`, `old`, `eq`) and the adornments `<o>`/`<r>`: where
+"""Built-ins (`len abs min max`, conversions, the math functions of section 9, `old`,
+`eq`) and the adornments `<o>`/`<r>`: where
 each may appear and how it lowers (docs/language-decisions.md, "Placement" and "The core
 language": `eq(x)` is `x<o> == x<r>`, adornments sit on variables)."""
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import TYPE_CHECKING, Optional
 
 from relaxverify.check.context import Position
-from relaxverify.check.typerules import ERR, both_equal, conjoin, error_expr, tstr
+from relaxverify.check.typerules import (ERR, as_real, both_equal, conjoin, error_expr,
+                                        is_number_constant, tstr)
 from relaxverify.core import nodes as C
-from relaxverify.core.nodes import INT, REAL
+from relaxverify.core.nodes import FLOAT_BASES, INT, MATH_FUNCTIONS, REAL, Type
 from relaxverify.syntax import ast as A
 
 if TYPE_CHECKING:
     from relaxverify.check.exprs import ExprChecker
 
 RELATIONAL_CLAUSES = "accept, requires_r, ensures_r, invariant_r"
-ARITY = {"old": 1, "len": 1, "abs": 1, "real": 1, "min": 2, "max": 2}  # `eq` takes any
+ARITY = {"old": 1, "len": 1, "abs": 1, "real": 1, "min": 2, "max": 2, "floor": 1, "ceil": 1,
+         **{f: 1 for f in FLOAT_BASES + MATH_FUNCTIONS}}  # `eq` takes any
 
 
 def plain_text(e: A.Expr) -> Optional[str]:
@@ -76,22 +78,57 @@ class BuiltinChecker:
                 return error_expr(e.span)
             return C.Apply("len", args, INT, e.span)
         if e.name == "real":
-            if args[0].ty != INT:
-                self.sink.err(f"`real(...)` converts an int, but this is {tstr(args[0].ty)}",
-                              e.args[0].span)
+            if not (args[0].ty == INT or args[0].ty.is_float):
+                self.sink.err(f"`real(...)` converts an int or a float, but this is "
+                              f"{tstr(args[0].ty)}", e.args[0].span)
                 return error_expr(e.span)
-            if isinstance(args[0], C.Const):
-                return C.Const(Fraction(args[0].value), REAL, e.span)
-            return C.Apply("real", args, REAL, e.span)
+            return as_real(args[0])
+        if e.name in FLOAT_BASES:
+            return self.to_float(e, args[0], Type(e.name))
+        if e.name in ("floor", "ceil"):
+            if not (args[0].ty == REAL or args[0].ty.is_float):
+                self.sink.err(f"`{e.name}` rounds a real or a float to an int, but this is "
+                              f"{tstr(args[0].ty)}", e.args[0].span)
+                return error_expr(e.span)
+            return C.Apply(e.name, args, INT, e.span)
+        if e.name in MATH_FUNCTIONS:
+            return self.math(e, args[0], pos)
         if e.name == "abs":
-            if args[0].ty not in (INT, REAL):
+            if not args[0].ty.numeric:
                 self.sink.err(f"`abs` needs a number, but this is {tstr(args[0].ty)}",
                               e.args[0].span)
                 return error_expr(e.span)
             return C.Apply("abs", args, args[0].ty, e.span)
         a, b, ty = self.exprs.numeric_pair(e.name, args[0], e.args[0], args[1], e.args[1],
-                                           e.span)
+                                           e.span, pos.mode != "code")
         return C.Apply(e.name, [a, b], ty, e.span)
+
+    def to_float(self, e: A.Builtin, arg: C.Expr, ty: Type) -> C.Expr:
+        """`float32(x)`: x (an int, a real or another float) rounded to the format."""
+        if not arg.ty.numeric:
+            self.sink.err(f"`{ty}(...)` converts a number, but this is {tstr(arg.ty)}",
+                          e.args[0].span)
+            return error_expr(e.span)
+        if arg.ty == ty:
+            return arg
+        if is_number_constant(arg):
+            return self.exprs.round_constant(arg, ty, e.args[0])
+        return C.Apply(ty.base, [arg], ty, e.span)
+
+    def math(self, e: A.Builtin, arg: C.Expr, pos: Position) -> C.Expr:
+        """`sqrt exp log sin cos`: on a float type, in code (their results round)."""
+        if pos.mode != "code":
+            self.sink.err(f"`{e.name}` can only be used in code, not in {pos.where}", e.span,
+                          "placement", "its result is rounded; compute it into a variable "
+                          "and use the variable")
+            return error_expr(e.span)
+        if not arg.ty.is_float or arg.ty.array:
+            self.sink.err(f"`{e.name}` takes a float (`float64`, `float32`, `float16` or "
+                          f"`bfloat16`), but this is {tstr(arg.ty)}", e.args[0].span, "type",
+                          f"on exact reals Relax has only abs, min, max, floor and ceil; "
+                          f"write `{e.name}(float64(...))`")
+            return error_expr(e.span)
+        return C.Apply(e.name, [arg], arg.ty, e.span)
 
     def eq(self, e: A.Builtin, pos: Position) -> C.Expr:
         if pos.mode != "relational":

@@ -45,7 +45,10 @@ def _check(program: A.Program) -> C.Program:
             consts.value(d.name, d.span)
         elif isinstance(d, A.Hardware) and d.name not in hardware:
             hardware[d.name] = check_hardware(d, consts, sink)
-    lowered = {name: check_function(f, functions, consts, sink) for name, f in functions.items()}
+    regions = frozenset({"urel"} | {e.region for d in program.decls if isinstance(d, A.Hardware)
+                                    for e in d.entries if isinstance(e, A.HwMemory)})
+    lowered = {name: check_function(f, functions, consts, sink, regions)
+               for name, f in functions.items()}
     if sink.diagnostics:
         raise RelaxError(sink.diagnostics)
     return C.Program(program.path, lowered, hardware, consts.known())

@@ -14,7 +14,8 @@ from relaxverify.check.context import Position, Sink
 from relaxverify.check.hardware import UNRELIABLE_OPERATORS
 from relaxverify.check.scopes import FunctionScope
 from relaxverify.check.typerules import (
-    ERR, as_real, conjoin, const_type, error_expr, hints, is_int_literal, tstr)
+    ERR, as_real, conjoin, const_type, error_expr, hints, is_int_literal, is_number_constant,
+    rounded, tstr)
 from relaxverify.core import nodes as C
 from relaxverify.core.nodes import BOOL, INT, REAL, Type
 from relaxverify.syntax import ast as A
@@ -40,17 +41,36 @@ class ExprChecker:
         return self.coerce(self.expr(e, pos), e, ty, what)
 
     def coerce(self, value: C.Expr, src: A.Expr, ty: Type, what: str) -> C.Expr:
-        """`value` as type `ty`: integer literals become reals; anything else must match."""
+        """`value` as type `ty`: integer literals become reals, number constants are
+        rounded to a float type; anything else must match."""
         if value.ty == ERR or ty == ERR or value.ty == ty:
             return value
         if ty == REAL and value.ty == INT and is_int_literal(src):
             return as_real(value)
+        if ty.is_float and not ty.array and is_number_constant(value):
+            return self.round_constant(value, ty, src)
         self.sink.err(f"{what} must be {tstr(ty)}, but this is {tstr(value.ty)}", src.span,
                       "type", *hints(ty, value.ty))
         return error_expr(src.span)
 
+    def round_constant(self, value: C.Expr, ty: Type, src: A.Expr) -> C.Expr:
+        """A number constant where float type `ty` is due: its rounding to `ty`."""
+        assert isinstance(value, C.Const)
+        out = rounded(value, ty)
+        if isinstance(out, str):
+            self.sink.err(out, src.span, "type", "write a smaller number, or use a wider "
+                          "format such as `float64`")
+            return error_expr(src.span)
+        return out
+
     def expr(self, e: A.Expr, pos: Position) -> C.Expr:
         return _HANDLERS[type(e)](self, e, pos)
+
+    def query(self, e: A.Query, pos: Position) -> C.Expr:
+        self.sink.err("`?` asks the verifier for a bound; it can only be the right-hand side "
+                      "of a bound query", e.span, "placement",
+                      "write `accept abs(E<o> - E<r>) <= ?;`")
+        return error_expr(e.span)
 
     # ------------------------------------------------------------ leaves
 
@@ -116,7 +136,7 @@ class ExprChecker:
             if isinstance(x, C.Const):
                 return C.Const(not x.value, BOOL, e.span)
             return C.Unary("!", x, BOOL, e.span)
-        if x.ty not in (INT, REAL, ERR):
+        if not (x.ty.numeric or x.ty == ERR):
             self.sink.err(f"`-` needs a number, but this is {tstr(x.ty)}", e.operand.span)
             return error_expr(e.span)
         if isinstance(x, C.Const):
@@ -139,30 +159,41 @@ class ExprChecker:
             left = self.coerce(left, e.left, BOOL, f"the left operand of `{op}`")
             right = self.coerce(right, e.right, BOOL, f"the right operand of `{op}`")
             return C.BinOp(op, left, right, BOOL, e.span)
-        left, right, ty = self.numeric_pair(e.op, left, e.left, right, e.right, e.span)
-        if op == "%" and ty == REAL:
+        spec = pos.mode != "code"
+        left, right, ty = self.numeric_pair(e.op, left, e.left, right, e.right, e.span, spec)
+        if op == "%" and ty != INT and ty != ERR:
             self.sink.err("`%` needs two ints", e.span, "type",
                           "the remainder is defined for ints only")
+        if spec and ty.is_float:  # arithmetic in specifications is exact (section 9)
+            return C.BinOp(op, as_real(left), as_real(right), REAL, e.span, unreliable)
         return C.BinOp(op, left, right, ty, e.span, unreliable)
 
     def numeric_pair(self, op: str, left: C.Expr, lsrc: A.Expr, right: C.Expr, rsrc: A.Expr,
-                     span: A.Span) -> tuple[C.Expr, C.Expr, Type]:
-        """Unify two numeric operands (an int literal fits a real)."""
+                     span: A.Span, spec: bool = False) -> tuple[C.Expr, C.Expr, Type]:
+        """Unify two numeric operands: an int literal fits a real, a number constant
+        next to a float is that format's rounding of it; in specifications, floats of
+        different formats or with reals are compared and combined as reals."""
         lt, rt = left.ty, right.ty
         if ERR in (lt, rt):
             return left, right, ERR
         for t, src in ((lt, lsrc), (rt, rsrc)):
-            if t not in (INT, REAL):
+            if not t.numeric:
                 self.sink.err(f"`{op}` needs numbers, but this is {tstr(t)}", src.span)
                 return left, right, ERR
         if lt == rt:
             return left, right, lt
-        if lt == INT and is_int_literal(lsrc):
+        if lt.is_float and is_number_constant(right):
+            return left, self.round_constant(right, lt, rsrc), lt
+        if rt.is_float and is_number_constant(left):
+            return self.round_constant(left, rt, lsrc), right, rt
+        if lt == INT and is_int_literal(lsrc) and rt == REAL:
             return as_real(left), right, REAL
-        if rt == INT and is_int_literal(rsrc):
+        if rt == INT and is_int_literal(rsrc) and lt == REAL:
             return left, as_real(right), REAL
+        if spec and (lt.is_float or rt.is_float) and INT not in (lt, rt):
+            return as_real(left), as_real(right), REAL
         self.sink.err(f"`{op}` needs operands of the same type, but they are {tstr(lt)} and "
-                      f"{tstr(rt)}", span, "type", "convert the int one with `real(...)`")
+                      f"{tstr(rt)}", span, "type", _mixing_hint(lt, rt))
         return left, right, ERR
 
     def chain(self, e: A.Chain, pos: Position) -> C.Expr:
@@ -177,18 +208,18 @@ class ExprChecker:
                 e.span.path, lsrc.span.line, lsrc.span.column, rsrc.span.end_line,
                 rsrc.span.end_column)
             if base in ("==", "!="):
-                l, r = self.equality_pair(op, l, lsrc, r, rsrc, span)
+                l, r = self.equality_pair(op, l, lsrc, r, rsrc, span, pos.mode != "code")
             else:
-                l, r, _ = self.numeric_pair(op, l, lsrc, r, rsrc, span)
+                l, r, _ = self.numeric_pair(op, l, lsrc, r, rsrc, span, pos.mode != "code")
             parts.append(C.BinOp(base, l, r, BOOL, span, op in UNRELIABLE))
         return conjoin(parts, e.span)
 
     def equality_pair(self, op: str, l: C.Expr, lsrc: A.Expr, r: C.Expr, rsrc: A.Expr,
-                      span: A.Span) -> tuple[C.Expr, C.Expr]:
+                      span: A.Span, spec: bool = False) -> tuple[C.Expr, C.Expr]:
         if ERR in (l.ty, r.ty) or l.ty == r.ty:
             return l, r
-        if {l.ty, r.ty} == {INT, REAL}:
-            l, r, _ = self.numeric_pair(op, l, lsrc, r, rsrc, span)
+        if l.ty.numeric and r.ty.numeric:
+            l, r, _ = self.numeric_pair(op, l, lsrc, r, rsrc, span, spec)
             return l, r
         self.sink.err(f"`{op}` compares values of one type, but these are {tstr(l.ty)} and "
                       f"{tstr(r.ty)}", span, "type")
@@ -225,7 +256,7 @@ class ExprChecker:
             self.sink.err(f"quantifiers can only be used in specifications, not in {pos.where}",
                           e.span, "placement")
             return error_expr(e.span)
-        if e.var_type.array:
+        if e.var_type.array or Type(e.var_type.base).is_float:
             self.sink.err("a quantified variable must be int, real or bool", e.span, "type")
         prior = self.scope.describe(e.var, pos.bound)
         if prior is not None:
@@ -251,5 +282,18 @@ _HANDLERS: dict[type, Callable[[ExprChecker, Any, Position], C.Expr]] = {
     A.ResultRef: ExprChecker.result_ref, A.Unary: ExprChecker.unary,
     A.Binary: ExprChecker.binary, A.Chain: ExprChecker.chain, A.Index: ExprChecker.index,
     A.Adorned: ExprChecker.adorned, A.Builtin: ExprChecker.builtin,
-    A.CallExpr: ExprChecker.call, A.Quant: ExprChecker.quant,
+    A.CallExpr: ExprChecker.call, A.Quant: ExprChecker.quant, A.Query: ExprChecker.query,
 }
+
+
+def _mixing_hint(lt: Type, rt: Type) -> str:
+    """How to make two numeric operands agree."""
+    if INT in (lt, rt) and REAL in (lt, rt):
+        return "convert the int one with `real(...)`"
+    floats = [t for t in (lt, rt) if t.is_float]
+    if len(floats) == 2:
+        return (f"code does not mix formats: convert one side, e.g. `{lt}(...)` "
+                f"(`real(...)` is exact)")
+    f, other = (lt, rt) if lt.is_float else (rt, lt)
+    return (f"code does not mix a float with `{other}`: convert with `{f}(...)`, which "
+            f"rounds, or the float with `real(...)`, which is exact")

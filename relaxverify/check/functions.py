@@ -16,8 +16,8 @@ from relaxverify.syntax import ast as A
 
 
 def check_function(f: A.Function, functions: dict[str, A.Function], consts: Constants,
-                   sink: Sink) -> C.Function:
-    scope = FunctionScope(f, sink, consts, functions)
+                   sink: Sink, regions: frozenset[str] = frozenset({"urel"})) -> C.Function:
+    scope = FunctionScope(f, sink, consts, functions, regions)
     exprs = ExprChecker(scope, consts, sink)
     params = _params(f, scope, sink)
     if f.ret is not None:
@@ -46,7 +46,8 @@ def _params(f: A.Function, scope: FunctionScope, sink: Sink) -> list[C.Var]:
         if scope.in_outermost(p.name):
             sink.err(f"parameter `{p.name}` is declared twice", p.span, "name")
             continue
-        var = scope.declare(p.name, Type(p.type.base, p.type.array), p.urel, "param", p.span)
+        var = scope.declare(p.name, Type(p.type.base, p.type.array), p.urel, "param", p.span,
+                            p.region)
         params.append(var)
         scope.readonly.add(var)
     return params

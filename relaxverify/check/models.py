@@ -24,19 +24,45 @@ def check_hardware(hw: A.Hardware, consts: Constants, sink: Sink) -> C.HardwareM
             prob = probability(entry.prob, f"the probability of `{entry.op}`", consts, sink)
             bound = None if entry.error is None else _error_bound(entry, entry.error, consts,
                                                                    sink)
-            model.operators[entry.op] = C.OperatorModel(prob, bound)
+            prec = entry.precision[0] if entry.precision else None
+            model.operators[entry.op] = C.OperatorModel(prob, bound, prec)
             continue
-        for kind, value, span in entry.access:
-            if kind in seen:
-                sink.err(f"memory `{kind}` is given twice in hardware `{hw.name}`", span,
-                         "hardware", "keep one entry per access kind")
-            seen.add(kind)
-            p = probability(value, f"the urel {kind} probability", consts, sink)
-            if kind == "read":
-                model.read = p
-            else:
-                model.write = p
+        _memory(model, entry, seen, consts, sink)
     return model
+
+
+def _memory(model: C.HardwareModel, entry: A.HwMemory, seen: set[str], consts: Constants,
+            sink: Sink) -> None:
+    """`memory NAME read = p write = q precision F;` (urel's read/write stay on the model)."""
+    region = C.MemoryModel()
+    for kind, value, span in entry.access:
+        key = f"{entry.region} {kind}"
+        if key in seen:
+            sink.err(f"memory `{entry.region}` {kind} is given twice in hardware "
+                     f"`{model.name}`", span, "hardware", "keep one entry per access kind")
+        seen.add(key)
+        p = probability(value, f"the {entry.region} {kind} probability", consts, sink)
+        setattr(region, kind, p)
+    for fmt, span in entry.precision:
+        key = f"{entry.region} precision"
+        if key in seen:
+            sink.err(f"the precision of memory `{entry.region}` is given twice in hardware "
+                     f"`{model.name}`", span, "hardware", "keep one `precision` per region")
+        seen.add(key)
+        region.precision = fmt
+    if entry.region == "urel":
+        model.read = region.read if any(k == "read" for k, _, _ in entry.access) else model.read
+        model.write = region.write if any(k == "write" for k, _, _ in entry.access) \
+            else model.write
+        if region.precision is not None:
+            model.regions["urel"] = C.MemoryModel(precision=region.precision)
+    else:
+        old = model.regions.get(entry.region)
+        if old is not None:  # a second entry for the region adds to the first
+            region = C.MemoryModel(region.read if region.read < 1 else old.read,
+                                   region.write if region.write < 1 else old.write,
+                                   region.precision or old.precision)
+        model.regions[entry.region] = region
 
 
 def _error_bound(entry: A.HwOperator, e: A.Expr, consts: Constants,

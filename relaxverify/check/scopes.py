@@ -22,8 +22,9 @@ class FunctionScope:
     gets a core `Var` whose name is unique in the function (`x`, `x#1`, ...)."""
 
     def __init__(self, fn: A.Function, sink: Sink, consts: Constants,
-                 functions: dict[str, A.Function]):
+                 functions: dict[str, A.Function], regions: frozenset[str] = frozenset({"urel"})):
         self.fn = fn
+        self.regions = regions  # `urel` and every region a hardware block of the file declares
         self.sink = sink
         self.consts = consts
         self.functions = functions
@@ -39,18 +40,24 @@ class FunctionScope:
     def pop(self) -> None:
         self.blocks.pop()
 
-    def fresh(self, source: str, ty: Type, urel: bool, kind: str, span: A.Span) -> C.Var:
+    def fresh(self, source: str, ty: Type, urel: bool, kind: str, span: A.Span,
+              region: Optional[str] = None) -> C.Var:
         """A new core variable for `source`, not entered in any scope."""
         n = self._used.get(source, 0)
         self._used[source] = n + 1
         name = source if n == 0 else f"{source}#{n}"
-        var = C.Var(name, source, ty, urel, kind, span)
+        var = C.Var(name, source, ty, urel, kind, span, (region or "urel") if urel else None)
         if kind not in ("param", "result", "bound"):
             self.locals.append(var)
         return var
 
-    def declare(self, name: str, ty: Type, urel: bool, kind: str, span: A.Span) -> C.Var:
+    def declare(self, name: str, ty: Type, urel: bool, kind: str, span: A.Span,
+                region: Optional[str] = None) -> C.Var:
         """Declare `name` in the innermost block (reporting a clash, declaring anyway)."""
+        if region is not None and region not in self.regions:
+            self.sink.err(f"memory region `{region}` is not declared", span, "hardware",
+                          f"declare it in a hardware block (`memory {region} precision "
+                          f"float16;`) or use `in urel`")
         prior = self.lookup(name)
         fix = f"choose a different name for this {KIND_WORDS[kind]}"
         if prior is not None:
@@ -60,7 +67,7 @@ class FunctionScope:
         elif name in self.consts:
             self.sink.err(f"`{name}` is already a constant (line {self.consts.line(name)}); a "
                           f"{KIND_WORDS[kind]} may not shadow it", span, "name", fix)
-        var = self.fresh(name, ty, urel, kind, span)
+        var = self.fresh(name, ty, urel, kind, span, region)
         self.blocks[-1][name] = var
         return var
 

@@ -11,12 +11,13 @@ from relaxverify.check.context import Position, Sink
 from relaxverify.check.exprs import ExprChecker
 from relaxverify.check.loops import LoopChecker
 from relaxverify.check.scopes import FunctionScope
-from relaxverify.check.typerules import Value, fits, tstr
+from relaxverify.check.typerules import Value, as_real, fits, tstr
 from relaxverify.core import nodes as C
-from relaxverify.core.nodes import BOOL, INT, Type
+from relaxverify.core.nodes import BOOL, FLOAT_BASES, INT, REAL, Type
 from relaxverify.syntax import ast as A
 
-DEFAULTS: dict[str, Value] = {"int": 0, "real": Fraction(0), "bool": False}
+DEFAULTS: dict[str, Value] = {"int": 0, "real": Fraction(0), "bool": False,
+                              **{f: Fraction(0) for f in FLOAT_BASES}}
 
 
 class StmtChecker:
@@ -55,7 +56,7 @@ class StmtChecker:
         ty = Type(s.type.base, s.type.array)
         if isinstance(s.init, A.CallExpr):
             call = self.call(s.init, ty, s.span)
-            var = self.scope.declare(s.name, ty, s.urel, "local", s.name_span)
+            var = self.scope.declare(s.name, ty, s.urel, "local", s.name_span, s.region)
             if call is None:
                 return []
             call.target = var
@@ -64,7 +65,7 @@ class StmtChecker:
         if s.init is not None:
             value = self.exprs.coerce(self.exprs.expr(s.init, Position("an initial value", "code")),
                                       s.init, ty, f"the initial value of `{s.name}`")
-        var = self.scope.declare(s.name, ty, s.urel, "local", s.name_span)
+        var = self.scope.declare(s.name, ty, s.urel, "local", s.name_span, s.region)
         if value is not None:
             return [C.Assign(var, value, s.span)]
         if ty.array:
@@ -74,7 +75,8 @@ class StmtChecker:
     def array_decl(self, s: A.ArrayDecl) -> list[C.Stmt]:
         length = self.exprs.expect(s.length, INT, Position("an array length", "code"),
                                    "the array length")
-        var = self.scope.declare(s.name, Type(s.base, True), s.urel, "local", s.name_span)
+        var = self.scope.declare(s.name, Type(s.base, True), s.urel, "local", s.name_span,
+                                 s.region)
         return [C.NewArray(var, length, s.span)]
 
     def target(self, name: str, span: A.Span, what: str = "assign to") -> Optional[C.Var]:
@@ -181,7 +183,16 @@ class StmtChecker:
 
     def check(self, s: A.Check) -> list[C.Stmt]:
         mode = "relational" if s.kind == "accept" else "unary"
-        cond = self.exprs.spec(s.cond, Position(f"an `{s.kind}`", mode), f"`{s.kind}`")
+        pos = Position(f"an `{s.kind}`", mode)
+        if s.kind == "accept" and _is_bound_query(s.cond):
+            assert isinstance(s.cond, A.Chain)
+            lhs = s.cond.operands[0]
+            value = self.exprs.expr(lhs, pos)
+            if value.ty.is_float:
+                value = as_real(value)
+            value = self.exprs.coerce(value, lhs, REAL, "the bounded expression of a query")
+            return [C.Check(s.kind, C.Const(True, BOOL, s.span), s.span, query=value)]
+        cond = self.exprs.spec(s.cond, pos, f"`{s.kind}`")
         return [C.Check(s.kind, cond, s.span)]
 
     def if_(self, s: A.If) -> list[C.Stmt]:
@@ -207,3 +218,8 @@ _HANDLERS: dict[type, Callable[[StmtChecker, Any], list[C.Stmt]]] = {
     A.If: StmtChecker.if_, A.While: StmtChecker.while_, A.For: StmtChecker.for_,
     A.Repeat: StmtChecker.repeat, A.Return: StmtChecker.return_, A.Skip: StmtChecker.skip,
 }
+
+
+def _is_bound_query(e: A.Expr) -> bool:
+    """`E <= ?`: a bound query (LANGUAGE.md section 9)."""
+    return (isinstance(e, A.Chain) and e.ops == ["<="] and isinstance(e.operands[1], A.Query))

@@ -7,6 +7,7 @@ from fractions import Fraction
 from typing import Union
 
 from relaxverify.core import nodes as C
+from relaxverify.core.formats import FORMATS
 from relaxverify.core.nodes import BOOL, INT, REAL, Type
 from relaxverify.syntax import ast as A
 
@@ -33,9 +34,28 @@ def is_int_literal(e: A.Expr) -> bool:
 
 
 def as_real(e: C.Expr) -> C.Expr:
+    """e as an exact real: an int converted, or a float read as the real it denotes."""
+    if e.ty == REAL:
+        return e
     if isinstance(e, C.Const):
         return C.Const(Fraction(e.value), REAL, e.span)
     return C.Apply("real", [e], REAL, e.span)
+
+
+def is_number_constant(e: C.Expr) -> bool:
+    """A literal or named constant (possibly negated) of type int or real: where a float
+    is due, it denotes that format's rounding of it (LANGUAGE.md section 9)."""
+    return isinstance(e, C.Const) and e.ty in (INT, REAL)
+
+
+def rounded(e: C.Const, ty: Type) -> Union[C.Const, str]:
+    """The constant e rounded to float type ty, or why it cannot be (out of range)."""
+    fmt = FORMATS[ty.base]
+    value = fmt.round(Fraction(e.value))
+    if value in (float("inf"), float("-inf")):
+        return (f"{float(e.value):g} is beyond the range of `{ty}` (its largest value is "
+                f"{float(fmt.largest):g})")
+    return C.Const(Fraction(value), ty, e.span)
 
 
 def error_expr(span: A.Span) -> C.Expr:
@@ -54,11 +74,17 @@ def hints(want: Type, have: Type) -> list[str]:
 
 
 def conversion_hint(want: Type, have: Type) -> str:
+    if want.array or have.array:
+        return ""
     if want == REAL and have == INT:
         return "convert it with `real(...)`"
-    if want == INT and have == REAL:
-        return "Relax has no conversion from real to int; keep the value real"
-    if want == BOOL and have in (INT, REAL):
+    if want == REAL and have.is_float:
+        return "convert it with `real(...)`, which is exact"
+    if want.is_float and (have.is_float or have in (INT, REAL)):
+        return f"convert it with `{want}(...)`, which rounds to the nearest `{want}`"
+    if want == INT and (have == REAL or have.is_float):
+        return "convert it with `floor(...)` or `ceil(...)`"
+    if want == BOOL and have.numeric:
         return "compare it, for example `x != 0`"
     return ""
 

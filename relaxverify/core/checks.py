@@ -34,6 +34,10 @@ ASSUME = "assume"
 REQUIRES = "requires"  # a callee's precondition at a call
 CHOICE = "choice"  # some values satisfy a relax/havoc predicate
 LIMIT = "limit"  # an interpreter resource limit (not an obligation)
+OVERFLOW = "overflow"  # a float operation's rounded result is finite (LANGUAGE.md section 9)
+
+# What an OVERFLOW check of each operation also requires of its operand (NaN otherwise).
+DOMAIN = {"sqrt": ">= 0", "log": "> 0"}
 
 
 
@@ -71,15 +75,40 @@ def _nonzero_constant(e: C.Expr) -> bool:
     return isinstance(e, C.Const) and not isinstance(e.value, bool) and e.value != 0
 
 
+def rounds(x: C.Expr) -> bool:
+    """Does x round its exact result to a float format (and so may overflow)? Float
+    arithmetic, the math functions and conversions to a float type; `abs`, `min`,
+    `max`, negation and comparisons are exact. (A dotted operation on reals rounds
+    too when the model gives it a precision: `precision_rounds`.)"""
+    if isinstance(x, C.BinOp):
+        return x.ty.is_float and x.op in ("+", "-", "*", "/")
+    return isinstance(x, C.Apply) and x.ty.is_float and x.fn not in ("abs", "min", "max")
+
+
+def precision_rounds(x: C.Expr) -> bool:
+    """Could a model's `precision F` make x round (and so overflow) in R? The dotted
+    arithmetic operators on floats and on reals."""
+    return (isinstance(x, C.BinOp) and x.unreliable and x.op not in C.LOGIC_OPS
+            and (x.left.ty.is_float or x.left.ty == C.REAL))
+
+
 def expr_checks(x: C.Expr) -> tuple[RuntimeCheck, ...]:
-    """The checks expression node x performs itself, after evaluating its operands."""
+    """The checks expression node x performs itself, after evaluating its operands.
+    A rounding operation's OVERFLOW check tests its exact result (and, for `sqrt` and
+    `log`, its operand's domain); its operands are the node's own."""
+    out: tuple[RuntimeCheck, ...] = ()
     if isinstance(x, C.Select):
         return (RuntimeCheck(BOUNDS, x, (x.index, x.array), x.span),)
     if isinstance(x, C.BinOp) and x.op not in C.LOGIC_OPS:
         if x.op in ("/", "%") and not _nonzero_constant(x.right):
-            return (RuntimeCheck(DIVISION, x, (x.right,), x.span),)
+            out = (RuntimeCheck(DIVISION, x, (x.right,), x.span),)
         if x.op == "*" and x.ty == C.INT:
             return (RuntimeCheck(LIMIT, x, (x.left, x.right), x.span),)
+        if rounds(x) or precision_rounds(x):
+            out += (RuntimeCheck(OVERFLOW, x, (x.left, x.right), x.span),)
+        return out
+    if isinstance(x, C.Apply) and rounds(x):
+        return (RuntimeCheck(OVERFLOW, x, (x.args[0],), x.span),)
     return ()
 
 

@@ -30,12 +30,21 @@ class Type(NamedTuple):
     """A value type. A NamedTuple rather than a dataclass: types are compared very
     often while checking, and tuple equality runs in C."""
 
-    base: str  # "int", "real" or "bool"
+    base: str  # "int", "real", "bool", or a float format: "float64", "float32", ...
     array: bool = False
 
     @property
     def elem(self) -> "Type":
         return Type(self.base)
+
+    @property
+    def is_float(self) -> bool:
+        """A floating-point type (or an array of one): its operations round."""
+        return self.base in FLOAT_BASES
+
+    @property
+    def numeric(self) -> bool:
+        return not self.array and (self.base in ("int", "real") or self.base in FLOAT_BASES)
 
     def __str__(self) -> str:
         return self.base + ("[]" if self.array else "")
@@ -44,6 +53,10 @@ class Type(NamedTuple):
 INT = Type("int")
 REAL = Type("real")
 BOOL = Type("bool")
+FLOAT_BASES = ("float64", "float32", "float16", "bfloat16")  # core/formats.py FORMATS
+FLOAT64, FLOAT32, FLOAT16, BFLOAT16 = (Type(b) for b in FLOAT_BASES)
+# Built-ins of LANGUAGE.md section 9 on floats: rounded (sqrt) or within 1 ulp (the rest).
+MATH_FUNCTIONS = ("sqrt", "exp", "log", "sin", "cos")
 
 
 @dataclass(eq=False)
@@ -56,6 +69,7 @@ class Var:
     urel: bool
     kind: str  # "param", "local", "result", "counter", "ghost" or "bound"
     span: Span
+    region: Optional[str] = None  # the memory region (`in NAME`) when urel is True
 
     def __repr__(self) -> str:
         return f"Var({self.name}: {self.type})"
@@ -66,6 +80,8 @@ class Var:
 
 @dataclass(eq=False)
 class Const:
+    """A constant; a float constant's value is the exact Fraction of the format's value."""
+
     value: Union[int, Fraction, bool]
     ty: Type
     span: Span
@@ -98,7 +114,9 @@ class Unary:
 class BinOp:
     """Arithmetic, comparison or logical operator. `/` and `%` on ints are floor
     division and remainder (Python semantics); `==` on arrays compares lengths
-    and elements. `unreliable` marks `+.`, `<.`, ... (op is then the plain one)."""
+    and elements. `unreliable` marks `+.`, `<.`, ... (op is then the plain one).
+    Arithmetic whose `ty` is a float type rounds its exact result to that format;
+    its operands then have that type (specifications convert floats to `real`)."""
 
     op: str
     left: "Expr"
@@ -118,7 +136,9 @@ class Select:
 
 @dataclass(eq=False)
 class Apply:
-    """A built-in function: "len", "abs", "min", "max" or "real"."""
+    """A built-in function: "len", "abs", "min", "max", a conversion ("real",
+    "float64", ... to the type of that name; "floor", "ceil" to int), or one of
+    MATH_FUNCTIONS on a float type."""
 
     fn: str
     args: list["Expr"]
@@ -194,11 +214,14 @@ class Choose:
 
 @dataclass(eq=False)
 class Check:
-    """`assert`, `assume` (unary) or `accept` (relational)."""
+    """`assert`, `assume` (unary) or `accept` (relational). A bound query
+    `accept abs(E<o> - E<r>) <= ?` has `query`: the real expression `abs(...)` whose
+    least upper bound the verifier reports; `cond` is then `true`."""
 
     kind: str
     cond: Expr
     span: Span
+    query: Optional[Expr] = None
 
 
 @dataclass(eq=False)
@@ -295,22 +318,45 @@ def probability(exact: Union[Fraction, float]) -> float:
 class OperatorModel:
     prob: float
     error: Optional[float] = None
+    precision: Optional[str] = None  # in R, float/real operands are computed in this format
+
+
+@dataclass
+class MemoryModel:
+    """A memory region: probabilities that a read / a write is correct, and the
+    format that writes round to in R."""
+
+    read: float = 1.0
+    write: float = 1.0
+    precision: Optional[str] = None
 
 
 @dataclass
 class HardwareModel:
-    """Probabilities that each unreliable operator / `urel` access is correct."""
+    """Probabilities that each unreliable operator / memory access is correct.
+    `read`/`write` are those of `urel`; `regions` holds the other declared regions
+    (and urel's precision, if given, as `regions["urel"].precision`)."""
 
     name: str
     operators: dict[str, OperatorModel]
     read: float = 1.0
     write: float = 1.0
     span: Optional[Span] = None
+    regions: dict[str, MemoryModel] = field(default_factory=dict)
 
     def op(self, op: str) -> OperatorModel:
         """The model of unreliable operator `op` ("+", "<", ... or "+.", "<.", ...)."""
         key = op if op.endswith(".") else op + "."
         return self.operators.get(key, OperatorModel(1.0))
+
+    def memory(self, region: Optional[str]) -> MemoryModel:
+        """The model of a region (a region this model does not declare is reliable)."""
+        if region is None:
+            return MemoryModel()
+        if region == "urel":
+            extra = self.regions.get("urel")
+            return MemoryModel(self.read, self.write, extra.precision if extra else None)
+        return self.regions.get(region, MemoryModel())
 
 
 @dataclass
