@@ -13,7 +13,7 @@ from conftest import ROOT, run_cli
 
 LABS = sorted(p for p in (ROOT / "labs").iterdir() if (p / "grading.json").is_file())
 TOPICS = ["hoare", "loop-invariants", "relax-accept", "divergent-loops", "reliability",
-          "case-study"]
+          "case-study", "precision"]
 
 
 def grade(lab: Path, submission: Path, tmp_path: Path) -> tuple[int, dict, str]:
@@ -22,7 +22,7 @@ def grade(lab: Path, submission: Path, tmp_path: Path) -> tuple[int, dict, str]:
     return result.code, json.loads(out.read_text()), result.out
 
 
-def test_six_labs_of_rising_difficulty() -> None:
+def test_seven_labs_of_rising_difficulty() -> None:
     assert [p.name for p in LABS] == [f"{i:02d}-{t}" for i, t in enumerate(TOPICS, 1)]
 
 
