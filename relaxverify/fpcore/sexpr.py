@@ -5,7 +5,7 @@ Iterative (no recursion), so a file of a million `(` is an error, not a crash.""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Union
+from typing import NoReturn, Optional, Union
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ class _Reader:
         self.line = 1
         self.col = 1
 
-    def fail(self, message: str, line: int, col: int, note: Optional[str] = None) -> None:
+    def fail(self, message: str, line: int, col: int, note: Optional[str] = None) -> NoReturn:
         raise FPCoreError("", [Problem(line, col, message, note)])
 
     def advance(self) -> str:
@@ -106,7 +106,7 @@ class _Reader:
             if ch == "#" and text.startswith("#|", self.i):
                 self._block_comment(line, col)
                 continue
-            datum: Optional[Datum] = None
+            datum: Datum
             if ch in "([":
                 self.advance()
                 stack.append((SList(line, col), ch))
@@ -147,7 +147,7 @@ class _Reader:
 
     def _string(self, line: int, col: int) -> Atom:
         self.advance()
-        out = []
+        out: list[str] = []
         while self.i < len(self.text):
             ch = self.advance()
             if ch == '"':
@@ -156,7 +156,6 @@ class _Reader:
                 ch = self.advance()
             out.append(ch)
         self.fail("the string here is never closed", line, col, 'end it with `"`')
-        raise AssertionError("unreachable")
 
     def _atom(self, line: int, col: int) -> Atom:
         start = self.i
