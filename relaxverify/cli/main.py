@@ -1,4 +1,4 @@
-"""Command-line entry point: `relaxverify check|verify|reliability|run|grade ...` (docs/cli.md).
+"""Command-line entry point: `relaxverify check|verify|reliability|run|grade|fpcore ...` (docs/cli.md).
 
 Each command module turns its arguments into options of relaxverify.api and returns
 the API's result, which report/render.py prints. Runs the command in a thread with a large stack, so that deeply nested programs
@@ -26,6 +26,7 @@ COMMANDS = {
     "run": ("run", "execute a function, original or relaxed, with fault injection"),
     "grade": ("grade", "grade a student's .relax file against a course lab (Gradescope "
               "results.json)"),
+    "fpcore": ("fpcore", "import an FPCore (FPBench) file as Relax"),
 }
 
 
@@ -78,7 +79,10 @@ def _run(argv: Optional[list[str]]) -> int:
         print(f"relaxverify {args.command}: error: --timeout must be a positive number of "
               "seconds", file=sys.stderr)
         return 2
-    result = _command_module(COMMANDS[args.command][0]).execute(args)
+    command = _command_module(COMMANDS[args.command][0])
+    if hasattr(command, "run"):  # a command that prints its own output (fpcore)
+        return int(command.run(args))
+    result = command.execute(args)
     render(result, args.format, sys.stdout)
     return result.exit_code
 
