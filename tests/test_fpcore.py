@@ -81,7 +81,7 @@ def test_preconditions_of_other_shapes() -> None:
 
 def test_binary32_uses_float32_parameters_and_model() -> None:
     out = translate("(FPCore (x) :precision binary32 (* x x))")
-    assert "hardware float32 {\n  operator +. = 1 precision float32;" in out
+    assert "hardware fp32 {\n  operator +. = 1 precision float32;" in out
     assert "fn fpcore1(x: float32) -> real" in out
 
 

@@ -182,10 +182,10 @@ def _assemble(functions: list[tuple[Core, list[str]]], prec: str, state: FileSta
     out = [head,
            f"// The original execution computes {'the' if one else 'each'} formula in exact "
            "reals; the relaxed one",
-           f"// evaluates each operation in {prec} (hardware model `{prec}`); {the} accept "
-           "asks",
+           f"// evaluates each operation in {prec} (hardware model `{model_name(prec)}`); "
+           f"{the} accept asks",
            "// for the largest difference.",
-           f"hardware {prec} {{"]
+           f"hardware {model_name(prec)} {{"]
     out += [f"  operator {op}. = 1 precision {prec};" for op in "+-*/"]
     out.append("}")
     if state.const_lines:
@@ -506,3 +506,9 @@ class _Function:
 def wrap(e: Expr, at_least: int) -> str:
     """`e`'s text, parenthesised unless it binds at least as tightly as `at_least`."""
     return e.text if e.prec >= at_least else f"({e.text})"
+
+
+def model_name(prec: str) -> str:
+    """The hardware model of a format: `fp64` for float64 (a format's own name is a
+    keyword, so it cannot name a model)."""
+    return "fp" + prec.removeprefix("float")
