@@ -33,6 +33,12 @@ def test_translation_equals_the_expected_relax(path: Path) -> None:
     assert translate(path.read_text(encoding="utf-8"), path.name) == expected
 
 
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
+def test_the_translation_type_checks(path: Path) -> None:
+    result = run_cli("check", path.with_suffix(".relax"))
+    assert result.code == 0, result.out
+
+
 def test_the_fpbench_benchmarks_are_there_in_their_own_text() -> None:
     for name in FPBENCH:
         text = (DATA / f"{name}.fpcore").read_text(encoding="utf-8")
