@@ -1,7 +1,7 @@
 """Our float64 error bounds on FPBench, measured against FPTaylor, Daisy and sampling.
 
     python benchmarks/fpbench.py [--samples 20000] [--exact 2000] [--seed 0]
-                                 [--only NAME ...] [--timeout 60] [--json]
+                                 [--only NAME ...] [--timeout 60] [--root DIR] [--json]
 
 For each benchmarks/fpbench/*.fpcore (FPBench's own text) this prints:
   ours      the bound `relaxverify verify` proves for the FPCore's translation
@@ -20,6 +20,7 @@ See benchmarks/fpbench/README.md. This script reports figures; it is not a test.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import math
 import os
@@ -30,7 +31,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 
@@ -43,6 +44,7 @@ from benchmarks.fpcore_sample import (  # noqa: E402
     Benchmark, FPCoreError, box, eval_exact, eval_extended, eval_float, parse_fpcore)
 
 PYTHON = [sys.executable, "-m", "relaxverify"]
+TOOL_ROOT = ROOT  # the checkout whose relaxverify is measured (--root)
 
 
 @dataclass
@@ -131,6 +133,13 @@ def observe(b: Benchmark, n: int, n_exact: int, seed: int) -> Observed:
     return Observed(float(worst), len(fl), len(chosen), time.perf_counter() - t0)
 
 
+def _env() -> dict[str, str]:
+    """The environment for relaxverify subprocesses: TOOL_ROOT's package first."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (TOOL_ROOT, env.get("PYTHONPATH", "")) if p)
+    return env
+
+
 def _first_line(text: str) -> str:
     """The message's most telling line: the first `error:` line, else the first line."""
     lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
@@ -141,10 +150,12 @@ def _first_line(text: str) -> str:
 def _translate(path: str, text: str, timeout: float) -> tuple[Optional[str], str, float]:
     """Relax text for the FPCore, via relaxverify.fpcore if importable, else the CLI."""
     t0 = time.perf_counter()
-    try:
-        from relaxverify import fpcore as rfp  # type: ignore[attr-defined]
-    except ImportError:
-        rfp = None
+    rfp: Any = None
+    if TOOL_ROOT == ROOT:
+        try:
+            rfp = importlib.import_module("relaxverify.fpcore")
+        except ImportError:
+            rfp = None
     if rfp is not None and hasattr(rfp, "translate_text"):
         try:
             return rfp.translate_text(text, path), "", time.perf_counter() - t0
@@ -152,7 +163,7 @@ def _translate(path: str, text: str, timeout: float) -> tuple[Optional[str], str
             return None, f"translate_text failed: {type(exc).__name__}: {exc}", time.perf_counter() - t0
     try:
         p = subprocess.run(PYTHON + ["fpcore", path], capture_output=True, text=True,
-                           timeout=timeout, cwd=ROOT)
+                           timeout=timeout, cwd=TOOL_ROOT, env=_env())
     except subprocess.TimeoutExpired:
         return None, f"fpcore translation timed out after {timeout:g} s", time.perf_counter() - t0
     dt = time.perf_counter() - t0
@@ -194,7 +205,7 @@ def ours(path: str, timeout: float) -> Ours:
     t0 = time.perf_counter()
     try:
         p = subprocess.run(PYTHON + ["verify", "--format", "json", tmp.name],
-                           capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+                           capture_output=True, text=True, timeout=timeout, cwd=TOOL_ROOT, env=_env())
     except subprocess.TimeoutExpired:
         return Ours(None, f"verify timed out after {timeout:g} s", t_tr, time.perf_counter() - t0)
     finally:
@@ -211,7 +222,7 @@ def ours(path: str, timeout: float) -> Ours:
 def startup_seconds() -> float:
     """Wall time of `python -m relaxverify --version`: the fixed cost in every call."""
     t0 = time.perf_counter()
-    subprocess.run(PYTHON + ["--version"], capture_output=True, cwd=ROOT)
+    subprocess.run(PYTHON + ["--version"], capture_output=True, cwd=TOOL_ROOT, env=_env())
     return time.perf_counter() - t0
 
 
@@ -305,7 +316,14 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds per relaxverify call")
     ap.add_argument("--no-verify", action="store_true", help="sampling only")
     ap.add_argument("--json", action="store_true", help="one JSON object instead of the table")
+    ap.add_argument("--root", default=ROOT, help="the relaxverify checkout to measure (default: this one)")
     args = ap.parse_args(argv)
+    global TOOL_ROOT
+    TOOL_ROOT = os.path.abspath(args.root)
+    if not os.path.isdir(os.path.join(TOOL_ROOT, "relaxverify")):
+        print(f"fpbench.py: error: --root {args.root}: no relaxverify/ package there; "
+              "give the top directory of a relaxverify checkout", file=sys.stderr)
+        return 2
     if args.samples < 0 or args.exact < 0:
         ap.error("--samples and --exact must be >= 0")
     startup = None if args.no_verify else startup_seconds()

@@ -208,7 +208,7 @@ def eval_float(bench: Benchmark, inputs: dict[str, np.ndarray]) -> np.ndarray:
 def eval_extended(bench: Benchmark, inputs: dict[str, np.ndarray]) -> np.ndarray:
     """The body in numpy's long double: a cheap, approximate reference used only
     to pick which samples to evaluate exactly."""
-    ld = {k: v.astype(np.longdouble) for k, v in inputs.items()}
+    ld: Env = {k: v.astype(np.longdouble) for k, v in inputs.items()}
     with np.errstate(all="ignore"):
         v = evaluate(bench.body, ld, _float_ops(),
                      lambda q: np.longdouble(q.numerator) / np.longdouble(q.denominator),
