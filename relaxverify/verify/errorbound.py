@@ -26,6 +26,7 @@ from relaxverify.verify.intervals import (
 Box = dict[str, tuple[Fraction, Fraction]]
 FBox = dict[str, Interval]
 Partials = dict[tuple[object, ...], Interval]
+ETA = ("eta",)  # one pseudo-variable carries every absolute error term, times 1
 
 
 @dataclass(frozen=True)
@@ -78,18 +79,19 @@ class _Eval:
 
     def rounding(self, y: Dual, node: Expr, r: Rounding) -> Dual:
         """z = y*(1+d) + e, with fresh d and e named after the node."""
-        dk, ek = ("d", id(node)), ("e", id(node))
+        dk = ("d", id(node))
+        factor, eta, u = _constants(r)
         if self.point:
             factor, err = ONE, ZERO
+            d = dict(y.d)
         else:
-            factor = Interval.of_fraction(1 - r.u, 1 + r.u)
-            err = Interval.of_fraction(-r.eta, r.eta)
-        d = {k: v * factor for k, v in y.d.items()}
+            err = eta
+            d = {k: v.times_positive(factor.lo, factor.hi) for k, v in y.d.items()}
         d[dk] = y.value
-        self.scale[dk] = Interval.of_fraction(r.u)
-        if r.eta:
-            d[ek] = ONE
-            self.scale[ek] = Interval.of_fraction(r.eta)
+        self.scale[dk] = u
+        if r.eta:  # all absolute errors folded: the enclosure of sum_k dz/de_k * e_k
+            d[ETA] = d[ETA] + eta if ETA in d else eta
+            self.scale[ETA] = ONE
         return Dual(y.value * factor + err, d)
 
     # -- o blended into r ------------------------------------------------------------
@@ -135,6 +137,20 @@ class _Eval:
         return Dual(av.value + p * diff, d)
 
 
+_CONSTANTS: dict[tuple[Fraction, Fraction], tuple[Interval, Interval, Interval]] = {}
+
+
+def _constants(r: Rounding) -> tuple[Interval, Interval, Interval]:
+    """[1-u, 1+u], [-eta, eta] and [u, u] as float intervals, converted once."""
+    key = (r.u, r.eta)
+    hit = _CONSTANTS.get(key)
+    if hit is None:
+        hit = (Interval.of_fraction(1 - r.u, 1 + r.u),
+               Interval.of_fraction(-r.eta, r.eta), Interval.of_fraction(r.u))
+        _CONSTANTS[key] = hit
+    return hit
+
+
 def apply(op: str, xs: list[Dual]) -> Dual:
     """An operation on duals: the value and the chain rule for every partial."""
     a = xs[0]
@@ -151,19 +167,19 @@ def apply(op: str, xs: list[Dual]) -> Dual:
         s = ONE if v.lo >= 0 else (-ONE if v.hi <= 0 else Interval(-1.0, 1.0))
         return Dual(v.abs(), {k: s * dv for k, dv in a.d.items()})
     b = xs[1]
+    if op == "+":
+        return Dual(a.value + b.value, _combine(a.d, ONE, b.d, ONE))
+    if op == "-":
+        return Dual(a.value - b.value, _combine(a.d, ONE, b.d, -ONE))
+    if op == "*":
+        return Dual(a.value * b.value, _combine(a.d, b.value, b.d, a.value))
+    if op == "/":
+        z = a.value / b.value
+        inv = ONE / b.value
+        return Dual(z, _combine(a.d, inv, b.d, -(z * inv)))
     keys = set(a.d) | set(b.d)
     da = {k: a.d.get(k, ZERO) for k in keys}
     db = {k: b.d.get(k, ZERO) for k in keys}
-    if op == "+":
-        return Dual(a.value + b.value, {k: da[k] + db[k] for k in keys})
-    if op == "-":
-        return Dual(a.value - b.value, {k: da[k] - db[k] for k in keys})
-    if op == "*":
-        return Dual(a.value * b.value,
-                    {k: da[k] * b.value + a.value * db[k] for k in keys})
-    if op == "/":
-        z = a.value / b.value
-        return Dual(z, {k: (da[k] - z * db[k]) / b.value for k in keys})
     if op in ("min", "max"):
         first_low = a.value.hi <= b.value.lo
         second_low = b.value.hi <= a.value.lo
@@ -177,6 +193,15 @@ def apply(op: str, xs: list[Dual]) -> Dual:
             return Dual(val, dict(pick.d))
         return Dual(val, {k: da[k].hull(db[k]) for k in keys})
     raise ValueError(f"unknown operation {op!r}")
+
+
+def _combine(da: Partials, fa: Interval, db: Partials, fb: Interval) -> Partials:
+    """The partials of fa*a + fb*b (only the variables each side depends on)."""
+    out = {k: v * fa for k, v in da.items()} if fa is not ONE else dict(da)
+    for k, v in db.items():
+        w = v if fb is ONE else (-v if fb.lo == fb.hi == -1.0 else v * fb)
+        out[k] = out[k] + w if k in out else w
+    return out
 
 
 def _first_order(ev: _Eval, duals: list[Dual]) -> float:
@@ -235,7 +260,7 @@ def _center(box: FBox) -> FBox:
 
 
 def error_bound(o: Expr, r: Expr, box: Box, max_boxes: int = 400,
-                tolerance: float = 0.03, time_limit: float = 0.7) -> Optional[BoundResult]:
+                tolerance: float = 0.03, time_limit: float = 0.85) -> Optional[BoundResult]:
     """The smallest bound this method proves on sup |o - r| over the box and all
     rounding errors, or None when it cannot bound it.  Splitting stops at max_boxes,
     after time_limit seconds, or when the bound is within tolerance of an estimate
@@ -257,9 +282,10 @@ def error_bound(o: Expr, r: Expr, box: Box, max_boxes: int = 400,
         if top == 0.0:
             break
         _, _, b = heapq.heappop(heap)
-        for half in _split(b, widths):
-            ub = _box_bound(o, r, half, o_rounded, False)
-            best_low = max(best_low, _box_bound(o, r, _center(half), o_rounded, True))
+        halves = [(_box_bound(o, r, h, o_rounded, False), h) for h in _split(b, widths)]
+        worst = max(halves, key=lambda t: t[0])[1]
+        best_low = max(best_low, _box_bound(o, r, _center(worst), o_rounded, True))
+        for ub, half in halves:
             heapq.heappush(heap, (-ub, seq, half))
             seq += 1
         count += 1

@@ -2,8 +2,8 @@
 moved one ulp outward (math.nextafter), so each result encloses the exact one."""
 from __future__ import annotations
 
+import functools
 import math
-from dataclasses import dataclass
 from fractions import Fraction
 
 INF = math.inf
@@ -21,10 +21,22 @@ def _up(x: float) -> float:
     return math.nextafter(x, INF) if x == x else INF
 
 
-@dataclass(frozen=True)
 class Interval:
-    lo: float
-    hi: float
+    """[lo, hi]; a plain slotted class because construction speed matters here."""
+    __slots__ = ("lo", "hi")
+
+    def __init__(self, lo: float, hi: float) -> None:
+        self.lo = lo
+        self.hi = hi
+
+    def __repr__(self) -> str:
+        return f"Interval({self.lo!r}, {self.hi!r})"
+
+    def __eq__(self, o: object) -> bool:
+        return isinstance(o, Interval) and (self.lo, self.hi) == (o.lo, o.hi)
+
+    def __hash__(self) -> int:
+        return hash((self.lo, self.hi))
 
     @staticmethod
     def point(x: float) -> "Interval":
@@ -33,8 +45,7 @@ class Interval:
     @staticmethod
     def of_fraction(lo: Fraction, hi: Fraction | None = None) -> "Interval":
         """The smallest float interval containing [lo, hi] (exact end points)."""
-        hi = lo if hi is None else hi
-        return Interval(_frac_down(lo), _frac_up(hi))
+        return Interval(*_of_fraction(lo, lo if hi is None else hi))
 
     def mag(self) -> float:
         return max(abs(self.lo), abs(self.hi))
@@ -43,21 +54,30 @@ class Interval:
         return self.lo <= 0.0 <= self.hi
 
     def __add__(self, o: "Interval") -> "Interval":
-        return Interval(_dn(self.lo + o.lo), _up(self.hi + o.hi))
+        return Interval(math.nextafter(self.lo + o.lo, -INF),
+                        math.nextafter(self.hi + o.hi, INF))
 
     def __sub__(self, o: "Interval") -> "Interval":
-        return Interval(_dn(self.lo - o.hi), _up(self.hi - o.lo))
+        return Interval(math.nextafter(self.lo - o.hi, -INF),
+                        math.nextafter(self.hi - o.lo, INF))
 
     def __neg__(self) -> "Interval":
         return Interval(-self.hi, -self.lo)
 
     def __mul__(self, o: "Interval") -> "Interval":
-        if (self.lo == self.hi == 0.0) or (o.lo == o.hi == 0.0):
-            return ZERO
-        ps = [self.lo * o.lo, self.lo * o.hi, self.hi * o.lo, self.hi * o.hi]
-        if any(p != p for p in ps):  # inf * 0
+        a, b, c, d = self.lo * o.lo, self.lo * o.hi, self.hi * o.lo, self.hi * o.hi
+        if (a + b + c + d) != (a + b + c + d):  # inf * 0 (or inf - inf): give up here
+            if (self.lo == self.hi == 0.0) or (o.lo == o.hi == 0.0):
+                return ZERO
             return Interval(-INF, INF)
-        return Interval(_dn(min(ps)), _up(max(ps)))
+        lo, hi = min(a, b, c, d), max(a, b, c, d)
+        return Interval(math.nextafter(lo, -INF), math.nextafter(hi, INF))
+
+    def times_positive(self, flo: float, fhi: float) -> "Interval":
+        """self * [flo, fhi] for 0 < flo <= fhi (the factor 1+d of a rounding)."""
+        lo = self.lo * (flo if self.lo >= 0.0 else fhi)
+        hi = self.hi * (fhi if self.hi >= 0.0 else flo)
+        return Interval(math.nextafter(lo, -INF), math.nextafter(hi, INF))
 
     def __truediv__(self, o: "Interval") -> "Interval":
         if o.contains_zero():
@@ -88,6 +108,11 @@ class Interval:
 
 ZERO = Interval(0.0, 0.0)
 ONE = Interval(1.0, 1.0)
+
+
+@functools.lru_cache(maxsize=4096)
+def _of_fraction(lo: Fraction, hi: Fraction) -> tuple[float, float]:
+    return (_frac_down(lo), _frac_up(hi))
 
 
 def _frac_down(f: Fraction) -> float:
