@@ -253,3 +253,145 @@ def test_benchmark_bound_is_tight_fast_and_sound(name: str) -> None:
         env = sample(bx, rng)
         exact = evaluate(o, env, lambda _r: (F(0), F(0)))
         assert abs(evaluate(r, env, picker(rng)) - exact) <= F(res.bound)
+
+
+def evaluate_float(e: Expr, env: dict[str, float], memo: Optional[dict[int, float]] = None
+                   ) -> float:
+    """The IEEE binary64 evaluation (Python floats) of a binary64-rounded formula."""
+    memo = {} if memo is None else memo
+    if id(e) in memo:
+        return memo[id(e)]
+    if isinstance(e, Var):
+        out = env[e.name]
+    elif isinstance(e, Const):
+        out = float(e.value)
+    elif isinstance(e, Round):
+        out = evaluate_float(e.arg, env, memo)
+    else:
+        xs = [evaluate_float(a, env, memo) for a in e.args]
+        ops: dict[str, Callable[..., float]] = {
+            "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+            "/": lambda a, b: a / b, "neg": lambda a: -a, "abs": abs, "min": min,
+            "max": max, "sqrt": lambda a: a ** 0.5}
+        out = ops[e.op](*xs)
+    memo[id(e)] = out
+    return out
+
+
+@pytest.mark.parametrize("name", ["doppler1", "rigidBody1", "jetEngine", "turbine1",
+                                  "carbonGas", "sqroot", "predatorPrey"])
+def test_ieee_binary64_evaluation_stays_within_the_bound(name: str) -> None:
+    build, bx, _ = BENCHMARKS[name]
+    o, r = build(B(None)), build(B(BINARY64))
+    res = error_bound(o, r, bx)
+    assert res is not None
+    rng = random.Random(7)
+    worst = F(0)
+    for _ in range(300):
+        env = {k: F(float(v)) for k, v in sample(bx, rng).items()}  # inputs are floats
+        got = F(evaluate_float(r, {k: float(v) for k, v in env.items()}))
+        worst = max(worst, abs(got - evaluate(o, env, lambda _r: (F(0), F(0)))))
+    assert worst <= F(res.bound)
+    assert worst > 0  # the samples do exercise round-off
+
+
+# -- random expressions: soundness for every operation, format and pruning ------------------
+LEAVES = st.sampled_from(["x", "y", "1.5", "0.1", "3"])
+OPNAMES = st.sampled_from(["+", "-", "*", "/", "neg", "abs", "min", "max", "sqrt"])
+TREES = st.recursive(LEAVES, lambda kids: st.tuples(OPNAMES, kids, kids), max_leaves=7)
+FORMATS = st.sampled_from([BINARY64, BINARY32, FLOAT16, BFLOAT16])
+RBOX = {"x": (F(1), F(2)), "y": (F(-1), F("0.5"))}
+
+
+def build_tree(t: object, rnd: Optional[Rounding], prune: bool = False) -> Expr:
+    """Exact when rnd is None; prune replaces each multiplication's right operand by 1
+    (a structurally different second program)."""
+    if isinstance(t, str):
+        if t in ("x", "y"):
+            return Var(t)
+        value = F(t)
+        return Const(value) if rnd is None else Round(Const(value), rnd)
+    assert isinstance(t, tuple)
+    name, a, b = t
+    left = build_tree(a, rnd, prune)
+    if name in ("neg", "abs", "sqrt"):
+        return Op(name, (left,), rnd)
+    right = Const(F(1)) if prune and name == "*" else build_tree(b, rnd, prune)
+    return Op(name, (left, right), rnd)
+
+
+def check_sound(o: Expr, r: Expr, seed: int) -> None:
+    res = error_bound(o, r, RBOX, max_boxes=40)
+    if res is None:
+        return
+    rng = random.Random(seed)
+    pick = picker(rng)
+    margin = F(1, 2**60)  # the exact test sqrt is within 2^-100
+    for _ in range(25):
+        env = sample(RBOX, rng)
+        try:
+            diff = abs(evaluate(r, env, pick) - evaluate(o, env, pick))
+        except (ZeroDivisionError, ValueError):
+            raise AssertionError("a bound was given although an execution fails")
+        assert diff <= F(res.bound) + margin, (diff, res.bound)
+
+
+@settings(max_examples=150, deadline=None)
+@given(TREES, FORMATS, st.integers(0, 10**6))
+def test_random_rounded_expressions_are_sound(tree: object, fmt: Rounding, seed: int) -> None:
+    check_sound(build_tree(tree, None), build_tree(tree, fmt), seed)
+
+
+@settings(max_examples=100, deadline=None)
+@given(TREES, FORMATS, FORMATS, st.integers(0, 10**6))
+def test_both_sides_rounded_and_pruned_are_sound(tree: object, f1: Rounding, f2: Rounding,
+                                                 seed: int) -> None:
+    check_sound(build_tree(tree, f1), build_tree(tree, f2, prune=True), seed)
+
+
+def test_shapes_that_differ_are_bounded_by_their_exact_difference() -> None:
+    x = Var("x")
+    o = Op("*", (x, x))
+    r = Op("+", (x, Const(F(0))))
+    res = error_bound(o, r, {"x": (F(0), F(1))}, max_boxes=2000)
+    assert res is not None and 0.25 <= res.bound <= 0.3  # max |x^2 - x| is 1/4
+
+
+def test_constant_perturbation_alone_is_measured() -> None:
+    x = Var("x")
+    o = Op("*", (Const(F("0.1")), x))
+    r = Op("*", (Const(F(0.1)), x))
+    res = error_bound(o, r, {"x": (F(0), F(10))})
+    exact = abs(F(0.1) - F("0.1")) * 10
+    assert res is not None and exact <= F(res.bound) <= exact * F(101, 100)
+
+
+def test_identical_exact_programs_have_bound_zero() -> None:
+    o = rigid_body1(B(None))
+    res = error_bound(o, o, BENCHMARKS["rigidBody1"][1])
+    assert res is not None and res.bound == 0.0
+
+
+def test_no_bound_when_dividing_by_zero_or_unbounded() -> None:
+    x = Var("x")
+    q = Op("/", (Const(F(1)), x), BINARY64)
+    assert error_bound(q, q, {"x": (F(-1), F(1))}) is None
+    s = Op("sqrt", (x,), BINARY64)
+    assert error_bound(Op("sqrt", (x,)), s, {"x": (F(-1), F(1))}) is None
+    assert error_bound(x, Op("+", (x, Var("z")), BINARY64), {"x": (F(0), F(1))}) is None
+
+
+def test_subnormal_eta_matters_near_zero() -> None:
+    x = Var("x")
+    o, r = Op("*", (x, x)), Op("*", (x, x), FLOAT16)
+    res = error_bound(o, r, {"x": (F(0), F(1, 2**20))})
+    assert res is not None
+    assert F(FLOAT16.eta) <= F(res.bound) <= F(FLOAT16.eta) * 2
+
+
+def test_range_of_encloses_values_and_rounding() -> None:
+    o = doppler1(B(BINARY64))
+    lo, hi = range_of(o, BENCHMARKS["doppler1"][1]) or (0.0, 0.0)
+    assert lo < -137.6 and -0.04 < hi < 0
+    assert range_of(Op("/", (Const(F(1)), Var("x"))), {"x": (F(-1), F(1))}) is None
+    assert Interval.of_fraction(F(1, 10)).lo < F(1, 10) < Interval.of_fraction(F(1, 10)).hi
