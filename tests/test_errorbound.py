@@ -395,3 +395,12 @@ def test_range_of_encloses_values_and_rounding() -> None:
     assert lo < -137.6 and -0.04 < hi < 0
     assert range_of(Op("/", (Const(F(1)), Var("x"))), {"x": (F(-1), F(1))}) is None
     assert Interval.of_fraction(F(1, 10)).lo < F(1, 10) < Interval.of_fraction(F(1, 10)).hi
+
+
+def test_overflowing_or_infinite_ranges_give_no_bound() -> None:
+    x = Var("x")
+    big = Op("*", (Op("*", (x, x), BINARY64), Op("*", (x, x), BINARY64)), BINARY64)
+    huge = {"x": (F(0), F(10) ** 100)}
+    assert error_bound(Op("*", (Op("*", (x, x)), Op("*", (x, x)))), big, huge) is None
+    assert error_bound(x, Op("+", (x, x), BINARY64),
+                       {"x": (F(0), float("inf"))}) is None  # type: ignore[dict-item]

@@ -209,7 +209,7 @@ def _first_order(ev: _Eval, duals: list[Dual]) -> float:
     for dual in duals:
         for k, v in dual.d.items():
             total = up_add(total, up_mul(v.mag(), ev.scale[k].mag()))
-    return total
+    return total if total == total else math.inf
 
 
 def _has_rounding(e: Expr, seen: Optional[set[int]] = None) -> bool:
@@ -241,7 +241,10 @@ def _box_bound(o: Expr, r: Expr, box: FBox, o_rounded: bool, point: bool) -> flo
 def _fbox(box: Box) -> Optional[FBox]:
     out = {}
     for name, (lo, hi) in box.items():
-        iv = Interval.of_fraction(Fraction(lo), Fraction(hi))
+        try:
+            iv = Interval.of_fraction(Fraction(lo), Fraction(hi))
+        except (OverflowError, ValueError):  # an infinite or NaN end point
+            return None
         if lo > hi or not (math.isfinite(iv.lo) and math.isfinite(iv.hi)):
             return None
         out[name] = iv

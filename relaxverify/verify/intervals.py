@@ -54,12 +54,16 @@ class Interval:
         return self.lo <= 0.0 <= self.hi
 
     def __add__(self, o: "Interval") -> "Interval":
-        return Interval(math.nextafter(self.lo + o.lo, -INF),
-                        math.nextafter(self.hi + o.hi, INF))
+        lo, hi = self.lo + o.lo, self.hi + o.hi
+        if lo != lo or hi != hi:  # inf - inf: no information
+            return Interval(-INF, INF)
+        return Interval(math.nextafter(lo, -INF), math.nextafter(hi, INF))
 
     def __sub__(self, o: "Interval") -> "Interval":
-        return Interval(math.nextafter(self.lo - o.hi, -INF),
-                        math.nextafter(self.hi - o.lo, INF))
+        lo, hi = self.lo - o.hi, self.hi - o.lo
+        if lo != lo or hi != hi:
+            return Interval(-INF, INF)
+        return Interval(math.nextafter(lo, -INF), math.nextafter(hi, INF))
 
     def __neg__(self) -> "Interval":
         return Interval(-self.hi, -self.lo)
