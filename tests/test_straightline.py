@@ -1,0 +1,89 @@
+"""Bound queries on straight-line code (verify/straightline.py): both executions as
+round-off expressions, bounded by the rigorous engine (verify/errorbound.py)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, ROOT
+from relaxverify.core import nodes as C
+from relaxverify.pipeline import load, load_source
+from relaxverify.verify.straightline import straight_line_bound
+
+FPCORE = ROOT / "tests" / "data" / "fpcore"
+
+
+def query_bound(path: Path, fn: str) -> float | None:
+    program = load(str(path)).program
+    assert program is not None
+    f = program.functions[fn]
+    model = next(iter(program.hardware.values()), None)
+    [check] = [s for s in f.body if isinstance(s, C.Check) and s.query is not None]
+    return straight_line_bound(f, check, model)
+
+
+# (file, function, largest error observed by exact sampling, published FPTaylor bound)
+FPBENCH = [("doppler1", 5.84e-14, 1.59e-13), ("rigidBody1", 1.24e-13, 3.87e-13),
+           ("jetEngine", 2.83e-12, 1.34e-11), ("turbine1", 4.45e-15, 2.32e-14),
+           ("verhulst", 1.64e-16, 3.24e-16), ("predatorPrey", 8.56e-17, 1.84e-16),
+           ("carbonGas", 3.04e-9, 9.13e-9), ("sineOrder3", 2.81e-16, 9.52e-16),
+           ("sqroot", 4.28e-16, 7.00e-16)]
+
+
+@pytest.mark.parametrize("name, observed, fptaylor", FPBENCH, ids=[b[0] for b in FPBENCH])
+def test_fpbench_bounds_are_sound_and_within_twice_fptaylor(name: str, observed: float,
+                                                           fptaylor: float) -> None:
+    bound = query_bound(FPCORE / f"{name}.relax", name)
+    assert bound is not None and observed <= bound <= 2 * fptaylor
+
+
+def test_the_quantised_network_meets_its_accept() -> None:
+    bound = query_bound(EXAMPLES / "relu_quantised.relax", "network")
+    assert bound is not None and 1e-3 < bound <= 0.01
+
+
+def test_the_pruned_network_is_bounded_by_the_pruned_weights() -> None:
+    # |dy| <= V1 * |B1| + |V2| * |W21 x1| + V3 * |B3| = 0.125 + 0.2 + 0.03 = 0.355
+    bound = query_bound(EXAMPLES / "relu_pruned.relax", "network")
+    assert bound == pytest.approx(0.355, rel=1e-6)
+
+
+def test_one_float32_rounding_is_bounded_by_its_unit_roundoff() -> None:
+    src = """hardware single { operator *. = 1 precision float32; }
+fn sq(x: float64) -> float64
+  requires 0.5 <= x <= 1
+{
+  var y: float64 = x *. x;
+  accept abs(y<o> - y<r>) <= ?;
+  return y;
+}"""
+    program = load_source("sq.relax", src).program
+    assert program is not None
+    f = program.functions["sq"]
+    [check] = [s for s in f.body if isinstance(s, C.Check) and s.query is not None]
+    bound = straight_line_bound(f, check, program.hardware["single"])
+    # operands rounded to float32 (2^-24 relative each), the product rounded (2^-24),
+    # O's float64 rounding (2^-53): at most about 3 * 2^-24 = 1.8e-7 near x = 1
+    assert bound is not None and 1.19e-7 < bound < 1.8e-7
+
+
+@pytest.mark.parametrize("body", [
+    "if (x > 0.0) { y = x *. x; }",  # a branch
+    "relax (y) st (y >= 0.0);",  # a choice that is not a constant
+])
+def test_code_that_is_not_straight_line_gets_no_bound(body: str) -> None:
+    src = f"""hardware single {{ operator *. = 1 precision float32; }}
+fn f(x: float64) -> float64
+  requires 0 <= x <= 1
+{{
+  var y: float64 = x;
+  {body}
+  accept abs(y<o> - y<r>) <= ?;
+  return y;
+}}"""
+    program = load_source("f.relax", src).program
+    assert program is not None
+    f = program.functions["f"]
+    [check] = [s for s in f.body if isinstance(s, C.Check) and s.query is not None]
+    assert straight_line_bound(f, check, program.hardware["single"]) is None
