@@ -132,11 +132,11 @@ def math_function(fn: str, a: float, fmt: Format) -> float:
             raise FloatFault(f"sqrt of the negative number {a:g}")
         # math.sqrt is correctly rounded in binary64, and binary64 has more than
         # 2p + 2 bits for every narrower format, so rounding it again is exact rounding.
-        return round_to(fmt, math.sqrt(a))
+        return float(round_to(fmt, math.sqrt(a)))
     if fn == "log" and a <= 0:
         raise FloatFault(f"log of {a:g}, which is not positive")
     try:
         v = {"exp": math.exp, "log": math.log, "sin": math.sin, "cos": math.cos}[fn](a)
     except OverflowError:
         raise FloatFault(f"exp({a:g}) is beyond the range of float64") from None
-    return round_to(fmt, v)
+    return float(round_to(fmt, v))

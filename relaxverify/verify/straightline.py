@@ -171,8 +171,8 @@ def _stmt(s: C.Stmt, side: str, env: dict[C.Var, IR.Expr],
     elif isinstance(s, C.Check):
         return  # asserts and accepts do not change the state
     elif isinstance(s, C.Choose) and (s.kind == "havoc" or relaxed):
-        for var, value in _constant_choice(s).items():
-            env[var] = IR.Const(value)
+        for var, chosen in _constant_choice(s).items():
+            env[var] = IR.Const(chosen)
     elif isinstance(s, C.Choose):
         return  # relax has no effect in the original execution
     else:
