@@ -99,20 +99,22 @@ class MonteCarloResult:
 
 
 def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel, trials: int,
-                seed: int = 0, semantics: str = "original", exact: bool = False,
+                seed: int = 0, semantics: str = "original", exact: bool = True,
                 source: Optional[str] = None, max_steps: Optional[int] = None,
                 progress: Optional[Callable[[int], None]] = None,
-                skip: bool = True) -> MonteCarloResult:
+                skip: bool = True, precision: bool = False) -> MonteCarloResult:
     """Run `fn` fault-free once, then `trials` times under `model`. `args` are in
     parameter order, as Python values (ints, Fractions or floats, bools, lists).
 
     With `skip`, a trial whose hazard budget exceeds the total hazard H of the
     fault-free path is counted as correct without running it: no site on that path
     can fail, so the run would be the fault-free one. This is exact (the budget is
-    Exp(1) and memoryless) and saves the runs that see no fault at all."""
+    Exp(1) and memoryless) and saves the runs that see no fault at all. With
+    `precision`, the fault-free and the faulty runs compute at the model's
+    precisions (LANGUAGE.md section 9)."""
     steps = MAX_STEPS if max_steps is None else max_steps
     ref = Interpreter(program, fn, Options(semantics, exact, "none", True, max_steps=steps),
-                      None, seed, source)
+                      None, seed, source, model if precision else None)
     params = program.functions[fn].params
     ref_args = [ref.convert(a, p.type) for a, p in zip(args, params)]
     reference = ref.run(ref_args)
@@ -120,7 +122,8 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
     if reference.failure is not None:
         return out
     faulty = Interpreter(program, fn, Options(semantics, exact, "inject", False,
-                                              max_steps=steps), model, seed, source)
+                                              max_steps=steps), model, seed, source,
+                      model if precision else None)
     faulty.set_choices_by_site(ref.choices.by_site)
     expected = reference.result
     entry = faulty.entry
