@@ -79,8 +79,7 @@ class FloatOps:
     def _overflow(self, k: int, fmt: Format, exact: Any, what: str = "") -> NoReturn:
         text = what or self.quote(self.sites[k].span).strip() or "this operation"
         self._stop(k, f"{text} overflows {fmt.name} (the result {number(exact)} is beyond "
-                      f"its largest value {_largest(fmt)}); use a wider format or scale the "
-                      "values")
+                      f"its largest value {_largest(fmt)})")
 
     def _round(self, k: int, fmt: Optional[Format], v: Any, what: str = "") -> Any:
         if fmt is None:
