@@ -307,3 +307,35 @@ def test_faulty_float_run_flips_a_bit_of_the_format(tmp_path, capsys):
         assert bin(FORMATS["float16"].bits(y) ^ FORMATS["float16"].bits(3.0)).count("1") == 1
         results.add(y)
     assert len(results) > 5
+
+
+ACCEPTS = """
+hardware half {
+  operator *. = 1 precision float16;
+}
+fn tight(x: float64, y: float64) -> float64 {
+  var r: float64 = x *. y;
+  accept abs(real(r<o>) - real(r<r>)) <= 0.00001;
+  return r;
+}
+fn loose(x: float64, y: float64) -> float64 {
+  var r: float64 = x *. y;
+  accept abs(real(r<o>) - real(r<r>)) <= 0.001;
+  return r;
+}
+"""
+
+
+def test_a_trial_failing_an_accept_is_incorrect(tmp_path, capsys):
+    """float16 makes 0.1 * 3 off by 2e-4: every trial fails the tight accept (the
+    fault-free run at the precision too), none fails the loose one; the soundness
+    verdict is then not drawn (the static value counts faults only)."""
+    p = tmp_path / "acc.relax"
+    p.write_text(ACCEPTS)
+    args = ["--arg", "x=0.1", "--arg", "y=3", "--hardware", "half", "--trials", "100"]
+    code, doc = run_json(capsys, str(p), "--fn", "tight", *args)
+    assert code == 0 and doc["correct"] == 0 and doc["failed_accepts"] == 100
+    code, out = run_cli(capsys, str(p), "--fn", "tight", *args)
+    assert "not compared" in out and "soundness" not in out
+    code, doc = run_json(capsys, str(p), "--fn", "loose", *args)
+    assert code == 0 and doc["correct"] == 100 and doc["failed_accepts"] == 0

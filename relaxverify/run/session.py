@@ -183,9 +183,18 @@ def _trials(opts: RunOptions, item: Loaded, program: C.Program, fn: C.Function,
             ("static value", f"{static:.6f}" if static is not None else f"none ({why})"),
             ("faults injected", str(mc.faults)),
             ("failed runs", f"{mc.failures} (a runtime check failed; counted as incorrect)")]
+    if mc.rejected:
+        rows.append(("failed accepts", f"{mc.rejected} (the fault-free result, but an accept "
+                     "failed; counted as incorrect)"))
+    extra["failed_accepts"] = mc.rejected
     width = max(len(k) for k, _ in rows)
     report.lines.extend(f"{k.ljust(width)}  {v}" for k, v in rows)
-    if static is not None:
+    if static is not None and mc.rejected:
+        report.lines.append(f"{'verdict'.ljust(width)}  not compared: the static value counts "
+                            "faults only, and some trials failed an accept"
+                            + ("" if mc.reference_accepts else
+                               " (the fault-free run at this model's precisions fails one)"))
+    elif static is not None:
         _verdict(report, static, mc, program, fn, model, width)
     report.lines.append("  note: the reliability is an estimate from the sampled runs "
                         "(the 95% interval says how precise)")
