@@ -339,3 +339,18 @@ def test_a_trial_failing_an_accept_is_incorrect(tmp_path, capsys):
     assert "not compared" in out and "soundness" not in out
     code, doc = run_json(capsys, str(p), "--fn", "loose", *args)
     assert code == 0 and doc["correct"] == 100 and doc["failed_accepts"] == 0
+
+
+def test_bound_query_prints_the_observed_value_in_a_relaxed_run(half, capsys):
+    code, out = run_cli(capsys, half, "--fn", "q", "--arg", "x=0.1", "--hardware", "half",
+                        "--semantics", "relaxed")
+    assert code == 0 and "bound query at line 21: observed 5.49316e-06" in out
+    assert "not a bound" in out
+    code, doc = run_json(capsys, half, "--fn", "q", "--arg", "x=0.1", "--hardware", "half",
+                         "--semantics", "relaxed")
+    # |0.1 * 0.1 (binary64) - fl16(0.1) * fl16(0.1) rounded to float16|, exactly
+    o = Fraction(0.1 * 0.1)
+    h = Fraction(FORMATS["float16"].round(Fraction(FORMATS["float16"].round(0.1)) ** 2))
+    assert doc["observed"] == [{"line": 21, "value": float(abs(o - h))}]
+    code, doc = run_json(capsys, half, "--fn", "q", "--arg", "x=0.1")
+    assert "observed" not in doc  # the original execution alone: nothing to compare

@@ -59,6 +59,37 @@ class AcceptPairs:
         return True
 
 
+    def observed(self, interp: Interpreter, records: list) -> list[tuple[C.Check, object]]:
+        """The value of each bound query's E on this pair of runs (not a bound)."""
+        out: list[tuple[C.Check, object]] = []
+        seen: dict[int, int] = {}
+        for tag, k, env in records:
+            node = interp.sites[k].node
+            if tag != "accept" or node.query is None:
+                continue
+            i = seen.get(id(node), 0)
+            seen[id(node)] = i + 1
+            states = self.states.get(id(node), [])
+            if self.usable and i < len(states):
+                try:
+                    out.append((node, interp.relation(node.query)(states[i], env)))
+                except (RuntimeFailure, ArithmeticError, TypeError):
+                    pass
+        return out
+
+
+def bound_queries(fn: C.Function) -> bool:
+    return any(isinstance(s, C.Check) and s.kind == "accept" and s.query is not None
+               for s in C.walk(fn.body))
+
+
+def original_states(program: C.Program, fn: str, args: list, exact: bool, steps: int,
+                    seed: int, source: Optional[str]) -> AcceptPairs:
+    original = Interpreter(program, fn, Options("original", exact, "none", True, True,
+                                                max_steps=steps), None, seed, source)
+    return AcceptPairs(original, args)
+
+
 def accept_pairs(program: C.Program, fn: str, args: list, exact: bool, steps: int,
                  seed: int, source: Optional[str]) -> Optional[AcceptPairs]:
     """O's accept states, or None when fn has no accept a run can fail."""

@@ -231,7 +231,8 @@ class Generator(StmtVisitor):
         if s.kind == "accept":
             if self.recording:
                 k = self.c.site(s.span, "accept", s)
-                self.emit(ind, f"_rec('accept', {k}, {self.x.env_dict(s.cond)})")
+                seen = s.cond if s.query is None else s.query  # a bound query: E's state
+                self.emit(ind, f"_rec('accept', {k}, {self.x.env_dict(seen)})")
             return
         for check in K.stmt_checks(s):
             expect(check, K.ASSERT, K.ASSUME)

@@ -22,7 +22,9 @@ from relaxverify.core import nodes as C
 from relaxverify.pipeline import Loaded
 from relaxverify.report.diagnostics import Diagnostic
 from relaxverify.report.render import CommandResult, FileReport
+from relaxverify.run.accepts import bound_queries, original_states
 from relaxverify.run.arguments import ArgError, parse_args, show, to_json
+from relaxverify.run.choose import to_float
 from relaxverify.run.montecarlo import MonteCarloResult, monte_carlo, upper_bound
 from relaxverify.run.options import MAX_STEPS, Options
 from relaxverify.run.outcome import CompileLimit, RuntimeFailure
@@ -122,11 +124,13 @@ def run_function(item: Loaded, fn_name: Optional[str], opts: RunOptions) -> Comm
 
 def _single(opts: RunOptions, item: Loaded, program: C.Program, fn: C.Function,
             values: list, model: Optional[C.HardwareModel]) -> CommandResult:
+    queries = opts.semantics == "relaxed" and bound_queries(fn)  # observed |E| values
     options = Options(opts.semantics, not opts.float_reals, "inject" if model else "none", True,
-                      False, opts.max_steps)
+                      queries, opts.max_steps)
     precision = model if opts.semantics == "relaxed" else None
     interp = Interpreter(program, fn.name, options, model, opts.seed, item.source, precision)
-    out = interp.run([interp.convert(v, p.type) for v, p in zip(values, fn.params)])
+    args = [interp.convert(v, p.type) for v, p in zip(values, fn.params)]
+    out = interp.run(args)
     report = FileReport(item.path, "verified", item.source)
     extra: dict = {"result": None, "error": None}
     notes = list(out.notes)
@@ -137,6 +141,16 @@ def _single(opts: RunOptions, item: Loaded, program: C.Program, fn: C.Function,
         n = interp.ns["_NF"]
         notes.append(f"hardware `{model.name}`, seed {opts.seed}: {n} fault(s) injected")
         extra.update(hardware=model.name, seed=opts.seed, faults_injected=n)
+    if queries and out.failure is None:
+        pairs = original_states(program, fn.name, args, not opts.float_reals, opts.max_steps,
+                                opts.seed, item.source)
+        extra["observed"] = []
+        for node, value in pairs.observed(interp, out.records):
+            line = node.span.line if node.span else 0
+            approx = to_float(value) if not isinstance(value, bool) else float(value)
+            notes.append(f"bound query at line {line}: observed {approx:.6g} on this run and "
+                         "the original one (an estimate, not a bound: `verify` proves one)")
+            extra["observed"].append({"line": line, "value": approx})
     if out.failure is not None:
         f = out.failure
         report.status = "failed"
