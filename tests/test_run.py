@@ -264,16 +264,21 @@ fn square(n: int) -> int { return n * n; }
 """
 
 
-def test_reals_beyond_the_float_range_are_inf(tmp_path, capsys):
-    """A real beyond the largest double rounds to inf as IEEE-754 does (it used to
-    be an internal error: Python's float() raises OverflowError for a Fraction)."""
+def test_reals_beyond_the_float_range_stay_exact(tmp_path, capsys):
+    """`real` is exact (LANGUAGE.md section 2): a real beyond the largest double is
+    kept and printed exactly (JSON: an int when whole, else the fraction's text);
+    with --float-reals it rounds to inf as IEEE-754 does."""
     p = tmp_path / "big.relax"
     p.write_text(BEYOND)
     code, doc = run_json(capsys, str(p), "--fn", "id", "--arg", "x=1e400")
-    assert code == 0 and doc["result"] == "inf"
+    assert code == 0 and doc["result"] == 10 ** 400
     code, doc = run_json(capsys, str(p), "--fn", "third", "--arg", "x=1e400", "--exact")
-    assert code == 0 and doc["result"] == "inf"
+    assert code == 0 and doc["result"] == f"{10 ** 400}/3"
     code, doc = run_json(capsys, str(p), "--fn", "lit")
+    assert code == 0 and doc["result"] == -10 ** 400
+    code, doc = run_json(capsys, str(p), "--fn", "id", "--arg", "x=1e400", "--float-reals")
+    assert code == 0 and doc["result"] == "inf" and doc["arithmetic"]["reals"] == "float64"
+    code, doc = run_json(capsys, str(p), "--fn", "lit", "--float-reals")
     assert code == 0 and doc["result"] == "-inf"
 
 

@@ -29,7 +29,8 @@ def run_inputs(inputs: Inputs, options: RunOptions) -> CommandResult:
     return run_loaded(inputs, options.fn, session.RunOptions(
         args=[f"{name}={value_text(v)}" for name, v in options.args.items()],
         semantics=options.semantics, trials=options.trials, seed=options.seed,
-        exact=options.exact, max_steps=options.max_steps, hardware=options.hardware,
+        float_reals=bool(getattr(options, "float_reals", False)),
+        max_steps=options.max_steps, hardware=options.hardware,
         timeout=options.timeout))
 
 

@@ -32,7 +32,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, metavar="S",
                         help="random seed for faults and choices (default 0)")
     parser.add_argument("--exact", action="store_true",
-                        help="run reals as exact rationals instead of floats")
+                        help="accepted for compatibility: `real` is exact by default")
+    parser.add_argument("--float-reals", action="store_true",
+                        help="run `real` as binary64 floats: approximate, not what verify "
+                             "proves")
     parser.add_argument("--max-steps", type=int, default=MAX_STEPS, metavar="N",
                         help=f"iterations one loop may run before the run is stopped "
                              f"(default {MAX_STEPS})")
@@ -41,7 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def execute(args: argparse.Namespace) -> CommandResult:
     bar = _Progress(args.trials) if args.trials is not None and args.trials > 0 else None
     opts = RunOptions(args=list(args.arg), semantics=args.semantics, trials=args.trials,
-                      seed=args.seed, exact=args.exact, max_steps=args.max_steps,
+                      seed=args.seed, float_reals=args.float_reals,
+                      max_steps=args.max_steps,
                       hardware=args.hardware, timeout=args.timeout,
                       progress=bar.update if bar is not None else None)
     try:

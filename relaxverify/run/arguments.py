@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 from relaxverify.core import nodes as C
 from relaxverify.run.choose import to_float
+from relaxverify.run.floatops import round_argument
 from relaxverify.source import Span
 
 _INT = re.compile(r"[+-]?[0-9]+")
@@ -28,11 +29,11 @@ class ArgError(Exception):
 
 
 def _example(ty: C.Type) -> str:
-    return {"int": "3", "real": "2.5", "bool": "true"}[ty.base]
+    return {"int": "3", "bool": "true"}.get(ty.base, "2.5")
 
 
 def _array_example(ty: C.Type) -> str:
-    return {"int": "[1,2,3]", "real": "[0.5,1,2.25]", "bool": "[true,false]"}[ty.base]
+    return {"int": "[1,2,3]", "bool": "[true,false]"}.get(ty.base, "[0.5,1,2.25]")
 
 
 def _not_ascii(text: str, ty: C.Type, name: str) -> ArgError:
@@ -44,8 +45,18 @@ def _not_ascii(text: str, ty: C.Type, name: str) -> ArgError:
 
 def parse_scalar(text: str, ty: C.Type, name: str) -> Any:
     t = text.strip()
-    if ty.base in ("int", "real") and not t.isascii():
+    if ty.base != "bool" and not t.isascii():
         raise _not_ascii(t, ty, name)
+    if ty.is_float:
+        try:
+            exact = parse_scalar(t, C.REAL, name)
+        except ArgError as exc:
+            raise ArgError(str(exc).replace("is a real,", f"is a {ty.base},")) from None
+        try:
+            return round_argument(exact, ty)
+        except ValueError as exc:
+            raise ArgError(f"`{name}` is a {ty.base}, but `{text}` is {exc}; give a smaller "
+                           f"value or declare `{name}` with a wider format") from None
     if ty.base == "int":
         if _INT.fullmatch(t):
             return int(t)
@@ -74,11 +85,13 @@ def parse_element(text: str, i: int, ty: C.Type, name: str) -> Any:
         raise ArgError(f"element {i} of `{name}` ({ty}) is an array, not {article} {elem}: "
                        "arrays have one dimension; write e.g. "
                        f"`--arg {name}={_array_example(elem)}`")
-    if elem.base in ("int", "real") and not t.isascii():
+    if elem.base != "bool" and not t.isascii():
         raise _not_ascii(t, ty, name)
     try:
         return parse_scalar(t, elem, name)
-    except ArgError:
+    except ArgError as exc:
+        if elem.is_float and "beyond the range" in str(exc):
+            raise ArgError(f"element {i} of `{name}` ({ty}): {exc}") from None
         raise ArgError(f"element {i} of `{name}` ({ty}) is `{t}`, which is not {article} "
                        f"{elem}; write e.g. `--arg {name}={_array_example(elem)}`") from None
 
@@ -128,11 +141,35 @@ def parse_args(fn: C.Function, given: list[str]) -> list:
 # ---------------------------------------------------------------- values as text and JSON
 
 
+def decimal(q: Fraction) -> Optional[str]:
+    """q's exact decimal expansion when it terminates (the denominator has only the
+    factors 2 and 5) and is short, else None."""
+    d, twos, fives = q.denominator, 0, 0
+    while d % 2 == 0:
+        d, twos = d // 2, twos + 1
+    while d % 5 == 0:
+        d, fives = d // 5, fives + 1
+    digits = max(twos, fives)
+    if d != 1 or digits > 30:
+        return None
+    n = abs(q.numerator) * 10 ** digits // q.denominator
+    whole, frac = divmod(n, 10 ** digits)
+    text = f"{whole}.{str(frac).rjust(digits, '0')}".rstrip("0").rstrip(".")
+    return ("-" if q < 0 else "") + text
+
+
 def show(v: Any) -> str:
+    """A value as text: an exact real as its decimal (`0.3`) when that terminates,
+    else as a fraction with an approximation (`1/3 (about 0.3333333333333333)`);
+    a float as the shortest decimal that reads back as it (Python's repr)."""
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, Fraction):
-        return str(v.numerator) if v.denominator == 1 else f"{v} (= {to_float(v)!r})"
+        if v.denominator == 1:
+            n = v.numerator
+            return str(n) if abs(n) < 10 ** 16 else f"{n} (about {to_float(v)!r})"
+        text = decimal(v)
+        return text if text is not None else f"{v} (about {to_float(v)!r})"
     if isinstance(v, list):
         return "[" + ", ".join(show(x) for x in v) + "]"
     return repr(v)
@@ -141,10 +178,11 @@ def show(v: Any) -> str:
 def to_json(v: Any) -> Any:
     if isinstance(v, list):
         return [to_json(x) for x in v]
-    if isinstance(v, Fraction):
-        if v.denominator == 1:
+    if isinstance(v, Fraction):  # an exact real: an int when whole, else the nearest
+        if v.denominator == 1:  # double, or its exact text beyond the doubles' range
             return v.numerator
-        v = to_float(v)
+        f = to_float(v)
+        return f if math.isfinite(f) else str(v)
     if isinstance(v, float) and not math.isfinite(v):
         return str(v)  # JSON has no inf/NaN: "inf", "-inf", "nan"
     return v

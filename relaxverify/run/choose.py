@@ -21,6 +21,7 @@ from fractions import Fraction
 from typing import Any, Callable, Optional
 
 from relaxverify.core import nodes as C
+from relaxverify.core.formats import FORMATS
 
 WINDOW = 100  # width of the range used for a side the predicate leaves open
 Z3_TIMEOUT_MS = 5000
@@ -44,10 +45,9 @@ def z3_value(value: Any, ty: C.Type, open_arrays: bool = False):
     z3 = _z3()
     if ty.array:
         if open_arrays:
-            sort = {"int": z3.IntSort(), "real": z3.RealSort(), "bool": z3.BoolSort()}
-            arr = z3.FreshConst(z3.ArraySort(z3.IntSort(), sort[ty.base]), "out")
+            arr = z3.FreshConst(z3.ArraySort(z3.IntSort(), _sort(ty.base)), "out")
         else:
-            arr = z3.K(z3.IntSort(), z3_value({"int": 0, "real": 0, "bool": False}[ty.base],
+            arr = z3.K(z3.IntSort(), z3_value({"int": 0, "bool": False}.get(ty.base, 0),
                                               ty.elem))
         for i, x in enumerate(value):
             arr = z3.Store(arr, i, z3_value(x, ty.elem))
@@ -100,15 +100,14 @@ class Z3Translator:
             args = [self(a) for a in e.args]
             if e.fn == "len":
                 return args[0][1]
-            if e.fn == "real":
-                return z3.ToReal(args[0])
+            if e.fn == "real":  # of an int; of a float (a real already) nothing to do
+                return z3.ToReal(args[0]) if z3.is_int(args[0]) else args[0]
             if e.fn == "abs":
                 return z3.If(args[0] >= 0, args[0], -args[0])
             a, b = args
             return z3.If(a <= b, a, b) if e.fn == "min" else z3.If(a >= b, a, b)
         if isinstance(e, C.Quant):
-            sort = {"int": z3.IntSort(), "real": z3.RealSort(), "bool": z3.BoolSort()}
-            v = z3.Const(f"{e.var.name}!{len(self.bound)}", sort[e.var.type.base])
+            v = z3.Const(f"{e.var.name}!{len(self.bound)}", _sort(e.var.type.base))
             self.bound[id(e.var)] = v
             body = self(e.body)
             del self.bound[id(e.var)]
@@ -169,7 +168,21 @@ def _from_z3(model, term, ty: C.Type):
         return v.as_long()
     if z3.is_algebraic_value(v):
         v = v.approx(20)
-    return Fraction(v.numerator_as_long(), v.denominator_as_long())
+    q = Fraction(v.numerator_as_long(), v.denominator_as_long())
+    fmt = FORMATS.get(ty.base)
+    if fmt is None:
+        return q
+    out = fmt.round(q)  # the format's nearest value: the predicate is checked after
+    if math.isinf(out):
+        raise ChooseError(f"the value Z3 finds, {float(q):g}, is beyond the range of {fmt.name}")
+    return out
+
+
+def _sort(base: str):
+    """The Z3 sort of a value: a float is the real it denotes (specifications read
+    floats exactly, LANGUAGE.md section 9)."""
+    z3 = _z3()
+    return {"int": z3.IntSort(), "bool": z3.BoolSort()}.get(base, z3.RealSort())
 
 
 # ---------------------------------------------------------------- simple ranges
@@ -357,6 +370,12 @@ class ChoicePlan:
             hi = lo + max(WINDOW, abs(lo))
         if var.type == C.INT:
             return rng.randint(int(lo), int(hi))
+        fmt = FORMATS.get(var.type.base)
+        if fmt is not None:  # a value of the format (a rounding may leave the range: the
+            # predicate is checked after, and another value drawn)
+            lo_f, hi_f = Fraction(lo), Fraction(hi)
+            out = fmt.round(lo_f + (hi_f - lo_f) * Fraction(rng.random()))
+            return out if math.isfinite(out) else None
         if self.exact:  # in rationals: bounds beyond the float range stay usable
             lo_f, hi_f = Fraction(lo), Fraction(hi)
             return lo_f + (hi_f - lo_f) * Fraction(rng.random())
@@ -372,13 +391,12 @@ class ChoicePlan:
     def _solve(self, env: dict, rng: random.Random) -> dict:
         z3 = _z3()
         fresh: dict[str, Any] = {}
-        sorts = {"int": z3.IntSort(), "real": z3.RealSort(), "bool": z3.BoolSort()}
         for name, var in self.targets.items():
             if var.type.array:
                 n = z3.Int(f"len({name})")
-                fresh[name] = (z3.Array(name, z3.IntSort(), sorts[var.type.base]), n)
+                fresh[name] = (z3.Array(name, z3.IntSort(), _sort(var.type.base)), n)
             else:
-                fresh[name] = z3.Const(name, sorts[var.type.base])
+                fresh[name] = z3.Const(name, _sort(var.type.base))
         try:
             # Elements out of range are unconstrained: a model that reads one makes the
             # predicate undefined, which the run then reports (it must be defined).
@@ -399,7 +417,7 @@ class ChoicePlan:
             raise ChooseError(f"Z3 could not find values for the `{self.stmt.kind}` predicate "
                               f"({s.reason_unknown()})")
         for name, var in self.targets.items():  # random pivots spread the models
-            if var.type in (C.INT, C.REAL):
+            if var.type in (C.INT, C.REAL) or var.type.numeric:
                 centre = env.get(name, 0)
                 p = rng.uniform(float(centre) - WINDOW, float(centre) + WINDOW)
                 pivot = z3_value(int(p) if var.type == C.INT else Fraction(p), var.type)
@@ -412,7 +430,8 @@ class ChoicePlan:
         model = s.model()
         out = {name: _from_z3(model, fresh[name], var.type) for name, var in self.targets.items()}
         if not self.exact:
-            out = {k: _to_float(v) for k, v in out.items()}
+            out = {k: _to_float(v) if self.targets[k].type.base == "real" else v
+                   for k, v in out.items()}
         holds = self.pred(env, out)  # a failure here: the predicate is undefined there
         if not holds:
             # An irrational model (x * x == 2) is approximated, and floats round: the

@@ -23,6 +23,7 @@ from relaxverify.core import nodes as C
 from relaxverify.core.visitor import ExprVisitor
 from relaxverify.run.choose import to_float
 from relaxverify.run.faults import FaultSpec, hazard
+from relaxverify.run.codegen_floats import float_op, write_rounded
 from relaxverify.run.options import Options
 from relaxverify.run.outcome import CompileLimit, Site
 from relaxverify.source import Span
@@ -37,6 +38,8 @@ def _pyname(source: str) -> str:
 
 
 def zero(ty: C.Type, exact: bool) -> Any:
+    if ty.is_float:
+        return 0.0
     return {"int": 0, "bool": False}.get(ty.base, Fraction(0) if exact else 0.0)
 
 
@@ -71,6 +74,7 @@ class Code:
         self.names: dict[int, str] = {}
         self.used: set[str] = set()
         self.consts: list[Any] = []
+        self.roundings: dict[int, Any] = {}  # site -> Rounding / WriteRounding (floatops)
         self.tmp = 0
         self.lines: list[str] = []
 
@@ -100,6 +104,10 @@ class Code:
     def const(self, value: Any, ty: C.Type) -> str:
         if isinstance(value, bool):
             return "True" if value else "False"
+        if ty.is_float:  # the checker gives the format's value exactly: a float holds it
+            f = float(value)
+            return repr(f) if f >= 0 and not (f == 0 and math.copysign(1, f) < 0) \
+                else f"(-{repr(f).lstrip('-')})"
         if ty.base == "real" or isinstance(value, Fraction):
             if self.exact:
                 self.consts.append(Fraction(value))
@@ -123,10 +131,12 @@ class ExprGen(ExprVisitor):
     `hazard_sum` belong to the straight-line fast path (see codegen_stmts).
     """
 
-    def __init__(self, code: Code, opts: Options, model: Optional[C.HardwareModel]):
+    def __init__(self, code: Code, opts: Options, model: Optional[C.HardwareModel],
+                 precision: Optional[C.HardwareModel] = None):
         self.c = code
         self.opts = opts
-        self.model = model
+        self.model = model  # the model faults are injected from (None: no faults)
+        self.precision = precision  # the model whose precisions R runs at (None: none)
         self.resolver: Optional[Resolver] = None
         self.in_code = False  # generating program code (faults apply), not a specification
         self.fast = False  # generating the fault-free fast path of a straight-line run
@@ -216,10 +226,11 @@ class ExprGen(ExprVisitor):
 
     def write(self, var: C.Var, code: str, span: Span, traced: bool = True) -> str:
         """`code` as the value written to var (a fault site when var is `urel`)."""
+        code = write_rounded(self, var, code, span)
         if var.urel and self.model is not None:
             self.in_code = True
             try:
-                return self.faulty(code, self.model.write,
+                return self.faulty(code, self.model.memory(var.region).write,
                                    FaultSpec(var.type, None, var.type.array), span, var.source,
                                    read=traced and not var.type.array)
             finally:
@@ -238,8 +249,8 @@ class ExprGen(ExprVisitor):
         if e.var.urel and self.model is not None and not e.var.type.array:
             # A whole array (copied, compared or passed on) is not a read access: only
             # its elements are (as in the reliability analysis).
-            return self.faulty(name, self.model.read, FaultSpec(e.var.type), e.span,
-                               e.var.source)
+            return self.faulty(name, self.model.memory(e.var.region).read,
+                               FaultSpec(e.var.type), e.span, e.var.source)
         return name
 
     def e_Unary(self, e: C.Unary) -> str:
@@ -258,10 +269,12 @@ class ExprGen(ExprVisitor):
             return f"((not {a}) or {b})" if op == "==>" else f"({a} == {b})"
         a, b = self.sub(e.left), self.sub(e.right)
         pyop = "//" if (op == "/" and e.ty == C.INT) else op
-        code = None
-        for check in K.expr_checks(e):
+        code = float_op(self, e, a, b)
+        for check in K.expr_checks(e) if code is None else ():
             if check.kind == K.OVERFLOW:
-                continue  # TODO(floats): the float semantics of the interpreter
+                # Nothing rounds (real arithmetic, exact): nothing can overflow. (With
+                # --float-reals, reals are binary64 without checks, as v1 ran them.)
+                continue
             code = self.test(check, e, pyop, a, b)
         if code is None:
             if op in _GROUP:
@@ -337,16 +350,21 @@ class ExprGen(ExprVisitor):
                 code = f"({a}[{t}] if 0 <= ({t} := {i}) < len({a}) else _oob({k}, {t}, {a}))"
         var = arr_ref.var
         if var.urel and self.model is not None and self.resolver is None:
-            return self.faulty(code, self.model.read, FaultSpec(var.type.elem), e.span,
-                               var.source)
+            return self.faulty(code, self.model.memory(var.region).read,
+                               FaultSpec(var.type.elem), e.span, var.source)
         return code
 
     def e_Apply(self, e: C.Apply) -> str:
         if e.fn == "len" and isinstance(e.args[0], C.VarRef) and self.resolver is None:
             return f"len({self.c.py(e.args[0].var)})"  # the length is not in unreliable memory
         args = [self.sub(a) for a in e.args]
-        if e.fn == "real":
+        if e.fn == "real":  # exact: a float or an int is a rational
             return f"{'_Fr' if self.opts.exact else 'float'}({args[0]})"
+        if e.fn in C.FLOAT_BASES or e.fn in C.MATH_FUNCTIONS:
+            k = self.c.site(e.span, "", e)
+            return f"{'_cvt' if e.fn in C.FLOAT_BASES else '_math'}({k}, {args[0]})"
+        if e.fn in ("floor", "ceil"):
+            return f"_{e.fn}({args[0]})"
         return f"{e.fn}({', '.join(args)})"
 
     def e_Quant(self, e: C.Quant) -> str:

@@ -19,6 +19,7 @@ from typing import Any, Callable, Optional
 from relaxverify.core import checks as K
 from relaxverify.core import nodes as C
 from relaxverify.core.visitor import StmtVisitor
+from relaxverify.run.codegen_floats import write_rounded
 from relaxverify.run.codegen_exprs import FLAT_DEPTH, Code, ExprGen, depth, zero
 from relaxverify.run.options import Options
 from relaxverify.source import Span
@@ -42,11 +43,12 @@ def _conj(es: list[C.Expr]) -> C.Expr:
 class Generator(StmtVisitor):
     """Generates the Python source of one configuration of a program."""
 
-    def __init__(self, program: C.Program, opts: Options, model: Optional[C.HardwareModel]):
+    def __init__(self, program: C.Program, opts: Options, model: Optional[C.HardwareModel],
+                 precision: Optional[C.HardwareModel] = None):
         self.program = program
         self.opts = opts
         self.c = Code(opts.exact)
-        self.x = ExprGen(self.c, opts, model)
+        self.x = ExprGen(self.c, opts, model, precision)
         self.recording = False  # inside the recording copy of the top function
         self.nesting = 0  # blocks around the statement being generated
         self.loops = 0  # loops around it
@@ -229,7 +231,8 @@ class Generator(StmtVisitor):
         if s.kind == "accept":
             if self.recording:
                 k = self.c.site(s.span, "accept", s)
-                self.emit(ind, f"_rec('accept', {k}, {self.x.env_dict(s.cond)})")
+                seen = s.cond if s.query is None else s.query  # a bound query: E's state
+                self.emit(ind, f"_rec('accept', {k}, {self.x.env_dict(seen)})")
             return
         for check in K.stmt_checks(s):
             expect(check, K.ASSERT, K.ASSUME)
@@ -289,6 +292,10 @@ class Generator(StmtVisitor):
         self.emit(0, f"def {name}({params}):")
         if self.opts.faults == "inject":
             self.emit(1, "global _B")
+        for p in fn.params:  # a parameter in a region with a precision: rounded in R
+            value = write_rounded(self.x, p, self.py(p), p.span)
+            if value != self.py(p):
+                self.emit(1, f"{self.py(p)} = {value}")
         self.block(fn.body, 1)
         if self.opts.specs:
             for ens in fn.ensures:

@@ -9,9 +9,14 @@ probability exactly 1 - e^-h = 1 - p, independently of every other site, while a
 reliable run costs one subtraction and one comparison per site.
 
 A faulty value is uniform within the operator's `error` when the model has one,
-otherwise the exact value with one random bit of its 64-bit representation
-flipped: IEEE-754 double for reals, two's complement for ints. A faulty bool is
-the negation of the exact one; a faulty array read or write damages one element.
+otherwise the exact value with one random bit of its representation flipped: a
+float type's own format (16, 32 or 64 bits), IEEE-754 binary64 for reals, 64-bit
+two's complement for ints. A faulty float is a *finite* value of its format
+(LANGUAGE.md section 9), so the bit is drawn uniformly among the bits whose flip
+gives a finite value (flipping the last zero bit of the exponent would give inf or
+NaN); within an `error`, the value drawn is rounded to the format and kept within
+its range. A faulty bool is the negation of the exact one; a faulty array read or
+write damages one element.
 """
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable, Optional
 
+from relaxverify.core.formats import FORMATS, Format
 from relaxverify.core.nodes import Type
 
 
@@ -48,6 +54,32 @@ def flip_int(x: int, bit: int) -> int:
     if -(1 << 63) <= x < (1 << 63):
         return flipped - (1 << 64) if flipped >= (1 << 63) else flipped
     return (x - lo) + flipped
+
+
+def finite_flips(x: float, fmt: Format) -> list[float]:
+    """The values one bit flip of x's encoding in fmt gives that are finite."""
+    b = fmt.bits(x)
+    out = []
+    for bit in range(fmt.width):
+        y = fmt.from_bits(b ^ (1 << bit))
+        if math.isfinite(y):
+            out.append(y)
+    return out
+
+
+def flip_format(x: float, fmt: Format, rng: random.Random) -> float:
+    """x with one random bit of its fmt encoding flipped, among the finite results."""
+    return rng.choice(finite_flips(x, fmt))
+
+
+def within_format(x: float, err: float, fmt: Format, rng: random.Random) -> float:
+    """Uniform within err of x (exactly), rounded to fmt, kept finite (the largest
+    value is nearer to x than the drawn value when that rounds to infinity)."""
+    v = Fraction(x) + Fraction(err) * (2 * Fraction(rng.random()) - 1)
+    y = fmt.round(v)
+    if math.isinf(y):
+        return math.copysign(float(fmt.largest), y)
+    return y
 
 
 @dataclass
@@ -81,6 +113,13 @@ class FaultMaker:
         base = spec.ty.base
         if base == "bool":
             return lambda v: not v
+        fmt = FORMATS.get(base)
+        if fmt is not None:
+            rng = self.rng
+            if spec.error is not None:
+                err = spec.error
+                return lambda v: within_format(v, err, fmt, rng)
+            return lambda v: flip_format(v, fmt, rng)
         if spec.error is not None:
             return self._within(base, spec.error)
         return self._flip_int if base == "int" else self._flip_real

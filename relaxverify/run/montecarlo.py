@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from relaxverify.core import nodes as C
+from relaxverify.run.accepts import accept_pairs, checked_accepts
 from relaxverify.run.options import MAX_STEPS, Options
 from relaxverify.run.outcome import RunOutcome, RuntimeFailure
 from relaxverify.run.runtime import RECURSION, Interpreter
@@ -88,6 +89,8 @@ class MonteCarloResult:
     correct: int = 0
     failures: int = 0  # faulty runs that failed a runtime check
     faults: int = 0  # faults injected in all trials
+    reference_accepts: bool = True  # the fault-free run meets the accepts
+    rejected: int = 0  # trials with the fault-free result that failed an accept
 
     @property
     def fraction(self) -> float:
@@ -99,28 +102,37 @@ class MonteCarloResult:
 
 
 def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel, trials: int,
-                seed: int = 0, semantics: str = "original", exact: bool = False,
+                seed: int = 0, semantics: str = "original", exact: bool = True,
                 source: Optional[str] = None, max_steps: Optional[int] = None,
                 progress: Optional[Callable[[int], None]] = None,
-                skip: bool = True) -> MonteCarloResult:
+                skip: bool = True, precision: bool = False) -> MonteCarloResult:
     """Run `fn` fault-free once, then `trials` times under `model`. `args` are in
     parameter order, as Python values (ints, Fractions or floats, bools, lists).
 
     With `skip`, a trial whose hazard budget exceeds the total hazard H of the
     fault-free path is counted as correct without running it: no site on that path
     can fail, so the run would be the fault-free one. This is exact (the budget is
-    Exp(1) and memoryless) and saves the runs that see no fault at all."""
+    Exp(1) and memoryless) and saves the runs that see no fault at all. With
+    `precision`, the fault-free and the faulty runs compute at the model's
+    precisions (LANGUAGE.md section 9)."""
     steps = MAX_STEPS if max_steps is None else max_steps
-    ref = Interpreter(program, fn, Options(semantics, exact, "none", True, max_steps=steps),
-                      None, seed, source)
     params = program.functions[fn].params
+    record = checked_accepts(program.functions[fn])  # a trial failing one is incorrect
+    ref = Interpreter(program, fn, Options(semantics, exact, "none", True, record,
+                                           max_steps=steps),
+                      None, seed, source, model if precision else None)
     ref_args = [ref.convert(a, p.type) for a, p in zip(args, params)]
+    pairs = accept_pairs(program, fn, ref_args, exact, steps, seed, source)
     reference = ref.run(ref_args)
     out = MonteCarloResult(reference)
     if reference.failure is not None:
         return out
-    faulty = Interpreter(program, fn, Options(semantics, exact, "inject", False,
-                                              max_steps=steps), model, seed, source)
+    # a skipped trial is the fault-free run: correct when the reference meets the accepts
+    ref_ok = pairs is None or pairs.hold(ref, reference.records)
+    out.reference_accepts = ref_ok
+    faulty = Interpreter(program, fn, Options(semantics, exact, "inject", False, record,
+                                              max_steps=steps), model, seed, source,
+                      model if precision else None)
     faulty.set_choices_by_site(ref.choices.by_site)
     expected = reference.result
     entry = faulty.entry
@@ -132,19 +144,21 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
     try:
         hazard = _path_hazard(faulty, ref_args, expected) if skip else None
         step = max(1, min(1000, trials // 100))
-        correct = failures = 0
+        correct = failures = rejected = 0
         for i in range(trials):
             if hazard is not None:
                 budget = ns["_B"]
                 if budget >= hazard:  # no site on the fault-free path fails: skip the run
                     ns["_B"] = budget - hazard
-                    correct += 1
+                    correct += ref_ok
+                    rejected += not ref_ok
                     if progress is not None and (i + 1) % step == 0:
                         progress(i + 1)
                     continue
             if chooser.counts or faulty.notes:  # per-run state must not grow over trials
                 chooser.reset()
                 faulty.notes = []
+            faulty.records = []
             try:
                 got = entry(-1, *ref_args)
             except (RuntimeFailure, RecursionError, MemoryError, OverflowError):
@@ -152,12 +166,16 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
                 ns["_B"] = expo()  # the budget left by an aborted run is not memoryless
             else:
                 if (got == expected and type(got) is type(expected)) or same_result(got, expected):
-                    correct += 1
+                    if pairs is None or pairs.hold(faulty, faulty.records):
+                        correct += 1
+                    else:
+                        rejected += 1
             if progress is not None and (i + 1) % step == 0:
                 progress(i + 1)
     finally:
         sys.setrecursionlimit(old_limit)
     out.trials, out.correct, out.failures, out.faults = trials, correct, failures, ns["_NF"]
+    out.rejected = rejected
     return out
 
 
@@ -176,4 +194,5 @@ def _path_hazard(faulty: Interpreter, args: list, expected: Any) -> Optional[flo
         ok = False
     ns["_B"], ns["_NF"] = saved_b, saved_nf
     faulty.choices.reset()
+    faulty.records = []
     return used if ok and used < start / 2 else None

@@ -18,7 +18,7 @@ MAX_ARRAY = LIMITS.array_length  # elements of one array
 @dataclass
 class Options:
     semantics: str = "original"  # "original" or "relaxed": whether `relax` takes effect
-    exact: bool = False  # reals as Fraction
+    exact: bool = True  # reals as Fraction (False: --float-reals, binary64 as in v1)
     faults: str = "none"  # "none", "inject" (random, from a model) or "trace" (given values)
     specs: bool = True  # check requires, ensures and invariants
     record: bool = False  # record accepts, calls and loop heads of the top function

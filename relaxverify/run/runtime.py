@@ -26,6 +26,7 @@ from relaxverify.run.choose import ChoicePlan, to_float, z3_holds
 from relaxverify.run.codegen_stmts import Generator
 from relaxverify.run.failures import Failures
 from relaxverify.run.faults import FaultMaker
+from relaxverify.run.floatops import FloatOps, round_argument
 from relaxverify.run.options import Options
 from relaxverify.run.outcome import CompileLimit, RunOutcome, RuntimeFailure
 from relaxverify.source import Span
@@ -40,7 +41,10 @@ class Interpreter:
 
     def __init__(self, program: C.Program, fn: str, options: Options,
                  model: Optional[C.HardwareModel] = None, seed: int = 0,
-                 source: Optional[str] = None):
+                 source: Optional[str] = None,
+                 precision: Optional[C.HardwareModel] = None):
+        """`model` injects faults (when `options.faults` says so); `precision` is the
+        model whose precisions this execution (R) runs at (LANGUAGE.md section 9)."""
         self.program = program
         self.fn = program.functions[fn]
         self.opts = options
@@ -50,7 +54,8 @@ class Interpreter:
         trace_all = options.faults == "trace" and model is None
         if trace_all:
             model = RELIABLE  # trace mode without a model: every site, as the verifier does
-        gen = Generator(program, options, model if options.faults != "none" else None)
+        gen = Generator(program, options, model if options.faults != "none" else None,
+                        precision)
         gen.x.trace_all = trace_all
         text = _generate(gen, fn)
         self.gen = gen
@@ -78,6 +83,8 @@ class Interpreter:
             "_quant": self._quant,
         }
         ns.update(self.failures.handlers())
+        ns.update(FloatOps(self.sites, gen.c.roundings, self.failures.quoted,
+                           options.exact).handlers())
         self.ns = ns
         try:
             code = compile(text, f"<relax {program.path}>", "exec")
@@ -137,6 +144,8 @@ class Interpreter:
             return [self.convert(x, ty.elem) for x in value]
         if ty.base == "real":
             return Fraction(value) if self.opts.exact else to_float(value)
+        if ty.is_float:
+            return round_argument(value, ty)
         if ty.base == "int":
             return int(value)
         return bool(value)

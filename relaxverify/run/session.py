@@ -13,6 +13,7 @@ fail.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -21,7 +22,9 @@ from relaxverify.core import nodes as C
 from relaxverify.pipeline import Loaded
 from relaxverify.report.diagnostics import Diagnostic
 from relaxverify.report.render import CommandResult, FileReport
+from relaxverify.run.accepts import bound_queries, original_states
 from relaxverify.run.arguments import ArgError, parse_args, show, to_json
+from relaxverify.run.choose import to_float
 from relaxverify.run.montecarlo import MonteCarloResult, monte_carlo, upper_bound
 from relaxverify.run.options import MAX_STEPS, Options
 from relaxverify.run.outcome import CompileLimit, RuntimeFailure
@@ -39,7 +42,8 @@ class RunOptions:
     semantics: str = "original"  # "original" or "relaxed"
     trials: Optional[int] = None  # Monte Carlo: this many faulty runs
     seed: int = 0
-    exact: bool = False  # reals as exact rationals
+    exact: bool = True  # accepted for v1 compatibility: reals are exact by default
+    float_reals: bool = False  # run `real` as binary64 (approximate, as v1 did)
     max_steps: int = MAX_STEPS
     hardware: Optional[str] = None  # a model name; --trials defaults to `medium`
     timeout: float = 10.0  # seconds Z3 may take for one relax/havoc predicate
@@ -52,6 +56,25 @@ def usage(path: str, message: str, source: Optional[str] = None,
     diag = Diagnostic("error", message, span, "usage", path=path)
     return CommandResult("run", [FileReport(path, "error", source, [diag])],
                          extra={"result": None, "error": None})
+
+
+def arithmetic(opts: RunOptions, precision: Optional[C.HardwareModel]) -> tuple[str, dict]:
+    """Which arithmetic the run used, as a note and as JSON."""
+    reals = "binary64 floats (--float-reals: approximate, not what verify proves)" \
+        if opts.float_reals else "exact"
+    floats = "IEEE binary per type"
+    if precision is not None and not _has_precision(precision):
+        precision = None
+    if precision is not None:
+        floats += f", the relaxed execution at the precisions of `{precision.name}`"
+    return (f"reals: {reals}; floats: {floats}",
+            {"reals": "float64" if opts.float_reals else "exact",
+             "precision": precision.name if precision is not None else None})
+
+
+def _has_precision(model: C.HardwareModel) -> bool:
+    return any(o.precision for o in model.operators.values()) or \
+        any(m.precision for m in model.regions.values())
 
 
 def _failure_json(f: RuntimeFailure) -> dict:
@@ -101,17 +124,33 @@ def run_function(item: Loaded, fn_name: Optional[str], opts: RunOptions) -> Comm
 
 def _single(opts: RunOptions, item: Loaded, program: C.Program, fn: C.Function,
             values: list, model: Optional[C.HardwareModel]) -> CommandResult:
-    options = Options(opts.semantics, opts.exact, "inject" if model else "none", True, False,
-                      opts.max_steps)
-    interp = Interpreter(program, fn.name, options, model, opts.seed, item.source)
-    out = interp.run([interp.convert(v, p.type) for v, p in zip(values, fn.params)])
+    queries = opts.semantics == "relaxed" and bound_queries(fn)  # observed |E| values
+    options = Options(opts.semantics, not opts.float_reals, "inject" if model else "none", True,
+                      queries, opts.max_steps)
+    precision = model if opts.semantics == "relaxed" else None
+    interp = Interpreter(program, fn.name, options, model, opts.seed, item.source, precision)
+    args = [interp.convert(v, p.type) for v, p in zip(values, fn.params)]
+    out = interp.run(args)
     report = FileReport(item.path, "verified", item.source)
     extra: dict = {"result": None, "error": None}
     notes = list(out.notes)
+    if _uses_numbers(item):
+        text, extra["arithmetic"] = arithmetic(opts, precision)
+        notes.append(text)
     if model is not None:
         n = interp.ns["_NF"]
         notes.append(f"hardware `{model.name}`, seed {opts.seed}: {n} fault(s) injected")
         extra.update(hardware=model.name, seed=opts.seed, faults_injected=n)
+    if queries and out.failure is None:
+        pairs = original_states(program, fn.name, args, not opts.float_reals, opts.max_steps,
+                                opts.seed, item.source)
+        extra["observed"] = []
+        for node, value in pairs.observed(interp, out.records):
+            line = node.span.line if node.span else 0
+            approx = to_float(value) if not isinstance(value, bool) else float(value)
+            notes.append(f"bound query at line {line}: observed {approx:.6g} on this run and "
+                         "the original one (an estimate, not a bound: `verify` proves one)")
+            extra["observed"].append({"line": line, "value": approx})
     if out.failure is not None:
         f = out.failure
         report.status = "failed"
@@ -131,7 +170,8 @@ def _trials(opts: RunOptions, item: Loaded, program: C.Program, fn: C.Function,
             values: list, model: C.HardwareModel) -> CommandResult:
     assert opts.trials is not None
     mc = monte_carlo(program, fn.name, values, model, opts.trials, opts.seed,
-                     opts.semantics, opts.exact, item.source, opts.max_steps, opts.progress)
+                     opts.semantics, not opts.float_reals, item.source, opts.max_steps,
+                     opts.progress, precision=True)
     report = FileReport(item.path, "verified", item.source)
     extra: dict = {"result": None, "error": None}
     ref = mc.reference
@@ -157,14 +197,37 @@ def _trials(opts: RunOptions, item: Loaded, program: C.Program, fn: C.Function,
             ("static value", f"{static:.6f}" if static is not None else f"none ({why})"),
             ("faults injected", str(mc.faults)),
             ("failed runs", f"{mc.failures} (a runtime check failed; counted as incorrect)")]
+    if mc.rejected:
+        rows.append(("failed accepts", f"{mc.rejected} (the fault-free result, but an accept "
+                     "failed; counted as incorrect)"))
+    extra["failed_accepts"] = mc.rejected
     width = max(len(k) for k, _ in rows)
     report.lines.extend(f"{k.ljust(width)}  {v}" for k, v in rows)
-    if static is not None:
+    if static is not None and mc.rejected:
+        report.lines.append(f"{'verdict'.ljust(width)}  not compared: the static value counts "
+                            "faults only, and some trials failed an accept"
+                            + ("" if mc.reference_accepts else
+                               " (the fault-free run at this model's precisions fails one)"))
+    elif static is not None:
         _verdict(report, static, mc, program, fn, model, width)
+    report.lines.append("  note: the reliability is an estimate from the sampled runs "
+                        "(the 95% interval says how precise)")
+    if _uses_numbers(item):
+        text, extra["arithmetic"] = arithmetic(opts, model)
+        report.lines.append(f"  note: {text}")
     if opts.semantics == "relaxed":
         report.lines.append("  note: the static value assumes `relax` as in the original "
                             "execution; these runs used the relaxed semantics")
     return CommandResult("run", [report], extra=extra)
+
+
+def _uses_numbers(item: Loaded) -> bool:
+    """Whether the file mentions a real or float type (the arithmetic note is then
+    worth printing; a program of ints and bools computes the same either way)."""
+    return item.source is None or re.search(_NUMBER_TYPES, item.source) is not None
+
+
+_NUMBER_TYPES = r"\b(real|float64|float32|float16|bfloat16)\b"
 
 
 def strict_bound(mc: MonteCarloResult) -> float:
