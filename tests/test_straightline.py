@@ -87,3 +87,47 @@ fn f(x: float64) -> float64
     f = program.functions["f"]
     [check] = [s for s in f.body if isinstance(s, C.Check) and s.query is not None]
     assert straight_line_bound(f, check, program.hardware["single"]) is None
+
+
+
+def observed(path: Path, fn: str, args: dict[str, float], hardware: str) -> float:
+    """|E<o> - E<r>| of one relaxed run (the interpreter's exact IEEE semantics)."""
+    from relaxverify import api
+    doc = api.run(str(path), fn=fn, args=args, semantics="relaxed",
+                  hardware=hardware).to_json()
+    assert doc["error"] is None, doc
+    [query] = doc["observed"]
+    return float(query["value"])
+
+
+SAMPLED = [(FPCORE / "doppler1.relax", "doppler1", "fp64"),
+           (FPCORE / "rigidBody1.relax", "rigidBody1", "fp64"),
+           (FPCORE / "carbonGas.relax", "carbonGas", "fp64"),
+           (EXAMPLES / "relu_quantised.relax", "network", "half"),
+           (EXAMPLES / "dot_float32.relax", "dot4", "single")]
+
+
+@pytest.mark.parametrize("path, fn, hardware", SAMPLED, ids=[s[1] for s in SAMPLED])
+def test_no_run_exceeds_the_bound(path: Path, fn: str, hardware: str) -> None:
+    """The bound against the interpreter's IEEE runs, at random points and corners."""
+    import random
+
+    import numpy as np
+
+    from relaxverify.verify.straightline import input_box
+    program = load(str(path)).program
+    assert program is not None
+    f = program.functions[fn]
+    box = input_box(f)
+    bound = query_bound(path, fn)
+    assert bound is not None
+    rng = random.Random(7)
+    worst = 0.0
+    for k in range(24):
+        point = {}
+        for p in f.params:
+            lo, hi = (float(v) for v in box[p.name])
+            x = (lo, hi)[rng.randrange(2)] if k < 4 else rng.uniform(lo, hi)
+            point[p.source] = float(np.float32(x)) if p.type.base == "float32" else x
+        worst = max(worst, observed(path, fn, point, hardware))
+    assert 0 < worst <= bound
