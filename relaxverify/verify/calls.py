@@ -101,7 +101,7 @@ class CallRule:
                                   f"{show(e, None, subst)}")
         self.sink.record(Record("abstract", sides, st.ro if "o" in sides else st.rp))
         t = s.target
-        if t is not None and "r" in sides and t.urel and env.faults.write:
+        if t is not None and "r" in sides and env.faults.writes(t):
             mark = len(self.sink.fault_notes)
             st.r[t] = self.statements.faulty_write(st, t, st.r[t], traced=False)
             if env.explain:

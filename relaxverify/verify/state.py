@@ -93,6 +93,17 @@ class Faults:
     def write(self) -> bool:
         return self.model is None or self.model.write < 1.0
 
+    def reads(self, var: C.Var) -> bool:
+        """May reading `var` (in a region) fail in R? Its region's own `read`."""
+        if not var.urel:
+            return False
+        return self.model is None or self.model.memory(var.region).read < 1.0
+
+    def writes(self, var: C.Var) -> bool:
+        if not var.urel:
+            return False
+        return self.model is None or self.model.memory(var.region).write < 1.0
+
 
 # ---------------------------------------------------------------- shared values
 

@@ -40,7 +40,9 @@ from relaxverify.verify.calls import CallRule
 from relaxverify.verify.context import FactStore, GenerationStopped, Sink
 from relaxverify.verify.decider import Decider
 from relaxverify.verify.env import Env
+from relaxverify.core.precision import write_rounding
 from relaxverify.verify.exprs import ExprTranslator
+from relaxverify.verify.floats import finite, fmt_of
 from relaxverify.verify.loops import LoopRule
 from relaxverify.verify.obligations import Obligation
 from relaxverify.core.printer import show
@@ -144,9 +146,15 @@ class VCGen:
                 v, extra = facts.fresh_value(p, "r")
                 st.r[p] = v
                 entry_facts_r += extra
+        for p in fn.params:  # float parameters are finite values of their format
+            fmt = fmt_of(p.type)
+            if fmt is not None and not p.type.array:
+                entry_facts_o.append(finite(st.o[p], fmt))
+                entry_facts_r.append(finite(st.r[p], fmt))
         self.entry_o, self.entry_r = dict(st.o), dict(st.r)
         facts.assume(st, "o", conj(entry_facts_o))
         facts.assume(st, "r", conj(entry_facts_r))
+        self.region_parameters(st)
         for e in fn.requires:
             facts.assume(st, "o", self.exprs.expr(e, Cx("o", {"o": st.o, "r": st.r})),
                          f"line {e.span.line}: requires {show(e, 'o')}")
@@ -172,6 +180,21 @@ class VCGen:
         for e in fn.ensures_r:
             self.env.check_spec("ensures_r", None, e, st, "the relational postcondition {e} "
                                 "holds at the end of `" + fn.name + "`", assume_after=False)
+
+    def region_parameters(self, st: State) -> None:
+        """In R, a parameter in a region with `precision F` holds its argument
+        rounded to F (then to its own type)."""
+        for p in self.fn.params:
+            fmt = write_rounding(p, self.faults.model, True)
+            if fmt is None or p.type.array:
+                continue
+            cx = Cx("r", {"o": st.o, "r": st.r}, code=True, st=st)
+            v = self.exprs.rounder.round(cx, st.r[p], fmt, p.source, p.span)
+            own = fmt_of(p.type)
+            if own is not None and own != fmt:
+                v = self.exprs.rounder.round(cx, v, own, p.source, p.span)
+            self.exprs.assume_checks(st, "r", cx, p.span.line)
+            st.r[p] = v
 
     def vacuity_of_preconditions(self, ro: z3.BoolRef, rp: z3.BoolRef) -> None:
         if not (self.fn.requires or not self.fn.requires_r_default):
