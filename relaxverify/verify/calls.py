@@ -76,6 +76,11 @@ class CallRule:
                 subst: dict) -> None:
         """The target's new values: any that the callee's `ensures` allow."""
         env = self.env
+        if "r" in sides:  # R's callee holds region parameters rounded (as vcgen does)
+            args["r"] = dict(args["r"])
+            for p in f.params:
+                args["r"][p] = env.exprs.rounder.parameter(st, p, args["r"][p],
+                                                         env.faults.model)
         for side in sides:
             if s.target is not None:
                 v, extra = self.facts.fresh_value(s.target, side)

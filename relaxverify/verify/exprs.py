@@ -20,7 +20,7 @@ from relaxverify.core.nodes import BOOL, INT, Type
 from relaxverify.source import Span
 from relaxverify.core.precision import rounding_of
 from relaxverify.verify.context import FactStore, Sink
-from relaxverify.verify.floats import Rounder, finite, fmt_of
+from relaxverify.verify.floats import Rounder, finite, fmt_of, widens
 from relaxverify.verify.integrity import (QUANTIFIED, describe, goal_of, obliged_here,
                                           side_phrase, span_of)
 from relaxverify.core.printer import show
@@ -257,6 +257,8 @@ class ExprTranslator:
             return x
         if e.fn in C.MATH_FUNCTIONS:
             return self.rounder.math(e, x, fmt, cx)
+        if widens(fmt_of(e.args[0].ty), fmt):  # e.g. float16 -> float32: exact
+            return x
         return self.rounder.round(cx, x, fmt, show(e), e.span)
 
     def e_Quant(self, e: C.Quant, cx: Cx) -> Value:

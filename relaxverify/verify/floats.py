@@ -20,11 +20,11 @@ from relaxverify.core import checks as K
 from relaxverify.core import nodes as C
 from relaxverify.core.formats import FORMATS, Format
 from relaxverify.core.printer import show
-from relaxverify.core.precision import Rounding
+from relaxverify.core.precision import Rounding, write_rounding
 from relaxverify.source import Span
 from relaxverify.verify.integrity import side_phrase
-from relaxverify.verify.smt import conj
-from relaxverify.verify.state import Cx, Record
+from relaxverify.verify.smt import ArrayVal, Value, conj
+from relaxverify.verify.state import Cx, Record, State
 
 if TYPE_CHECKING:
     from relaxverify.verify.exprs import ExprTranslator
@@ -62,6 +62,33 @@ def finite(x: z3.ArithRef, fmt: Format) -> z3.BoolRef:
     """x is a finite value of the format's range (parameters, choices, faults)."""
     big = real(fmt.largest)
     return z3.And(x <= big, -big <= x)
+
+
+def rounding_function(fmt: Format) -> z3.FuncDeclRef:
+    return z3.Function(f"round_{fmt.name}", z3.RealSort(), z3.RealSort())
+
+
+def widens(narrow: Optional[Format], wide: Format) -> bool:
+    """Is every value of `narrow` a value of `wide` (so converting is exact)?"""
+    return narrow is not None and narrow.precision <= wide.precision and \
+        narrow.emax <= wide.emax and narrow.emin - narrow.precision >= \
+        wide.emin - wide.precision
+
+
+def holds_values_of(x: C.Expr, fmt: Format) -> bool:
+    """Is every value x may have a value of fmt (so rounding it to fmt is exact)? Its
+    own float type, what an exact widening conversion or negation keeps, constants."""
+    if fmt_of(x.ty) == fmt:
+        return True
+    if isinstance(x, C.Const) and not isinstance(x.value, bool):
+        return fmt.representable(Fraction(x.value))
+    if isinstance(x, C.Unary) and x.op == "-":
+        return holds_values_of(x.operand, fmt)
+    if isinstance(x, C.Apply) and x.fn in ("abs", "real") + C.FLOAT_BASES and x.args:
+        own = fmt_of(x.ty)
+        widened = own is None or widens(fmt_of(x.args[0].ty), own) or x.fn == "abs"
+        return widened and holds_values_of(x.args[0], fmt)
+    return False
 
 
 def threshold_text(fmt: Format) -> str:
@@ -102,16 +129,49 @@ class Rounder:
         r = self.tr.facts.fresh(f"fl_{fmt.name}", z3.RealSort())
         eta = Fraction(0) if exact_small else fmt.subnormal_error
         err = real(fmt.unit_roundoff) * absval(z) + real(eta)
-        self.tr.facts.constrain(r, z3.And(r - z <= err, z - r <= err, finite(r, fmt)))
-        if cx.st is not None:
-            self.tr.sink.record(Record("rounding", cx.side or "o",
-                                       conj([cx.st.guard(cx.side)] + cx.local)))
+        # rounding keeps the sign (and zero), and stays in range
+        # Rounding is a function: the same exact value rounds the same way in both
+        # executions (an uninterpreted function, bounded at each use).
+        self.tr.facts.constrain(r, z3.And(r == rounding_function(fmt)(z),
+                                          r - z <= err, z - r <= err, finite(r, fmt),
+                                          z3.Implies(z >= 0, r >= 0),
+                                          z3.Implies(z <= 0, r <= 0)))
+        self.note(cx)
         return r
+
+    def note(self, cx: Cx) -> None:
+        """Record that the abstraction is used here (always, when no state says where)."""
+        guard = z3.BoolVal(True) if cx.st is None else conj([cx.st.guard(cx.side)] + cx.local)
+        self.tr.sink.record(Record("rounding", cx.side or "o", guard))
+
+    def parameter(self, st: State, p: C.Var, v: Value, model: Optional[C.HardwareModel]
+                  ) -> Value:
+        """A parameter's value in R: in a region with `precision F`, its argument
+        rounded to F, then to its own type (an array: any elements, soundly)."""
+        fmt = write_rounding(p, model, True)
+        if fmt is None:
+            return v
+        return self.write(st, p, v, fmt, p.source, p.span)
+
+    def write(self, st: State, var: C.Var, v: Value, fmt: Format, label: str, span: Span
+              ) -> Value:
+        """v rounded to fmt then to var's float type, in R (checks assumed after)."""
+        cx = Cx("r", {"o": st.o, "r": st.r}, code=True, st=st)
+        if isinstance(v, ArrayVal):  # each element rounds: over-approximated by any value
+            self.tr.sink.record(Record("rounding", "r", st.rp))
+            fresh = self.tr.facts.fresh(f"rounded {var.name}", v.arr.sort())
+            return ArrayVal(fresh, v.length)
+        out = self.round(cx, v, fmt, label, span)
+        own = fmt_of(var.type.elem)
+        if own is not None and own != fmt:
+            out = self.round(cx, out, own, label, span)
+        self.tr.assume_checks(st, "r", cx, span.line)
+        return out
 
     def operand(self, cx: Cx, v: z3.ArithRef, fmt: Optional[Format], x: C.Expr
                 ) -> z3.ArithRef:
         """An operand rounded to fmt: a value of fmt's own type is unchanged."""
-        if fmt is None or fmt_of(x.ty) == fmt:
+        if fmt is None or holds_values_of(x, fmt):
             return v
         return self.round(cx, v, fmt, show(x), x.span)
 
@@ -124,6 +184,8 @@ class Rounder:
         label = show(e)
         sums = e.op in ("+", "-")
         out = self.round(cx, z, r.compute, label, e.span, exact_small=sums)
+        if r.result is not None and widens(r.compute, r.result):
+            return a, b, out  # a value of the compute format is one of the result's
         return a, b, self.round(cx, out, r.result, label, e.span)
 
     def math(self, e: C.Apply, x: z3.ArithRef, fmt: Format, cx: Cx) -> z3.ArithRef:
@@ -132,9 +194,9 @@ class Rounder:
         if e.fn in K.DOMAIN and cx.code and cx.st is not None:
             ok = x >= 0 if e.fn == "sqrt" else x > 0
             self.tr.integrity(K.OVERFLOW, cx, e.span,
-                              f"the operand of `{label}` is {K.DOMAIN[e.fn]} 0"
-                              f"{side_phrase(cx.side)}" + cx.suffix,
-                              f"{show(e.args[0], cx.side)} {K.DOMAIN[e.fn]} 0", ok)
+                              f"the operand of `{label}` is {_DOMAIN_TEXT[e.fn]}"
+                              f"{side_phrase(cx.side)} (else the result is NaN)" + cx.suffix,
+                              f"{show(e.args[0], cx.side)} {K.DOMAIN[e.fn]}", ok)
         s = self.tr.facts.fresh(f"{e.fn}", z3.RealSort())
         if e.fn == "sqrt":
             self.tr.facts.constrain(s, z3.Implies(x >= 0, z3.And(s >= 0, s * s == x)))
@@ -145,9 +207,7 @@ class Rounder:
         facts = {"exp": s >= 0, "sin": z3.And(s <= one, -one <= s),
                  "cos": z3.And(s <= one, -one <= s), "log": z3.BoolVal(True)}[e.fn]
         self.tr.facts.constrain(s, z3.And(facts, finite(s, fmt)))
-        if cx.st is not None:
-            self.tr.sink.record(Record("rounding", cx.side or "o",
-                                       conj([cx.st.guard(cx.side)] + cx.local)))
+        self.note(cx)
         if e.fn == "exp" and cx.code and cx.st is not None:
             # exp overflows beyond about 710 in float64 (less in narrower formats):
             # oblige a sufficient condition, |x| small enough that e^x < largest.
@@ -158,6 +218,9 @@ class Rounder:
                               f"{show(e.args[0], cx.side)} <= {float(lim):g}",
                               x <= real(lim))
         return s
+
+
+_DOMAIN_TEXT = {"sqrt": "not negative", "log": "positive"}
 
 
 def _exp_limit(fmt: Format) -> Fraction:

@@ -78,8 +78,8 @@ def describe(check: K.RuntimeCheck, side: Optional[str]) -> tuple[str, str]:
         rel = K.DOMAIN.get(fn, "")
         node = check.node
         assert isinstance(node, (C.BinOp, C.Apply))
-        return (f"the operand of `{show(node)}` is {rel} 0{where}" if rel else
+        return (f"the operand of `{show(node)}` is {rel}{where}" if rel else
                 f"`{show(node)}` does not overflow{where}",
-                f"{show(ops[0], side)} {rel} 0" if rel else "true")
+                f"{show(ops[0], side)} {rel}" if rel else "true")
     return (f"the loop bound `{show(ops[0])}` is not negative{where}",
             f"{show(ops[0], side)} >= 0")

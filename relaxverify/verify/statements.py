@@ -49,15 +49,9 @@ class StatementRules:
         """A write to a region with `precision F` rounds to F in R, then to the
         variable's own float type (LANGUAGE.md section 9)."""
         fmt = write_rounding(var, self.env.faults.model, True)
-        if fmt is None or isinstance(v, ArrayVal):
+        if fmt is None:
             return v
-        cx = Cx("r", {"o": st.o, "r": st.r}, code=True, st=st)
-        v = self.exprs.rounder.round(cx, v, fmt, show(value), value.span)
-        own = fmt_of(var.type.elem)
-        if own is not None and own != fmt:
-            v = self.exprs.rounder.round(cx, v, own, show(value), value.span)
-        self.exprs.assume_checks(st, "r", cx, value.span.line)
-        return v
+        return self.exprs.rounder.write(st, var, v, fmt, show(value), value.span)
 
     def faulty_write(self, st: State, var: C.Var, v: Value, traced: bool = True) -> Value:
         """What a write of `v` to the `urel` variable `var` stores in R: any value,

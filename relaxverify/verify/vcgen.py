@@ -40,7 +40,6 @@ from relaxverify.verify.calls import CallRule
 from relaxverify.verify.context import FactStore, GenerationStopped, Sink
 from relaxverify.verify.decider import Decider
 from relaxverify.verify.env import Env
-from relaxverify.core.precision import write_rounding
 from relaxverify.verify.exprs import ExprTranslator
 from relaxverify.verify.floats import finite, fmt_of
 from relaxverify.verify.loops import LoopRule
@@ -154,7 +153,6 @@ class VCGen:
         self.entry_o, self.entry_r = dict(st.o), dict(st.r)
         facts.assume(st, "o", conj(entry_facts_o))
         facts.assume(st, "r", conj(entry_facts_r))
-        self.region_parameters(st)
         for e in fn.requires:
             facts.assume(st, "o", self.exprs.expr(e, Cx("o", {"o": st.o, "r": st.r})),
                          f"line {e.span.line}: requires {show(e, 'o')}")
@@ -170,6 +168,7 @@ class VCGen:
                              text)
             else:  # shared values need no constraint, but `--explain` must list the fact
                 st.path = st.path + ((False, text, None),)
+        self.region_parameters(st)  # the preconditions are of the arguments
         self.vacuity_of_preconditions(ro_requires, st.rp)
         self.block(fn.body, st, BOTH)
         for e in fn.ensures:
@@ -185,16 +184,7 @@ class VCGen:
         """In R, a parameter in a region with `precision F` holds its argument
         rounded to F (then to its own type)."""
         for p in self.fn.params:
-            fmt = write_rounding(p, self.faults.model, True)
-            if fmt is None or p.type.array:
-                continue
-            cx = Cx("r", {"o": st.o, "r": st.r}, code=True, st=st)
-            v = self.exprs.rounder.round(cx, st.r[p], fmt, p.source, p.span)
-            own = fmt_of(p.type)
-            if own is not None and own != fmt:
-                v = self.exprs.rounder.round(cx, v, own, p.source, p.span)
-            self.exprs.assume_checks(st, "r", cx, p.span.line)
-            st.r[p] = v
+            st.r[p] = self.exprs.rounder.parameter(st, p, st.r[p], self.faults.model)
 
     def vacuity_of_preconditions(self, ro: z3.BoolRef, rp: z3.BoolRef) -> None:
         if not (self.fn.requires or not self.fn.requires_r_default):
