@@ -210,15 +210,29 @@ def counterexample(gen: VCGen, ob: Obligation, model: z3.ModelRef) -> Counterexa
 
 
 def _off_grid(gen: VCGen, model: z3.ModelRef) -> bool:
-    for table in (gen.entry_o, gen.entry_r):
-        for var, v in table.items():
-            fmt = FORMATS.get(var.type.base)
-            if fmt is None or var.type.array:
-                continue
-            x = model_value(model, v, var.type)
-            if isinstance(x, Fraction) and not fmt.representable(x):
+    """Does the model give a float input, choice or fault a value off its format's
+    grid (the abstraction allows any real in range; no run has such a value)?"""
+    items = [(v, var.type) for table in (gen.entry_o, gen.entry_r) for var, v in table.items()]
+    for rec in gen.records:
+        items += list(rec.values.values())
+        if rec.kind == "fault" and rec.term is not None and rec.ty is not None:
+            items.append((rec.term, rec.ty))
+    for v, ty in items:
+        fmt = FORMATS.get(ty.base)
+        if fmt is None:
+            continue
+        x = model_value(model, v, ty)
+        for e in (x if isinstance(x, list) else [x]):
+            if isinstance(e, Fraction) and not _representable(fmt, e):
                 return True
     return False
+
+
+def _representable(fmt, x: Fraction) -> bool:
+    try:
+        return fmt.representable(x)
+    except OverflowError:  # beyond binary64: no value of any format
+        return False
 
 
 def _values(model: z3.ModelRef, table: dict, params_only: bool = False) -> dict:
