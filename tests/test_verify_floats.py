@@ -159,3 +159,17 @@ def test_a_failure_through_the_abstraction_needs_replay(approximate, reproduced,
                                          (9.96e-8, "1.0e-7"), (0.0, "0")])
 def test_printed_bounds_are_rounded_upward(value, text):
     assert bound_text(value) == text and float(bound_text(value)) >= value
+
+
+# Failures of overflow checks (kept out of tests/data/verify until the interpreter
+# checks overflow: that suite requires every concrete counterexample to replay).
+@pytest.mark.parametrize("program, line", [
+    ("fn f(x: float16) -> float16\n  requires 0.0 <= x && x < 300.0\n{\n"
+     "  var y: float16 = x *. x;\n  return y;\n}", 4),
+    ("fn f(x: float32) -> float32\n  requires x >= -1.0\n{\n  return sqrt(x);\n}", 4),
+])
+def test_overflow_and_domain_failures(tmp_path, capsys, program, line):
+    code, obs, _ = verify(tmp_path, capsys, program)
+    bad = [o for o in obs if o["status"] != "verified"]
+    assert code in (1, 3) and bad and all(o["kind"] == "overflow" and o["line"] == line
+                                          for o in bad)

@@ -118,6 +118,9 @@ class Rounder:
             out = fmt.round(q)
             if out not in (float("inf"), float("-inf")):
                 return real(Fraction(out))
+        if cx.bound:  # under a quantifier: one rounding per value, so no fresh constant
+            self.note(cx)
+            return rounding_function(fmt)(z)
         thr = real(fmt.overflow_threshold)
         if cx.code and cx.st is not None:
             where = side_phrase(cx.side)
