@@ -21,7 +21,8 @@ from relaxverify.verify.obligations import Obligation
 
 K_LOW, K_HIGH = -1074, 1024
 MANTISSA_STEPS = 8
-QUERY_SECONDS = 2.0  # each query of the search, at most (and at most --timeout)
+QUERY_SECONDS = 1.0  # each query of the search, at most (and at most --timeout)
+BUDGET_TIMEOUTS = 2  # the whole search stops after this many times --timeout
 
 
 def straight_line_bound(fn: C.Function, check: C.Check, model: Optional[C.HardwareModel]
@@ -41,10 +42,14 @@ class BoundSearch:
         self.solver.set("timeout", z3_timeout_ms(min(timeout_s, QUERY_SECONDS)))
         self.solver.add(facts[:ob.nfacts])
         self.ob = ob
+        self.deadline = time.monotonic() + BUDGET_TIMEOUTS * max(timeout_s, QUERY_SECONDS)
         self.queries = 0
         self.unknowns = 0
 
     def proved(self, b: Fraction) -> bool:
+        if time.monotonic() > self.deadline:  # out of time: not proved (still sound)
+            self.unknowns += 1
+            return False
         self.solver.push()
         self.solver.add(self.ob.exceeds(_real(b)))
         try:

@@ -107,6 +107,7 @@ class Rounder:
 
     def __init__(self, tr: "ExprTranslator"):
         self.tr = tr
+        self.cache: dict[tuple, z3.ArithRef] = {}  # (format, exact term) -> rounded
 
     def round(self, cx: Cx, z: z3.ArithRef, fmt: Optional[Format], label: str, span: Span,
               exact_small: bool = False) -> z3.ArithRef:
@@ -129,14 +130,21 @@ class Rounder:
                               f"value is {largest_text(fmt)})" + cx.suffix,
                               f"abs({label}) < {threshold_text(fmt)}",
                               z3.And(z < thr, -thr < z))
+        # Rounding is a function: the same exact value (the same term: Z3 terms
+        # are hash-consed) rounds the same way, in both executions. Reusing the
+        # rounded symbol keeps the queries free of uninterpreted functions (so Z3
+        # can use its non-linear real arithmetic procedure).
+        key = (fmt.name, z.get_id(), exact_small)
+        known = self.cache.get(key)
+        if known is not None and known.get_id() in self.tr.facts.defs:
+            self.note(cx)
+            return known
         r = self.tr.facts.fresh(f"fl_{fmt.name}", z3.RealSort())
+        self.cache[key] = r
         eta = Fraction(0) if exact_small else fmt.subnormal_error
         err = real(fmt.unit_roundoff) * absval(z) + real(eta)
-        # rounding keeps the sign (and zero), and stays in range
-        # Rounding is a function: the same exact value rounds the same way in both
-        # executions (an uninterpreted function, bounded at each use).
-        self.tr.facts.constrain(r, z3.And(r == rounding_function(fmt)(z),
-                                          r - z <= err, z - r <= err, finite(r, fmt),
+        # within u|z| + eta of z, in range, with the sign of z (and zero)
+        self.tr.facts.constrain(r, z3.And(r - z <= err, z - r <= err, finite(r, fmt),
                                           z3.Implies(z >= 0, r >= 0),
                                           z3.Implies(z <= 0, r <= 0)))
         self.note(cx)
