@@ -259,7 +259,7 @@ class ExprTranslator:
             return self.rounder.math(e, x, fmt, cx)
         if widens(fmt_of(e.args[0].ty), fmt):  # e.g. float16 -> float32: exact
             return x
-        return self.rounder.round(cx, x, fmt, show(e), e.span)
+        return self.rounder.round(cx, x, fmt, e, e.span)
 
     def e_Quant(self, e: C.Quant, cx: Cx) -> Value:
         if cx.wf:

@@ -12,7 +12,7 @@ replay confirms it, so each rounding leaves a "rounding" trace record.
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Optional, Union
 
 import z3
 
@@ -64,6 +64,10 @@ def finite(x: z3.ArithRef, fmt: Format) -> z3.BoolRef:
     return z3.And(x <= big, -big <= x)
 
 
+def _text(what: Union[str, C.Expr], side: Optional[str] = None) -> str:
+    return what if isinstance(what, str) else show(what, side)
+
+
 def rounding_function(fmt: Format) -> z3.FuncDeclRef:
     return z3.Function(f"round_{fmt.name}", z3.RealSort(), z3.RealSort())
 
@@ -109,9 +113,11 @@ class Rounder:
         self.tr = tr
         self.cache: dict[tuple, z3.ArithRef] = {}  # (format, exact term) -> rounded
 
-    def round(self, cx: Cx, z: z3.ArithRef, fmt: Optional[Format], label: str, span: Span,
+    def round(self, cx: Cx, z: z3.ArithRef, fmt: Optional[Format], what: Union[str, C.Expr],
+              span: Span,
               exact_small: bool = False) -> z3.ArithRef:
-        """z rounded to fmt (None: z), obliging that it does not overflow."""
+        """z rounded to fmt (None: z), obliging that it does not overflow (`what`
+        rounds: an expression, or a name)."""
         if fmt is None:
             return z
         q = number(z)
@@ -126,9 +132,9 @@ class Rounder:
         if cx.code and cx.st is not None:
             where = side_phrase(cx.side)
             self.tr.integrity(K.OVERFLOW, cx, span,
-                              f"`{label}` does not overflow {fmt.name}{where} (its largest "
+                              f"`{_text(what)}` does not overflow {fmt.name}{where} (its largest "
                               f"value is {largest_text(fmt)})" + cx.suffix,
-                              f"abs({label}) < {threshold_text(fmt)}",
+                              f"abs({_text(what, cx.side)}) < {threshold_text(fmt)}",
                               z3.And(z < thr, -thr < z))
         # Rounding is a function: the same exact value (the same term: Z3 terms
         # are hash-consed) rounds the same way, in both executions. Reusing the
@@ -164,8 +170,8 @@ class Rounder:
             return v
         return self.write(st, p, v, fmt, p.source, p.span)
 
-    def write(self, st: State, var: C.Var, v: Value, fmt: Format, label: str, span: Span
-              ) -> Value:
+    def write(self, st: State, var: C.Var, v: Value, fmt: Format, label: Union[str, C.Expr],
+              span: Span) -> Value:
         """v rounded to fmt then to var's float type, in R (checks assumed after)."""
         cx = Cx("r", {"o": st.o, "r": st.r}, code=True, st=st)
         if isinstance(v, ArrayVal):  # each element rounds: over-approximated by any value
@@ -184,7 +190,7 @@ class Rounder:
         """An operand rounded to fmt: a value of fmt's own type is unchanged."""
         if fmt is None or holds_values_of(x, fmt):
             return v
-        return self.round(cx, v, fmt, show(x), x.span)
+        return self.round(cx, v, fmt, x, x.span)
 
     def binop(self, e: C.BinOp, a: z3.ArithRef, b: z3.ArithRef, r: Rounding, cx: Cx,
               exact_op) -> tuple[z3.ArithRef, z3.ArithRef, z3.ArithRef]:
@@ -192,12 +198,11 @@ class Rounder:
         a = self.operand(cx, a, r.operands, e.left)
         b = self.operand(cx, b, r.operands, e.right)
         z = exact_op(a, b)
-        label = show(e)
         sums = e.op in ("+", "-")
-        out = self.round(cx, z, r.compute, label, e.span, exact_small=sums)
+        out = self.round(cx, z, r.compute, e, e.span, exact_small=sums)
         if r.result is not None and widens(r.compute, r.result):
             return a, b, out  # a value of the compute format is one of the result's
-        return a, b, self.round(cx, out, r.result, label, e.span)
+        return a, b, self.round(cx, out, r.result, e, e.span)
 
     def math(self, e: C.Apply, x: z3.ArithRef, fmt: Format, cx: Cx) -> z3.ArithRef:
         """`sqrt` correctly rounded; `exp log sin cos` uninterpreted but bounded."""
@@ -211,7 +216,7 @@ class Rounder:
         s = self.tr.facts.fresh(f"{e.fn}", z3.RealSort())
         if e.fn == "sqrt":
             self.tr.facts.constrain(s, z3.Implies(x >= 0, z3.And(s >= 0, s * s == x)))
-            return self.round(cx, s, fmt, label, e.span)
+            return self.round(cx, s, fmt, e, e.span)
         # Within 1 ulp of an exact value we cannot state: only sound facts of the
         # rounded result (the rounding of a value in range stays in range).
         one = z3.RealVal(1)

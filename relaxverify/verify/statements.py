@@ -51,7 +51,7 @@ class StatementRules:
         fmt = write_rounding(var, self.env.faults.model, True)
         if fmt is None:
             return v
-        return self.exprs.rounder.write(st, var, v, fmt, show(value), value.span)
+        return self.exprs.rounder.write(st, var, v, fmt, value, value.span)
 
     def faulty_write(self, st: State, var: C.Var, v: Value, traced: bool = True) -> Value:
         """What a write of `v` to the `urel` variable `var` stores in R: any value,
