@@ -64,7 +64,7 @@ class Record:
     """A trace event a counterexample reports: a relax/havoc choice, a fault, or a
     loop/call summarised by its specification (which makes the trace abstract)."""
 
-    kind: str  # "choice", "fault" or "abstract"
+    kind: str  # "choice", "fault", "abstract" or "rounding" (verify/floats.py)
     side: str
     guard: z3.BoolRef
     values: dict = field(default_factory=dict)  # source name -> (term, Type) for choices
