@@ -24,8 +24,9 @@ from relaxverify.report.finding import Finding, Status
 from relaxverify.report.render import CommandResult, FileReport
 from relaxverify.verify.replay import replay
 from relaxverify.verify.counterexample import ReplayOutcome
+from relaxverify.verify.floats import MODEL_NOTE, SPURIOUS
 from relaxverify.verify.integrity import QUANTIFIED
-from relaxverify.verify.obligations import Obligation
+from relaxverify.verify.obligations import Obligation, bound_text
 from relaxverify.verify.prover import ProverStats, format_value, prove, rlimit_for
 from relaxverify.verify.vcgen import Decider, Faults, VCGen
 
@@ -85,23 +86,60 @@ def verify_file(item: Loaded, options: VerifyOptions, stats: ProverStats) -> Fil
     if options.fn and not functions:
         return unknown_function(item, options.fn)
     obligations, warnings = _prove_all(program, functions, model, options, stats)
+    replays = {id(o): _replay(program, o, model) for o in obligations if o.status == "failed"}
+    for o in obligations:
+        unconfirmed(o, replays.get(id(o)))
     failed = [o for o in obligations if o.status == "failed"]
     unknown = [o for o in obligations if o.status == "unknown"]
     status = "failed" if failed else "unknown" if unknown else "verified"
     findings: list[Finding] = list(warnings)
-    findings += [obligation_finding(o, _replay(program, o, model) if o.status == "failed"
-                                    else None) for o in obligations]
+    findings += [obligation_finding(o, replays.get(id(o))) for o in obligations]
     report = FileReport(item.path, status, item.source, findings, listing="obligations")
     if options.explain:
         if obligations:
             report.lines.append(EXPLAIN_LEGEND)
         for o in obligations:
             report.lines.extend(explain(o))
+    for o in obligations:
+        if o.is_query:  # a proved bound is a result, shown although verified
+            where = f"{item.path}:{o.span.line}:{o.span.column}"
+            report.lines.append(f"{where}: bound: {bound_text(o.bound)} (proved) for "
+                                f"`{o.goal_text[:-5]}`" if o.bound is not None else
+                                f"{where}: bound: none proved for `{o.goal_text[:-5]}` "
+                                f"({o.reason})")
+    if uses_floats(program):
+        report.lines.append(f"note: {MODEL_NOTE}")
+        report.extra["float_model"] = MODEL_NOTE
     parts = [f"{len(obligations) - len(failed) - len(unknown)} verified", f"{len(failed)} failed"]
     if unknown:
         parts.append(f"{len(unknown)} unknown")
     report.lines.append(f"{item.path}: {len(obligations)} obligations: " + ", ".join(parts))
     return report
+
+
+def unconfirmed(o: Obligation, result: Optional[ObligationResult]) -> None:
+    """A failure found through the rounding abstraction (an over-approximation) is
+    real only if replay reproduces it; otherwise it is unknown, never failed."""
+    if o.status != "failed" or not o.approximate:
+        return
+    if result is not None and result.outcome is not None and result.outcome.reproduced:
+        return
+    o.status, o.reason = "unknown", SPURIOUS
+
+
+def uses_floats(program: C.Program) -> bool:
+    """Does the program compute with a float type (or a model precision)?"""
+    for fn in program.functions.values():
+        for v in list(fn.params) + [x for s in C.walk(fn.body) for x in _vars_of(s)]:
+            if v.type.is_float:
+                return True
+    return any(m.precision for hw in program.hardware.values()
+               for m in list(hw.operators.values()) + list(hw.regions.values()))
+
+
+def _vars_of(s: C.Stmt) -> list:
+    return [v for v in (getattr(s, "var", None), getattr(s, "target", None))
+            if isinstance(v, C.Var)] + list(getattr(s, "vars", ()))
 
 
 def _prove_all(program: C.Program, functions: list[C.Function], model: Optional[C.HardwareModel],
@@ -179,6 +217,8 @@ def obligation_finding(o: Obligation, result: Optional[ObligationResult] = None)
     notes = [f"{o.kind} obligation ({o.side} execution)" if o.side != "relational"
              else f"{o.kind} obligation (relates the two executions)"]
     if status is Status.UNKNOWN:
+        if payload.outcome is not None:
+            notes.append(f"replayed in the interpreter: {payload.outcome.detail}")
         return Finding(status, o.kind, o.message, o.span, notes, payload, rule="unknown")
     notes += _counterexample_notes(o, payload.outcome)
     return Finding(status, o.kind, o.message, o.span, notes, payload, rule=f"verify/{o.kind}")

@@ -76,6 +76,11 @@ class CallRule:
                 subst: dict) -> None:
         """The target's new values: any that the callee's `ensures` allow."""
         env = self.env
+        if "r" in sides:  # R's callee holds region parameters rounded (as vcgen does)
+            args["r"] = dict(args["r"])
+            for p in f.params:
+                args["r"][p] = env.exprs.rounder.parameter(st, p, args["r"][p],
+                                                         env.faults.model)
         for side in sides:
             if s.target is not None:
                 v, extra = self.facts.fresh_value(s.target, side)
@@ -101,7 +106,7 @@ class CallRule:
                                   f"{show(e, None, subst)}")
         self.sink.record(Record("abstract", sides, st.ro if "o" in sides else st.rp))
         t = s.target
-        if t is not None and "r" in sides and t.urel and env.faults.write:
+        if t is not None and "r" in sides and env.faults.writes(t):
             mark = len(self.sink.fault_notes)
             st.r[t] = self.statements.faulty_write(st, t, st.r[t], traced=False)
             if env.explain:

@@ -151,7 +151,8 @@ class Sink:
         self.abstract_depth = 0  # obligations made now have no replayable trace
 
     def oblige(self, kind: str, side: Optional[str], span: Span, explanation: str,
-               goal_text: str, guard: z3.BoolRef, goal: z3.BoolRef, st: State) -> None:
+               goal_text: str, guard: z3.BoolRef, goal: z3.BoolRef, st: State,
+               query: Optional[z3.ArithRef] = None) -> None:
         if self.dry:
             return
         side_name = SIDE_NAMES[side]
@@ -170,7 +171,8 @@ class Sink:
                                      dict(st.o), dict(st.r),
                                      tuple((t, k is not None) for o, t, k in st.path
                                            if o or side != "o"),
-                                     st.apart, st.rp, abstract=self.abstract_depth > 0))
+                                     st.apart, st.rp, abstract=self.abstract_depth > 0,
+                                     query=query))
 
     def misaligned(self, span: Span, st: State, what: str, text: str) -> None:
         """A relational check reached where the executions may be apart."""

@@ -18,7 +18,9 @@ from relaxverify.core import checks as K
 from relaxverify.core import nodes as C
 from relaxverify.core.nodes import BOOL, INT, Type
 from relaxverify.source import Span
+from relaxverify.core.precision import rounding_of
 from relaxverify.verify.context import FactStore, Sink
+from relaxverify.verify.floats import Rounder, finite, fmt_of, widens
 from relaxverify.verify.integrity import (QUANTIFIED, describe, goal_of, obliged_here,
                                           side_phrase, span_of)
 from relaxverify.core.printer import show
@@ -37,6 +39,7 @@ class ExprTranslator:
         self.facts = facts
         self.sink = sink
         self.faults = faults
+        self.rounder = Rounder(self)
         self._methods: dict[type, Callable] = {
             C.Const: self.e_Const, C.VarRef: self.e_VarRef, C.Unary: self.e_Unary,
             C.BinOp: self.e_BinOp, C.Select: self.e_Select, C.Apply: self.e_Apply,
@@ -72,8 +75,8 @@ class ExprTranslator:
         if not (cx.code or cx.wf):
             return
         for c in found:
-            if not obliged_here(c):
-                continue
+            if not obliged_here(c) or c.kind == K.OVERFLOW:
+                continue  # overflow: obliged by the rounder, at each rounding
             vals = [known[id(x)] if id(x) in known else self.expr(x, _exact(cx))
                     for x in c.operands]
             explanation, text = describe(c, cx.side)
@@ -143,17 +146,20 @@ class ExprTranslator:
         within `err` of the exact one."""
         v = self.facts.fresh(f"fault:{hint}", exact.sort())
         bound = optional_error(err)
-        if bound is not None and ty.base in ("int", "real"):
+        fmt = fmt_of(ty)
+        if bound is not None and ty.base in ("int", "real") or fmt is not None:
             diff = v - exact
             if ty.base == "int":
                 diff = z3.ToReal(diff)
-            self.facts.constrain(v, z3.And(diff <= bound, -bound <= diff))
+            near = z3.BoolVal(True) if bound is None else z3.And(diff <= bound, -bound <= diff)
+            # a faulty float is a finite value of its format (LANGUAGE.md section 9)
+            self.facts.constrain(v, near if fmt is None else z3.And(near, finite(v, fmt)))
         assert cx.st is not None
         self.sink.record(Record("fault", "r", conj([cx.st.rp] + cx.local), term=v, exact=exact,
                                 ty=ty))
         if self.sink.explain:
             self.sink.fault_notes.append(fault_note(hint, err if bound is not None and
-                                                    ty.base in ("int", "real") else None))
+                                                    ty != BOOL else None))
         return v
 
     # ------------------------------------------------------------ nodes
@@ -171,8 +177,7 @@ class ExprTranslator:
             assert side is not None
             v, _ = self.facts.fresh_value(e.var, side)
             table[e.var] = v
-        if (cx.code and side == "r" and e.var.urel and not e.var.type.array
-                and self.faults.read):
+        if (cx.code and side == "r" and self.faults.reads(e.var) and not e.var.type.array):
             return self.fault(cx, v, e.var.type, None, f"read {e.var.source}")
         return v
 
@@ -196,7 +201,7 @@ class ExprTranslator:
         a = self.expr(e.left, cx)
         b = self.expr(e.right, cx)
         self.checks(K.expr_checks(e), cx, {id(e.left): a, id(e.right): b})
-        out = _arith(e, a, b)
+        out = self.rounded_arith(e, a, b, cx)
         if e.unreliable and cx.code and cx.side == "r":
             faulty, err = self.faults.op(e.op + ".")
             if faulty:
@@ -204,14 +209,27 @@ class ExprTranslator:
                 return self.fault(cx, out, ty, err if ty != BOOL else None, e.op + ".")
         return out
 
+    def rounded_arith(self, e: C.BinOp, a, b, cx: Cx) -> Value:
+        """The operation's value with the roundings core/precision.py gives it (code
+        only: specifications are exact)."""
+        if not cx.code or e.op == "%" or e.left.ty.base not in C.FLOAT_BASES + ("real",):
+            return _arith(e, a, b)
+        r = rounding_of(e, self.faults.model, cx.side == "r")
+        if r.exact:
+            return _arith(e, a, b)
+        if e.op in C.CMP_OPS:
+            a = self.rounder.operand(cx, a, r.operands, e.left)
+            b = self.rounder.operand(cx, b, r.operands, e.right)
+            return _arith(e, a, b)
+        return self.rounder.binop(e, a, b, r, cx, lambda x, y: _arith(e, x, y))[2]
+
     def e_Select(self, e: C.Select, cx: Cx) -> Value:
         a = self.expr(e.array, cx)
         i = self.expr(e.index, cx)
         self.checks(K.expr_checks(e), cx, {id(e.array): a, id(e.index): i})
         assert isinstance(a, ArrayVal)
         v = z3.Select(a.arr, i)
-        if (cx.code and cx.side == "r" and isinstance(e.array, C.VarRef) and e.array.var.urel
-                and self.faults.read):
+        if (cx.code and cx.side == "r" and isinstance(e.array, C.VarRef) and self.faults.reads(e.array.var)):
             return self.fault(cx, v, e.ty, None, f"read {e.array.var.source}[]")
         return v
 
@@ -228,7 +246,20 @@ class ExprTranslator:
             return z3.If(x <= args[1], x, args[1])
         if e.fn == "max":
             return z3.If(x >= args[1], x, args[1])
-        return z3.ToReal(x)
+        if x.sort() == z3.IntSort():
+            x = z3.ToReal(x)
+        if e.fn == "floor":
+            return z3.ToInt(x)
+        if e.fn == "ceil":
+            return -z3.ToInt(-x)
+        fmt = fmt_of(e.ty)
+        if fmt is None:  # real(e): exact
+            return x
+        if e.fn in C.MATH_FUNCTIONS:
+            return self.rounder.math(e, x, fmt, cx)
+        if widens(fmt_of(e.args[0].ty), fmt):  # e.g. float16 -> float32: exact
+            return x
+        return self.rounder.round(cx, x, fmt, e, e.span)
 
     def e_Quant(self, e: C.Quant, cx: Cx) -> Value:
         if cx.wf:

@@ -17,7 +17,8 @@ from relaxverify.core.printer import show
 from relaxverify.verify.smt import ArrayVal, Value
 
 # The kinds the verifier obliges where an expression or statement is evaluated.
-OBLIGED = (K.BOUNDS, K.DIVISION, K.LENGTH, K.BOUND)
+# OVERFLOW is obliged by verify/floats.py at each rounding (it knows which happen).
+OBLIGED = (K.BOUNDS, K.DIVISION, K.LENGTH, K.BOUND, K.OVERFLOW)
 
 
 def side_phrase(side: Optional[str]) -> str:
@@ -48,6 +49,9 @@ def goal_of(check: K.RuntimeCheck, vals: Sequence[Value]) -> z3.BoolRef:
     assert isinstance(x, z3.ArithRef)
     if check.kind == K.DIVISION:
         return x != 0
+    if check.kind == K.OVERFLOW:  # its range part is the rounder's: here the domain
+        fn = getattr(check.node, "fn", None)
+        return x >= 0 if fn == "sqrt" else x > 0 if fn == "log" else z3.BoolVal(True)
     return x >= 0  # LENGTH, BOUND
 
 
@@ -69,5 +73,13 @@ def describe(check: K.RuntimeCheck, side: Optional[str]) -> tuple[str, str]:
     if check.kind == K.LENGTH:
         return (f"the array length `{show(ops[0])}` is not negative{where}",
                 f"{show(ops[0], side)} >= 0")
+    if check.kind == K.OVERFLOW:
+        fn = getattr(check.node, "fn", "")
+        rel = K.DOMAIN.get(fn, "")
+        node = check.node
+        assert isinstance(node, (C.BinOp, C.Apply))
+        return (f"the operand of `{show(node)}` is {rel}{where}" if rel else
+                f"`{show(node)}` does not overflow{where}",
+                f"{show(ops[0], side)} {rel}" if rel else "true")
     return (f"the loop bound `{show(ops[0])}` is not negative{where}",
             f"{show(ops[0], side)} >= 0")

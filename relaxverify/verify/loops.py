@@ -228,7 +228,7 @@ class LoopRule:
         for x in C.subexprs(e):
             if isinstance(x, C.BinOp) and x.unreliable and faults.op(x.op + ".")[0]:
                 return True
-            if isinstance(x, C.VarRef) and x.var.urel and faults.read:
+            if isinstance(x, C.VarRef) and faults.reads(x.var):
                 return True
         return False
 

@@ -34,6 +34,7 @@ class Instance:
     apart: tuple = ()  # (c_o, c_r, line) of enclosing `if`s run one side at a time
     pair: Optional[z3.BoolRef] = None  # the pair reaches the check (for O's checks)
     abstract: bool = False  # the failing values are not a run's (a relax candidate)
+    query: Optional[z3.ArithRef] = None  # a bound query's expression (its goal is E <= B)
 
 
 @dataclass
@@ -51,6 +52,17 @@ class Obligation:
     reason: Optional[str] = None
     counterexample: Optional[Counterexample] = None
     branches_apart: list = field(default_factory=list)  # alignment: lines of ifs taken apart
+    bound: Optional[float] = None  # a bound query's least proved bound (None: none proved)
+    approximate: bool = False  # the counterexample relies on the rounding abstraction
+
+    @property
+    def is_query(self) -> bool:
+        return any(i.query is not None for i in self.instances)
+
+    def exceeds(self, bound: z3.ArithRef) -> z3.BoolRef:
+        """A bound query's negation for `bound`: some instance's E exceeds it."""
+        return disj([conj([i.guard, i.query > bound]) for i in self.instances
+                     if i.query is not None])
 
     @property
     def nfacts(self) -> int:
@@ -65,6 +77,8 @@ class Obligation:
                "line": self.span.line, "column": self.span.column, "status": self.status,
                "message": self.message, "explanation": self.explanation,
                "time_ms": round(self.time_ms, 2)}
+        if self.is_query:
+            out["bound"] = None if self.bound is None else float(bound_text(self.bound))
         if self.reason:
             out["reason"] = self.reason
         if self.counterexample is not None:
@@ -74,8 +88,32 @@ class Obligation:
 
     @property
     def message(self) -> str:
+        if self.is_query:
+            if self.bound is not None:
+                return f"{self.explanation} (bound: {bound_text(self.bound)}, proved)"
+            return f"could not prove a finite bound: {self.explanation} ({self.reason})"
+        if self.status == "failed" and self.kind == "overflow" and " does not " in \
+                self.explanation:
+            return self.explanation.replace(" does not overflow ", " may overflow ", 1)
         if self.status == "failed":
             return f"cannot prove that {self.explanation}"
         if self.status == "unknown":
             return f"could not decide whether {self.explanation} ({self.reason})"
         return self.explanation
+
+
+def bound_text(b: float) -> str:
+    """A proved bound printed with 2 significant digits, rounded upward (so that the
+    printed number is a bound too)."""
+    import math
+    if b == 0:
+        return "0"
+    text = f"{b:.1e}"
+    if float(text) < b:
+        m, e = text.split("e")
+        up = float(m) + 0.1
+        text = f"{up:.1f}e{e}" if up < 10 else f"1.0e{int(e) + 1:+03d}"
+        if float(text) < b:  # the rounding of the decimal itself
+            text = f"{math.nextafter(float(text), math.inf):.2e}"
+    m, _, e = text.partition("e")
+    return f"{m}e{int(e)}"

@@ -16,6 +16,9 @@ from typing import Optional
 
 import z3
 
+from relaxverify.core import nodes as C
+from relaxverify.core.formats import FORMATS
+from relaxverify.verify.bounds import search, straight_line_bound
 from relaxverify.verify.counterexample import Counterexample
 from relaxverify.verify.decider import z3_timeout_ms
 from relaxverify.report.diagnostics import Diagnostic
@@ -68,6 +71,9 @@ def prove(gen: VCGen, ob: Obligation, timeout_s: float, stats: ProverStats,
           smt2_dir: Optional[str] = None) -> None:
     if ob.status == "unknown" and ob.reason:  # the generator stopped before it was complete
         return
+    if ob.is_query:
+        prove_bound(gen, ob, timeout_s, stats)
+        return
     solver = make_solver(gen, ob, timeout_s)
     if smt2_dir is not None:
         name = smt2_name(ob)
@@ -99,6 +105,21 @@ def prove(gen: VCGen, ob: Obligation, timeout_s: float, stats: ProverStats,
     else:
         ob.status = "unknown"
         ob.reason = _reason(reason)
+
+
+def prove_bound(gen: VCGen, ob: Obligation, timeout_s: float, stats: ProverStats) -> None:
+    """A bound query: verified with the least bound proved, else unknown."""
+    check = next((s for s in C.walk(gen.fn.body) if isinstance(s, C.Check)
+                  and s.query is not None and s.span == ob.span), None)
+    engine = None if check is None else straight_line_bound(gen.fn, check, gen.faults.model)
+    bound, why, queries = search(gen.facts, ob, timeout_s, engine)
+    stats.solver_seconds += ob.time_ms / 1000
+    stats.queries += queries
+    ob.bound = bound
+    if bound is None:
+        ob.status, ob.reason = "unknown", why
+    else:
+        ob.status = "verified"
 
 
 def _better_model(solver: z3.Solver, ob: Obligation, small: list) -> z3.ModelRef:
@@ -165,7 +186,9 @@ def counterexample(gen: VCGen, ob: Obligation, model: z3.ModelRef) -> Counterexa
     for rec in gen.records[:inst.nrecords]:
         if not is_true_in(model, rec.guard):
             continue
-        if rec.kind == "abstract":
+        if rec.kind == "rounding":
+            ob.approximate = True
+        elif rec.kind == "abstract":
             concrete = False
         elif rec.kind == "choice":
             chosen = {name: model_value(model, v, ty) for name, (v, ty) in rec.values.items()}
@@ -181,7 +204,35 @@ def counterexample(gen: VCGen, ob: Obligation, model: z3.ModelRef) -> Counterexa
         concrete = concrete and bool(apart)
         ob.branches_apart = apart
     cex.concrete = concrete
+    if not ob.approximate:  # float inputs off their format's grid are no run's
+        ob.approximate = _off_grid(gen, model)
     return cex
+
+
+def _off_grid(gen: VCGen, model: z3.ModelRef) -> bool:
+    """Does the model give a float input, choice or fault a value off its format's
+    grid (the abstraction allows any real in range; no run has such a value)?"""
+    items = [(v, var.type) for table in (gen.entry_o, gen.entry_r) for var, v in table.items()]
+    for rec in gen.records:
+        items += list(rec.values.values())
+        if rec.kind == "fault" and rec.term is not None and rec.ty is not None:
+            items.append((rec.term, rec.ty))
+    for v, ty in items:
+        fmt = FORMATS.get(ty.base)
+        if fmt is None:
+            continue
+        x = model_value(model, v, ty)
+        for e in (x if isinstance(x, list) else [x]):
+            if isinstance(e, Fraction) and not _representable(fmt, e):
+                return True
+    return False
+
+
+def _representable(fmt, x: Fraction) -> bool:
+    try:
+        return fmt.representable(x)
+    except OverflowError:  # beyond binary64: no value of any format
+        return False
 
 
 def _values(model: z3.ModelRef, table: dict, params_only: bool = False) -> dict:

@@ -32,7 +32,8 @@ Value = Union[z3.ExprRef, ArrayVal]
 
 
 def sort_of(ty: Type) -> z3.SortRef:
-    base = {"int": z3.IntSort(), "real": z3.RealSort(), "bool": z3.BoolSort()}[ty.base]
+    # A float is the real it denotes (verify/floats.py abstracts its rounding).
+    base = {"int": z3.IntSort(), "bool": z3.BoolSort()}.get(ty.base, z3.RealSort())
     return z3.ArraySort(z3.IntSort(), base) if ty.array else base
 
 
@@ -46,7 +47,7 @@ def literal(value, ty: Type) -> z3.ExprRef:
 
 
 def default_value(ty: Type) -> z3.ExprRef:
-    return literal({"int": 0, "real": 0, "bool": False}[ty.base], Type(ty.base))
+    return literal({"int": 0, "bool": False}.get(ty.base, 0), Type(ty.base))
 
 
 def same(a: Value, b: Value) -> bool:

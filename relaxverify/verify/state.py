@@ -64,7 +64,7 @@ class Record:
     """A trace event a counterexample reports: a relax/havoc choice, a fault, or a
     loop/call summarised by its specification (which makes the trace abstract)."""
 
-    kind: str  # "choice", "fault" or "abstract"
+    kind: str  # "choice", "fault", "abstract" or "rounding" (verify/floats.py)
     side: str
     guard: z3.BoolRef
     values: dict = field(default_factory=dict)  # source name -> (term, Type) for choices
@@ -92,6 +92,17 @@ class Faults:
     @property
     def write(self) -> bool:
         return self.model is None or self.model.write < 1.0
+
+    def reads(self, var: C.Var) -> bool:
+        """May reading `var` (in a region) fail in R? Its region's own `read`."""
+        if not var.urel:
+            return False
+        return self.model is None or self.model.memory(var.region).read < 1.0
+
+    def writes(self, var: C.Var) -> bool:
+        if not var.urel:
+            return False
+        return self.model is None or self.model.memory(var.region).write < 1.0
 
 
 # ---------------------------------------------------------------- shared values

@@ -10,8 +10,10 @@ import z3
 
 from relaxverify.core import checks as K
 from relaxverify.core import nodes as C
+from relaxverify.core.precision import write_rounding
 from relaxverify.report.diagnostics import Diagnostic
 from relaxverify.verify.env import Env
+from relaxverify.verify.floats import finite, fmt_of
 from relaxverify.verify.obligations import SIDE_NAMES
 from relaxverify.core.printer import show, var_text
 from relaxverify.verify.smt import ArrayVal, Value, conj, default_value, same, sort_of
@@ -30,7 +32,9 @@ class StatementRules:
         for side in sides:
             mark = len(self.sink.fault_notes)
             v = self.exprs.code(s.value, st, side)
-            if side == "r" and s.var.urel and self.env.faults.write:
+            if side == "r":
+                v = self.write_rounded(st, s.var, v, s.value)
+            if side == "r" and self.env.faults.writes(s.var):
                 v = self.faulty_write(st, s.var, v)
             if self.env.explain:
                 self.facts.step(st, side, f"line {s.span.line}: {var_text(s.var, side)} := "
@@ -40,6 +44,14 @@ class StatementRules:
             else:
                 st.vals(side)[s.var] = self.facts.define(f"{s.var.name}<{side}>", v)
             raw[side] = v
+
+    def write_rounded(self, st: State, var: C.Var, v: Value, value: C.Expr) -> Value:
+        """A write to a region with `precision F` rounds to F in R, then to the
+        variable's own float type (LANGUAGE.md section 9)."""
+        fmt = write_rounding(var, self.env.faults.model, True)
+        if fmt is None:
+            return v
+        return self.exprs.rounder.write(st, var, v, fmt, value, value.span)
 
     def faulty_write(self, st: State, var: C.Var, v: Value, traced: bool = True) -> Value:
         """What a write of `v` to the `urel` variable `var` stores in R: any value,
@@ -71,7 +83,9 @@ class StatementRules:
             v = self.exprs.expr(s.value, cx)
             self.exprs.checks(K.stmt_checks(s), cx, {id(s.index): i, id(s.value): v})
             self.exprs.assume_checks(st, side, cx, s.span.line)
-            if side == "r" and s.var.urel and self.env.faults.write:
+            if side == "r":
+                v = self.write_rounded(st, s.var, v, s.value)
+            if side == "r" and self.env.faults.writes(s.var):
                 v = self.exprs.fault(cx, v, s.var.type.elem, None, f"write {s.var.source}[]")
             if self.env.explain:
                 self.facts.step(st, side, f"line {s.span.line}: {var_text(s.var, side)}"
@@ -104,6 +118,9 @@ class StatementRules:
             raw[side] = n
 
     def s_Check(self, s: C.Check, st: State, sides: str) -> None:
+        if s.kind == "accept" and s.query is not None:
+            self.bound_query(s, st, sides)
+            return
         if s.kind == "accept":
             if sides == BOTH:
                 self.env.check_spec("accept", None, s.cond, st, "the accepted relation {e} "
@@ -125,6 +142,19 @@ class StatementRules:
             else:
                 self.env.check_spec("assert", side, s.cond, st, "the assertion {e} holds{where}",
                                     span=s.span)
+
+    def bound_query(self, s: C.Check, st: State, sides: str) -> None:
+        """`accept E <= ?`: an obligation whose goal is found later, by the prover's
+        search for the least bound B with `E > B` impossible (verify/bounds.py)."""
+        assert s.query is not None
+        if sides != BOTH:
+            self.sink.misaligned(s.span, st, "this bound query", show(s.query))
+            return
+        cx = Cx(None, {"o": st.o, "r": st.r}, st=st)
+        q = self.exprs.expr(s.query, cx)
+        self.sink.oblige("accept", None, s.span, f"the bound query on `{show(s.query)}`",
+                         f"{show(s.query)} <= ?", st.guard(None), z3.BoolVal(True), st,
+                         query=q)
 
     def vacuity_of_assume(self, s: C.Check, before: z3.BoolRef, after: z3.BoolRef) -> None:
         """Warn when an `assume` discards every original run that reaches it (the
@@ -151,6 +181,9 @@ class StatementRules:
             chosen = {}
             for var in s.vars:
                 v, ex = self.facts.fresh_value(var, side)
+                fmt = fmt_of(var.type)
+                if fmt is not None and not var.type.array:
+                    ex = ex + [finite(v, fmt)]  # a chosen float is finite
                 vals[var] = v
                 extra += ex
                 chosen[var.source] = (v, var.type)

@@ -41,6 +41,7 @@ from relaxverify.verify.context import FactStore, GenerationStopped, Sink
 from relaxverify.verify.decider import Decider
 from relaxverify.verify.env import Env
 from relaxverify.verify.exprs import ExprTranslator
+from relaxverify.verify.floats import finite, fmt_of
 from relaxverify.verify.loops import LoopRule
 from relaxverify.verify.obligations import Obligation
 from relaxverify.core.printer import show
@@ -144,6 +145,11 @@ class VCGen:
                 v, extra = facts.fresh_value(p, "r")
                 st.r[p] = v
                 entry_facts_r += extra
+        for p in fn.params:  # float parameters are finite values of their format
+            fmt = fmt_of(p.type)
+            if fmt is not None and not p.type.array:
+                entry_facts_o.append(finite(st.o[p], fmt))
+                entry_facts_r.append(finite(st.r[p], fmt))
         self.entry_o, self.entry_r = dict(st.o), dict(st.r)
         facts.assume(st, "o", conj(entry_facts_o))
         facts.assume(st, "r", conj(entry_facts_r))
@@ -162,6 +168,7 @@ class VCGen:
                              text)
             else:  # shared values need no constraint, but `--explain` must list the fact
                 st.path = st.path + ((False, text, None),)
+        self.region_parameters(st)  # the preconditions are of the arguments
         self.vacuity_of_preconditions(ro_requires, st.rp)
         self.block(fn.body, st, BOTH)
         for e in fn.ensures:
@@ -172,6 +179,12 @@ class VCGen:
         for e in fn.ensures_r:
             self.env.check_spec("ensures_r", None, e, st, "the relational postcondition {e} "
                                 "holds at the end of `" + fn.name + "`", assume_after=False)
+
+    def region_parameters(self, st: State) -> None:
+        """In R, a parameter in a region with `precision F` holds its argument
+        rounded to F (then to its own type)."""
+        for p in self.fn.params:
+            st.r[p] = self.exprs.rounder.parameter(st, p, st.r[p], self.faults.model)
 
     def vacuity_of_preconditions(self, ro: z3.BoolRef, rp: z3.BoolRef) -> None:
         if not (self.fn.requires or not self.fn.requires_r_default):
