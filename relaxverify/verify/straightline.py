@@ -31,15 +31,17 @@ class NotStraightLine(Exception):
     """The code before the query is outside what this analysis covers."""
 
 
-def straight_line_bound(fn: C.Function, check: C.Check, model: Optional[C.HardwareModel]
-                        ) -> Optional[float]:
-    """A sound upper bound on the query of `check` (a bound query of fn), or None."""
-    if check.query is None:
+def straight_line_bound(fn: C.Function, check: C.Check, model: Optional[C.HardwareModel],
+                        query: Optional[C.Expr] = None) -> Optional[float]:
+    """A sound upper bound, where `check` (a statement of fn's body) is reached, of its
+    bound query or of `query`, or None."""
+    query = query if query is not None else check.query
+    if query is None:
         return None
     try:
         box = input_box(fn)
         envs = execute(fn, check, model, box)
-        o, r = query_pair(check.query, envs)
+        o, r = query_pair(query, envs)
     except NotStraightLine:
         return None
     found = error_bound(o, r, box)
