@@ -127,6 +127,17 @@ COMMANDS: list[Command] = [
     C("grade-malformed", "relaxverify grade 01-hoare docs/snippets/first_typo.relax "
                          "--output docs/snippets/grade-malformed-results.json",
       show_exit=True),
+    # precision (docs/precision.md)
+    C("precision-sum-verify", "relaxverify verify docs/snippets/precision_sum.relax",
+      show_exit=True),
+    C("precision-sum-run", "relaxverify run docs/snippets/precision_sum.relax --fn add "
+                           "--arg x=0.1", show_exit=True),
+    C("precision-sum-exact", "relaxverify run docs/snippets/precision_sum.relax "
+                             "--fn add_exact --arg x=0.1"),
+    C("precision-overflow", "relaxverify run docs/snippets/precision_square.relax "
+                            "--fn square --arg x=300", show_exit=True),
+    C("precision-query", "relaxverify verify examples/relu_quantised.relax --hardware half"),
+    C("precision-query-json", "relaxverify verify examples/relu_pruned.relax --format json"),
 ]
 
 

@@ -22,6 +22,7 @@ REGENERATE = "run `python docs/snippets.py` to regenerate, then review the diff"
 # for contributors too: a hand-copied transcript there had rotted).
 OWN_PAGES = [ROOT / "docs" / name for name in (
     "index.md", "getting-started.md", "tutorial.md", "language.md", "reliability-guide.md",
+    "precision.md",
     "running.md", "cli.md", "teaching.md", "architecture.md", "language-decisions.md",
     "verifier.md", "reliability.md", "interpreter.md", "soundness.md", "fpcore.md")] \
     + [ROOT / "README.md"]
