@@ -19,6 +19,12 @@ from typing import Callable, Optional
 
 from hypothesis import strategies as st
 
+# The one switch for float programs (tests/strategies_floats.py): True makes them join
+# verify-vs-run (tests/test_float_programs.py, benchmarks/soundness.py) and the
+# reliability Monte Carlo. Off until verify/* and run/* support floats (merge, then flip);
+# the checker and the reliability analysis do already, and are tested on them always.
+FLOAT_DIFFERENTIAL = False
+
 CMP = ("==", "!=", "<", "<=", ">", ">=")
 UNRELIABLE_ARITH = ("+.", "-.", "*.")
 UNRELIABLE_CMP = ("==.", "!=.", "<.", "<=.", ">.", ">=.")
@@ -42,7 +48,9 @@ class Param:
     lo: int = -3  # int params: the range `requires` admits; arrays: element range
     hi: int = 5
     min_len: int = 0  # arrays: `requires len(a) >= min_len`
-    urel: bool = False
+    urel: bool = False  # in a memory region (`urel` or `region`)
+    base: str = "int"  # scalars: int, real or a float format (inputs in [lo, hi])
+    region: Optional[str] = None  # a region other than urel (float programs)
 
 
 @dataclass
