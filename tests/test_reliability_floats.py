@@ -182,3 +182,24 @@ fn g(x: float16 in fast, y: float16) -> float16
     results, errors = analyse_program(item.program, item.program.hardware["h"])
     assert not errors
     assert {r.function.name: r.status for r in results} == {"f": "verified", "g": "failed"}
+
+
+def test_overflow_in_a_loop_of_unknown_trip_count_may_stop_every_run() -> None:
+    """`s +. x` on floats may overflow once a fault has made s huge, and stop the
+    run whatever the result reads: r = 0 for the count too. On ints `+.` has no
+    check, so the count keeps its value."""
+    body = """
+fn f(n: int, x: float64) -> int {
+  var s: float64 = 0.0;
+  var i: int = 0;
+  while (i < n) { s = s +. x; i = i + 1; }
+  return i;
+}
+fn g(n: int, x: int) -> int {
+  var s: int = 0;
+  var i: int = 0;
+  while (i < n) { s = s +. x; i = i + 1; }
+  return i;
+}"""
+    assert value(body, "f", "plain") == 0.0
+    assert value(body, "g", "plain") == 1.0
