@@ -1,13 +1,16 @@
 """The soundness harness at a large budget (docs/soundness.md).
 
     python benchmarks/soundness.py [--programs 1000] [--pairs 40] [--reliability 300]
-                                   [--jobs 2] [--seed 0] [--include-known] [--show 3]
+                                   [--floats 200] [--jobs 2] [--seed 0]
+                                   [--include-known] [--show 3]
                                    [--known NAMES] [--dump FILE]
 
 Generates programs with tests/strategies.py and checks each with
 tests/differential.py (verify against seeded O/R interpreter runs, and replay of
 every concrete counterexample), then the reliability properties of
-tests/test_reliability_soundness.py on --reliability programs. Prints the
+tests/test_reliability_soundness.py on --reliability programs, and --floats float
+programs (tests/strategies_floats.py: type-checked and analysed; they join verify
+against run when strategies.FLOAT_DIFFERENTIAL is on). Prints the
 programs tried, obligations checked, run pairs, and every disagreement found
 (the first --show programs of each kind in full). --include-known also generates
 the constructs of open known disagreements (tests/regressions/), which are off by
@@ -35,6 +38,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import seed as hseed  # noqa: E402
 
 import strategies as S  # noqa: E402
+import strategies_floats as SF  # noqa: E402
 from differential import Tally, check_program, draw_inputs  # noqa: E402
 
 
@@ -116,11 +120,45 @@ def reliability_checks(programs: list, seed: int, counts: dict | None = None
     return compared, problems
 
 
+def float_checks(programs: list) -> tuple[dict, list]:
+    """Float programs (tests/strategies_floats.py): each must type-check, and the
+    reliability analysis must give each function a probability on the program's
+    model and on the differential's high-rate copies of it. (verify vs run on them
+    is the differential above, once strategies.FLOAT_DIFFERENTIAL is on.)"""
+    from differential import fault_models
+    from relaxverify.pipeline import load_source
+    from relaxverify.reliability.analysis import analyse_program
+    counts = {"checked": 0, "analysed": 0}
+    problems = []
+    for gen in programs:
+        item = load_source("gen.relax", gen.source)
+        if not item.ok:
+            problems.append(("float-check", "; ".join(d.message for d in item.diagnostics),
+                             gen.source))
+            continue
+        counts["checked"] += 1
+        program = item.program
+        models = [program.hardware[gen.hardware]] if gen.hardware else []
+        try:
+            for hw in models + fault_models(program, gen):
+                results, errors = analyse_program(program, hw)
+                if errors or not all(0.0 <= r.value <= 1.0 for r in results):
+                    raise ValueError(f"errors {errors}, values {[r.value for r in results]}")
+        except Exception as exc:  # noqa: BLE001 - a crash of the tools is a finding too
+            problems.append(("float-reliability", f"{type(exc).__name__}: {exc}", gen.source))
+            continue
+        counts["analysed"] += 1
+    return counts, problems
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--programs", type=int, default=1000)
     ap.add_argument("--pairs", type=int, default=40, help="O/R run pairs per function")
     ap.add_argument("--reliability", type=int, default=300, help="programs for reliability")
+    ap.add_argument("--floats", type=int, default=200,
+                    help="float programs (type-checked and analysed; verify vs run too "
+                    "when strategies.FLOAT_DIFFERENTIAL is on)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--include-known", action="store_true",
@@ -145,6 +183,9 @@ def main() -> int:
     elif args.include_known:
         opts.with_known()
     programs = collect(S.programs(opts), args.programs, args.seed)
+    float_programs = collect(SF.float_programs(), args.floats, args.seed + 3)
+    if S.FLOAT_DIFFERENTIAL:
+        programs += float_programs
     jobs = [(g, args.pairs, args.seed + i) for i, g in enumerate(programs)]
     total = Tally()
     with multiprocessing.Pool(args.jobs) as pool:
@@ -160,9 +201,15 @@ def main() -> int:
                            args.seed + 1)
     rel_programs += collect(S.reliability_programs(True, True), args.reliability // 3,
                             args.seed + 2)
+    # helpers whose reliability specs usually hold, called through them
+    rel_programs += collect(S.reliability_programs(spec_calls=True), args.reliability // 3,
+                            args.seed + 4)
     counts: dict = {}
     compared, rel_problems = reliability_checks(rel_programs, args.seed, counts)
     t2 = time.perf_counter()
+    fcounts, float_problems = float_checks(float_programs)
+    rel_problems += float_problems
+    t3 = time.perf_counter()
 
     print(f"verify vs interpreter ({t1 - t0:.0f} s, {args.jobs} jobs)")
     print(f"  programs tried        {total.programs}")
@@ -180,6 +227,10 @@ def main() -> int:
     print(f"  static values checked {compared} (Monte Carlo and enumeration; "
           f"{counts['by_spec']} through a callee's spec that holds, "
           f"{counts['untrusted']} skipped: a callee's spec does not hold)")
+    print(f"floats ({t3 - t2:.0f} s)")
+    print(f"  programs generated    {len(float_programs)} ({fcounts['checked']} type-check, "
+          f"{fcounts['analysed']} analysed for reliability; verify vs run: "
+          f"{'in the figures above' if S.FLOAT_DIFFERENTIAL else 'off, see FLOAT_DIFFERENTIAL'})")
     kinds = collections.Counter(d.what for d in total.disagreements)
     kinds.update(k for k, _d, _s in rel_problems)
     print(f"disagreements found     {sum(kinds.values())}"

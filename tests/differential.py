@@ -27,12 +27,15 @@ A disagreement is a run pair that violates something the verifier proved:
 """
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, Callable, Optional
 
 from relaxverify.core import nodes as C
+from relaxverify.core.formats import FORMATS
 from relaxverify.run.options import Options
 from relaxverify.run.outcome import RunOutcome, RuntimeFailure
 from relaxverify.run.runtime import Interpreter
@@ -41,7 +44,7 @@ from relaxverify.pipeline import load_source
 from relaxverify.verify.prover import ProverStats, prove, rlimit_for
 from relaxverify.verify.vcgen import Decider, Faults, VCGen
 
-from strategies import FnMeta, GenProgram
+from strategies import FnMeta, GenProgram, Param
 
 TIMEOUT_S = 10.0
 MAX_STEPS = 400  # loop iterations before a run is abandoned (faulty bounds can be huge)
@@ -151,11 +154,16 @@ def fault_models(program: C.Program, gen: GenProgram) -> list[C.HardwareModel]:
         declared = program.hardware[gen.hardware]
         out = []
         for p in (0.5, 0.85):
-            ops = {k: C.OperatorModel(p if m.prob < 1 else 1.0, m.error)
+            # (high rates where the model has faults; its precisions and regions kept:
+            # R runs at the model's precisions, LANGUAGE.md section 9)
+            ops = {k: dataclasses.replace(m, prob=p if m.prob < 1 else 1.0)
                    for k, m in declared.operators.items()}
+            regions = {k: dataclasses.replace(m, read=p if m.read < 1 else 1.0,
+                                              write=p if m.write < 1 else 1.0)
+                       for k, m in declared.regions.items()}
             out.append(C.HardwareModel(f"{gen.hardware}@{p}", ops,
                                        p if declared.read < 1 else 1.0,
-                                       p if declared.write < 1 else 1.0))
+                                       p if declared.write < 1 else 1.0, regions=regions))
         return out
     from relaxverify.check.hardware import UNRELIABLE_OPERATORS
     out = []
@@ -171,9 +179,29 @@ def draw_inputs(meta: FnMeta, rng: random.Random) -> dict[str, Any]:
         if p.array:
             n = rng.randint(p.min_len, p.min_len + 3)
             out[p.name] = [rng.randint(-3, 5) for _ in range(n)]
-        else:
+        elif p.base == "int":
             out[p.name] = rng.randint(p.lo, p.hi)
+        else:
+            out[p.name] = draw_number(p, rng)
     return out
+
+
+def draw_number(p: Param, rng: random.Random) -> Any:
+    """A `real` (a Fraction) or a finite value of p's float format (a Python float),
+    within [p.lo, p.hi] (rounding is monotone and the ends are representable): a
+    uniform one, an integer or a multiple of 1/8, or an end of the box."""
+    form = rng.randrange(4)
+    if form == 0:
+        v = Fraction(rng.uniform(p.lo, p.hi))
+    elif form == 1:
+        v = Fraction(rng.randint(p.lo * 8, p.hi * 8), 8)
+    elif form == 2:
+        v = Fraction(rng.randint(p.lo, p.hi))
+    else:
+        v = Fraction(rng.choice((p.lo, p.hi)))
+    if p.base == "real":
+        return v
+    return FORMATS[p.base].round(v)
 
 
 def related_inputs(meta: FnMeta, xo: dict, rng: random.Random) -> dict:
@@ -181,7 +209,7 @@ def related_inputs(meta: FnMeta, xo: dict, rng: random.Random) -> dict:
         return {k: list(v) if isinstance(v, list) else v for k, v in xo.items()}
     xr = dict(xo)
     for p in meta.params:
-        if not p.array:
+        if not p.array and p.base == "int":
             xr[p.name] = xo[p.name] + rng.randint(-1, 2)
     return xr
 
@@ -189,9 +217,9 @@ def related_inputs(meta: FnMeta, xo: dict, rng: random.Random) -> dict:
 def metas_of(program: C.Program) -> list[FnMeta]:
     """Input descriptions for a hand-written program: small ints, short arrays; pairs
     whose inputs miss `requires` are discarded by the runner."""
-    from strategies import Param
-    return [FnMeta(f.name, [Param(p.source, array=p.type.array) for p in f.params], True,
-                   not f.requires_r_default)
+    return [FnMeta(f.name, [Param(p.source, array=p.type.array,
+                                  base="int" if p.type.array else p.type.base)
+                            for p in f.params], True, not f.requires_r_default)
             for f in program.functions.values()]
 
 
@@ -369,6 +397,16 @@ class PairRunner:
 
     # ------------------------------------------------------------ relational claims
 
+    def holds(self, e: Any, a: dict, b: dict) -> bool:
+        """A relational claim in the states a (O) and b (R): an expression, or a
+        bound query's proved bound (`abs(E<o> - E<r>) <= bound`)."""
+        if isinstance(e, Query):
+            names = {x.var.name for x in C.subexprs(e.expr) if isinstance(x, C.VarRef)}
+            if e.bound is None or not names <= a.keys() or not names <= b.keys():
+                return True  # no bound claimed, or a run that did not record E's inputs
+            return self.o.relation(e.expr)(a, b) <= e.bound
+        return bool(self.o.relation(e)(a, b))
+
     def relational(self, r: Interpreter, out_o: RunOutcome, out_r: RunOutcome,
                    env_o: dict, env_r: dict) -> tuple[tuple, bool]:
         """Evaluate the relational claims of the pair in R's order: (problem, whether
@@ -388,8 +426,10 @@ class PairRunner:
                 if align and not proved(align):  # arrivals may not pair up
                     trusted &= proved(at("accept", "relational", node.span))
                     continue
+                claim = node.cond if node.query is None else query_claim(
+                    node, at("accept", "relational", node.span))
                 for (io, a), (ir, b) in zip(so, sr):
-                    events.append((ir, io, "accept", node.span, node.cond, a, b))
+                    events.append((ir, io, "accept", node.span, claim, a, b))
                 if complete and len(so) != len(sr):
                     miscounted.append((node, len(so), len(sr)))
             elif isinstance(node, C.Loop):
@@ -429,7 +469,7 @@ class PairRunner:
                         events.append((ir, io, "requires_r", node.span, e, a, b))
         events.sort(key=lambda ev: (ev[0], ev[1]))
         for _ir, _io, kind, span, e, a, b in events:
-            if not self.o.relation(e)(a, b):
+            if not self.holds(e, a, b):
                 if proved(at(kind, "relational", span)):
                     return ("unsound", f"{kind} at {_at(span)}, reported verified, is false: "
                             f"O={a} R={b}"), False
@@ -449,6 +489,24 @@ class PairRunner:
                     return ("unsound", f"ensures_r at {_at(e.span)}, reported verified, is "
                             f"false: result O={out_o.result} R={out_r.result}"), False
         return (), True
+
+
+@dataclass
+class Query:
+    """`accept abs(E<o> - E<r>) <= ?;` with the bound verify reports (None: none
+    proved, nothing to hold the runs to)."""
+
+    expr: C.Expr
+    bound: Optional[float]
+
+
+def query_claim(node: C.Check, obligations: list) -> Query:
+    """The claim of a bound query: its verified obligation's `bound` (the smallest
+    bound verify proved, LANGUAGE.md section 9), or no claim."""
+    assert node.query is not None
+    bounds = [getattr(o, "bound", None) for o in obligations if o.status == "verified"]
+    proved = [b for b in bounds if b is not None]
+    return Query(node.query, min(proved) if proved else None)
 
 
 def definedness(f: Optional[RuntimeFailure]) -> Optional[RuntimeFailure]:

@@ -19,6 +19,12 @@ from typing import Callable, Optional
 
 from hypothesis import strategies as st
 
+# The one switch for float programs (tests/strategies_floats.py): True makes them join
+# verify-vs-run (tests/test_float_programs.py, benchmarks/soundness.py) and the
+# reliability Monte Carlo. Off until verify/* and run/* support floats (merge, then flip);
+# the checker and the reliability analysis do already, and are tested on them always.
+FLOAT_DIFFERENTIAL = False
+
 CMP = ("==", "!=", "<", "<=", ">", ">=")
 UNRELIABLE_ARITH = ("+.", "-.", "*.")
 UNRELIABLE_CMP = ("==.", "!=.", "<.", "<=.", ">.", ">=.")
@@ -42,7 +48,9 @@ class Param:
     lo: int = -3  # int params: the range `requires` admits; arrays: element range
     hi: int = 5
     min_len: int = 0  # arrays: `requires len(a) >= min_len`
-    urel: bool = False
+    urel: bool = False  # in a memory region (`urel` or `region`)
+    base: str = "int"  # scalars: int, real or a float format (inputs in [lo, hi])
+    region: Optional[str] = None  # a region other than urel (float programs)
 
 
 @dataclass
@@ -106,6 +114,10 @@ class Options:
     # there, which the differential skips, and a faulty squaring costs a second a run.
     limit_faults: bool = False
     explicit_requires_r: bool = True  # `requires_r eq(p, ...)` / `true`, divergent calls
+    # Targeted: every helper has a reliability spec over all its parameters with a
+    # small factor (so that it usually holds), and the entry calls one first (the
+    # rule `x = f(args)` by f's spec, which random programs reach only by luck).
+    spec_calls: bool = False
 
     def with_known(self, names: Optional[tuple[str, ...]] = None) -> "Options":
         """These options with the constructs of known open disagreements on (`names`,
@@ -719,7 +731,8 @@ class Builder:
                 specs.append("ensures_r " + self.pick(["eq(result)", "result<o> <= result<r>",
                                                        "result<r> - result<o> <= 2 && "
                                                        "result<o> - result<r> <= 2"]))
-        if not entry and (recursive or (o.reliability_specs and self.chance(0.45))):
+        if not entry and (recursive or o.spec_calls
+                          or (o.reliability_specs and self.chance(0.45))):
             specs.append(self.reliability_spec(params))
         lines = [f"fn {name}({', '.join(header)}) -> int"] + [f"  {s}" for s in specs] + ["{"]
         self.stmts = 0
@@ -735,6 +748,9 @@ class Builder:
             scope.ints.append(r)
             scope.locals.append(r)
         self.havocked = []
+        if entry and o.spec_calls and self.helpers:
+            self.stmts += 1
+            self.call(scope, lines, 1, self.pick([m for m, _ in self.helpers]))
         self.block(scope, 0, lines, 1, n=self.draw(st.integers(1, o.max_stmts)))
         ret = self.pick(self.readable(scope) or ["0"]) if self.chance(0.6) \
             else self.int_expr(scope)
@@ -751,6 +767,10 @@ class Builder:
         from a wide range, so that the spec holds under some fault models and not others
         (the reliability properties only trust a callee's spec that the analysis checks)."""
         names = [p.name for p in params]
+        if self.opts.spec_calls:
+            c = self.pick(("0.01", "0.05", "0.1", "0.2"))
+            return f"reliability R(result) >= {c}" + (f" * R({', '.join(names)})"
+                                                      if names else "")
         if len(names) > 1 and self.chance(0.25):
             names.remove(self.pick(names))
         elif names and self.chance(0.05):
@@ -780,7 +800,8 @@ def programs(draw, opts: Optional[Options] = None) -> GenProgram:
     opts = opts or Options()
     b = Builder(draw, opts)
     parts = []
-    helpers = 0 if (opts.straight_line or not opts.calls) else draw(st.integers(0, 2))
+    helpers = 0 if (opts.straight_line or not opts.calls) else draw(
+        st.integers(1 if opts.spec_calls else 0, 2))
     metas = []
     for k in range(helpers):
         meta, text = b.function(f"h{k}", False)
@@ -798,7 +819,7 @@ def programs(draw, opts: Optional[Options] = None) -> GenProgram:
 
 
 def reliability_programs(straight_line: bool = False, linear: bool = False,
-                         known: bool | tuple[str, ...] = False):
+                         known: bool | tuple[str, ...] = False, spec_calls: bool = False):
     """Programs for the reliability properties: unreliable operators and urel
     memory, no relax or specifications (the analysis ignores them). With `known`
     (True: all of `KNOWN_RELIABILITY`, or some of them by name), also havocs that
@@ -807,7 +828,8 @@ def reliability_programs(straight_line: bool = False, linear: bool = False,
     opts = Options(unreliable=True, relax=False, accept=False, asserts=False, specs=False,
                    calls=not straight_line, arrays=not linear, loops=not straight_line,
                    straight_line=straight_line, linear=linear, max_stmts=5,
-                   limit_faults=True)
+                   limit_faults=True, spec_calls=spec_calls,
+                   shaky_havoc=not spec_calls)  # (a havoc: enumeration cannot replay it)
     if names:
         opts.with_known(tuple(names))
     return programs(opts)

@@ -218,11 +218,13 @@ fn f(x: int in urel, y: int) -> int {
 
 
 def test_static_value_at_most_enumerated_reliability():
+    """On random programs, and on programs that call a helper through its spec
+    (random ones do so with a spec that holds under NO_WRITES only by luck: most
+    drawn factors are too high for a 0.9 operator and a 0.8 read)."""
     seen = {"compared": 0, "by_spec": 0}  # by_spec: through a callee's spec that holds
+    targeted = {"compared": 0, "by_spec": 0}
 
-    @SETTINGS
-    @given(reliability_programs(), st.integers(0, 1 << 20))
-    def prop(gen: GenProgram, seed: int) -> None:
+    def compare(gen: GenProgram, seed: int, counts: dict) -> None:
         program = load(gen)
         rng = random.Random(seed)
         for meta in gen.functions:
@@ -233,15 +235,27 @@ def test_static_value_at_most_enumerated_reliability():
             exact = exact_reliability(program, meta.name, args, NO_WRITES)
             if exact is None:
                 continue
-            seen["compared"] += 1
-            seen["by_spec"] += any(program.functions[g].reliability
-                                   for g in callees(program, meta.name))
+            counts["compared"] += 1
+            counts["by_spec"] += any(program.functions[g].reliability
+                                     for g in callees(program, meta.name))
             assert static <= exact + 1e-12, (
                 f"`{meta.name}`{args}: static {static} > enumerated {exact}\n{gen.source}")
 
+    @SETTINGS
+    @given(reliability_programs(), st.integers(0, 1 << 20))
+    def prop(gen: GenProgram, seed: int) -> None:
+        compare(gen, seed, seen)
+
+    @SETTINGS
+    @given(reliability_programs(spec_calls=True), st.integers(0, 1 << 20))
+    def prop_by_spec(gen: GenProgram, seed: int) -> None:
+        compare(gen, seed, targeted)
+
     prop()
     assert seen["compared"] >= EXAMPLES // 2, seen
-    assert seen["by_spec"] > 0, seen  # the rule `x = f(args)` by f's spec is exercised
+    prop_by_spec()
+    # the rule `x = f(args)` by f's spec is exercised, and not by luck
+    assert targeted["by_spec"] >= max(1, EXAMPLES // 5), targeted  # ~40% of the examples
 
 
 def test_static_value_equals_enumerated_reliability_where_exact():

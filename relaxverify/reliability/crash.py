@@ -22,12 +22,17 @@ from typing import Optional
 
 from relaxverify.core import checks as K
 from relaxverify.core import nodes as C
+from relaxverify.reliability.constants import NotConstant, constant_value
+from relaxverify.core.precision import FloatFault, rounding_of
 from relaxverify.reliability.faults import FaultSites
 
 # Checks a faulty run performs. `requires` is a specification: faulty runs do not
 # check it (run --trials runs them with specs off), so it cannot stop them.
+# An OVERFLOW check (a float operation whose rounded result is infinite or NaN, §9)
+# stops a run too, unless its operation rounds nothing in R on this model (a dotted
+# `real` operator without `precision`): see Crash.stops.
 STOPS = frozenset((K.BOUNDS, K.DIVISION, K.LENGTH, K.BOUND, K.ASSERT, K.ASSUME, K.CHOICE,
-                   K.LIMIT))
+                   K.LIMIT, K.OVERFLOW))
 SPEC_KINDS = (K.ASSERT, K.ASSUME, K.CHOICE)  # their operands are evaluated reliably
 
 Sites = list[tuple[K.RuntimeCheck, tuple[K.Guard, ...]]]  # checks with their guards
@@ -63,7 +68,7 @@ class Crash:
         subs: list[C.Expr] = []
         vs: set[C.Var] = set()
         for check, guards in sites:
-            if check.kind not in STOPS:
+            if not self.stops(check):
                 continue
             if check.kind in SPEC_KINDS:
                 vs |= self.spec_reads(check)
@@ -81,6 +86,18 @@ class Crash:
                     seen.add(id(x))
                     k *= self.faults.site(x)
         return k, frozenset(vs)
+
+    def stops(self, check: K.RuntimeCheck) -> bool:
+        """May check stop a faulty run? Every kind of STOPS; an OVERFLOW check only
+        when its operation rounds in R on this model (a faulty and a fault-free run
+        both run at the model's precisions, LANGUAGE.md §9): a dotted `real`
+        operator without `precision` is exact and cannot overflow, so v1 programs
+        on reals keep their values."""
+        if check.kind not in STOPS:
+            return False
+        if check.kind == K.OVERFLOW and isinstance(check.node, (C.BinOp, C.Apply)):
+            return not rounding_of(check.node, self.faults.model, relaxed=True).exact
+        return True
 
     def spec_reads(self, check: K.RuntimeCheck) -> frozenset:
         """The variables a specification check reads before it runs: an assertion's;
@@ -156,7 +173,7 @@ class Crash:
         """Does s itself (not its sub-statements) perform such a check? (memoised)"""
         hit = self._fails.get(id(s))
         if hit is None:
-            hit = any(check.kind in STOPS and self.always_fails(check, guards)
+            hit = any(self.stops(check) and self.always_fails(check, guards)
                       for check, guards in self.sites(s))
             self._fails[id(s)] = hit
         return hit
@@ -174,6 +191,8 @@ class Crash:
             return False
         if check.kind in (K.ASSERT, K.ASSUME):
             return not (isinstance(ops[0], C.Const) and ops[0].value is True)
+        if check.kind == K.OVERFLOW:
+            return self.overflows(node)
         v = C.const_int(ops[0]) if ops else None
         if check.kind == K.DIVISION:
             return v is None or v == 0
@@ -184,6 +203,15 @@ class Crash:
         if check.kind == K.LIMIT and isinstance(node, C.BinOp):
             w = C.const_int(ops[1])
             return v is None or w is None or (v * w).bit_length() > K.LIMITS.int_bits
+        return False
+
+    def overflows(self, node: object) -> bool:
+        """Does a float operation on constants overflow in R (or may it: an operand
+        this cannot evaluate counts as overflowing, which is the sound side)?"""
+        try:
+            constant_value(node, self.faults.model, relaxed=True)
+        except (FloatFault, NotConstant, ZeroDivisionError, ValueError, OverflowError):
+            return True
         return False
 
     def limit_fails(self, node: object) -> bool:

@@ -1,4 +1,8 @@
-"""Fault sites of the hardware model: ρ(e), vars(e) and the write probability."""
+"""Fault sites of the hardware model: ρ(e), vars(e) and the write probability.
+
+Every memory region has its own read and write probabilities (`model.memory(region)`,
+LANGUAGE.md §9; `urel` is the model's `read`/`write`). Precision plays no part:
+reliability compares a faulty run with a fault-free run at the same precisions."""
 from __future__ import annotations
 
 from relaxverify.core import nodes as C
@@ -15,14 +19,20 @@ class FaultSites:
 
     def site(self, x: C.Expr) -> float:
         """The probability that node x, if it is a fault site, is fault-free: an
-        unreliable operator, a read of a urel scalar, an element read of a urel array."""
+        unreliable operator (int, real or float), a read of a scalar in a region, an
+        element read of an array in a region (each region with its own probability)."""
         if isinstance(x, C.VarRef):
-            return self.model.read if x.var.urel and not x.var.type.array else 1.0
+            return self.read(x.var) if not x.var.type.array else 1.0
         if isinstance(x, C.BinOp):
             return self.model.op(x.op).prob if x.unreliable else 1.0
         if isinstance(x, C.Select):
-            return self.model.read if isinstance(x.array, C.VarRef) and x.array.var.urel else 1.0
+            return self.read(x.array.var) if isinstance(x.array, C.VarRef) else 1.0
         return 1.0
+
+    def read(self, var: C.Var) -> float:
+        """The probability that a read of var (an element of an array var) is right:
+        its region's (`urel` or a declared `memory NAME`), 1 outside any region."""
+        return self.model.memory(var.region).read if var.region is not None else 1.0
 
     def expr(self, e: C.Expr) -> tuple[float, frozenset]:
         """(ρ(e), vars(e)): the probability that evaluating e is fault-free (every
@@ -38,14 +48,14 @@ class FaultSites:
         for x in C.subexprs(e):  # (site(x), inline: this is the analysis' inner loop)
             if isinstance(x, C.VarRef):
                 reads.add(x.var)
-                if x.var.urel and not x.var.type.array:
-                    rho *= model.read
+                if x.var.region is not None and not x.var.type.array:
+                    rho *= model.memory(x.var.region).read
             elif isinstance(x, C.BinOp):
                 if x.unreliable:
                     rho *= model.op(x.op).prob
             elif isinstance(x, C.Select):
-                if isinstance(x.array, C.VarRef) and x.array.var.urel:
-                    rho *= model.read
+                if isinstance(x.array, C.VarRef) and x.array.var.region is not None:
+                    rho *= model.memory(x.array.var.region).read
             elif isinstance(x, C.Quant):
                 quantified = True
         out = (rho, frozenset(C.free_vars(e) if quantified else reads))
@@ -53,5 +63,5 @@ class FaultSites:
         return out
 
     def wr(self, var: C.Var) -> float:
-        """The probability that a write of var is fault-free."""
-        return self.model.write if var.urel else 1.0
+        """The probability that a write of var is fault-free (its region's)."""
+        return self.model.memory(var.region).write if var.region is not None else 1.0
