@@ -127,7 +127,7 @@ def bounded_cli(*argv: str) -> Outcome:
 
 
 def sample_value(ty: C.Type) -> str:
-    one = {"int": "2", "real": "0.5", "bool": "true"}[ty.base]
+    one = {"int": "2", "bool": "true"}.get(ty.base, "0.5")  # reals and every float
     return f"[{one},{one},{one}]" if ty.array else one
 
 

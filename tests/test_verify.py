@@ -500,10 +500,13 @@ EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.relax"))
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_examples_verify_or_fail_where_annotated(path: Path, capsys) -> None:
-    """Every example verifies, except on lines annotated `// V: kind side`."""
+    """Every example verifies, except on lines annotated `// V: kind side`; one whose
+    header says `// Verify with --hardware NAME` verifies on that model."""
     from test_data import annotations
     expected = {line: text.split() for line, tag, text in annotations(path) if tag == "V"}
-    code = main(["verify", str(path), "--format", "json"])
+    model = re.search(r"^// Verify with --hardware (\w+)", path.read_text(), re.M)
+    code = main(["verify", str(path), "--format", "json"]
+                + (["--hardware", model.group(1)] if model else []))
     doc = json.loads(capsys.readouterr().out)
     bad = [(o["line"], o["kind"], o["side"], o["status"]) for o in obligations(doc)
            if o["status"] != "verified" and o["line"] not in expected]
