@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 # verify-vs-run (tests/test_float_programs.py, benchmarks/soundness.py) and the
 # reliability Monte Carlo. Off until verify/* and run/* support floats (merge, then flip);
 # the checker and the reliability analysis do already, and are tested on them always.
-FLOAT_DIFFERENTIAL = False
+FLOAT_DIFFERENTIAL = True
 
 CMP = ("==", "!=", "<", "<=", ">", ">=")
 UNRELIABLE_ARITH = ("+.", "-.", "*.")

@@ -9,6 +9,7 @@ the mantissa (about 0.5% tight). On straight-line code the round-off engine
 """
 from __future__ import annotations
 
+import sys
 import time
 from fractions import Fraction
 from typing import Optional
@@ -92,6 +93,8 @@ def search(facts: list, ob: Obligation, timeout_s: float, engine: Optional[float
     found = (Fraction(0) if s.proved(Fraction(0)) else None) if engine is not None \
         else s.least()
     bound: Optional[float] = None
+    if found is not None and found > Fraction(sys.float_info.max):
+        found = None  # (a bound beyond every float says nothing)
     if found is not None:
         f = float(found)
         bound = f if Fraction(f) >= found else _up(f)
