@@ -24,6 +24,7 @@ import importlib
 import json
 import math
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -203,8 +204,12 @@ def ours(path: str, timeout: float) -> Ours:
     with tempfile.NamedTemporaryFile("w", suffix=".relax", delete=False, encoding="utf-8") as tmp:
         tmp.write(relax)
     t0 = time.perf_counter()
+    # The translation declares one model (fp64 or fp32): name it (until a file's
+    # only model is its default, LANGUAGE.md section 10).
+    model = re.search(r"^hardware (\w+)", relax, re.M)
+    hardware = ["--hardware", model.group(1)] if model else []
     try:
-        p = subprocess.run(PYTHON + ["verify", "--format", "json", tmp.name],
+        p = subprocess.run(PYTHON + ["verify", "--format", "json", *hardware, tmp.name],
                            capture_output=True, text=True, timeout=timeout, cwd=TOOL_ROOT, env=_env())
     except subprocess.TimeoutExpired:
         return Ours(None, f"verify timed out after {timeout:g} s", t_tr, time.perf_counter() - t0)

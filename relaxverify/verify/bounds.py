@@ -86,7 +86,7 @@ def search(facts: list, ob: Obligation, timeout_s: float, engine: Optional[float
            ) -> tuple[Optional[float], str, int]:
     """(least proved bound as a float rounded upward, why none, queries)."""
     t0 = time.perf_counter()
-    s = BoundSearch(facts, ob, timeout_s)
+    s = BoundSearch(facts, ob, timeout_s if engine is None else min(timeout_s, 0.2))
     # With the engine's bound, Z3 is asked only whether the two sides are equal (a
     # cached rounding makes identical computations agree); its search over
     # non-linear round-off would take long for a worse bound.

@@ -19,7 +19,7 @@ import z3
 from relaxverify.core import nodes as C
 from relaxverify.core.formats import FORMATS
 from relaxverify.verify.bounds import search
-from relaxverify.verify.straightline import straight_line_bound
+from relaxverify.verify.straightline import check_by_ranges, straight_line_bound
 from relaxverify.verify.counterexample import Counterexample
 from relaxverify.verify.decider import z3_timeout_ms
 from relaxverify.report.diagnostics import Diagnostic
@@ -73,6 +73,11 @@ def prove(gen: VCGen, ob: Obligation, timeout_s: float, stats: ProverStats,
     if ob.kind == "accept" and not ob.is_query and ob.status != "verified" \
             and accept_by_engine(gen, ob):
         return  # (a proof independent of the generator and of Z3's answers so far)
+    if ob.kind in ("overflow", "division") and ob.side in ("original", "relaxed") \
+            and ob.status != "verified" and check_by_ranges(
+                gen.fn, gen.faults.model, ob.kind, ob.span.line, ob.span.column, ob.side[0]):
+        ob.status, ob.reason, ob.counterexample = "verified", None, None
+        return  # interval ranges over the input box (straight-line code)
     if ob.status == "unknown" and ob.reason:  # the generator stopped before it was complete
         return
     if ob.is_query:

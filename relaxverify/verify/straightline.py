@@ -15,6 +15,7 @@ those separately): an overflowing run stops before the accept.
 """
 from __future__ import annotations
 
+import sys
 from fractions import Fraction
 from typing import Optional
 
@@ -22,7 +23,7 @@ from relaxverify.core import nodes as C
 from relaxverify.core.formats import FORMATS, Format
 from relaxverify.core.precision import rounding_of, write_rounding
 from relaxverify.verify import errorir as IR
-from relaxverify.verify.errorbound import error_bound
+from relaxverify.verify.errorbound import error_bound, range_of
 
 Box = dict[str, tuple[Fraction, Fraction]]
 
@@ -115,6 +116,20 @@ class Values:
     def __init__(self) -> None:
         self.formats: dict[int, str] = {}
         self.keep: list[IR.Expr] = []  # keeps the nodes alive, so that ids stay unique
+        # (line, column, side) of an operation -> the exact values its roundings take,
+        # each with its format, and whether the value must be >= 0 (sqrt): what its
+        # `overflow` check asks
+        self.sites: dict[tuple[str, int, int, str], list[tuple[IR.Expr, Optional[Format],
+                                                               str]]] = {}
+
+    def site(self, e: C.Expr, side: str, exact: IR.Expr, fmt: Optional[Format],
+             test: str = "finite") -> None:
+        """Record what a check of e asks: `finite` (below fmt's overflow threshold),
+        `nonneg` (and >= 0: a sqrt's operand), `nonzero` (a divisor: kind division)."""
+        if fmt is not None or test == "nonzero":
+            kind = "division" if test == "nonzero" else "overflow"
+            key = (kind, e.span.line, e.span.column, side)
+            self.sites.setdefault(key, []).append((exact, fmt, test))
 
     def mark(self, x: IR.Expr, fmt: Optional[str]) -> IR.Expr:
         if fmt is not None:
@@ -140,11 +155,12 @@ class Values:
 _NARROWER = {f: tuple(g for g, wider in WIDER.items() if f in wider) for f in WIDER}
 
 
-def execute(fn: C.Function, check: C.Check, model: Optional[C.HardwareModel], box: Box
-            ) -> dict[str, dict[C.Var, IR.Expr]]:
-    """The value of every variable in each execution when `check` is reached."""
+def execute(fn: C.Function, check: Optional[C.Check], model: Optional[C.HardwareModel],
+            box: Box, values: Optional[Values] = None) -> dict[str, dict[C.Var, IR.Expr]]:
+    """The value of every variable in each execution when `check` is reached (None:
+    at the end of the body)."""
     envs: dict[str, dict[C.Var, IR.Expr]] = {"o": {}, "r": {}}
-    values = Values()
+    values = values if values is not None else Values()
     for p in fn.params:
         x = values.mark(IR.Var(p.name), p.type.base if p.type.is_float else None)
         envs["o"][p] = x
@@ -156,6 +172,8 @@ def execute(fn: C.Function, check: C.Check, model: Optional[C.HardwareModel], bo
             return envs
         for side in ("o", "r"):
             _stmt(s, side, envs[side], model, values)
+    if check is None:
+        return envs
     raise NotStraightLine("the query is not at the top level of the body")
 
 
@@ -220,8 +238,17 @@ def _expr(e: C.Expr, side: str, env: dict[C.Var, IR.Expr],
         if e.unreliable and relaxed and model is None:
             raise NotStraightLine("faults are arbitrary without a model")
         r = rounding_of(e, model, relaxed)
-        a = values.round(_expr(e.left, side, env, model, values), r.operands)
-        b = values.round(_expr(e.right, side, env, model, values), r.operands)
+        a0 = _expr(e.left, side, env, model, values)
+        b0 = _expr(e.right, side, env, model, values)
+        values.site(e, side, a0, r.operands)
+        values.site(e, side, b0, r.operands)
+        a, b = values.round(a0, r.operands), values.round(b0, r.operands)
+        values.site(e, side, IR.Op(_OPS[e.op], (a, b), None), r.compute)
+        if e.op == "/":
+            values.site(e, side, b, None, "nonzero")
+        if r.compute is not None and r.result is not None:
+            values.site(e, side, IR.Op(_OPS[e.op], (a, b), _rounding(r.compute, False)),
+                        r.result)
         if r.compute is None:
             return values.round(IR.Op(_OPS[e.op], (a, b), None), r.result)
         # Sums of two values of the format are exact in the subnormal range (Hauser).
@@ -239,11 +266,45 @@ def _expr(e: C.Expr, side: str, env: dict[C.Var, IR.Expr],
         if e.fn == "real":
             return args[0]
         if e.fn in FORMATS:
+            values.site(e, side, args[0], FORMATS[e.fn])
             return values.round(args[0], FORMATS[e.fn])
         if e.fn == "sqrt":
             fmt = FORMATS[e.ty.base]
+            values.site(e, side, args[0], fmt, "nonneg")
             return values.mark(IR.Op("sqrt", args, _rounding(fmt, False)), fmt.name)
     raise NotStraightLine(f"`{type(e).__name__}` in the computation")
+
+
+def check_by_ranges(fn: C.Function, model: Optional[C.HardwareModel], kind: str, line: int,
+                    column: int, side: str) -> bool:
+    """Is the `overflow` or `division` check of the operation at line:column, in
+    execution `side` ("o"/"r"), proved by interval ranges over the input box? Every
+    exact value its roundings take lies strictly inside the format's overflow
+    threshold (a sqrt's operand is also >= 0), or its divisor excludes 0. False when
+    the code is not straight-line or the ranges do not show it."""
+    values = Values()
+    try:
+        box = input_box(fn)
+        execute(fn, None, model, box, values)
+    except NotStraightLine:
+        return False
+    sites = values.sites.get((kind, line, column, side))
+    if not sites:
+        return False
+    for exact, fmt, test in sites:
+        found = range_of(exact, box)
+        if found is None:
+            return False
+        lo, hi = found
+        if test == "nonzero":
+            if lo <= 0 <= hi:
+                return False
+            continue
+        assert fmt is not None
+        limit = min(fmt.overflow_threshold, Fraction(sys.float_info.max))
+        if not (-limit < lo and hi < limit) or (test == "nonneg" and lo < 0):
+            return False
+    return True
 
 
 def query_pair(q: C.Expr, envs: dict[str, dict[C.Var, IR.Expr]]) -> tuple[IR.Expr, IR.Expr]:
