@@ -131,3 +131,17 @@ def test_no_run_exceeds_the_bound(path: Path, fn: str, hardware: str) -> None:
             point[p.source] = float(np.float32(x)) if p.type.base == "float32" else x
         worst = max(worst, observed(path, fn, point, hardware))
     assert 0 < worst <= bound
+
+
+def test_fpbench_programs_verify_whole_by_ranges_and_the_engine() -> None:
+    """Every overflow and division check of doppler1, and its bound query, verify."""
+    from conftest import run_cli
+    result = run_cli("verify", FPCORE / "doppler1.relax", "--hardware", "fp64")
+    assert result.code == 0 and "13 obligations: 13 verified" in result.out, result.out
+    assert "bound: 1.4e-13 (proved)" in result.out
+
+
+def test_ranges_do_not_hide_a_real_overflow() -> None:
+    from conftest import run_cli
+    result = run_cli("verify", ROOT / "docs" / "snippets" / "precision_square.relax")
+    assert result.code == 1 and "may overflow float16" in result.out
