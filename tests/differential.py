@@ -39,6 +39,7 @@ from relaxverify.core.formats import FORMATS
 from relaxverify.run.options import Options
 from relaxverify.run.outcome import RunOutcome, RuntimeFailure
 from relaxverify.run.runtime import Interpreter
+from relaxverify.api.verify import ObligationResult, unconfirmed
 from relaxverify.verify.replay import replay
 from relaxverify.pipeline import load_source
 from relaxverify.verify.prover import ProverStats, prove, rlimit_for
@@ -258,9 +259,8 @@ def check_program(gen: GenProgram, pairs: int = 40, seed: int = 0,
         if o.status == "failed" and cex is not None and cex.concrete:
             tally.replays += 1
             outcome = replay(program, cex, o.kind, o.side, o.span, model)
-            if not outcome.reproduced and o.approximate:
-                o.status = "unknown"  # what `verify` reports (api/verify.py, `unconfirmed`)
-            elif not outcome.reproduced:
+            unconfirmed(o, ObligationResult(o, True, outcome))  # as `verify` reports it
+            if not outcome.reproduced and o.status == "failed":
                 disagree("replay", f"{o.kind} ({o.side}) at {o.span.line}:{o.span.column} in "
                          f"`{o.function}`: {outcome.detail}; counterexample {cex}")
     for what, detail in requires_r_variants(gen, program, obligations, verify, model, tally):

@@ -148,13 +148,30 @@ class Scope:
                      list(self.local_arrays))
 
 
-class Builder:
+class Draws:
+    """The drawing helpers every program generator uses (`draw` is hypothesis's)."""
+
+    def __init__(self, draw: Callable):
+        self.draw = draw
+        self.n = 0  # the last number `fresh` gave
+
+    def fresh(self, prefix: str) -> str:
+        self.n += 1
+        return f"{prefix}{self.n}"
+
+    def pick(self, xs):
+        return self.draw(st.sampled_from(list(xs)))
+
+    def chance(self, p: float) -> bool:
+        return self.draw(st.integers(0, 999)) < int(p * 1000)
+
+
+class Builder(Draws):
     """Draws one program; `draw` is hypothesis's draw function."""
 
     def __init__(self, draw: Callable, opts: Options):
-        self.draw = draw
+        super().__init__(draw)
         self.opts = opts
-        self.n = 0
         self.stmts = 0
         self.used_unreliable = False
         self.helpers: list[tuple[FnMeta, Optional[str]]] = []  # (meta, ensures text)
@@ -166,16 +183,6 @@ class Builder:
         self.havocked: list[str] = []  # shaky_havoc: targets of the havoc after the branch
 
     # ------------------------------------------------------------ helpers
-
-    def fresh(self, prefix: str) -> str:
-        self.n += 1
-        return f"{prefix}{self.n}"
-
-    def pick(self, xs):
-        return self.draw(st.sampled_from(list(xs)))
-
-    def chance(self, p: float) -> bool:
-        return self.draw(st.integers(0, 999)) < int(p * 1000)
 
     def const(self, lo: int = -2, hi: int = 4) -> str:
         return str(self.draw(st.integers(lo, hi)))

@@ -19,7 +19,7 @@ from typing import Callable, Optional
 
 from hypothesis import strategies as st
 
-from strategies import FnMeta, GenProgram, Param
+from strategies import Draws, FnMeta, GenProgram, Param
 
 FLOATS = ("float64", "float32", "float16", "bfloat16")
 LITERALS = ("0.5", "1.5", "2.0", "3.0", "0.25", "1.0", "0.75", "4.0")
@@ -43,27 +43,16 @@ class FloatOptions:
     box: int = 4  # float inputs lie in [-box, box]
 
 
-class FloatBuilder:
+class FloatBuilder(Draws):
     """Draws one float program; `draw` is hypothesis's draw function."""
 
     def __init__(self, draw: Callable, opts: FloatOptions):
-        self.draw = draw
+        super().__init__(draw)
         self.opts = opts
-        self.n = 0
         self.vars: dict[str, str] = {}  # readable name -> type
         self.locals: list[str] = []  # assignable
         self.regions: list[str] = []
         self.dotted_used = False
-
-    def fresh(self, prefix: str) -> str:
-        self.n += 1
-        return f"{prefix}{self.n}"
-
-    def pick(self, xs):
-        return self.draw(st.sampled_from(list(xs)))
-
-    def chance(self, p: float) -> bool:
-        return self.draw(st.integers(0, 999)) < int(p * 1000)
 
     def of(self, ty: str) -> list[str]:
         return [v for v, t in self.vars.items() if t == ty]
