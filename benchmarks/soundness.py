@@ -66,8 +66,11 @@ def _check(job: tuple) -> Tally:
     except Exception as exc:  # noqa: BLE001 - a crash of the tools is a finding too
         from differential import Disagreement
         t = Tally(programs=1)
-        t.disagreements.append(Disagreement("crash", f"{type(exc).__name__}: {exc}",
-                                            gen.source))
+        import traceback
+        where = [f for f in traceback.extract_tb(exc.__traceback__)
+                 if "relaxverify" in f.filename][-1]
+        t.disagreements.append(Disagreement("crash", f"{type(exc).__name__}: {exc} (at "
+                                            f"{where.filename}:{where.lineno})", gen.source))
         return t
 
 

@@ -340,10 +340,12 @@ class PairRunner:
         self.program = program
         self.fn = fn
         self.claims = claims
-        self.o = Interpreter(program, fn.name, Options("original", False, "none", True, True,
+        # reals exact, as `run` computes them by default (LANGUAGE.md section 2)
+        self.o = Interpreter(program, fn.name, Options("original", True, "none", True, True,
                                                        MAX_STEPS), None, seed)
-        self.rs = [Interpreter(program, fn.name, Options("relaxed", False, "inject", True, True,
-                                                         MAX_STEPS), m, seed + i + 1)
+        self.rs = [Interpreter(program, fn.name, Options("relaxed", True, "inject", True, True,
+                                                         MAX_STEPS), m, seed + i + 1,
+                               precision=m)  # R runs at the model's precisions (section 9)
                    for i, m in enumerate(models)]
         self.turn = 0
         self.judged = 0

@@ -38,7 +38,6 @@ class FloatOptions:
     queries: bool = True  # `accept abs(y<o> - y<r>) <= ?;` and fixed bounds
     division: bool = True  # `/` and `/.` (a divisor may be zero: a division check)
     reals: bool = True  # `real` locals and parameters, `real(e)`
-    faulty_precision: bool = False  # faults where a precision rounds (operator or region): open
     max_stmts: int = 6
     box: int = 4  # float inputs lie in [-box, box]
 
@@ -208,8 +207,6 @@ class FloatBuilder(Draws):
             if self.chance(0.7):
                 prob = self.pick(("1", "0.999", "0.99"))
                 prec = f" precision {self.pick(self.opts.formats)}" if self.chance(0.7) else ""
-                if prec and not self.opts.faulty_precision:
-                    prob = "1"  # a known open disagreement (tests/regressions/faulty_precision)
                 lines.append(f"  operator {op} = {prob}{prec};")
         for k in range(self.draw(st.integers(1, 2)) if self.opts.regions else 0):
             name = f"mem{k}"
@@ -219,8 +216,6 @@ class FloatBuilder(Draws):
             if self.chance(0.5):
                 parts.append(f"write = {self.pick(('0.999', '0.9999'))}")
             if self.chance(0.8) or not parts:
-                if not self.opts.faulty_precision:
-                    parts = []  # faulty and rounding memory: tests/regressions/faulty_precision
                 parts.append(f"precision {self.pick(self.opts.formats)}")
             lines.append(f"  memory {name} {' '.join(parts)};")
             self.regions.append(name)

@@ -354,3 +354,27 @@ def test_bound_query_prints_the_observed_value_in_a_relaxed_run(half, capsys):
     assert doc["observed"] == [{"line": 21, "value": float(abs(o - h))}]
     code, doc = run_json(capsys, half, "--fn", "q", "--arg", "x=0.1")
     assert "observed" not in doc  # the original execution alone: nothing to compare
+
+
+def test_a_fault_at_a_precision_flips_a_bit_of_that_format():
+    """`+.` computed in bfloat16 and always faulty: every faulty float64 result is a
+    bfloat16 value (one bit of its 16 flipped), as verify assumes (section 9); a
+    float16 region's faulty reads are float16 values."""
+    src = """hardware lowp {
+  operator +. = 0 precision bfloat16;
+  memory half read = 0 precision float16;
+}
+fn add(x: float64) -> float64 { return x +. 3.0; }
+fn load(x: float64 in half) -> float64 { return x; }
+"""
+    item = load_source("p.relax", src)
+    assert item.ok, [d.message for d in item.diagnostics]
+    model = item.program.hardware["lowp"]
+    for fn, fmt, x in (("add", "bfloat16", 0.5), ("load", "float16", 0.75)):
+        interp = Interpreter(item.program, fn, Options("relaxed", faults="inject"), model, 1,
+                             src, precision=model)
+        values = {interp.run([x]).result for _ in range(200)}
+        exact = FORMATS[fmt].round(3.5 if fn == "add" else 0.75)
+        assert exact not in values and len(values) > 5
+        assert all(FORMATS[fmt].representable(Fraction(v)) for v in values), (fn, values)
+        assert values <= set(finite_flips(exact, FORMATS[fmt]))

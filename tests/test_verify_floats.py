@@ -1,6 +1,7 @@
 """`verify` on floats (LANGUAGE.md section 9): the rounding abstraction, overflow
 obligations, failures the abstraction finds needing replay, and bound queries."""
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -173,3 +174,58 @@ def test_overflow_and_domain_failures(tmp_path, capsys, program, line):
     bad = [o for o in obs if o["status"] != "verified"]
     assert code in (1, 3) and bad and all(o["kind"] == "overflow" and o["line"] == line
                                           for o in bad)
+
+
+FAULTY_LOWP = """hardware lowp {
+  operator +. = 0.999 precision bfloat16;
+  operator -. = 1 precision float16;
+  memory urel read = 0.9999 write = 0.9999;
+  memory half precision float16;
+}
+"""
+
+
+def test_a_fault_at_a_precision_is_a_value_of_that_format(tmp_path, capsys):
+    """A faulty `+.` computed in bfloat16 returns a finite bfloat16 value (every one
+    of which float32 holds), so converting it to float32 cannot overflow; found by
+    the float harness when verify took any float64 value."""
+    code, obs, _ = verify(tmp_path, capsys, FAULTY_LOWP + """
+fn main(x1: float64) -> float32
+  requires -1 <= x1 <= 1
+{
+  var v3: float32 = float32(x1 +. 3.0);
+  return v3;
+}""", "--hardware", "lowp")
+    assert code == 0 and {o["status"] for o in obs} == {"verified"}
+
+
+def test_an_operand_rounding_overflow_is_the_operations_and_replays(tmp_path, capsys):
+    """A faulty read of `x2` (any float64) rounded to float16 by `-.`: the failure is
+    at the operation, where the interpreter reports it, and replay, running R at the
+    model's precisions, reproduces it."""
+    code, obs, text = verify(tmp_path, capsys, FAULTY_LOWP + """
+fn main(x2: float64 in urel) -> float64
+  requires -4.0 <= x2 && x2 <= -2.0
+{
+  return (x2 -. 0.25);
+}""", "--hardware", "lowp")
+    failed = [o for o in obs if o["status"] != "verified"]
+    assert code == 1 and [(o["kind"], o["side"], o["line"], o["column"], o["status"])
+                          for o in failed] == [("overflow", "relaxed", 11, 10, "failed")]
+    assert failed[0]["replay"]["status"] == "reproduced"
+    faulty = re.search(r"faulty results in the relaxed execution: (\S+)", text)
+    assert faulty and abs(float(faulty.group(1))) >= 65504
+
+
+def test_a_region_write_overflow_is_the_statements(tmp_path, capsys):
+    code, obs, text = verify(tmp_path, capsys, FAULTY_LOWP + """
+fn main(x2: float64 in urel) -> float64
+  requires -2.0 <= x2 && x2 <= 3.0
+{
+  var v5: float64 in half = x2;
+  return v5;
+}""", "--hardware", "lowp")
+    failed = [o for o in obs if o["status"] != "verified"]
+    assert code == 1 and [(o["kind"], o["line"], o["column"], o["replay"]["status"])
+                          for o in failed] == [("overflow", 11, 3, "reproduced")]
+    assert "may overflow float16 in the relaxed execution" in text

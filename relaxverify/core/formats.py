@@ -12,7 +12,7 @@ import math
 import struct
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Final, Union
+from typing import Final, Optional, Union
 
 Number = Union[int, Fraction, float]
 
@@ -83,6 +83,12 @@ class Format:
 
     def representable(self, x: Number) -> bool:
         return math.isfinite(float(x)) and Fraction(self.round(x)) == Fraction(x)
+
+    def holds(self, other: Optional["Format"]) -> bool:
+        """Is every value of `other` a value of this format (so converting is exact)?"""
+        return other is not None and other.precision <= self.precision and \
+            other.emax <= self.emax and \
+            other.emin - other.precision >= self.emin - self.precision
 
     def bits(self, x: float) -> int:
         """The format's encoding of a value of the format (sign, exponent, fraction)."""

@@ -75,6 +75,28 @@ def write_rounding(var: C.Var, model: Optional[C.HardwareModel], relaxed: bool
     return None if name is None else FORMATS[name]
 
 
+def fault_format(ty: C.Type, precision: Optional[Format]) -> Optional[Format]:
+    """The format a faulty value at a site of type ty (an element type for arrays) is
+    any finite value of, when the site computes or stores at `precision` in R: the
+    precision's format when the declared type holds all its values (bfloat16 in
+    float32, any format in `real`), else the declared type's (None: int, bool, real)."""
+    own = FORMATS.get(ty.base)
+    if precision is not None and (own is None and ty.base == "real" or
+                                  own is not None and own.holds(precision)):
+        return precision
+    return own
+
+
+def site_precision(x: Union[C.Expr, C.Var], model: Optional[C.HardwareModel]
+                   ) -> Optional[Format]:
+    """The precision R computes a dotted operator at, or stores a variable at."""
+    if isinstance(x, C.Var):
+        return write_rounding(x, model, True)
+    if isinstance(x, C.BinOp) and x.op in C.CMP_OPS:
+        return None
+    return _fmt(model_precision(x, model))
+
+
 # ---------------------------------------------------------------- concrete semantics
 
 

@@ -89,6 +89,7 @@ class FaultSpec:
     ty: Type  # the type of the value at the site (element type for array elements)
     error: Optional[float] = None  # the model's error bound, if any
     whole_array: bool = False  # a whole-array read/write: damage one element
+    fmt: Optional[Format] = None  # the format of a faulty value (core.precision.fault_format)
 
 
 class FaultMaker:
@@ -100,7 +101,7 @@ class FaultMaker:
 
     def make(self, spec: FaultSpec) -> Callable:
         if spec.whole_array:
-            elem = self.make(FaultSpec(spec.ty.elem, spec.error))
+            elem = self.make(FaultSpec(spec.ty.elem, spec.error, fmt=spec.fmt))
 
             def damage(xs: list) -> list:
                 if not xs:
@@ -113,13 +114,14 @@ class FaultMaker:
         base = spec.ty.base
         if base == "bool":
             return lambda v: not v
-        fmt = FORMATS.get(base)
+        fmt = spec.fmt or FORMATS.get(base)
         if fmt is not None:
             rng = self.rng
+            back = Fraction if base == "real" and self.exact else float
             if spec.error is not None:
                 err = spec.error
-                return lambda v: within_format(v, err, fmt, rng)
-            return lambda v: flip_format(v, fmt, rng)
+                return lambda v: back(within_format(v, err, fmt, rng))
+            return lambda v: back(flip_format(float(v), fmt, rng))
         if spec.error is not None:
             return self._within(base, spec.error)
         return self._flip_int if base == "int" else self._flip_real

@@ -82,6 +82,8 @@ class FloatOps:
                       f"its largest value {_largest(fmt)})")
 
     def _round(self, k: int, fmt: Optional[Format], v: Any, what: str = "") -> Any:
+        if isinstance(v, float) and not math.isfinite(v):  # a `real` of --float-reals
+            self._stop(k, f"an operand of{self.quote(self.sites[k].span)} is not finite")
         if fmt is None:
             return v
         out = fmt.round(v)

@@ -106,6 +106,8 @@ class CallRule:
                                   f"{show(e, None, subst)}")
         self.sink.record(Record("abstract", sides, st.ro if "o" in sides else st.rp))
         t = s.target
+        if t is not None and "r" in sides:  # the write of the result to a region rounds
+            st.r[t] = self.statements.write_rounded(st, t, st.r[t], f"{f.name}(...)", s.span)
         if t is not None and "r" in sides and env.faults.writes(t):
             mark = len(self.sink.fault_notes)
             st.r[t] = self.statements.faulty_write(st, t, st.r[t], traced=False)

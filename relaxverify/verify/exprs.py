@@ -10,7 +10,7 @@ exact and total.
 """
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import Callable, Optional, Union
 
 import z3
 
@@ -18,9 +18,9 @@ from relaxverify.core import checks as K
 from relaxverify.core import nodes as C
 from relaxverify.core.nodes import BOOL, INT, Type
 from relaxverify.source import Span
-from relaxverify.core.precision import rounding_of
+from relaxverify.core.precision import fault_format, rounding_of, site_precision
 from relaxverify.verify.context import FactStore, Sink
-from relaxverify.verify.floats import Rounder, finite, fmt_of, widens
+from relaxverify.verify.floats import Rounder, finite, fmt_of
 from relaxverify.verify.integrity import (QUANTIFIED, describe, goal_of, obliged_here,
                                           side_phrase, span_of)
 from relaxverify.core.printer import show
@@ -140,13 +140,14 @@ class ExprTranslator:
             self.sink.record(Record("abstract", cx.side or "o",
                                     conj([cx.st.guard(cx.side)] + cx.local + [z3.Not(goal)])))
 
-    def fault(self, cx: Cx, exact: z3.ExprRef, ty: Type, err: Optional[float], hint: str
-              ) -> z3.ExprRef:
-        """The value an unreliable operation returns in R: any value of its type, or
-        within `err` of the exact one."""
+    def fault(self, cx: Cx, exact: z3.ExprRef, ty: Type, err: Optional[float], hint: str,
+              site: Union[C.Expr, C.Var, None] = None) -> z3.ExprRef:
+        """The value an unreliable operation returns in R: any value of its type (of
+        the format it computes or stores at, core.precision.fault_format), or within
+        `err` of the exact one."""
         v = self.facts.fresh(f"fault:{hint}", exact.sort())
         bound = optional_error(err)
-        fmt = fmt_of(ty)
+        fmt = fault_format(ty, None if site is None else site_precision(site, self.faults.model))
         if bound is not None and ty.base in ("int", "real") or fmt is not None:
             diff = v - exact
             if ty.base == "int":
@@ -178,7 +179,7 @@ class ExprTranslator:
             v, _ = self.facts.fresh_value(e.var, side)
             table[e.var] = v
         if (cx.code and side == "r" and self.faults.reads(e.var) and not e.var.type.array):
-            return self.fault(cx, v, e.var.type, None, f"read {e.var.source}")
+            return self.fault(cx, v, e.var.type, None, f"read {e.var.source}", e.var)
         return v
 
     def e_Unary(self, e: C.Unary, cx: Cx) -> Value:
@@ -206,7 +207,7 @@ class ExprTranslator:
             faulty, err = self.faults.op(e.op + ".")
             if faulty:
                 ty = e.ty if e.op not in C.CMP_OPS else BOOL
-                return self.fault(cx, out, ty, err if ty != BOOL else None, e.op + ".")
+                return self.fault(cx, out, ty, err if ty != BOOL else None, e.op + ".", e)
         return out
 
     def rounded_arith(self, e: C.BinOp, a, b, cx: Cx) -> Value:
@@ -218,8 +219,8 @@ class ExprTranslator:
         if r.exact:
             return _arith(e, a, b)
         if e.op in C.CMP_OPS:
-            a = self.rounder.operand(cx, a, r.operands, e.left)
-            b = self.rounder.operand(cx, b, r.operands, e.right)
+            a = self.rounder.operand(cx, a, r.operands, e.left, e.span)
+            b = self.rounder.operand(cx, b, r.operands, e.right, e.span)
             return _arith(e, a, b)
         return self.rounder.binop(e, a, b, r, cx, lambda x, y: _arith(e, x, y))[2]
 
@@ -230,7 +231,7 @@ class ExprTranslator:
         assert isinstance(a, ArrayVal)
         v = z3.Select(a.arr, i)
         if (cx.code and cx.side == "r" and isinstance(e.array, C.VarRef) and self.faults.reads(e.array.var)):
-            return self.fault(cx, v, e.ty, None, f"read {e.array.var.source}[]")
+            return self.fault(cx, v, e.ty, None, f"read {e.array.var.source}[]", e.array.var)
         return v
 
     def e_Apply(self, e: C.Apply, cx: Cx) -> Value:
@@ -257,7 +258,7 @@ class ExprTranslator:
             return x
         if e.fn in C.MATH_FUNCTIONS:
             return self.rounder.math(e, x, fmt, cx)
-        if widens(fmt_of(e.args[0].ty), fmt):  # e.g. float16 -> float32: exact
+        if fmt.holds(fmt_of(e.args[0].ty)):  # e.g. float16 -> float32: exact
             return x
         return self.rounder.round(cx, x, fmt, e, e.span)
 

@@ -72,13 +72,6 @@ def rounding_function(fmt: Format) -> z3.FuncDeclRef:
     return z3.Function(f"round_{fmt.name}", z3.RealSort(), z3.RealSort())
 
 
-def widens(narrow: Optional[Format], wide: Format) -> bool:
-    """Is every value of `narrow` a value of `wide` (so converting is exact)?"""
-    return narrow is not None and narrow.precision <= wide.precision and \
-        narrow.emax <= wide.emax and narrow.emin - narrow.precision >= \
-        wide.emin - wide.precision
-
-
 def holds_values_of(x: C.Expr, fmt: Format) -> bool:
     """Is every value x may have a value of fmt (so rounding it to fmt is exact)? Its
     own float type, what an exact widening conversion or negation keeps, constants."""
@@ -90,7 +83,7 @@ def holds_values_of(x: C.Expr, fmt: Format) -> bool:
         return holds_values_of(x.operand, fmt)
     if isinstance(x, C.Apply) and x.fn in ("abs", "real") + C.FLOAT_BASES and x.args:
         own = fmt_of(x.ty)
-        widened = own is None or widens(fmt_of(x.args[0].ty), own) or x.fn == "abs"
+        widened = own is None or own.holds(fmt_of(x.args[0].ty)) or x.fn == "abs"
         return widened and holds_values_of(x.args[0], fmt)
     return False
 
@@ -112,6 +105,7 @@ class Rounder:
     def __init__(self, tr: "ExprTranslator"):
         self.tr = tr
         self.cache: dict[tuple, z3.ArithRef] = {}  # (format, exact term) -> rounded
+        self.format_of: dict[int, Format] = {}  # rounded term -> the format it is a value of
 
     def round(self, cx: Cx, z: z3.ArithRef, fmt: Optional[Format], what: Union[str, C.Expr],
               span: Span,
@@ -120,6 +114,9 @@ class Rounder:
         rounds: an expression, or a name)."""
         if fmt is None:
             return z
+        known = self.format_of.get(z.get_id())
+        if known is not None and fmt.holds(known):
+            return z  # already a value of fmt (an operand that an operation rounded)
         q = number(z)
         if q is not None:
             out = fmt.round(q)
@@ -147,6 +144,7 @@ class Rounder:
             return known
         r = self.tr.facts.fresh(f"fl_{fmt.name}", z3.RealSort())
         self.cache[key] = r
+        self.format_of[r.get_id()] = fmt
         eta = Fraction(0) if exact_small else fmt.subnormal_error
         err = real(fmt.unit_roundoff) * absval(z) + real(eta)
         # within u|z| + eta of z, in range, with the sign of z (and zero)
@@ -185,22 +183,23 @@ class Rounder:
         self.tr.assume_checks(st, "r", cx, span.line)
         return out
 
-    def operand(self, cx: Cx, v: z3.ArithRef, fmt: Optional[Format], x: C.Expr
+    def operand(self, cx: Cx, v: z3.ArithRef, fmt: Optional[Format], x: C.Expr, span: Span
                 ) -> z3.ArithRef:
-        """An operand rounded to fmt: a value of fmt's own type is unchanged."""
+        """An operand rounded to fmt: a value of fmt's own type is unchanged. Its
+        overflow check is the operation's (at `span`), as the interpreter reports it."""
         if fmt is None or holds_values_of(x, fmt):
             return v
-        return self.round(cx, v, fmt, x, x.span)
+        return self.round(cx, v, fmt, x, span)
 
     def binop(self, e: C.BinOp, a: z3.ArithRef, b: z3.ArithRef, r: Rounding, cx: Cx,
               exact_op) -> tuple[z3.ArithRef, z3.ArithRef, z3.ArithRef]:
         """(rounded a, rounded b, result) of an arithmetic operation under r."""
-        a = self.operand(cx, a, r.operands, e.left)
-        b = self.operand(cx, b, r.operands, e.right)
+        a = self.operand(cx, a, r.operands, e.left, e.span)
+        b = self.operand(cx, b, r.operands, e.right, e.span)
         z = exact_op(a, b)
         sums = e.op in ("+", "-")
         out = self.round(cx, z, r.compute, e, e.span, exact_small=sums)
-        if r.result is not None and widens(r.compute, r.result):
+        if r.result is not None and r.result.holds(r.compute):
             return a, b, out  # a value of the compute format is one of the result's
         return a, b, self.round(cx, out, r.result, e, e.span)
 

@@ -86,7 +86,8 @@ def _replay(program: C.Program, cex: Counterexample, kind: str, side: str,
     o = Interpreter(program, fn.name, Options("original", True, "none", True, True,
                                               time_limit=REPLAY_SECONDS))
     r = Interpreter(program, fn.name, Options("relaxed", True, "trace", True, True,
-                                              time_limit=REPLAY_SECONDS), model)
+                                              time_limit=REPLAY_SECONDS), model,
+                    precision=model)  # R at the model's precisions (section 9)
     notes: list[str] = []
     o.set_choices(list(cex.choices_o))
     r.set_choices(list(cex.choices_r))

@@ -6,12 +6,15 @@ Each statement makes the integrity checks `core/checks.py` lists for it
 """
 from __future__ import annotations
 
+from typing import Union
+
 import z3
 
 from relaxverify.core import checks as K
 from relaxverify.core import nodes as C
 from relaxverify.core.precision import write_rounding
 from relaxverify.report.diagnostics import Diagnostic
+from relaxverify.source import Span
 from relaxverify.verify.env import Env
 from relaxverify.verify.floats import finite, fmt_of
 from relaxverify.verify.obligations import SIDE_NAMES
@@ -33,7 +36,7 @@ class StatementRules:
             mark = len(self.sink.fault_notes)
             v = self.exprs.code(s.value, st, side)
             if side == "r":
-                v = self.write_rounded(st, s.var, v, s.value)
+                v = self.write_rounded(st, s.var, v, s.value, s.span)
             if side == "r" and self.env.faults.writes(s.var):
                 v = self.faulty_write(st, s.var, v)
             if self.env.explain:
@@ -45,13 +48,15 @@ class StatementRules:
                 st.vals(side)[s.var] = self.facts.define(f"{s.var.name}<{side}>", v)
             raw[side] = v
 
-    def write_rounded(self, st: State, var: C.Var, v: Value, value: C.Expr) -> Value:
+    def write_rounded(self, st: State, var: C.Var, v: Value, value: Union[C.Expr, str],
+                      span: Span) -> Value:
         """A write to a region with `precision F` rounds to F in R, then to the
-        variable's own float type (LANGUAGE.md section 9)."""
+        variable's own float type (LANGUAGE.md section 9); its overflow check is the
+        statement's (at `span`), as the interpreter reports it."""
         fmt = write_rounding(var, self.env.faults.model, True)
         if fmt is None:
             return v
-        return self.exprs.rounder.write(st, var, v, fmt, value, value.span)
+        return self.exprs.rounder.write(st, var, v, fmt, value, span)
 
     def faulty_write(self, st: State, var: C.Var, v: Value, traced: bool = True) -> Value:
         """What a write of `v` to the `urel` variable `var` stores in R: any value,
@@ -61,7 +66,7 @@ class StatementRules:
         if not var.type.array and traced:
             assert not isinstance(v, ArrayVal)
             cx = Cx("r", {"o": st.o, "r": st.r}, code=True, st=st)
-            return self.exprs.fault(cx, v, var.type, None, f"write {var.source}")
+            return self.exprs.fault(cx, v, var.type, None, f"write {var.source}", var)
         self.sink.record(Record("abstract", "r", st.rp))
         if self.env.explain:
             self.sink.fault_notes.append(f"the write to urel `{var.source}` may "
@@ -84,9 +89,10 @@ class StatementRules:
             self.exprs.checks(K.stmt_checks(s), cx, {id(s.index): i, id(s.value): v})
             self.exprs.assume_checks(st, side, cx, s.span.line)
             if side == "r":
-                v = self.write_rounded(st, s.var, v, s.value)
+                v = self.write_rounded(st, s.var, v, s.value, s.span)
             if side == "r" and self.env.faults.writes(s.var):
-                v = self.exprs.fault(cx, v, s.var.type.elem, None, f"write {s.var.source}[]")
+                v = self.exprs.fault(cx, v, s.var.type.elem, None, f"write {s.var.source}[]",
+                                     s.var)
             if self.env.explain:
                 self.facts.step(st, side, f"line {s.span.line}: {var_text(s.var, side)}"
                                 f"[{show(s.index, side)}] := {show(s.value, side)}"
