@@ -282,12 +282,10 @@ def check_by_ranges(fn: C.Function, model: Optional[C.HardwareModel], kind: str,
     exact value its roundings take lies strictly inside the format's overflow
     threshold (a sqrt's operand is also >= 0), or its divisor excludes 0. False when
     the code is not straight-line or the ranges do not show it."""
-    values = Values()
-    try:
-        box = input_box(fn)
-        execute(fn, None, model, box, values)
-    except NotStraightLine:
+    found_sites = _range_sites(fn, model)
+    if found_sites is None:
         return False
+    box, values = found_sites
     sites = values.sites.get((kind, line, column, side))
     if not sites:
         return False
@@ -305,6 +303,25 @@ def check_by_ranges(fn: C.Function, model: Optional[C.HardwareModel], kind: str,
         if not (-limit < lo and hi < limit) or (test == "nonneg" and lo < 0):
             return False
     return True
+
+
+_LAST: list = []  # [(fn, model, result)]: the checks of one function come in a row
+
+
+def _range_sites(fn: C.Function, model: Optional[C.HardwareModel]
+                 ) -> Optional[tuple[Box, "Values"]]:
+    """fn executed symbolically once for all its checks (None: not straight-line)."""
+    if _LAST and _LAST[0][0] is fn and _LAST[0][1] is model:
+        return _LAST[0][2]
+    values = Values()
+    try:
+        box = input_box(fn)
+        execute(fn, None, model, box, values)
+        out: Optional[tuple[Box, Values]] = (box, values)
+    except NotStraightLine:
+        out = None
+    _LAST[:] = [(fn, model, out)]
+    return out
 
 
 def query_pair(q: C.Expr, envs: dict[str, dict[C.Var, IR.Expr]]) -> tuple[IR.Expr, IR.Expr]:
