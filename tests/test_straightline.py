@@ -145,3 +145,29 @@ def test_ranges_do_not_hide_a_real_overflow() -> None:
     from conftest import run_cli
     result = run_cli("verify", ROOT / "docs" / "snippets" / "precision_square.relax")
     assert result.code == 1 and "may overflow float16" in result.out
+
+
+@pytest.mark.parametrize("error, code, verdict", [
+    ("1.0", 0, "10 obligations: 10 verified"),  # |fault| <= 1.0: dx*dx stays small
+    ("1e200", 1, "may overflow float64 in the relaxed execution")])  # a faulty dx may be 1e200
+def test_ranges_take_a_faulty_operator_within_its_error(tmp_path, error: str, code: int,
+                                                         verdict: str) -> None:
+    """A faulty `-.` whose model bounds its error is its value plus [-error, error] in
+    the range analysis (rely_coord's distance2 timed out in Z3 without it); a bound
+    that allows an overflow still fails."""
+    from conftest import run_cli
+    path = tmp_path / "d.relax"
+    path.write_text(f"""hardware hw {{
+  operator -. = 1 - 1e-4 error {error};
+}}
+fn d2(x1: float64, x2: float64, y1: float64, y2: float64) -> float64
+  requires -1000.0 <= x1 <= 1000.0 && -1000.0 <= x2 <= 1000.0
+  requires -1000.0 <= y1 <= 1000.0 && -1000.0 <= y2 <= 1000.0
+{{
+  var dx: float64 = x1 -. x2;
+  var dy: float64 = y1 -. y2;
+  return dx * dx + dy * dy;
+}}
+""")
+    result = run_cli("verify", path, "--hardware", "hw")
+    assert result.code == code and verdict in result.out, result.out

@@ -113,7 +113,11 @@ class Values:
     """The format each IR node's values are known to belong to (by identity): a
     rounding of such a node to that format or a wider one is exact and is skipped."""
 
-    def __init__(self) -> None:
+    def __init__(self, faults: bool = False) -> None:
+        # With `faults`, a faulty operator whose model bounds its `error` is its value
+        # plus a fresh variable ranging over [-error, error] (kept here): for range
+        # checks only (a bound query with faults goes to Z3).
+        self.faults: Optional[Box] = {} if faults else None
         self.formats: dict[int, str] = {}
         self.keep: list[IR.Expr] = []  # keeps the nodes alive, so that ids stay unique
         # (line, column, side) of an operation -> the exact values its roundings take,
@@ -233,31 +237,18 @@ def _expr(e: C.Expr, side: str, env: dict[C.Var, IR.Expr],
         x = _expr(e.operand, side, env, model, values)
         return values.mark(IR.Op("neg", (x,), None), values.formats.get(id(x)))
     if isinstance(e, C.BinOp) and e.op in _OPS:
-        if e.unreliable and relaxed and model is not None and model.op(e.op).prob < 1:
-            raise NotStraightLine("a faulty operator")
+        om = model.op(e.op) if model is not None else None
+        if e.unreliable and relaxed and om is not None and om.prob < 1:
+            if values.faults is None or om.error is None:
+                raise NotStraightLine("a faulty operator")
+            correct = _arith(e, side, env, model, values)
+            name = f"fault#{len(values.faults)}"
+            err = Fraction(om.error)
+            values.faults[name] = (-err, err)
+            return IR.Op("+", (correct, IR.Var(name)), None)
         if e.unreliable and relaxed and model is None:
             raise NotStraightLine("faults are arbitrary without a model")
-        r = rounding_of(e, model, relaxed)
-        a0 = _expr(e.left, side, env, model, values)
-        b0 = _expr(e.right, side, env, model, values)
-        values.site(e, side, a0, r.operands)
-        values.site(e, side, b0, r.operands)
-        a, b = values.round(a0, r.operands), values.round(b0, r.operands)
-        values.site(e, side, IR.Op(_OPS[e.op], (a, b), None), r.compute)
-        if e.op == "/":
-            values.site(e, side, b, None, "nonzero")
-        if r.compute is not None and r.result is not None:
-            values.site(e, side, IR.Op(_OPS[e.op], (a, b), _rounding(r.compute, False)),
-                        r.result)
-        if r.compute is None:
-            return values.round(IR.Op(_OPS[e.op], (a, b), None), r.result)
-        # Sums of two values of the format are exact in the subnormal range (Hauser).
-        exact_sum = e.op in ("+", "-") and all(
-            isinstance(x, IR.Const) and r.compute.representable(x.value)
-            or values.formats.get(id(x)) in _NARROWER[r.compute.name] for x in (a, b))
-        out = values.mark(IR.Op(_OPS[e.op], (a, b), _rounding(r.compute, exact_sum)),
-                          r.compute.name)
-        return values.round(out, r.result)
+        return _arith(e, side, env, model, values)
     if isinstance(e, C.Apply):
         args = tuple(_expr(a, side, env, model, values) for a in e.args)
         if e.fn in ("abs", "min", "max"):
@@ -313,11 +304,12 @@ def _range_sites(fn: C.Function, model: Optional[C.HardwareModel]
     """fn executed symbolically once for all its checks (None: not straight-line)."""
     if _LAST and _LAST[0][0] is fn and _LAST[0][1] is model:
         return _LAST[0][2]
-    values = Values()
+    values = Values(faults=True)
     try:
         box = input_box(fn)
         execute(fn, None, model, box, values)
-        out: Optional[tuple[Box, Values]] = (box, values)
+        assert values.faults is not None
+        out: Optional[tuple[Box, Values]] = ({**box, **values.faults}, values)
     except NotStraightLine:
         out = None
     _LAST[:] = [(fn, model, out)]
@@ -336,6 +328,33 @@ def query_pair(q: C.Expr, envs: dict[str, dict[C.Var, IR.Expr]]) -> tuple[IR.Exp
     a = _expr(left, _side(left), envs[_side(left)], None, Values())
     b = _expr(right, _side(right), envs[_side(right)], None, Values())
     return (a, b) if _side(left) == "o" else (b, a)
+
+
+def _arith(e: C.BinOp, side: str, env: dict[C.Var, IR.Expr],
+           model: Optional[C.HardwareModel], values: Values) -> IR.Expr:
+    """An arithmetic operation's value with its roundings, its checks recorded."""
+    relaxed = side == "r"
+    r = rounding_of(e, model, relaxed)
+    a0 = _expr(e.left, side, env, model, values)
+    b0 = _expr(e.right, side, env, model, values)
+    values.site(e, side, a0, r.operands)
+    values.site(e, side, b0, r.operands)
+    a, b = values.round(a0, r.operands), values.round(b0, r.operands)
+    values.site(e, side, IR.Op(_OPS[e.op], (a, b), None), r.compute)
+    if e.op == "/":
+        values.site(e, side, b, None, "nonzero")
+    if r.compute is not None and r.result is not None:
+        values.site(e, side, IR.Op(_OPS[e.op], (a, b), _rounding(r.compute, False)),
+                    r.result)
+    if r.compute is None:
+        return values.round(IR.Op(_OPS[e.op], (a, b), None), r.result)
+    # Sums of two values of the format are exact in the subnormal range (Hauser).
+    exact_sum = e.op in ("+", "-") and all(
+        isinstance(x, IR.Const) and r.compute.representable(x.value)
+        or values.formats.get(id(x)) in _NARROWER[r.compute.name] for x in (a, b))
+    out = values.mark(IR.Op(_OPS[e.op], (a, b), _rounding(r.compute, exact_sum)),
+                      r.compute.name)
+    return values.round(out, r.result)
 
 
 def _side(e: C.Expr) -> str:
