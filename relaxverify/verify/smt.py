@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Optional, Union
+from typing import Any, Callable, Optional, Union
 
 import z3
 
@@ -125,9 +125,105 @@ def model_value(model: z3.ModelRef, v: Value, ty: Type):
         n = _scalar(model.eval(v.length, model_completion=True), INT)
         if not isinstance(n, int) or n < 0:
             return []
+        count = min(n, MAX_ELEMENTS)
+        element = _array_elements(model, v.arr)
+        if element is not None:  # one evaluation of the array, not one per element
+            cache: dict[int, Any] = {}
+
+            def value(t: z3.ExprRef) -> Any:
+                key = t.get_id()
+                if key not in cache:
+                    cache[key] = _scalar(t, ty.elem)
+                return cache[key]
+            return [value(element(k)) for k in range(count)]
         return [_scalar(model.eval(z3.Select(v.arr, k), model_completion=True), ty.elem)
-                for k in range(min(n, MAX_ELEMENTS))]
+                for k in range(count)]
     return _scalar(model.eval(v, model_completion=True), ty)
+
+
+Element = Callable[[int], z3.ExprRef]
+
+
+def _is_value(t: z3.ExprRef) -> bool:
+    return (z3.is_int_value(t) or z3.is_rational_value(t) or z3.is_true(t) or
+            z3.is_false(t) or z3.is_algebraic_value(t))
+
+
+def _array_elements(model: z3.ModelRef, arr: z3.ExprRef) -> Optional[Element]:
+    """The model's array as a function from an index to its value: Z3 gives stores
+    over a constant array, a function interpretation, or a lambda over the index
+    (arrays constrained by ranges); None for anything else."""
+    ev = model.eval(arr, model_completion=True)
+    if z3.is_quantifier(ev):
+        return _compiled_lambda(ev) if ev.is_lambda() and ev.num_vars() == 1 else None
+    entries: dict[int, z3.ExprRef] = {}
+    while z3.is_store(ev):
+        index = ev.arg(1)
+        if not z3.is_int_value(index):
+            return None
+        entries.setdefault(index.as_long(), ev.arg(2))
+        ev = ev.arg(0)
+    if z3.is_K(ev):
+        default = ev.arg(0)
+    elif z3.is_as_array(ev):
+        rows = model[z3.get_as_array_func(ev)].as_list()
+        for row in rows[:-1]:
+            if not z3.is_int_value(row[0]):
+                return None
+            entries.setdefault(row[0].as_long(), row[1])
+        default = rows[-1]
+    else:
+        return None
+    if not all(_is_value(t) for t in [default, *entries.values()]):
+        return None  # an expression, not a value: evaluate element by element
+    return lambda k: entries.get(k, default)
+
+
+class _NotSimple(Exception):
+    pass
+
+
+_OPS: dict[int, Callable[..., Any]] = {
+    z3.Z3_OP_AND: lambda *xs: all(xs), z3.Z3_OP_OR: lambda *xs: any(xs),
+    z3.Z3_OP_NOT: lambda x: not x, z3.Z3_OP_LE: lambda a, b: a <= b,
+    z3.Z3_OP_LT: lambda a, b: a < b, z3.Z3_OP_GE: lambda a, b: a >= b,
+    z3.Z3_OP_GT: lambda a, b: a > b, z3.Z3_OP_EQ: lambda a, b: a == b,
+    z3.Z3_OP_ADD: lambda *xs: sum(xs), z3.Z3_OP_SUB: lambda a, b: a - b,
+    z3.Z3_OP_UMINUS: lambda a: -a}
+
+
+def _compiled_lambda(lam: z3.QuantifierRef) -> Optional[Element]:
+    """`Lambda(k, body)` as a Python function of k, when the body is if-then-else
+    over comparisons and sums of k and numerals, with values at the leaves."""
+    def compile(t: z3.ExprRef) -> Callable[[int], Any]:
+        if z3.is_var(t):
+            return lambda k: k
+        if z3.is_int_value(t):
+            n = t.as_long()
+            return lambda k: n
+        if _is_value(t):
+            return lambda k: t
+        if not z3.is_app(t):
+            raise _NotSimple()
+        parts = [compile(c) for c in t.children()]
+        if t.decl().kind() == z3.Z3_OP_ITE:
+            c, a, b = parts
+            return lambda k: a(k) if c(k) else b(k)
+        op = _OPS.get(t.decl().kind())
+        if op is None:
+            raise _NotSimple()
+        return lambda k: op(*(f(k) for f in parts))
+    try:
+        f = compile(lam.body())
+    except _NotSimple:
+        return None
+
+    def element(k: int) -> z3.ExprRef:
+        v = f(k)
+        if isinstance(v, bool):
+            return z3.BoolVal(v)
+        return z3.IntVal(v) if isinstance(v, int) else v
+    return element
 
 
 def _scalar(t: z3.ExprRef, ty: Type):
