@@ -142,6 +142,46 @@ def test_static_value_within_monte_carlo_interval():
     assert seen["compared"] >= EXAMPLES // 2, seen
 
 
+def test_precise_value_within_monte_carlo_interval():
+    """`--precise` (LANGUAGE.md §11) is a lower bound too, and never below the plain value."""
+    seen = {"compared": 0, "applied": 0}
+
+    @SETTINGS
+    @given(st.one_of(reliability_programs(), reliability_programs(straight_line=True)),
+           st.integers(0, 1 << 20), st.sampled_from([HIGH, HIGH_ERROR]))
+    def prop(gen: GenProgram, seed: int, hw: C.HardwareModel) -> None:
+        program = load(gen)
+        if any(program.functions[g].reliability for m in gen.functions
+               for g in callees(program, m.name)):
+            return  # (a callee's spec is a premise: see trusted_value)
+        found, errors = analyse_program(program, hw, precise=True)
+        if errors:
+            return
+        by_name = {r.function.name: r for r in found}
+        rng = random.Random(seed)
+        for meta in gen.functions:
+            r = by_name[meta.name]
+            if r.precise is None:
+                continue
+            assert r.reported_value >= r.value
+            args = list(draw_inputs(meta, rng).values())
+            with int_limit():
+                mc = monte_carlo(program, meta.name, args, hw, TRIALS, seed=seed,
+                                 max_steps=MAX_STEPS)
+            if mc.trials == 0:
+                continue
+            lo, hi = wilson(mc.correct, mc.trials, Z)
+            seen["compared"] += 1
+            seen["applied"] += r.precise.applied
+            assert r.reported_value <= hi + 1e-12, (
+                f"`{meta.name}`{args}: precise {r.reported_value} > Monte Carlo "
+                f"{mc.correct}/{mc.trials} (interval {lo:.4f}..{hi:.4f}) under {hw.name}\n"
+                f"{gen.source}")
+
+    prop()
+    assert seen["compared"] >= EXAMPLES // 3, seen
+
+
 # ---------------------------------------------------------------- enumeration
 
 

@@ -15,6 +15,8 @@ docs/reliability.md, which also describes the modules:
 * calls.py     calls, function summaries, recursion
 * culprit.py   the statement that lost the most in a term
 * results.py   per-function results and spec verdicts
+* precise.py   `--precise`: masking-aware values (fault patterns decided by Z3)
+* encode.py    one execution with chosen faulty sites as a Z3 term (for precise.py)
 
 Speed: every statement is visited once per term set; loops with a known trip count
 are applied as the power T^n of their body's transfer function, computed by
@@ -29,13 +31,14 @@ from typing import Optional
 from relaxverify.core import nodes as C
 from relaxverify.gcpause import gc_paused
 from relaxverify.reliability.culprit import Culprit, culprit
+from relaxverify.reliability.precise import Precise, precise_value
 from relaxverify.reliability.results import (FunctionResult, ReliabilityError, SpecCheck,
                                              check_spec)
 from relaxverify.reliability.terms import MAX_TERMS, Term, format_factor, prune, var_names
 from relaxverify.reliability.walker import Walker
 from relaxverify.report.diagnostics import Diagnostic
 
-__all__ = ["MAX_TERMS", "Culprit", "FunctionResult", "ReliabilityError", "SpecCheck", "Term",
+__all__ = ["MAX_TERMS", "Culprit", "FunctionResult", "Precise", "ReliabilityError", "SpecCheck", "Term",
            "analyse_program", "culprit", "format_factor", "function_value", "prune",
            "var_names"]
 
@@ -46,10 +49,15 @@ def _analyse(walker: Walker, fn: C.Function) -> FunctionResult:
                           walker.merged.get(fn.name, 0))
 
 
-def analyse_program(program: C.Program, model: C.HardwareModel, only: Optional[str] = None
-                    ) -> tuple[list[FunctionResult], list[Diagnostic]]:
+def _precise(model: C.HardwareModel, r: FunctionResult) -> None:
+    r.precise = precise_value(r.function, model, r.value)
+
+
+def analyse_program(program: C.Program, model: C.HardwareModel, only: Optional[str] = None,
+                    precise: bool = False) -> tuple[list[FunctionResult], list[Diagnostic]]:
     """Every function's result (or only `only`'s), and the errors of the functions
-    that cannot be analysed (recursion without a spec)."""
+    that cannot be analysed (recursion without a spec). With `precise`, each result
+    with a value also gets its masking-aware value (precise.py)."""
     walker = Walker(program, model)
     results, errors, cycles = [], [], set()
     with gc_paused():
@@ -57,6 +65,8 @@ def analyse_program(program: C.Program, model: C.HardwareModel, only: Optional[s
             if only is None or fn.name == only:
                 try:
                     results.append(_analyse(walker, fn))
+                    if precise and fn.result is not None:
+                        _precise(model, results[-1])
                 except ReliabilityError as exc:
                     if exc.cycle not in cycles:
                         cycles.add(exc.cycle)
