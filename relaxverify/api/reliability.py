@@ -132,6 +132,11 @@ def function_text(r: FunctionResult) -> list[str]:
         out = [f"{head}: value {format_factor(r.value)} (plain: the masking-aware "
                f"analysis does not apply: {p.fallback})"]
     out.append("    terms: " + " && ".join(t.text() for t in r.terms))
+    for line, count, bound in r.trip_bounds:
+        out.append(f"    loop at line {line}: at most {bound} iterations ({count} <= {bound} "
+                   "by the requires); the value is the one at that bound")
+    if r.symbolic is not None:
+        out.append(f"    as a function of the trip count: {r.symbolic}")
     for c in r.checks:
         verdict = "holds" if c.holds else "FAILS"
         out.append(f"    spec `{c.spec.text}` (line {c.spec.span.line}): {verdict}")
@@ -164,9 +169,10 @@ def culprit_note(c: Culprit, lines: list[str]) -> str:
     text = statement_text(c.span, lines)
     where = f"{what} at line {c.span.line}" + (f" (`{text}`)" if text else "")
     if c.kind == "loop" and c.factor == 0:
+        fix = c.hint or ("give the loop a constant `bound` or use `repeat`/`for` with "
+                         "constant bounds")
         return (f"most of the loss comes from {where}: its trip count is unknown and it "
-                "computes the result unreliably, so its reliability is 0; give the loop a "
-                "constant `bound` or use `repeat`/`for` with constant bounds")
+                f"computes the result unreliably, so its reliability is 0; {fix}")
     return (f"most of the loss comes from {where}: over all its executions it multiplies "
             f"the reliability by {format_factor(c.factor)}")
 
@@ -197,6 +203,11 @@ def function_json(r: FunctionResult, lines: list[str]) -> dict[str, Any]:
         "status": r.status,
         "checks": [check_json(c, lines) for c in r.checks],
     }
+    if r.symbolic is not None:
+        out["symbolic"] = r.symbolic
+    if r.trip_bounds:
+        out["trip_bounds"] = [{"line": line, "count": count, "bound": bound}
+                              for line, count, bound in r.trip_bounds]
     if r.precise is not None:
         p = r.precise
         out["plain_value"] = r.value

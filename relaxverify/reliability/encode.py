@@ -51,7 +51,7 @@ class Encoder:
         self.sites: list[tuple[float, str]] = []  # (probability correct, kind)
         self.steps = 0
         self.inputs: dict = inputs if inputs is not None else {
-            v: self.const(v.name, v.type) for v in fn.params}
+            v: self.const(v.name, v.type) for v in fn.params if not v.type.array}
         self.env: dict = dict(self.inputs)
         self.path: list = []  # the conditions of the enclosing `if`s
         self.fails: list = []  # conditions under which the run stops at a check

@@ -51,6 +51,9 @@ class FunctionResult:
     checks: list[SpecCheck]
     merged: int = 0  # > 0: that many terms were merged into one (see terms.prune)
     precise: Optional[Precise] = None  # `--precise`: the masking-aware value
+    # Loops whose trip count the requires bound (LANGUAGE.md §12): (line, count, bound)
+    trip_bounds: list[tuple[int, str, int]] = field(default_factory=list)
+    symbolic: Optional[str] = None  # the value as a function of that trip count
 
     @property
     def reported_value(self) -> float:
