@@ -135,3 +135,28 @@ def test_without_precise_the_value_is_the_plain_one(capsys):
     main(["reliability", str(DMR), "--hardware", "aggressive", "--format", "json"])
     fn = json.loads(capsys.readouterr().out)["files"][0]["functions"][0]
     assert fn["value"] == pytest.approx(0.970299) and "precise" not in fn
+
+
+REAL_DMR = """
+hardware approx { operator *. = 0.99 error 0.5; }
+fn f(x: real, y: real) -> real {
+  var a: real = x *. y;
+  var b: real = x *. y;
+  var r: real = a;
+  if (a != b) { r = x * y; }
+  return r;
+}
+"""
+
+
+def test_reals_are_exact_unless_the_model_rounds_them():
+    item = load_source("t.relax", REAL_DMR)
+    model = item.program.hardware["approx"]
+    found, _ = analyse_program(item.program, model, precise=True)
+    p = found[0].precise
+    # A single faulty copy differs from the other one (or equals the exact value).
+    assert p.applied and p.masked == 2 and found[0].reported_value > found[0].value
+    rounding = REAL_DMR.replace("error 0.5;", "error 0.5 precision float32;")
+    item = load_source("t.relax", rounding)
+    found, _ = analyse_program(item.program, item.program.hardware["approx"], precise=True)
+    assert not found[0].precise.applied and "real" in found[0].precise.fallback

@@ -49,6 +49,10 @@ class Encoder:
         self.model = model
         self.faulty = faulty
         self.sites: list[tuple[float, str]] = []  # (probability correct, kind)
+        # A model that computes reals in a float format in R (`precision`): the runs
+        # round, this encoding would not.
+        self.rounds = (any(o.precision for o in model.operators.values())
+                       or any(m.precision for m in model.regions.values()))
         self.steps = 0
         self.inputs: dict = inputs if inputs is not None else {
             v: self.const(v.name, v.type) for v in fn.params if not v.type.array}
@@ -65,7 +69,7 @@ class Encoder:
             return z3.Int(name)
         if ty == C.BOOL:
             return z3.Bool(name)
-        if ty == C.REAL:
+        if ty == C.REAL and not self.rounds:
             return z3.Real(name)
         raise Unsupported(f"a `{ty}` value (only int, real and bool are followed exactly)")
 
@@ -195,7 +199,7 @@ class Encoder:
                 return z3.BoolVal(e.value)
             if e.ty == C.INT:
                 return z3.IntVal(int(e.value))
-            if e.ty == C.REAL:
+            if e.ty == C.REAL and not self.rounds:
                 return z3.RealVal(Fraction(e.value))
             raise Unsupported(f"a `{e.ty}` constant")
         if isinstance(e, C.VarRef):
@@ -235,7 +239,7 @@ class Encoder:
             if op == "*":
                 big = z3.IntVal(2 ** 256)
                 self.fail_if(z3.Or(a >= big, -a >= big, b >= big, -b >= big))
-        elif e.ty == C.REAL and op in ("+", "-", "*", "/"):
+        elif e.ty == C.REAL and op in ("+", "-", "*", "/") and not self.rounds:
             out = a + b if op == "+" else a - b if op == "-" else a * b if op == "*" else a / b
             if op == "/":
                 self.fail_if(b == 0)

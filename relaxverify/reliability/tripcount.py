@@ -101,6 +101,8 @@ def _count_text(lo: C.Expr, hi: C.Expr) -> str:
 def trip_bound(fn: C.Function, model: C.HardwareModel, loop: C.Loop) -> TripBound:
     """The largest trip count of loop that fn's `requires` allow, if Z3 proves one."""
     where = f"the loop at line {loop.span.line}"
+    if not any(x is loop for x in C.walk(fn.body)):
+        return TripBound(None, "", "")  # (not fn's loop: no bound from fn's requires)
     rng = loop_range(fn, loop)
     if rng is None:
         return TripBound(None, "", f"give {where} a `bound` that the `requires` limit")
