@@ -14,10 +14,12 @@ Why it is a lower bound: give every site occurrence a coin drawn before the run
 and a coin matters only if its site runs (the encoding evaluates a site's value only
 on the path that reaches it), so the probability that the result is right is at least
 the sum of P(F) over the patterns F proved masked. A site runs at most once per
-occurrence: loops are unrolled (constant trip counts only). Under a fault budget a
-run with at most K faulty coins is the same run, so the bound still holds when only
-patterns of size <= K are counted (all of size <= 2 are: K >= 2 or no budget; the
-value is also never below the plain one, taken as a floor).
+occurrence: loops are unrolled (constant trip counts only). A pair is counted only
+when both of its single faults are masked too, which keeps the bound under a fault
+budget (`faults at most K`, LANGUAGE.md §11): there, a run whose coins F are faulty
+is the run of the first K of them, i.e. of F itself, of one of its masked single
+faults, or of no fault. The value is also never below the plain one (the larger
+of two lower bounds).
 """
 from __future__ import annotations
 
@@ -25,7 +27,6 @@ import math
 import time
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Optional
 
 import z3
 
@@ -53,14 +54,6 @@ class Precise:
         return not self.fallback
 
 
-def budget_of(model: C.HardwareModel) -> Optional[int]:
-    """The model's `faults at most K` (LANGUAGE.md §11), if this build has one."""
-    k = getattr(model, "max_faults", None)
-    if k is None:
-        k = getattr(model, "budget", None)
-    return k if isinstance(k, int) else None
-
-
 def precise_value(fn: C.Function, model: C.HardwareModel, plain: float) -> Precise:
     """fn's masking-aware value; `plain` is the plain analysis' value."""
     if fn.result is None:
@@ -74,7 +67,6 @@ def precise_value(fn: C.Function, model: C.HardwareModel, plain: float) -> Preci
     probs = [p for p, _ in sites]
     n = len(probs)
     requires = base.requires()
-    limit = budget_of(model)
     deadline = time.monotonic() + TOTAL_SECONDS
 
     def masked(faulty: frozenset) -> bool:
@@ -95,13 +87,11 @@ def precise_value(fn: C.Function, model: C.HardwareModel, plain: float) -> Preci
 
     parts = [prob(())]
     singles = [i for i in range(n) if probs[i] < 1.0]
-    ok = []
-    if limit is None or limit >= 1:
-        ok = [i for i in singles if masked(frozenset((i,)))]
-        parts += [prob((i,)) for i in ok]
+    ok = [i for i in singles if masked(frozenset((i,)))]
+    parts += [prob((i,)) for i in ok]
     pairs = 0
-    if len(singles) <= PAIR_SITES and (limit is None or limit >= 2):
-        for pair in combinations(singles, 2):
+    if len(singles) <= PAIR_SITES:
+        for pair in combinations(ok, 2):  # (both halves masked: see the module doc)
             if masked(frozenset(pair)):
                 pairs += 1
                 parts.append(prob(pair))
