@@ -125,7 +125,7 @@ class Encoder:
             saved, self.env = self.env, dict(self.inputs)
             try:
                 out.append(self.expr(e))
-            except Unsupported:
+            except (Unsupported, z3.Z3Exception):
                 pass
             finally:
                 self.env = saved

@@ -63,6 +63,8 @@ def precise_value(fn: C.Function, model: C.HardwareModel, plain: float) -> Preci
         reference, _ = base.run()
     except Unsupported as exc:
         return Precise(plain, plain, fallback=str(exc))
+    except z3.Z3Exception as exc:  # (a construct the encoding mistranslates: no credit)
+        return Precise(plain, plain, fallback=f"the solver rejected the encoding ({exc})")
     sites = base.sites
     probs = [p for p, _ in sites]
     n = len(probs)
@@ -74,13 +76,13 @@ def precise_value(fn: C.Function, model: C.HardwareModel, plain: float) -> Preci
             return False
         try:
             result, fails = Encoder(fn, model, faulty, base.inputs).run()
-        except Unsupported:
+            solver = z3.Solver()
+            solver.set("timeout", QUERY_MS)
+            solver.add(*requires)
+            solver.add(z3.Or(result != reference, fails))
+            return solver.check() == z3.unsat
+        except (Unsupported, z3.Z3Exception):
             return False
-        solver = z3.Solver()
-        solver.set("timeout", QUERY_MS)
-        solver.add(*requires)
-        solver.add(z3.Or(result != reference, fails))
-        return solver.check() == z3.unsat
 
     def prob(faulty: tuple) -> float:
         return math.prod((1.0 - p) if i in faulty else p for i, p in enumerate(probs))

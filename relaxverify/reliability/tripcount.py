@@ -122,7 +122,7 @@ def trip_bound(fn: C.Function, model: C.HardwareModel, loop: C.Loop) -> TripBoun
         enc = Encoder(fn, model, frozenset())
         requires = enc.requires()
         count = enc.expr(hi) - enc.expr(lo)
-    except Unsupported:
+    except (Unsupported, z3.Z3Exception):
         return TripBound(None, text, hint)
     if not z3.is_int(count):
         return TripBound(None, text, hint)
