@@ -142,6 +142,100 @@ def test_static_value_within_monte_carlo_interval():
     assert seen["compared"] >= EXAMPLES // 2, seen
 
 
+def test_precise_value_within_monte_carlo_interval():
+    """`--precise` (LANGUAGE.md §11) is a lower bound too, and never below the plain value."""
+    seen = {"compared": 0, "applied": 0}
+
+    @SETTINGS
+    @given(st.one_of(reliability_programs(), reliability_programs(straight_line=True)),
+           st.integers(0, 1 << 20), st.sampled_from([HIGH, HIGH_ERROR]))
+    def prop(gen: GenProgram, seed: int, hw: C.HardwareModel) -> None:
+        program = load(gen)
+        if any(program.functions[g].reliability for m in gen.functions
+               for g in callees(program, m.name)):
+            return  # (a callee's spec is a premise: see trusted_value)
+        found, errors = analyse_program(program, hw, precise=True)
+        if errors:
+            return
+        by_name = {r.function.name: r for r in found}
+        rng = random.Random(seed)
+        for meta in gen.functions:
+            r = by_name[meta.name]
+            if r.precise is None:
+                continue
+            assert r.reported_value >= r.value
+            args = list(draw_inputs(meta, rng).values())
+            with int_limit():
+                mc = monte_carlo(program, meta.name, args, hw, TRIALS, seed=seed,
+                                 max_steps=MAX_STEPS)
+            if mc.trials == 0:
+                continue
+            lo, hi = wilson(mc.correct, mc.trials, Z)
+            seen["compared"] += 1
+            seen["applied"] += r.precise.applied
+            assert r.reported_value <= hi + 1e-12, (
+                f"`{meta.name}`{args}: precise {r.reported_value} > Monte Carlo "
+                f"{mc.correct}/{mc.trials} (interval {lo:.4f}..{hi:.4f}) under {hw.name}\n"
+                f"{gen.source}")
+
+    prop()
+    assert seen["compared"] >= EXAMPLES // 3, seen
+
+
+BODY_STMTS = ["s = s +. x;", "s = s *. 2;", "t = t +. i;", "s = s + t;",
+              "if (s <. t) { s = s +. 1; }", "if (i == 2) { t = t -. s; }", "s = s - i;"]
+
+
+@st.composite
+def bounded_loops(draw) -> tuple[str, int, int]:
+    """A function whose loop runs over a parameter n that `requires` bound (§12),
+    with the bounds of n (source, lo, hi)."""
+    lo = draw(st.integers(-2, 3))
+    hi = lo + draw(st.integers(0, 6))
+    body = "\n    ".join(draw(st.lists(st.sampled_from(BODY_STMTS), min_size=1, max_size=4)))
+    urel = draw(st.sampled_from(["", " in urel"]))
+    if draw(st.booleans()):
+        start = draw(st.sampled_from(["0", "1", "x - x"]))
+        loop = f"for i in {start} .. n {{\n    {body}\n  }}"
+        pre = ""
+    else:
+        loop = (f"while (i < {draw(st.integers(0, 8))}) bound n {{\n    {body}\n"
+                f"    i = i + 1;\n  }}")
+        pre = "var i: int = 0;\n  "
+    src = (f"fn f(n: int, x: int, y: int) -> int\n  requires {lo} <= n && n <= {hi}\n{{\n"
+           f"  var s: int = x;\n  var t: int{urel} = y;\n  {pre}{loop}\n  return s;\n}}\n")
+    return src, lo, hi
+
+
+def test_bounded_trip_count_within_monte_carlo_interval():
+    """LANGUAGE.md §12: a loop bounded by the requires gets the value at the bound, a
+    lower bound of every allowed trip count's reliability."""
+    seen = {"compared": 0, "positive": 0}
+
+    @SETTINGS
+    @given(bounded_loops(), st.integers(0, 1 << 20), st.sampled_from([HIGH, HIGH_ERROR]))
+    def prop(case: tuple[str, int, int], seed: int, hw: C.HardwareModel) -> None:
+        src, lo, hi = case
+        program = load(GenProgram(src, []))
+        static = function_value(program, "f", hw)
+        rng = random.Random(seed)
+        n = rng.randint(lo, hi)
+        args = [n, rng.randint(-5, 5), rng.randint(-5, 5)]
+        with int_limit():
+            mc = monte_carlo(program, "f", args, hw, TRIALS, seed=seed, max_steps=MAX_STEPS)
+        if mc.trials == 0:
+            return
+        low, high = wilson(mc.correct, mc.trials, Z)
+        seen["compared"] += 1
+        seen["positive"] += static > 0
+        assert static <= high + 1e-12, (
+            f"f{args}: static {static} > Monte Carlo {mc.correct}/{mc.trials} "
+            f"(interval {low:.4f}..{high:.4f}) under {hw.name}\n{src}")
+
+    prop()
+    assert seen["compared"] >= EXAMPLES // 2 and seen["positive"] >= EXAMPLES // 3, seen
+
+
 # ---------------------------------------------------------------- enumeration
 
 

@@ -39,6 +39,8 @@ class VerifyOptions(CommonOptions):
 
 @dataclass
 class ReliabilityOptions(CommonOptions):
+    precise: bool = False  # masking-aware values (LANGUAGE.md §11, docs/reliability.md)
+
     @property
     def model_name(self) -> str:
         return self.hardware or DEFAULT_RELIABILITY_HARDWARE

@@ -42,7 +42,7 @@ def reliability_inputs(inputs: Inputs, options: ReliabilityOptions) -> CommandRe
     name = options.model_name
     n_functions = n_holds = n_fails = 0
     for item in good:
-        report = analyse_file(item, name, options.fn)
+        report = analyse_file(item, name, options.fn, options.precise)
         reports.append(report)
         for r in function_results(report):
             n_functions += 1
@@ -64,12 +64,13 @@ def function_results(report: FileReport) -> list[FunctionResult]:
             if isinstance(f.payload, FunctionReliability)]
 
 
-def analyse_file(item: Loaded, name: str, only: Optional[str]) -> FileReport:
+def analyse_file(item: Loaded, name: str, only: Optional[str], precise: bool = False
+                 ) -> FileReport:
     program = program_of(item)
     model = find_model(program, name)
     if model is None:
         return unknown_model(item, name)
-    results, errors = analyse_program(program, model, only)
+    results, errors = analyse_program(program, model, only, precise)
     lines = source_lines(item.source)
     failed = any(r.status == "failed" for r in results)
     status = "error" if errors else "failed" if failed else "verified"
@@ -120,8 +121,22 @@ def function_text(r: FunctionResult) -> list[str]:
     head = f"  fn {fn.name} (line {fn.span.line})"
     if fn.result is None:
         return [f"{head}: no result, nothing to analyse"]
-    out = [f"{head}: value {format_factor(r.value)}"]
+    p = r.precise
+    if p is None:
+        out = [f"{head}: value {format_factor(r.value)}"]
+    elif p.applied:
+        out = [f"{head}: value {format_factor(p.value)} (masking-aware: {p.masked} of "
+               f"{p.sites} single faults and {p.masked_pairs} pairs masked; plain value "
+               f"{format_factor(r.value)})"]
+    else:
+        out = [f"{head}: value {format_factor(r.value)} (plain: the masking-aware "
+               f"analysis does not apply: {p.fallback})"]
     out.append("    terms: " + " && ".join(t.text() for t in r.terms))
+    for line, count, bound in r.trip_bounds:
+        out.append(f"    loop at line {line}: at most {bound} iterations ({count} <= {bound} "
+                   "by the requires); the value is the one at that bound")
+    if r.symbolic is not None:
+        out.append(f"    as a function of the trip count: {r.symbolic}")
     for c in r.checks:
         verdict = "holds" if c.holds else "FAILS"
         out.append(f"    spec `{c.spec.text}` (line {c.spec.span.line}): {verdict}")
@@ -154,9 +169,10 @@ def culprit_note(c: Culprit, lines: list[str]) -> str:
     text = statement_text(c.span, lines)
     where = f"{what} at line {c.span.line}" + (f" (`{text}`)" if text else "")
     if c.kind == "loop" and c.factor == 0:
+        fix = c.hint or ("give the loop a constant `bound` or use `repeat`/`for` with "
+                         "constant bounds")
         return (f"most of the loss comes from {where}: its trip count is unknown and it "
-                "computes the result unreliably, so its reliability is 0; give the loop a "
-                "constant `bound` or use `repeat`/`for` with constant bounds")
+                f"computes the result unreliably, so its reliability is 0; {fix}")
     return (f"most of the loss comes from {where}: over all its executions it multiplies "
             f"the reliability by {format_factor(c.factor)}")
 
@@ -178,15 +194,26 @@ def term_json(t: Term) -> dict[str, Any]:
 def function_json(r: FunctionResult, lines: list[str]) -> dict[str, Any]:
     fn = r.function
     specs = [c.spec.text for c in r.checks]
-    return {
+    out: dict[str, Any] = {
         "name": fn.name,
         "line": fn.span.line,
         "spec": " && ".join(specs) if specs else None,
         "terms": [term_json(t) for t in r.terms],
-        "value": r.value,
+        "value": r.reported_value,
         "status": r.status,
         "checks": [check_json(c, lines) for c in r.checks],
     }
+    if r.symbolic is not None:
+        out["symbolic"] = r.symbolic
+    if r.trip_bounds:
+        out["trip_bounds"] = [{"line": line, "count": count, "bound": bound}
+                              for line, count, bound in r.trip_bounds]
+    if r.precise is not None:
+        p = r.precise
+        out["plain_value"] = r.value
+        out["precise"] = {"applied": p.applied, "sites": p.sites, "masked": p.masked,
+                          "masked_pairs": p.masked_pairs, "fallback": p.fallback or None}
+    return out
 
 
 def check_json(c: SpecCheck, lines: list[str]) -> dict[str, Any]:

@@ -10,7 +10,11 @@ from relaxverify.report.render import CommandResult
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(formats=("text", "json"))
+    parser.add_argument("--precise", action="store_true",
+                        help="masking-aware value: credit faults whose result is still "
+                             "right (redundancy, voting); still a lower bound")
 
 
 def execute(args: argparse.Namespace) -> CommandResult:
-    return api.reliability(args.files, options=api.ReliabilityOptions(**common_options(args)))
+    return api.reliability(args.files, options=api.ReliabilityOptions(
+        **common_options(args), precise=args.precise))

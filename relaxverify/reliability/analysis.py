@@ -15,6 +15,9 @@ docs/reliability.md, which also describes the modules:
 * calls.py     calls, function summaries, recursion
 * culprit.py   the statement that lost the most in a term
 * results.py   per-function results and spec verdicts
+* precise.py   `--precise`: masking-aware values (fault patterns decided by Z3)
+* encode.py    one execution with chosen faulty sites as a Z3 term (for precise.py)
+* tripcount.py loops whose trip count the `requires` bound (LANGUAGE.md §12)
 
 Speed: every statement is visited once per term set; loops with a known trip count
 are applied as the power T^n of their body's transfer function, computed by
@@ -24,32 +27,70 @@ compositions. Callees without a spec are analysed once and reused at every call.
 """
 from __future__ import annotations
 
+import math
 from typing import Optional
 
 from relaxverify.core import nodes as C
 from relaxverify.gcpause import gc_paused
 from relaxverify.reliability.culprit import Culprit, culprit
+from relaxverify.reliability.precise import Precise, precise_value
 from relaxverify.reliability.results import (FunctionResult, ReliabilityError, SpecCheck,
                                              check_spec)
 from relaxverify.reliability.terms import MAX_TERMS, Term, format_factor, prune, var_names
+from relaxverify.reliability.tripcount import TripBound
 from relaxverify.reliability.walker import Walker
 from relaxverify.report.diagnostics import Diagnostic
 
-__all__ = ["MAX_TERMS", "Culprit", "FunctionResult", "ReliabilityError", "SpecCheck", "Term",
+__all__ = ["MAX_TERMS", "Culprit", "FunctionResult", "Precise", "ReliabilityError", "SpecCheck", "Term",
            "analyse_program", "culprit", "format_factor", "function_value", "prune",
            "var_names"]
 
 
 def _analyse(walker: Walker, fn: C.Function) -> FunctionResult:
     terms = walker.calls.function_terms(fn)
-    return FunctionResult(fn, terms, [check_spec(spec, terms) for spec in fn.reliability],
-                          walker.merged.get(fn.name, 0))
+    out = FunctionResult(fn, terms, [check_spec(spec, terms) for spec in fn.reliability],
+                         walker.merged.get(fn.name, 0))
+    mine = {id(s) for s in C.walk(fn.body)}
+    bounded = [(s, tb) for k, (s, tb) in walker.loops.bounds.items()
+               if k in mine and tb.count is not None]
+    out.trip_bounds = [(s.span.line, tb.text, tb.count) for s, tb in bounded
+                       if tb.count is not None]
+    if len(bounded) == 1 and fn.result is not None:
+        out.symbolic = _symbolic(walker, fn, *bounded[0], out.value)
+    return out
 
 
-def analyse_program(program: C.Program, model: C.HardwareModel, only: Optional[str] = None
-                    ) -> tuple[list[FunctionResult], list[Diagnostic]]:
+def _symbolic(walker: Walker, fn: C.Function, loop: C.Loop, tb: TripBound, at_bound: float
+              ) -> Optional[str]:
+    """fn's value as `c * b^(trip count)` when the values at 0, 1, 2 and the bound
+    iterations fit that form (each from its own analysis), else None."""
+    n = tb.count
+    assert n is not None
+    values = []
+    for t in (0, 1, 2):
+        w = Walker(walker.program, walker.faults.model, {id(loop): min(t, n)})
+        values.append(min((x.r for x in w.calls.function_terms(fn)), default=1.0))
+    c, v1, v2 = values
+    if c <= 0 or n < 2:
+        return None
+    b = v1 / c
+    if not (math.isclose(v2, c * b * b, rel_tol=1e-9)
+            and math.isclose(at_bound, c * b ** n, rel_tol=1e-9, abs_tol=1e-300)):
+        return None
+    count = tb.text if tb.text.isidentifier() else f"({tb.text})"
+    power = "1" if b == 1.0 else f"{format_factor(b)}^{count}"
+    return power if c == 1.0 else f"{format_factor(c)} * {power}"
+
+
+def _precise(model: C.HardwareModel, r: FunctionResult) -> None:
+    r.precise = precise_value(r.function, model, r.value)
+
+
+def analyse_program(program: C.Program, model: C.HardwareModel, only: Optional[str] = None,
+                    precise: bool = False) -> tuple[list[FunctionResult], list[Diagnostic]]:
     """Every function's result (or only `only`'s), and the errors of the functions
-    that cannot be analysed (recursion without a spec)."""
+    that cannot be analysed (recursion without a spec). With `precise`, each result
+    with a value also gets its masking-aware value (precise.py)."""
     walker = Walker(program, model)
     results, errors, cycles = [], [], set()
     with gc_paused():
@@ -57,6 +98,8 @@ def analyse_program(program: C.Program, model: C.HardwareModel, only: Optional[s
             if only is None or fn.name == only:
                 try:
                     results.append(_analyse(walker, fn))
+                    if precise and fn.result is not None:
+                        _precise(model, results[-1])
                 except ReliabilityError as exc:
                     if exc.cycle not in cycles:
                         cycles.add(exc.cycle)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from relaxverify.core import nodes as C
-from relaxverify.reliability.loops import LoopGuard
+from relaxverify.reliability.loops import LoopGuard, UnboundedLoop
 from relaxverify.reliability.terms import Join, Leaf, Located, Term
 from relaxverify.source import Span
 
@@ -18,6 +18,7 @@ class Culprit:
     span: Span
     factor: float  # product of all its factors in the term
     kind: str  # "statement", "condition", "loop condition", "call" or "loop"
+    hint: str = ""  # a loop of unknown trip count: what would bound it
 
 
 def _uses(term: Term) -> tuple[list[object], dict[int, int]]:
@@ -65,15 +66,19 @@ def culprit(term: Term) -> Optional[Culprit]:
         return None
     order, count = _uses(term)
     loss: dict[int, tuple[Located, float]] = {}
+    hints: dict[int, str] = {}
     for node in reversed(order):
         if not isinstance(node, Leaf):
             continue
         n = count.get(id(node), 0)
         stmt = node.stmt
+        if isinstance(node, UnboundedLoop):
+            hints[id(stmt)] = node.hint
         log = -math.inf if node.factor <= 0 else math.log(node.factor)
         prev = loss.get(id(stmt), (stmt, 0.0))[1]
         loss[id(stmt)] = (stmt, prev + n * log)
     if not loss:
         return None
     stmt, log = min(loss.values(), key=lambda p: p[1])
-    return Culprit(stmt.span, 0.0 if log == -math.inf else math.exp(log), _kind(stmt))
+    return Culprit(stmt.span, 0.0 if log == -math.inf else math.exp(log), _kind(stmt),
+                   hints.get(id(stmt), ""))

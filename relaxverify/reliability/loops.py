@@ -9,6 +9,7 @@ from relaxverify.core import checks as K
 from relaxverify.core import nodes as C
 from relaxverify.reliability.parts import Walk
 from relaxverify.reliability.terms import EMPTY, Leaf, Term, join, prune, times
+from relaxverify.reliability.tripcount import TripBound, trip_bound
 from relaxverify.source import Span
 
 
@@ -21,6 +22,16 @@ def _inside(var: C.Var, span: Span) -> bool:
 
 class LoopGuard(C.If):
     """`if (b) { body }`: one iteration of `while (b) bound E` (E constant)."""
+
+
+class UnboundedLoop(Leaf):
+    """The factor 0 of a loop of unknown trip count, with what would bound it."""
+
+    __slots__ = ("hint",)
+
+    def __init__(self, stmt: C.Loop, hint: str):
+        super().__init__(stmt, 0.0)
+        self.hint = hint
 
 
 class Power:
@@ -67,8 +78,12 @@ class Flow:
 class Loops:
     """The loop rules, for the walker `w` (which walks the bodies)."""
 
-    def __init__(self, w: Walk):
+    def __init__(self, w: Walk, trips: Optional[dict[int, int]] = None):
         self.w = w
+        # id(loop) -> the trip count to use for a loop bounded by the requires (to
+        # compute the value as a function of it); default: the largest one allowed
+        self.trips = trips or {}
+        self.bounds: dict[int, tuple[C.Loop, TripBound]] = {}  # the loops of §12
         self._shapes: dict[int, tuple[Optional[int], list[C.Stmt]]] = {}
         self._powers: dict[int, dict[int, Power]] = {}
         self._flows: dict[int, Flow] = {}
@@ -83,13 +98,17 @@ class Loops:
         if not crashy and not any(t.vars & assigned for t in terms):
             return terms
         power = self.power(s, trips, step, assigned, crashy)
+        # A `bound E` that the requires limit (§12): the trip count also depends on E.
+        extra = (w.faults.expr(s.bound)[1] if s.bound is not None and id(s) in self.bounds
+                 else EMPTY)
         out = []
         for t in terms:
             key = t.vars & assigned
             if not key and not crashy:
                 out.append(t)
                 continue
-            out += [times(t, o, assigned) for o in power(key)]
+            out += [times(t, o, assigned)._replace(vars=o.vars | (t.vars - assigned) | extra)
+                    if extra else times(t, o, assigned) for o in power(key)]
         return w.prune(out)
 
     def shape(self, s: C.Loop) -> tuple[Optional[int], list[C.Stmt]]:
@@ -107,11 +126,40 @@ class Loops:
             # Past the step limit a faulty trip count may stop the run before the
             # bound does (the interpreter checks the steps then): an unknown count.
             if n is not None and n <= K.LIMITS.loop_steps:
-                guard = LoopGuard(s.cond, s.body, [], s.span)
-                self.w.set_assigned(guard, self.w.assigned_in(s))
-                out = (max(n, 0), [guard])
+                out = (max(n, 0), [self.guard(s)])
+        if out[0] is None:
+            out = self.bounded(s, out)
         self._shapes[id(s)] = out  # (keeps the synthetic `if`, and so its id, alive)
         return out
+
+    def guard(self, s: C.Loop) -> LoopGuard:
+        guard = LoopGuard(s.cond, s.body, [], s.span)
+        self.w.set_assigned(guard, self.w.assigned_in(s))
+        return guard
+
+    def bounded(self, s: C.Loop, out: tuple[Optional[int], list[C.Stmt]]
+                ) -> tuple[Optional[int], list[C.Stmt]]:
+        """A loop whose trip count the requires bound (tripcount.py): that many copies
+        of `if (cond) { body }`."""
+        w = self.w
+        fn = w.program.functions.get(w.active[-1]) if w.active else None
+        if fn is None:
+            return out
+        tb = trip_bound(fn, w.faults.model, s)
+        self.bounds[id(s)] = (s, tb)
+        if tb.count is None:
+            return out
+        return (self.trips.get(id(s), tb.count), [self.guard(s)])
+
+    def hint(self, s: C.Loop) -> str:
+        """What would bound loop s (empty when the requires do or it is not §12's)."""
+        hit = self.bounds.get(id(s))
+        if hit is not None:
+            return hit[1].hint
+        if s.kind == "while" and s.bound is None:
+            return (f"give the loop at line {s.span.line} a `bound` that the `requires` "
+                    "limit, or a constant one")
+        return ""
 
     def power(self, s: C.Loop, trips: int, step: list[C.Stmt], assigned: frozenset,
               crashy: bool = False) -> Power:
@@ -143,7 +191,7 @@ class Loops:
         flows into its checks and its condition (and bound)."""
         flow = self.flow(s)
         deps, local = flow.deps, flow.local
-        zero = Leaf(s, 0.0)
+        zero = UnboundedLoop(s, self.hint(s))
 
         def closure(start: frozenset) -> frozenset:
             seen = set(start)

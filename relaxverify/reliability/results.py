@@ -6,6 +6,7 @@ from typing import Optional
 
 from relaxverify.core import nodes as C
 from relaxverify.reliability.culprit import Culprit, culprit
+from relaxverify.reliability.precise import Precise
 from relaxverify.reliability.terms import Term, format_factor, var_names
 from relaxverify.report.diagnostics import Diagnostic
 
@@ -49,6 +50,15 @@ class FunctionResult:
     terms: list[Term]
     checks: list[SpecCheck]
     merged: int = 0  # > 0: that many terms were merged into one (see terms.prune)
+    precise: Optional[Precise] = None  # `--precise`: the masking-aware value
+    # Loops whose trip count the requires bound (LANGUAGE.md §12): (line, count, bound)
+    trip_bounds: list[tuple[int, str, int]] = field(default_factory=list)
+    symbolic: Optional[str] = None  # the value as a function of that trip count
+
+    @property
+    def reported_value(self) -> float:
+        """The value reported: the masking-aware one with `--precise`, else `value`."""
+        return self.precise.value if self.precise is not None else self.value
 
     @property
     def value(self) -> float:

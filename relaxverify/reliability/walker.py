@@ -21,11 +21,12 @@ from relaxverify.reliability.terms import (EMPTY, ONE, Leaf, Located, Term, is_o
 class Walker(StmtVisitor):
     """The reliability analysis of one program on one hardware model."""
 
-    def __init__(self, program: C.Program, model: C.HardwareModel):
+    def __init__(self, program: C.Program, model: C.HardwareModel,
+                 trips: Optional[dict[int, int]] = None):
         self.program = program
         self.faults = FaultSites(model)
         self.crash = Crash(self.faults, program)
-        self.loops = Loops(self)
+        self.loops = Loops(self, trips)  # trips: see Loops
         self.calls = Calls(self)
         self.active: list[str] = []  # the functions being analysed, innermost last
         self.merged: dict[str, int] = {}  # function -> most terms merged at once
