@@ -87,4 +87,8 @@ def _element(word: str, ty: C.Type, name: str, error: type, scalar: Any) -> Any:
     try:
         return scalar(word, ty.elem, name)
     except error as exc:
-        raise error(f"an element of `{name}` ({ty}): {exc}") from None
+        if "range" in str(exc):  # a float beyond its format: that message says it all
+            raise error(f"an element of `{name}` ({ty}): {exc}") from None
+        article = "an" if ty.base == "int" else "a"
+        raise error(f"the element `{word}` of `{name}` ({ty}) is not {article} {ty.base}; "
+                    f"write e.g. `--arg {name}={example(ty)}`") from None

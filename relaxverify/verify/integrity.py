@@ -68,7 +68,7 @@ def describe(check: K.RuntimeCheck, side: Optional[str]) -> tuple[str, str]:
         index, array = ops
         d = check.dim
         return (f"the index `{show(index)}` of dimension {d} is within "
-                f"`0 <= i < len({show(array)}, {d})`{where}",
+                f"`0 <= {show(index)} < len({show(array)}, {d})`{where}",
                 f"0 <= {show(index, side)} < len({show(array, side)}, {d})")
     if check.kind == K.BOUNDS:
         index, array = ops
