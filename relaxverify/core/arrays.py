@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
+from relaxverify.core import nodes as C
+
 
 class Rows(list):
     """A rectangular array of several dimensions: its rows, and `inner`, the lengths
@@ -30,7 +32,7 @@ class Rows(list):
     def __ne__(self, other: object) -> bool:
         return not self == other
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
     def __repr__(self) -> str:
         return list.__repr__(self)
@@ -47,22 +49,40 @@ def copy(a: Any) -> Any:
     """A copy that shares no row with `a` (value semantics)."""
     if isinstance(a, Rows):
         return Rows([copy(r) for r in a], a.inner)
+    if a and isinstance(a[0], list):  # plain nested lists (a value from the API)
+        return Rows([copy(r) for r in a], _inner(a))
     return list(a)
+
+
+def _inner(a: list) -> tuple[int, ...]:
+    """The inner lengths of plain nested lists (0 below an empty level)."""
+    out = []
+    x: Any = a
+    while x and isinstance(x[0], list):
+        x = x[0]
+        out.append(len(x))
+    return tuple(out)
 
 
 def length(a: Any, d: int) -> int:
     """`len(a, d)`."""
     if d == 0:
         return len(a)
-    inner: tuple[int, ...] = a.inner
-    return inner[d - 1]
+    inner: tuple[int, ...] = a.inner if isinstance(a, Rows) else _inner(a)
+    return inner[d - 1] if d - 1 < len(inner) else 0
 
 
 def mapped(a: Any, f: Callable[[Any], Any], dims: int) -> Any:
     """`a` with f applied to each element (the shape kept)."""
     if dims == 1:
         return [f(x) for x in a]
-    inner = a.inner if isinstance(a, Rows) else ()
+    if isinstance(a, Rows):
+        inner = a.inner
+    else:  # plain nested lists (from the API): rectangular, or an error
+        shape = shape_of(a, dims)
+        if isinstance(shape, str):
+            raise ValueError(f"an array of {dims} dimensions must be rectangular: {shape}")
+        inner = shape[1:]
     return Rows([mapped(r, f, dims - 1) for r in a], inner)
 
 
@@ -105,3 +125,10 @@ def rows(value: Any, shape: tuple[int, ...]) -> Any:
     if len(shape) == 1:
         return list(value)
     return Rows([rows(r, shape[1:]) for r in value], shape[1:])
+
+
+def len_dim(e: C.Apply) -> int:
+    """The dimension `len(m, d)` asks for (0 for `len(a)`)."""
+    if len(e.args) == 2 and isinstance(e.args[1], C.Const):
+        return int(e.args[1].value)
+    return 0

@@ -19,7 +19,7 @@ def example(ty: C.Type) -> str:
     return out
 
 
-def nested_text(text: str, name: str, ty: C.Type, error: type) -> Any:
+def nested_text(text: str, name: str, ty: C.Type, error: type[Exception]) -> Any:
     """The nested lists of element texts written in `text` (brackets and commas)."""
     pos = 0
     t = text.strip()
@@ -67,7 +67,7 @@ def nested_text(text: str, name: str, ty: C.Type, error: type) -> Any:
     return value
 
 
-def parse_nd(text: str, ty: C.Type, name: str, error: type, scalar: Any) -> Any:
+def parse_nd(text: str, ty: C.Type, name: str, error: type[Exception], scalar: Any) -> Any:
     """The value of `--arg name=text` for the array type `ty` of several dimensions;
     `scalar(text, elem_type, name)` parses one element."""
     value = nested_text(text, name, ty, error)
@@ -83,7 +83,7 @@ def parse_nd(text: str, ty: C.Type, name: str, error: type, scalar: Any) -> Any:
     return parsed
 
 
-def _element(word: str, ty: C.Type, name: str, error: type, scalar: Any) -> Any:
+def _element(word: str, ty: C.Type, name: str, error: type[Exception], scalar: Any) -> Any:
     try:
         return scalar(word, ty.elem, name)
     except error as exc:

@@ -102,7 +102,7 @@ class Z3Translator:
         if isinstance(e, C.Apply):
             args = [self(a) for a in e.args]
             if e.fn == "len":
-                return args[0][1 + (e.args[1].value if len(e.args) == 2 else 0)]
+                return args[0][1 + arrays.len_dim(e)]
             if e.fn == "real":  # of an int; of a float (a real already) nothing to do
                 return z3.ToReal(args[0]) if z3.is_int(args[0]) else args[0]
             if e.fn == "abs":

@@ -14,6 +14,7 @@ from typing import Callable, Optional, Union
 
 import z3
 
+from relaxverify.core import arrays
 from relaxverify.core import checks as K
 from relaxverify.core import nodes as C
 from relaxverify.core.nodes import BOOL, INT, Type
@@ -239,8 +240,7 @@ class ExprTranslator:
         args = [self.expr(a, cx) for a in e.args]
         if e.fn == "len":
             assert isinstance(args[0], ArrayVal)
-            d = e.args[1].value if len(e.args) == 2 else 0  # type: ignore[union-attr]
-            return args[0].lengths[d]
+            return args[0].lengths[arrays.len_dim(e)]
         x = args[0]
         assert isinstance(x, z3.ArithRef)
         if e.fn == "abs":

@@ -125,7 +125,7 @@ class StatementRules:
                 self.facts.step(st, side, f"line {s.span.line}: {var_text(s.var, side)} := a "
                                 f"new array of length "
                                 f"{', '.join(show(x, side) for x in s.lengths)}, filled with {fill}")
-            if side == "r" and "o" in raw and all(x.eq(y) for x, y in zip(ns, raw["o"])):
+            if side == "r" and "o" in raw and all(same(x, y) for x, y in zip(ns, raw["o"])):
                 st.r[s.var] = st.o[s.var]
             else:
                 more = tuple(self.facts.define(f"len({s.var.name}, {d + 1})", m)
