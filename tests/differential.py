@@ -27,6 +27,7 @@ A disagreement is a run pair that violates something the verifier proved:
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import random
 import re
@@ -53,7 +54,7 @@ DISCARD_O = ("assume", "havoc", "limit")  # the pair is not one the verifier rea
 DISCARD_R = ("relax", "havoc", "limit")
 # A relax/havoc that fails evaluating its predicate (not "no values") fails a
 # definedness check of its predicate: a bounds or division failure, not a discard.
-DEFINEDNESS = (("bounds", re.compile(r"is outside the array")),
+DEFINEDNESS = (("bounds", re.compile(r"is outside the array|outside dimension")),
                ("division", re.compile(r"division by zero|modulo by zero")))
 
 
@@ -177,7 +178,10 @@ def fault_models(program: C.Program, gen: GenProgram) -> list[C.HardwareModel]:
 def draw_inputs(meta: FnMeta, rng: random.Random) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for p in meta.params:
-        if p.array:
+        if p.array and p.dims == 2:  # rows x columns, as `--arg g=[[1,2],[3,4]]`
+            n, k = (rng.randint(p.min_len, p.min_len + 2) for _ in range(2))
+            out[p.name] = [[rng.randint(-3, 5) for _ in range(k)] for _ in range(n)]
+        elif p.array:
             n = rng.randint(p.min_len, p.min_len + 3)
             out[p.name] = [rng.randint(-3, 5) for _ in range(n)]
         elif p.base == "int":
@@ -207,7 +211,7 @@ def draw_number(p: Param, rng: random.Random) -> Any:
 
 def related_inputs(meta: FnMeta, xo: dict, rng: random.Random) -> dict:
     if not meta.custom_requires_r:
-        return {k: list(v) if isinstance(v, list) else v for k, v in xo.items()}
+        return {k: copy.deepcopy(v) if isinstance(v, list) else v for k, v in xo.items()}
     xr = dict(xo)
     for p in meta.params:
         if not p.array and p.base == "int":
@@ -218,7 +222,7 @@ def related_inputs(meta: FnMeta, xo: dict, rng: random.Random) -> dict:
 def metas_of(program: C.Program) -> list[FnMeta]:
     """Input descriptions for a hand-written program: small ints, short arrays; pairs
     whose inputs miss `requires` are discarded by the runner."""
-    return [FnMeta(f.name, [Param(p.source, array=p.type.array,
+    return [FnMeta(f.name, [Param(p.source, array=p.type.array, dims=p.type.dims,
                                   base="int" if p.type.array else p.type.base)
                             for p in f.params], True, not f.requires_r_default)
             for f in program.functions.values()]

@@ -51,6 +51,7 @@ class Param:
     urel: bool = False  # in a memory region (`urel` or `region`)
     base: str = "int"  # scalars: int, real or a float format (inputs in [lo, hi])
     region: Optional[str] = None  # a region other than urel (float programs)
+    dims: int = 1  # arrays: 2 for an `int[,]` (min_len bounds both lengths)
 
 
 @dataclass
@@ -98,6 +99,7 @@ class Options:
     # stay so that a future known issue can be steered around the same way):
     urel_call_targets: bool = True  # `var x: int in urel = f(...)`
     urel_array_copies: bool = True  # `var b: int[] in urel = a;`
+    grids: bool = True  # `int[,]` params and locals: `g[i, j]`, `g[i, j] = e`, `len(g, d)`
     # Constructs added later (each may be switched off to steer around a finding):
     else_if: bool = True  # `if / else if / else` chains
     division: bool = True  # `/.` on ints; `/` and `%` with divisors that may be zero
@@ -142,10 +144,13 @@ class Scope:
     locals: list[str] = field(default_factory=list)  # assignable ints
     arrays: list[tuple[str, Optional[int]]] = field(default_factory=list)  # (name, known len)
     local_arrays: list[str] = field(default_factory=list)
+    # 2-D int arrays: (name, known lengths or None); the locals among them
+    grids: list[tuple[str, Optional[tuple[int, int]]]] = field(default_factory=list)
+    local_grids: list[str] = field(default_factory=list)
 
     def child(self) -> "Scope":
         return Scope(list(self.ints), list(self.locals), list(self.arrays),
-                     list(self.local_arrays))
+                     list(self.local_arrays), list(self.grids), list(self.local_grids))
 
 
 class Draws:
@@ -211,6 +216,10 @@ class Builder(Draws):
                     # checks the index (tests/test_soundness.py, spec_index_out_of_range).
                     if code or (self.opts.partial_specs and self.partial_reads):
                         kinds += ["select"]
+                if self.opts.grids and scope.grids:
+                    kinds += ["glen"]
+                    if code or (self.opts.partial_specs and self.partial_reads):
+                        kinds += ["gselect"]
         kind = self.pick(kinds)
         names = self.readable(scope)
         if kind == "var" and names:
@@ -246,7 +255,22 @@ class Builder(Draws):
         if kind == "len":
             name, _n = self.pick(scope.arrays)
             return f"len({name})"
+        if kind in ("gselect", "glen"):
+            return self.grid_expr(kind, scope, depth, code)
         return self.const()
+
+    def grid_expr(self, kind: str, scope: Scope, depth: int, code: bool) -> str:
+        """`g[i, j]` (each index in range or not) or `len(g, d)` of a 2-D array."""
+        name, ns = self.pick(scope.grids)
+        if kind == "glen":
+            return f"len({name}, {self.pick((0, 1))})" if self.chance(0.85) else f"len({name})"
+        idx = []
+        for d in (0, 1):
+            if ns is not None and ns[d] > 0 and self.chance(0.6):
+                idx.append(self.const(0, ns[d] - 1))
+            else:
+                idx.append(self.int_expr(scope, depth + 1, code))
+        return f"{name}[{idx[0]}, {idx[1]}]"
 
     def cond(self, scope: Scope, code: bool = True, depth: int = 0) -> str:
         if depth < 1 and self.chance(0.25):
@@ -369,6 +393,10 @@ class Builder(Draws):
                 kinds += ["array"]
                 if scope.local_arrays:
                     kinds += ["store", "copy"]
+            if o.grids and o.arrays:
+                kinds += ["grid"]
+                if scope.local_grids:
+                    kinds += ["gstore", "gstore"]
             if o.loops and depth < 2:
                 kinds += ["repeat"]
             if o.shaky_havoc:
@@ -475,11 +503,42 @@ class Builder(Draws):
             self.block(scope.child(), depth + 1, out, ind + 1)
             self.loop_depth -= 1
             out.append(f"{pad}}}")
+        elif kind in ("grid", "gstore"):
+            self.grid_statement(kind, scope, out, ind)
         elif kind == "store":
             name = self.pick(scope.local_arrays)
             n = dict(scope.arrays)[name]
             idx = self.const(0, n - 1) if n and self.chance(0.6) else self.int_expr(scope, 1)
             out.append(f"{pad}{name}[{idx}] = {self.int_expr(scope, 1)};")
+
+    def grid_statement(self, kind: str, scope: Scope, out: list[str], ind: int) -> None:
+        """`var g: int[n, k];` (sometimes in urel, or a copy) or `g[i, j] = e;`."""
+        pad = "  " * ind
+        if kind == "grid":
+            name = self.fresh("g")
+            urel = " in urel" if self.opts.unreliable and self.chance(0.25) else ""
+            if urel:
+                self.used_unreliable = True
+                self.urel_vars.add(name)
+            ns: Optional[tuple[int, int]] = None
+            if scope.grids and self.chance(0.2):
+                src, ns = self.pick(scope.grids)
+                out.append(f"{pad}var {name}: int[,]{urel} = {src};")
+            elif self.chance(0.7):
+                ns = (self.draw(st.integers(0, 3)), self.draw(st.integers(0, 3)))
+                out.append(f"{pad}var {name}: int[{ns[0]}, {ns[1]}]{urel};")
+            else:
+                out.append(f"{pad}var {name}: int[{self.int_expr(scope, 1, self.chance(0.3))}, "
+                           f"{self.const(0, 3)}]{urel};")
+            scope.grids.append((name, ns))
+            scope.local_grids.append(name)
+            if not self.chance(0.6):
+                return
+        name = self.pick(scope.local_grids)
+        ns = dict(scope.grids)[name]
+        idx = [self.const(0, ns[d] - 1) if ns and ns[d] and self.chance(0.6)
+               else self.int_expr(scope, 1) for d in (0, 1)]
+        out.append(f"{pad}{name}[{idx[0]}, {idx[1]}] = {self.int_expr(scope, 1)};")
 
     # ------------------------------------------------------------ known disagreements
 
@@ -635,7 +694,11 @@ class Builder(Draws):
         meta = meta or self.pick(self.helpers)[0]
         args = []
         for p in meta.params:
-            if p.array:
+            if p.array and p.dims == 2:
+                if not scope.grids:
+                    return self.statement_decl_fallback(scope, out, ind)
+                args.append(self.pick(scope.grids)[0])
+            elif p.array:
                 if not scope.arrays:
                     return self.statement_decl_fallback(scope, out, ind)
                 args.append(self.pick(scope.arrays)[0])
@@ -679,7 +742,11 @@ class Builder(Draws):
         if recursive:
             params.append(Param(self.fresh("n"), lo=0, hi=self.draw(st.integers(0, 3))))
         for _ in range(self.draw(st.integers(0 if recursive else 1, 3 if not o.linear else 4))):
-            if o.arrays and not o.linear and self.chance(0.25):
+            if o.grids and o.arrays and not o.linear and self.chance(0.12):
+                params.append(Param(self.fresh("g"), array=True, dims=2,
+                                    min_len=self.draw(st.integers(0, 2)),
+                                    urel=o.unreliable and self.chance(0.2)))
+            elif o.arrays and not o.linear and self.chance(0.25):
                 params.append(Param(self.fresh("b"), array=True,
                                     min_len=self.draw(st.integers(0, 2)),
                                     urel=o.unreliable and self.chance(0.2)))
@@ -692,7 +759,10 @@ class Builder(Draws):
         scope = Scope()
         header = []
         for p in params:
-            if p.array:
+            if p.array and p.dims == 2:
+                scope.grids.append((p.name, None))
+                header.append(f"{p.name}: int[,]{' in urel' if p.urel else ''}")
+            elif p.array:
                 scope.arrays.append((p.name, None))
                 header.append(f"{p.name}: int[]{' in urel' if p.urel else ''}")
             else:
@@ -700,7 +770,10 @@ class Builder(Draws):
                 header.append(f"{p.name}: int{' in urel' if p.urel else ''}")
         specs = []
         reqs = [f"{p.lo} <= {p.name} && {p.name} <= {p.hi}" for p in params if not p.array]
-        reqs += [f"len({p.name}) >= {p.min_len}" for p in params if p.array and p.min_len]
+        reqs += [f"len({p.name}) >= {p.min_len}" for p in params
+                 if p.array and p.min_len and p.dims == 1]
+        reqs += [f"len({p.name}, 0) >= {p.min_len} && len({p.name}, 1) >= {p.min_len}"
+                 for p in params if p.array and p.min_len and p.dims == 2]
         if reqs:
             specs.append("requires " + " && ".join(reqs))
         meta = FnMeta(name, params, True)

@@ -59,7 +59,29 @@ class BuiltinChecker:
             return self.exprs.expr(e.operand, pos)
         return self.exprs.expr(e.operand, pos.with_(side=e.side))
 
+    def len_of(self, e: A.Builtin, pos: Position) -> C.Expr:
+        """`len(m, d)`: the length of dimension d, a constant below m's dimensions."""
+        arr = self.exprs.expr(e.args[0], pos)
+        if arr.ty == ERR:
+            return error_expr(e.span)
+        if not arr.ty.array:
+            self.sink.err(f"`len` needs an array, but this is {tstr(arr.ty)}", e.args[0].span)
+            return error_expr(e.span)
+        d = e.args[1]
+        if not isinstance(d, A.IntLit) or not 0 <= d.value < arr.ty.dims:
+            dims = arr.ty.dims
+            self.sink.err(f"the dimension of `len(..., d)` must be a number from 0 to "
+                          f"{dims - 1}: `{plain_text(e.args[0]) or 'this array'}` has "
+                          f"{dims} dimension{'s' if dims > 1 else ''}", d.span, "type",
+                          "write the dimension as a literal, e.g. `len(m, 1)`")
+            return error_expr(e.span)
+        if d.value == 0:
+            return C.Apply("len", [arr], INT, e.span)
+        return C.Apply("len", [arr, C.Const(d.value, INT, d.span)], INT, e.span)
+
     def builtin(self, e: A.Builtin, pos: Position) -> C.Expr:
+        if e.name == "len" and len(e.args) == 2:
+            return self.len_of(e, pos)
         if e.name != "eq" and len(e.args) != ARITY[e.name]:
             self.sink.err(f"`{e.name}` takes {ARITY[e.name]} argument(s) but is given "
                           f"{len(e.args)}", e.span, "type")

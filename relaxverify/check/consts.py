@@ -70,7 +70,7 @@ class Constants:
         return value
 
     def _as_declared(self, decl: A.Const, value: Value) -> Optional[Value]:
-        want = Type(decl.type.base, decl.type.array)
+        want = Type(decl.type.base, decl.type.array, decl.type.dims)
         if want.array:
             self.sink.err("constants cannot be arrays", decl.span, "constant")
             return None

@@ -15,7 +15,7 @@ from relaxverify.check.hardware import UNRELIABLE_OPERATORS
 from relaxverify.check.scopes import FunctionScope
 from relaxverify.check.typerules import (
     ERR, as_real, conjoin, const_type, error_expr, hints, is_int_literal, is_number_constant,
-    rounded, tstr)
+    index_count_message, rounded, tstr)
 from relaxverify.core import nodes as C
 from relaxverify.core.nodes import BOOL, INT, REAL, Type
 from relaxverify.syntax import ast as A
@@ -227,15 +227,18 @@ class ExprChecker:
 
     def index(self, e: A.Index, pos: Position) -> C.Expr:
         arr = self.expr(e.array, pos)
-        idx = self.expect(e.index, INT, pos.with_(where="an array index")
-                          if pos.mode == "code" else pos, "an array index")
+        ipos = pos.with_(where="an array index") if pos.mode == "code" else pos
+        idx = [self.expect(i, INT, ipos, "an array index") for i in [e.index] + e.more]
         if arr.ty == ERR:
             return error_expr(e.span)
         if not arr.ty.array:
             self.sink.err(f"only arrays can be indexed, but this is {tstr(arr.ty)}",
                           e.array.span)
             return error_expr(e.span)
-        return C.Select(arr, idx, arr.ty.elem, e.span)
+        if len(idx) != arr.ty.dims:
+            self.sink.err(index_count_message(arr.ty, len(idx)), e.span, "type")
+            return error_expr(e.span)
+        return C.Select(arr, idx[0], arr.ty.elem, e.span, tuple(idx[1:]))
 
     # ------------------------------------------------------------ misplaced forms
 
@@ -297,3 +300,4 @@ def _mixing_hint(lt: Type, rt: Type) -> str:
     f, other = (lt, rt) if lt.is_float else (rt, lt)
     return (f"code does not mix a float with `{other}`: convert with `{f}(...)`, which "
             f"rounds, or the float with `real(...)`, which is exact")
+

@@ -21,7 +21,7 @@ def check_function(f: A.Function, functions: dict[str, A.Function], consts: Cons
     exprs = ExprChecker(scope, consts, sink)
     params = _params(f, scope, sink)
     if f.ret is not None:
-        scope.result = scope.fresh("result", Type(f.ret.base, f.ret.array), False, "result",
+        scope.result = scope.fresh("result", Type(f.ret.base, f.ret.array, f.ret.dims), False, "result",
                                    f.name_span)
     unary = Position("a precondition", "unary")
     requires = [exprs.spec(e, unary, "`requires`") for e in f.requires]
@@ -46,7 +46,7 @@ def _params(f: A.Function, scope: FunctionScope, sink: Sink) -> list[C.Var]:
         if scope.in_outermost(p.name):
             sink.err(f"parameter `{p.name}` is declared twice", p.span, "name")
             continue
-        var = scope.declare(p.name, Type(p.type.base, p.type.array), p.urel, "param", p.span,
+        var = scope.declare(p.name, Type(p.type.base, p.type.array, p.type.dims), p.urel, "param", p.span,
                             p.region)
         params.append(var)
         scope.readonly.add(var)

@@ -11,7 +11,7 @@ from relaxverify.check.context import Position, Sink
 from relaxverify.check.exprs import ExprChecker
 from relaxverify.check.loops import LoopChecker
 from relaxverify.check.scopes import FunctionScope
-from relaxverify.check.typerules import Value, as_real, fits, tstr
+from relaxverify.check.typerules import Value, as_real, fits, index_count_message, tstr
 from relaxverify.core import nodes as C
 from relaxverify.core.nodes import BOOL, FLOAT_BASES, INT, REAL, Type
 from relaxverify.syntax import ast as A
@@ -53,7 +53,7 @@ class StmtChecker:
         return []
 
     def var_decl(self, s: A.VarDecl) -> list[C.Stmt]:
-        ty = Type(s.type.base, s.type.array)
+        ty = Type(s.type.base, s.type.array, s.type.dims)
         if isinstance(s.init, A.CallExpr):
             call = self.call(s.init, ty, s.span)
             var = self.scope.declare(s.name, ty, s.urel, "local", s.name_span, s.region)
@@ -69,15 +69,16 @@ class StmtChecker:
         if value is not None:
             return [C.Assign(var, value, s.span)]
         if ty.array:
-            return [C.NewArray(var, C.Const(0, INT, s.span), s.span)]
+            return [C.NewArray(var, C.Const(0, INT, s.span), s.span,
+                               tuple(C.Const(0, INT, s.span) for _ in range(ty.dims - 1)))]
         return [C.Assign(var, C.Const(DEFAULTS[ty.base], ty, s.span), s.span)]
 
     def array_decl(self, s: A.ArrayDecl) -> list[C.Stmt]:
-        length = self.exprs.expect(s.length, INT, Position("an array length", "code"),
-                                   "the array length")
-        var = self.scope.declare(s.name, Type(s.base, True), s.urel, "local", s.name_span,
-                                 s.region)
-        return [C.NewArray(var, length, s.span)]
+        lengths = [self.exprs.expect(n, INT, Position("an array length", "code"),
+                                     "the array length") for n in [s.length] + s.more]
+        var = self.scope.declare(s.name, Type(s.base, True, len(lengths)), s.urel, "local",
+                                 s.name_span, s.region)
+        return [C.NewArray(var, lengths[0], s.span, tuple(lengths[1:]))]
 
     def target(self, name: str, span: A.Span, what: str = "assign to") -> Optional[C.Var]:
         """The variable `name` as the target of an assignment, `relax` or `havoc`."""
@@ -118,8 +119,8 @@ class StmtChecker:
 
     def array_assign(self, s: A.ArrayAssign) -> list[C.Stmt]:
         var = self.target(s.target, s.target_span)
-        index = self.exprs.expect(s.index, INT, Position("an array index", "code"),
-                                  "an array index")
+        index = [self.exprs.expect(i, INT, Position("an array index", "code"),
+                                   "an array index") for i in [s.index] + s.more]
         value = self.exprs.expr(s.value, Position("an assigned value", "code"))
         if var is None:
             return []
@@ -127,8 +128,12 @@ class StmtChecker:
             self.sink.err(f"`{s.target}` is not an array (it is {tstr(var.type)})",
                           s.target_span)
             return []
-        return [C.Store(var, index, self.exprs.coerce(value, s.value, var.type.elem,
-                                                      f"an element of `{s.target}`"), s.span)]
+        if len(index) != var.type.dims:
+            self.sink.err(index_count_message(var.type, len(index)), s.span, "type")
+            return []
+        return [C.Store(var, index[0], self.exprs.coerce(value, s.value, var.type.elem,
+                                                         f"an element of `{s.target}`"),
+                        s.span, tuple(index[1:]))]
 
     def call_stmt(self, s: A.CallStmt) -> list[C.Stmt]:
         call = self.call(s.call, None, s.span)
@@ -150,9 +155,9 @@ class StmtChecker:
             self.sink.err(f"`{c.callee}` takes {len(callee.params)} argument(s) but is given "
                           f"{len(c.args)}", c.span, "type")
             return None
-        args = [self.exprs.coerce(a, src, Type(p.type.base, p.type.array), f"argument `{p.name}`")
+        args = [self.exprs.coerce(a, src, Type(p.type.base, p.type.array, p.type.dims), f"argument `{p.name}`")
                 for a, src, p in zip(args, c.args, callee.params)]
-        ret = Type(callee.ret.base, callee.ret.array) if callee.ret else None
+        ret = Type(callee.ret.base, callee.ret.array, callee.ret.dims) if callee.ret else None
         if want is not None:
             if ret is None:
                 self.sink.err(f"`{c.callee}` returns no value, so its call cannot be assigned",
@@ -174,6 +179,12 @@ class StmtChecker:
                 continue
             var = self.target(n.ident, n.span, s.kind)
             seen.add(n.ident)
+            if var is not None and var.type.array and var.type.dims > 1:
+                self.sink.err(f"`{s.kind}` of an array of several dimensions (`{n.ident}` is "
+                              f"{tstr(var.type)}) is not supported", n.span, "type",
+                              f"`{s.kind}` its elements through a scalar variable and store "
+                              "them one by one")
+                continue
             if var is not None:
                 targets.append(var)
         pred = self.exprs.expect(s.pred, BOOL, Position(f"a `{s.kind}` predicate", "unary",

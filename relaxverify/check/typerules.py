@@ -100,3 +100,9 @@ def conjoin(parts: list[C.Expr], span: A.Span) -> C.Expr:
 def both_equal(var: C.Var, span: A.Span) -> C.Expr:
     """`var<o> == var<r>`, what `eq(var)` means."""
     return C.BinOp("==", C.VarRef(var, span, "o"), C.VarRef(var, span, "r"), BOOL, span)
+
+def index_count_message(ty: Type, given: int) -> str:
+    """An array indexed with the wrong number of indices."""
+    want = ", ".join("ijklmn"[k] if k < 6 else f"i{k}" for k in range(ty.dims))
+    return (f"this array ({tstr(ty)}) has {ty.dims} dimension{'s' if ty.dims > 1 else ''} "
+            f"but is given {given} ind{'ices' if given != 1 else 'ex'}: write `[{want}]`")

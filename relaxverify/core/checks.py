@@ -64,7 +64,7 @@ class RuntimeCheck:
     node: object  # the expression or statement performing it
     operands: tuple[C.Expr, ...]
     span: Span
-
+    dim: int = 0  # BOUNDS and LENGTH: the dimension the index or length is of
     @property
     def obliged(self) -> bool:
         """Does the verifier prove it? (limits are the interpreter's, not the language's)"""
@@ -97,8 +97,9 @@ def expr_checks(x: C.Expr) -> tuple[RuntimeCheck, ...]:
     A rounding operation's OVERFLOW check tests its exact result (and, for `sqrt` and
     `log`, its operand's domain); its operands are the node's own."""
     out: tuple[RuntimeCheck, ...] = ()
-    if isinstance(x, C.Select):
-        return (RuntimeCheck(BOUNDS, x, (x.index, x.array), x.span),)
+    if isinstance(x, C.Select):  # one check per index (LANGUAGE.md section 10)
+        return tuple(RuntimeCheck(BOUNDS, x, (i, x.array), x.span, d)
+                     for d, i in enumerate(x.indices))
     if isinstance(x, C.BinOp) and x.op not in C.LOGIC_OPS:
         if x.op in ("/", "%") and not _nonzero_constant(x.right):
             out = (RuntimeCheck(DIVISION, x, (x.right,), x.span),)
@@ -118,9 +119,9 @@ def code_exprs(s: C.Stmt) -> list[C.Expr]:
     if isinstance(s, C.Assign):
         return [s.value]
     if isinstance(s, C.Store):
-        return [s.index, s.value]
+        return [*s.indices, s.value]
     if isinstance(s, C.NewArray):
-        return [s.length]
+        return list(s.lengths)
     if isinstance(s, C.If):
         return [s.cond]
     if isinstance(s, C.Loop):
@@ -145,10 +146,13 @@ def stmt_checks(s: C.Stmt) -> tuple[RuntimeCheck, ...]:
     """The checks statement s performs itself (besides those of the expressions it
     evaluates, which `checks_in` finds), in the order a run performs them."""
     if isinstance(s, C.Store):
-        return (RuntimeCheck(BOUNDS, s, (s.index, C.VarRef(s.var, s.span)), s.span),)
-    if isinstance(s, C.NewArray):
-        return (RuntimeCheck(LENGTH, s, (s.length,), s.span),
-                RuntimeCheck(LIMIT, s, (s.length,), s.span))
+        ref = C.VarRef(s.var, s.span)
+        return tuple(RuntimeCheck(BOUNDS, s, (i, ref), s.span, d)
+                     for d, i in enumerate(s.indices))
+    if isinstance(s, C.NewArray):  # each length, then the element count's limit
+        return (tuple(RuntimeCheck(LENGTH, s, (n,), s.span, d)
+                      for d, n in enumerate(s.lengths))
+                + (RuntimeCheck(LIMIT, s, s.lengths, s.span),))
     if isinstance(s, C.Loop):
         out = []
         if s.bound is not None:
@@ -203,7 +207,8 @@ def checks_in(e: C.Expr, guards: tuple[Guard, ...] = (),
         yield from checks_in(e.right, inner, binders)
     elif isinstance(e, C.Select):
         yield from checks_in(e.array, guards, binders)
-        yield from checks_in(e.index, guards, binders)
+        for i in e.indices:
+            yield from checks_in(i, guards, binders)
     elif isinstance(e, C.Apply):
         for a in e.args:
             yield from checks_in(a, guards, binders)

@@ -32,6 +32,7 @@ class Type(NamedTuple):
 
     base: str  # "int", "real", "bool", or a float format: "float64", "float32", ...
     array: bool = False
+    dims: int = 1  # an array's number of dimensions (`real[,]`: 2); 1 for scalars
 
     @property
     def elem(self) -> "Type":
@@ -47,7 +48,7 @@ class Type(NamedTuple):
         return not self.array and (self.base in ("int", "real") or self.base in FLOAT_BASES)
 
     def __str__(self) -> str:
-        return self.base + ("[]" if self.array else "")
+        return self.base + ("[" + "," * (self.dims - 1) + "]" if self.array else "")
 
 
 INT = Type("int")
@@ -128,10 +129,18 @@ class BinOp:
 
 @dataclass(eq=False)
 class Select:
+    """`a[i]`, or `m[i, j, ...]` on an array of several dimensions (`more` holds the
+    indices of dimensions 1, 2, ...; each index is checked against its dimension)."""
+
     array: "Expr"
     index: "Expr"
     ty: Type
     span: Span
+    more: tuple["Expr", ...] = ()
+
+    @property
+    def indices(self) -> tuple["Expr", ...]:
+        return (self.index,) + self.more
 
 
 @dataclass(eq=False)
@@ -176,21 +185,33 @@ class Assign:
 
 @dataclass(eq=False)
 class Store:
-    """`a[i] = e` (index checked against the length)."""
+    """`a[i] = e` (index checked against the length); `m[i, j] = e` with `more` the
+    indices of dimensions 1, 2, ..."""
 
     var: Var
     index: Expr
     value: Expr
     span: Span
+    more: tuple[Expr, ...] = ()
+
+    @property
+    def indices(self) -> tuple[Expr, ...]:
+        return (self.index,) + self.more
 
 
 @dataclass(eq=False)
 class NewArray:
-    """`var a: T[n]`: a zero-filled array; `n >= 0` is an integrity check."""
+    """`var a: T[n]`: a zero-filled array; `n >= 0` is an integrity check. `var m:
+    T[n, k]`: `more` holds the lengths of dimensions 1, 2, ... (each checked)."""
 
     var: Var
     length: Expr
     span: Span
+    more: tuple[Expr, ...] = ()
+
+    @property
+    def lengths(self) -> tuple[Expr, ...]:
+        return (self.length,) + self.more
 
 
 @dataclass(eq=False)
@@ -381,7 +402,7 @@ def subexprs(e: Expr) -> Iterator[Expr]:
         elif isinstance(x, BinOp):
             stack.extend((x.right, x.left))
         elif isinstance(x, Select):
-            stack.extend((x.index, x.array))
+            stack.extend(reversed((x.array,) + x.indices))
         elif isinstance(x, Apply):
             stack.extend(reversed(x.args))
         elif isinstance(x, Quant):

@@ -63,7 +63,8 @@ def _show(e: C.Expr, side: Optional[str], ctx: int, subst: Optional[dict] = None
         text = f"{_show(e.left, side, lp, subst)} {op} {_show(e.right, side, rp, subst)}"
         return f"({text})" if p < ctx else text
     if isinstance(e, C.Select):
-        return f"{_show(e.array, side, 10, subst)}[{_show(e.index, side, 0, subst)}]"
+        idx = ", ".join(_show(i, side, 0, subst) for i in e.indices)
+        return f"{_show(e.array, side, 10, subst)}[{idx}]"
     if isinstance(e, C.Apply):
         return f"{e.fn}({', '.join(_show(a, side, 0, subst) for a in e.args)})"
     if isinstance(e, C.Quant):

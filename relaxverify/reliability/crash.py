@@ -199,7 +199,13 @@ class Crash:
         if check.kind in (K.LENGTH, K.BOUND):
             return v is None or v < 0
         if check.kind == K.LIMIT and isinstance(node, C.NewArray):
-            return v is None or v > K.LIMITS.array_length
+            ns = [C.const_int(n) for n in ops]
+            total = 1
+            for n in ns:
+                if n is None:
+                    return True
+                total *= max(n, 0)
+            return total > K.LIMITS.array_length
         if check.kind == K.LIMIT and isinstance(node, C.BinOp):
             w = C.const_int(ops[1])
             return v is None or w is None or (v * w).bit_length() > K.LIMITS.int_bits

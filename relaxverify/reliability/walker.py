@@ -135,7 +135,7 @@ class Walker(StmtVisitor):
         return self.store(s, terms)
 
     def s_NewArray(self, s: C.NewArray, terms: list[Term]) -> list[Term]:
-        return self.rewrite(s, s.var, terms, s.length, False)
+        return self.rewrite(s, s.var, terms, _together(s.lengths, s.span), False)
 
     def s_Call(self, s: C.Call, terms: list[Term]) -> list[Term]:
         return self.calls.call(s, terms)
@@ -182,7 +182,7 @@ class Walker(StmtVisitor):
                 return terms
             return self.prune(self.crashed(s, terms, k, cv))
         rho_e, ve = self.faults.expr(s.value)
-        rho_i, vi = self.faults.expr(s.index)
+        rho_i, vi = self.faults.expr(_together(s.indices, s.span))
         f = rho_e * rho_i * self.faults.wr(s.var)
         lf = self.leaf(s, f)
         vs = ve | vi
@@ -223,3 +223,12 @@ class Walker(StmtVisitor):
             for t in self.block(branch, meet):
                 out.append(Term(t.r * rho, t.vars | vs, join(t.why, lf)))
         return self.prune(out)
+
+
+def _together(parts: tuple[C.Expr, ...], span) -> C.Expr:
+    """One expression evaluating all of `parts` (the indices or lengths of an array of
+    several dimensions): its ρ is their product, its vars their union."""
+    out = parts[0]
+    for p in parts[1:]:
+        out = C.BinOp("+", out, p, C.INT, span)
+    return out

@@ -13,6 +13,7 @@ from fractions import Fraction
 from typing import Any, Optional
 
 from relaxverify.core import nodes as C
+from relaxverify.run.arguments_nd import parse_nd
 from relaxverify.run.choose import to_float
 from relaxverify.run.floatops import round_argument
 from relaxverify.source import Span
@@ -99,6 +100,8 @@ def parse_element(text: str, i: int, ty: C.Type, name: str) -> Any:
 def parse_value(text: str, ty: C.Type, name: str) -> Any:
     if not ty.array:
         return parse_scalar(text, ty, name)
+    if ty.dims > 1:
+        return parse_nd(text, ty, name, ArgError, parse_scalar)
     t = text.strip()
     if not (t.startswith("[") and t.endswith("]")):
         raise ArgError(f"`{name}` is an array ({ty}), so write its elements in brackets, e.g. "

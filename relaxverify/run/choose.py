@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Callable, Optional
 
+from relaxverify.core import arrays
 from relaxverify.core import nodes as C
 from relaxverify.core.formats import FORMATS
 
@@ -43,6 +44,8 @@ def z3_value(value: Any, ty: C.Type, open_arrays: bool = False):
     """A concrete value as a Z3 term; arrays as (array term, length). With
     `open_arrays`, elements out of range are unconstrained (the verifier's reading)."""
     z3 = _z3()
+    if ty.array and ty.dims > 1:  # (array from Int x Int ..., length, length, ...)
+        return z3_grid(value, ty, open_arrays)
     if ty.array:
         if open_arrays:
             arr = z3.FreshConst(z3.ArraySort(z3.IntSort(), _sort(ty.base)), "out")
@@ -94,12 +97,12 @@ class Z3Translator:
             x = self(e.operand)
             return z3.Not(x) if e.op == "!" else -x
         if isinstance(e, C.Select):
-            arr, _n = self(e.array)
-            return z3.Select(arr, self(e.index))
+            arr = self(e.array)[0]
+            return z3.Select(arr, *(self(i) for i in e.indices))
         if isinstance(e, C.Apply):
             args = [self(a) for a in e.args]
             if e.fn == "len":
-                return args[0][1]
+                return args[0][1 + arrays.len_dim(e)]
             if e.fn == "real":  # of an int; of a float (a real already) nothing to do
                 return z3.ToReal(args[0]) if z3.is_int(args[0]) else args[0]
             if e.fn == "abs":
@@ -127,6 +130,12 @@ class Z3Translator:
             return z3.Implies(a, b)
         if op == "<==>":
             return a == b
+        if isinstance(a, tuple) and len(a) > 2:  # several dimensions
+            ks = [z3.FreshInt("j") for _ in a[1:]]
+            inside = z3.And([z3.And(0 <= k, k < n) for k, n in zip(ks, a[1:])])
+            same = z3.And(*[n == m for n, m in zip(a[1:], b[1:])], z3.ForAll(
+                ks, z3.Implies(inside, z3.Select(a[0], *ks) == z3.Select(b[0], *ks))))
+            return same if op == "==" else z3.Not(same)
         if isinstance(a, tuple):  # array (in)equality: same length and elements
             (xa, na), (xb, nb) = a, b
             j = z3.FreshInt("j")
@@ -152,6 +161,28 @@ def z3_holds(e: C.Expr, env: dict[str, Any]) -> Optional[bool]:
     if r == z3.unsat:
         return True
     return False if r == z3.sat else None
+
+
+def z3_grid(value: Any, ty: C.Type, open_arrays: bool):
+    """An array of several dimensions as (Z3 array, length of each dimension)."""
+    z3 = _z3()
+    sort = z3.ArraySort(*([z3.IntSort()] * ty.dims), _sort(ty.base))
+    if open_arrays:
+        arr = z3.FreshConst(sort, "out")
+    else:
+        ks = [z3.Int(f"k!{d}") for d in range(ty.dims)]
+        arr = z3.Lambda(ks, z3_value({"int": 0, "bool": False}.get(ty.base, 0), ty.elem))
+    lengths = [arrays.length(value, d) for d in range(ty.dims)]
+
+    def cells(x: Any, at: tuple) -> Any:
+        if len(at) == ty.dims:
+            yield at, x
+        else:
+            for i, y in enumerate(x):
+                yield from cells(y, at + (i,))
+    for at, x in cells(value, ()):
+        arr = z3.Store(arr, *at, z3_value(x, ty.elem))
+    return (arr, *(z3.IntVal(n) for n in lengths))
 
 
 def _from_z3(model, term, ty: C.Type):

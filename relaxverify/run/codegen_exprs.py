@@ -344,20 +344,16 @@ class ExprGen(ExprVisitor):
         arr_ref = e.array
         assert isinstance(arr_ref, C.VarRef)
         a = self.resolver(arr_ref) if self.resolver is not None else self.c.py(arr_ref.var)
-        i = self.sub(e.index)
-        code = a + "[" + i + "]"
-        for check in K.expr_checks(e):
-            if check.kind != K.BOUNDS:
-                raise CompileLimit(f"the interpreter has no runtime test for `{check.kind}` "
-                                   "checks of an array read", e.span)
+        if e.more:  # several dimensions: `_get` checks each index in order
+            idx = ", ".join(self.sub(i) for i in e.indices)
+            for check in K.expr_checks(e):
+                if check.kind != K.BOUNDS:
+                    raise CompileLimit(f"the interpreter has no runtime test for "
+                                       f"`{check.kind}` checks of an array read", e.span)
             k = self.c.site(e.span, arr_ref.var.source)
-            if isinstance(e.index, C.Const) and e.index.value >= 0:
-                code = f"({a}[{i}] if {i} < len({a}) else _oob({k}, {i}, {a}))"
-            elif i.isidentifier():
-                code = f"({a}[{i}] if 0 <= {i} < len({a}) else _oob({k}, {i}, {a}))"
-            else:
-                t = self.c.fresh("i")
-                code = f"({a}[{t}] if 0 <= ({t} := {i}) < len({a}) else _oob({k}, {t}, {a}))"
+            code = f"_get({k}, {a}, {idx})"
+        else:
+            code = _select_1d(self, e, a, arr_ref)
         var = arr_ref.var
         if var.urel and self.model is not None and self.resolver is None:
             return self.faulty(code, self.model.memory(var.region).read,
@@ -365,6 +361,11 @@ class ExprGen(ExprVisitor):
         return code
 
     def e_Apply(self, e: C.Apply) -> str:
+        if e.fn == "len" and len(e.args) == 2:  # len(m, d) of several dimensions
+            arr = (self.c.py(e.args[0].var) if isinstance(e.args[0], C.VarRef)
+                   and self.resolver is None else self.sub(e.args[0]))
+            assert isinstance(e.args[1], C.Const)
+            return f"_lennd({arr}, {e.args[1].value})"
         if e.fn == "len" and isinstance(e.args[0], C.VarRef) and self.resolver is None:
             return f"len({self.c.py(e.args[0].var)})"  # the length is not in unreliable memory
         args = [self.sub(a) for a in e.args]
@@ -413,6 +414,26 @@ class ExprGen(ExprVisitor):
         return "{" + ", ".join(parts) + "}"
 
 
+
+def _select_1d(self: "ExprGen", e: C.Select, a: str, arr_ref: C.VarRef) -> str:
+    """`a[i]` with its bounds test inline."""
+    i = self.sub(e.index)
+    code = a + "[" + i + "]"
+    for check in K.expr_checks(e):
+        if check.kind != K.BOUNDS:
+            raise CompileLimit(f"the interpreter has no runtime test for `{check.kind}` "
+                               "checks of an array read", e.span)
+        k = self.c.site(e.span, arr_ref.var.source)
+        if isinstance(e.index, C.Const) and e.index.value >= 0:
+            code = f"({a}[{i}] if {i} < len({a}) else _oob({k}, {i}, {a}))"
+        elif i.isidentifier():
+            code = f"({a}[{i}] if 0 <= {i} < len({a}) else _oob({k}, {i}, {a}))"
+        else:
+            t = self.c.fresh("i")
+            code = f"({a}[{t}] if 0 <= ({t} := {i}) < len({a}) else _oob({k}, {t}, {a}))"
+    return code
+
+
 def _is_literal(code: str) -> bool:
     return code in ("True", "False") or code.replace(".", "", 1).isdigit()
 
@@ -420,6 +441,10 @@ def _is_literal(code: str) -> bool:
 def quant_range(e: C.Quant, expr: Callable[[C.Expr], str]) -> Optional[tuple[str, str]]:
     """[lo, hi) for the quantified int from guards such as `0 <= j < len(a) ==> ...`."""
     guard = e.body
+    inner: set[C.Var] = set()  # `forall i: int, j: int :: G ==> P`: the guard is j's body's
+    while isinstance(guard, C.Quant) and guard.kind == e.kind:
+        inner.add(guard.var)
+        guard = guard.body
     if e.kind == "forall":
         if not (isinstance(guard, C.BinOp) and guard.op == "==>"):
             return None
@@ -439,7 +464,8 @@ def quant_range(e: C.Quant, expr: Callable[[C.Expr], str]) -> Optional[tuple[str
         return isinstance(x, C.VarRef) and x.var is e.var
 
     def free_of_v(x: C.Expr) -> bool:
-        return not any(is_v(y) for y in C.subexprs(x))
+        return not any(is_v(y) or (isinstance(y, C.VarRef) and y.var in inner)
+                       for y in C.subexprs(x))
     for a in atoms:
         if not isinstance(a, C.BinOp) or a.op not in flip:
             continue

@@ -62,7 +62,9 @@ def write_rounded(self: ExprGen, var: C.Var, code: str, span: Span) -> str:
     k = self.c.site(span, var.source)
     own = FORMATS.get(var.type.base)
     self.c.roundings[k] = WriteRounding(fmt, own if own != fmt else None)
-    if var.type.array:
+    if var.type.array and var.type.dims > 1:
+        code = f"_mapnd({code}, lambda _e: _wr({k}, _e), {var.type.dims})"
+    elif var.type.array:
         code = f"[_wr({k}, _e) for _e in {code}]"
     else:
         code = f"_wr({k}, {code})"

@@ -143,10 +143,11 @@ class Generator(StmtVisitor):
     def s_Assign(self, s: C.Assign, ind: int) -> None:
         code = self.x.code(s.value, ind)
         if s.var.type.array and isinstance(s.value, C.VarRef):
-            code = f"list({code})"
+            code = f"list({code})" if s.var.type.dims == 1 else f"_copynd({code})"
         self.emit(ind, f"{self.py(s.var)} = {self.x.write(s.var, code, s.span)}")
 
     def s_Store(self, s: C.Store, ind: int) -> None:
+        if s.more: return _store_nd(self, s, ind)  # noqa: E701 (several dimensions)
         a = self.py(s.var)
         i, v = self.c.fresh("i"), self.c.fresh("v")
         self.emit(ind, f"{i} = {self.x.code(s.index, ind)}")
@@ -160,6 +161,7 @@ class Generator(StmtVisitor):
         self.emit(ind, f"{a}[{i}] = {v}")
 
     def s_NewArray(self, s: C.NewArray, ind: int) -> None:
+        if s.more: return _new_nd(self, s, ind)  # noqa: E701 (several dimensions)
         n = self.c.fresh("n")
         self.emit(ind, f"{n} = {self.x.code(s.length, ind)}")
         tests = []
@@ -436,3 +438,34 @@ class LoopGen:
         """With a time limit, look at the clock every 4,096 iterations of a loop."""
         if self.g.opts.time_limit is not None:
             self.g.emit(ind, f"if not ({count}) & 4095 and _now() > _DEADLINE: _slow({k})")
+
+
+def _store_nd(self: Generator, s: C.Store, ind: int) -> None:
+    """`m[i, j] = e`: the indices, then the value, then each index's check."""
+    idx = []
+    for i in s.indices:
+        t = self.c.fresh("i")
+        self.emit(ind, f"{t} = {self.x.code(i, ind)}")
+        idx.append(t)
+    v = self.c.fresh("v")
+    value = self.x.code(s.value, ind)
+    elem = C.Var(s.var.name, s.var.source, s.var.type.elem, s.var.urel, s.var.kind, s.var.span)
+    self.emit(ind, f"{v} = {self.x.write(elem, value, s.span)}")
+    for check in K.stmt_checks(s):
+        expect(check, K.BOUNDS)
+    k = self.c.site(s.span, s.var.source)
+    self.emit(ind, f"_put({k}, {self.py(s.var)}, {v}, {', '.join(idx)})")
+
+
+def _new_nd(self: Generator, s: C.NewArray, ind: int) -> None:
+    """`var m: T[n, k]`: each length checked (`length`), then the element count."""
+    ns = []
+    for n in s.lengths:
+        t = self.c.fresh("n")
+        self.emit(ind, f"{t} = {self.x.code(n, ind)}")
+        ns.append(t)
+    for check in K.stmt_checks(s):
+        expect(check, K.LENGTH, K.LIMIT)
+    k = self.c.site(s.span, s.var.source)
+    z = self.c.const(zero(s.var.type, self.opts.exact), s.var.type.elem)
+    self.emit(ind, f"{self.py(s.var)} = _newnd({k}, {z}, _MAXARRAY, {', '.join(ns)})")

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable, Optional
 
+from relaxverify.core import arrays
 from relaxverify.core.formats import FORMATS, Format
 from relaxverify.core.nodes import Type
 
@@ -110,7 +111,19 @@ class FaultMaker:
                 k = self.rng.randrange(len(out))
                 out[k] = elem(out[k])
                 return out
-            return damage
+
+            def damage_nd(xs: list) -> list:  # several dimensions: one element of a row
+                out = arrays.copy(xs)
+                row = out
+                for _ in range(spec.ty.dims - 1):
+                    if not row:
+                        return out
+                    row = row[self.rng.randrange(len(row))]
+                if row:
+                    k = self.rng.randrange(len(row))
+                    row[k] = elem(row[k])
+                return out
+            return damage_nd if spec.ty.dims > 1 else damage
         base = spec.ty.base
         if base == "bool":
             return lambda v: not v

@@ -20,10 +20,12 @@ from typing import Any, Callable, Optional
 
 from relaxverify.check.hardware import RELIABLE
 from relaxverify.core import nodes as C
+from relaxverify.core import arrays
 from relaxverify.core.checks import LIMITS
 from relaxverify.run.choices import Choices
 from relaxverify.run.choose import ChoicePlan, to_float, z3_holds
 from relaxverify.run.codegen_stmts import Generator
+from relaxverify.run.gridops import GridOps
 from relaxverify.run.failures import Failures
 from relaxverify.run.faults import FaultMaker
 from relaxverify.run.floatops import FloatOps, round_argument
@@ -83,6 +85,7 @@ class Interpreter:
             "_quant": self._quant,
         }
         ns.update(self.failures.handlers())
+        ns.update(GridOps(self.sites).handlers())
         ns.update(FloatOps(self.sites, gen.c.roundings, self.failures.quoted,
                            options.exact).handlers())
         self.ns = ns
@@ -141,7 +144,7 @@ class Interpreter:
     def convert(self, value: Any, ty: C.Type) -> Any:
         """A Python value (int, Fraction, float, bool, list) as this configuration's value."""
         if ty.array:
-            return [self.convert(x, ty.elem) for x in value]
+            return arrays.mapped(value, lambda x: self.convert(x, ty.elem), ty.dims)
         if ty.base == "real":
             return Fraction(value) if self.opts.exact else to_float(value)
         if ty.is_float:
@@ -200,7 +203,7 @@ class Interpreter:
             return v
 
     def _rec(self, tag: str, k: int, env: dict) -> None:
-        self.records.append((tag, k, {n: list(v) if isinstance(v, list) else v
+        self.records.append((tag, k, {n: arrays.copy(v) if isinstance(v, list) else v
                                       for n, v in env.items()}))
 
     def _quant(self, k: int, env: dict) -> bool:

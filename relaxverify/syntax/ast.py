@@ -18,9 +18,10 @@ class TypeRef:
     base: str
     array: bool = False
     span: Optional[Span] = field(default=None, compare=False)
+    dims: int = 1  # the number of dimensions of an array (`real[,]`: 2)
 
     def __str__(self) -> str:
-        return self.base + ("[]" if self.array else "")
+        return self.base + ("[" + "," * (self.dims - 1) + "]" if self.array else "")
 
 
 # ---------------------------------------------------------------- expressions
@@ -84,6 +85,7 @@ class Index:
     array: "Expr"
     index: "Expr"
     span: Span
+    more: list["Expr"] = field(default_factory=list)  # indices of dimensions 1, 2, ...
 
 
 @dataclass
@@ -159,6 +161,7 @@ class ArrayDecl:
     span: Span
     name_span: Span
     region: Optional[str] = None  # the memory region of `in NAME` (urel is True)
+    more: list[Expr] = field(default_factory=list)  # lengths of dimensions 1, 2, ...
 
 
 @dataclass
@@ -176,6 +179,7 @@ class ArrayAssign:
     value: Expr
     span: Span
     target_span: Span
+    more: list[Expr] = field(default_factory=list)  # indices of dimensions 1, 2, ...
 
 
 @dataclass

@@ -154,7 +154,11 @@ class Builder:
         return c[0]
 
     def type(self, c: list) -> Any:
-        return A.TypeRef(str(c[0]), len(c) > 1, _sp(c))
+        dims = c[1].value if len(c) > 1 and isinstance(c[1], _Part) else 1
+        return A.TypeRef(str(c[0]), len(c) > 1, _sp(c), dims)
+
+    def dims(self, c: list) -> Any:
+        return _Part("dims", len(c) - 1, _sp(c))
 
     def base_type(self, c: list) -> Any:
         return c[0]
@@ -171,14 +175,16 @@ class Builder:
 
     def array_decl(self, c: list) -> Any:
         region = _region(c)
-        return A.ArrayDecl(str(c[1]), str(c[3]), c[5], region is not None, _sp(c),
-                           _tok(c[1]), region)
+        lengths = _indices(c[5:])
+        return A.ArrayDecl(str(c[1]), str(c[3]), lengths[0], region is not None, _sp(c),
+                           _tok(c[1]), region, lengths[1:])
 
     def assign(self, c: list) -> Any:
         return A.Assign(str(c[0]), c[2], _sp(c), _tok(c[0]))
 
     def array_assign(self, c: list) -> Any:
-        return A.ArrayAssign(str(c[0]), c[2], c[5], _sp(c), _tok(c[0]))
+        indices = _indices(c[2:])
+        return A.ArrayAssign(str(c[0]), indices[0], c[-2], _sp(c), _tok(c[0]), indices[1:])
 
     def call_stmt(self, c: list) -> Any:
         args = c[2].value if isinstance(c[2], _Part) else []
@@ -246,16 +252,18 @@ class Builder:
             if isinstance(post, Tok):  # ADORN
                 e = A.Adorned(e, str(post)[1], _join(e.span, _tok(post)))
             else:
-                e = A.Index(e, post.value, _join(e.span, post.span))
+                e = A.Index(e, post.value[0], _join(e.span, post.span), post.value[1:])
         if i == 0:
             return e
         return _Prefixed(c[:i], e, _sp(c[:i] + [e]))
 
     def index(self, c: list) -> Any:
-        return _Part("index", c[1], _sp(c))
+        return _Part("index", _indices(c[1:]), _sp(c))
 
     def quant_head(self, c: list) -> Any:
-        return _Part("quant", (str(c[0]), str(c[1]), c[3]), _sp(c))
+        # `forall i: int, j: int :: P` is `forall i: int :: forall j: int :: P`
+        binders = [(str(c[k]), c[k + 2]) for k in range(1, len(c) - 1, 4)]
+        return _Part("quant", (str(c[0]), binders), _sp(c))
 
     def int_lit(self, c: list) -> Any:
         return A.IntLit(int(c[0].value), _tok(c[0]))
@@ -314,6 +322,18 @@ def _loop_clauses(items: list) -> A.LoopClauses:
 
 def _tok(t: Tok) -> A.Span:
     return A.Span(t.path, t.line, t.column, t.end_line, t.end_column)
+
+
+def _indices(c: list) -> list:
+    """The expressions of `e1, e2, ...]` (up to the closing bracket)."""
+    out = []
+    for x in c:
+        if isinstance(x, Tok):
+            if str(x) == "]":
+                break
+            continue
+        out.append(x)
+    return out
 
 
 def _sp(c: list) -> A.Span:
@@ -386,8 +406,9 @@ def _climb(seq: list) -> Any:
                 e = A.Unary("!", e, _join(start, e.span))
             else:
                 e = extend(e, 0)
-                kind, var, ty = prefix.value
-                e = A.Quant(kind, var, ty, e, _join(start, e.span))
+                kind, binders = prefix.value
+                for var, ty in reversed(binders):
+                    e = A.Quant(kind, var, ty, e, _join(start, e.span))
         return e
 
     return parse(0)

@@ -103,12 +103,13 @@ class BranchRule:
 
 def _key(v: Value):
     if isinstance(v, ArrayVal):
-        return (v.arr.get_id(), v.length.get_id())
+        return (v.arr.get_id(),) + tuple(n.get_id() for n in v.lengths)
     return v.get_id()
 
 
 def _ite(c: z3.BoolRef, a: Value, b: Value) -> Value:
     if isinstance(a, ArrayVal):
         assert isinstance(b, ArrayVal)
-        return ArrayVal(z3.If(c, a.arr, b.arr), z3.If(c, a.length, b.length))
+        return ArrayVal(z3.If(c, a.arr, b.arr), z3.If(c, a.length, b.length),
+                        tuple(z3.If(c, m, n) for m, n in zip(a.more, b.more)))
     return z3.If(c, a, b)

@@ -42,16 +42,18 @@ class FactStore:
     def fresh(self, hint: str, sort: z3.SortRef) -> z3.ExprRef:
         return z3.Const(f"{hint}!{next(self._ids)}", sort)
 
-    def fresh_value(self, var: C.Var, side: str, keep_length: Optional[z3.ArithRef] = None
+    def fresh_value(self, var: C.Var, side: str,
+                    keep_length: Optional[tuple[z3.ArithRef, ...]] = None
                     ) -> tuple[Value, list]:
-        """A fresh value for `var`; arrays get a fresh length >= 0 unless kept."""
+        """A fresh value for `var`; arrays get fresh lengths >= 0 unless kept."""
         name = f"{var.name}<{side}>"
         if var.type.array:
             arr = self.fresh(name, sort_of(var.type))
             if keep_length is not None:
-                return ArrayVal(arr, keep_length), []
-            n = self.fresh(f"len({name})", z3.IntSort())
-            return ArrayVal(arr, n), [n >= 0]
+                return ArrayVal(arr, keep_length[0], tuple(keep_length[1:])), []
+            ns = [self.fresh(f"len({name})" if d == 0 else f"len({name}, {d})", z3.IntSort())
+                  for d in range(var.type.dims)]
+            return ArrayVal(arr, ns[0], tuple(ns[1:])), [n >= 0 for n in ns]
         return self.fresh(name, sort_of(var.type)), []
 
     def define(self, hint: str, term: Value) -> Value:
@@ -59,7 +61,9 @@ class FactStore:
         if isinstance(term, ArrayVal):
             arr = term.arr if trivial(term.arr) else self.define(hint, term.arr)
             n = term.length if trivial(term.length) else self.define(f"len({hint})", term.length)
-            return ArrayVal(arr, n)
+            more = tuple(m if trivial(m) else self.define(f"len({hint}, {d + 1})", m)
+                         for d, m in enumerate(term.more))
+            return ArrayVal(arr, n, more)
         if trivial(term):
             return term
         c = self.fresh(hint, term.sort())

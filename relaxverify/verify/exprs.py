@@ -14,6 +14,7 @@ from typing import Callable, Optional, Union
 
 import z3
 
+from relaxverify.core import arrays
 from relaxverify.core import checks as K
 from relaxverify.core import nodes as C
 from relaxverify.core.nodes import BOOL, INT, Type
@@ -226,10 +227,11 @@ class ExprTranslator:
 
     def e_Select(self, e: C.Select, cx: Cx) -> Value:
         a = self.expr(e.array, cx)
-        i = self.expr(e.index, cx)
-        self.checks(K.expr_checks(e), cx, {id(e.array): a, id(e.index): i})
+        idx = [self.expr(i, cx) for i in e.indices]
+        self.checks(K.expr_checks(e), cx,
+                    {id(e.array): a, **{id(i): t for i, t in zip(e.indices, idx)}})
         assert isinstance(a, ArrayVal)
-        v = z3.Select(a.arr, i)
+        v = z3.Select(a.arr, *idx)
         if (cx.code and cx.side == "r" and isinstance(e.array, C.VarRef) and self.faults.reads(e.array.var)):
             return self.fault(cx, v, e.ty, None, f"read {e.array.var.source}[]", e.array.var)
         return v
@@ -238,7 +240,7 @@ class ExprTranslator:
         args = [self.expr(a, cx) for a in e.args]
         if e.fn == "len":
             assert isinstance(args[0], ArrayVal)
-            return args[0].length
+            return args[0].lengths[arrays.len_dim(e)]
         x = args[0]
         assert isinstance(x, z3.ArithRef)
         if e.fn == "abs":

@@ -175,7 +175,7 @@ class Rounder:
         if isinstance(v, ArrayVal):  # each element rounds: over-approximated by any value
             self.tr.sink.record(Record("rounding", "r", st.rp))
             fresh = self.tr.facts.fresh(f"rounded {var.name}", v.arr.sort())
-            return ArrayVal(fresh, v.length)
+            return v.with_elements(fresh)
         out = self.round(cx, v, fmt, label, span)
         own = fmt_of(var.type.elem)
         if own is not None and own != fmt:

@@ -44,7 +44,7 @@ def goal_of(check: K.RuntimeCheck, vals: Sequence[Value]) -> z3.BoolRef:
     if check.kind == K.BOUNDS:
         i, a = vals
         assert isinstance(a, ArrayVal) and isinstance(i, z3.ArithRef)
-        return z3.And(0 <= i, i < a.length)
+        return z3.And(0 <= i, i < a.lengths[check.dim])
     (x,) = vals
     assert isinstance(x, z3.ArithRef)
     if check.kind == K.DIVISION:
@@ -64,10 +64,19 @@ def describe(check: K.RuntimeCheck, side: Optional[str]) -> tuple[str, str]:
     """(explanation, goal in source syntax on `side`) of the check's obligation."""
     ops = check.operands
     where = side_phrase(side)
+    if check.kind == K.BOUNDS and _dims(array_of(check)) > 1:
+        index, array = ops
+        d = check.dim
+        return (f"the index `{show(index)}` of dimension {d} is within "
+                f"`0 <= {show(index)} < len({show(array)}, {d})`{where}",
+                f"0 <= {show(index, side)} < len({show(array, side)}, {d})")
     if check.kind == K.BOUNDS:
         index, array = ops
         return (f"the index `{show(index)}` is within `0 <= i < len({show(array)})`{where}",
                 f"0 <= {show(index, side)} < len({show(array, side)})")
+    if check.kind == K.LENGTH and isinstance(check.node, C.NewArray) and check.node.more:
+        return (f"the array length `{show(ops[0])}` of dimension {check.dim} is not "
+                f"negative{where}", f"{show(ops[0], side)} >= 0")
     if check.kind == K.DIVISION:
         return (f"the divisor `{show(ops[0])}` is not zero{where}", f"{show(ops[0], side)} != 0")
     if check.kind == K.LENGTH:
@@ -83,3 +92,12 @@ def describe(check: K.RuntimeCheck, side: Optional[str]) -> tuple[str, str]:
                 f"{show(ops[0], side)} {rel}" if rel else "true")
     return (f"the loop bound `{show(ops[0])}` is not negative{where}",
             f"{show(ops[0], side)} >= 0")
+
+
+def array_of(check: K.RuntimeCheck) -> C.Expr:
+    """The array a BOUNDS check indexes."""
+    return check.operands[1]
+
+
+def _dims(a: C.Expr) -> int:
+    return a.ty.dims if a.ty.array else 1

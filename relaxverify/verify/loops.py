@@ -181,7 +181,7 @@ class LoopRule:
             for var in mod:
                 if var not in table:
                     continue
-                keep = table[var].length if var in store_only else None
+                keep = table[var].lengths if var in store_only else None
                 v, ex = self.facts.fresh_value(var, side, keep)
                 table[var] = v
                 extra[side] += ex

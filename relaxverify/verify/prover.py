@@ -108,8 +108,8 @@ def prove(gen: VCGen, ob: Obligation, timeout_s: float, stats: ProverStats,
         ob.status = "verified"
     elif answer == z3.sat:
         ob.status = "failed"
-        small = [v.length <= SMALL_ARRAY for v in list(gen.entry_o.values())
-                 + list(gen.entry_r.values()) if isinstance(v, ArrayVal)]
+        small = [n <= SMALL_ARRAY for v in list(gen.entry_o.values())
+                 + list(gen.entry_r.values()) if isinstance(v, ArrayVal) for n in v.lengths]
         ob.counterexample = counterexample(gen, ob, _better_model(solver, ob, small))
     else:
         ob.status = "unknown"

@@ -7,25 +7,36 @@ one small place.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any, Callable, Optional, Union
 
 import z3
 
+from relaxverify.core import arrays
 from relaxverify.core.nodes import BOOL, INT, REAL, Type
 
 
 @dataclass(frozen=True)
 class ArrayVal:
-    """An array value: its elements (a Z3 array from Int) and its length."""
+    """An array value: its elements (a Z3 array from Int) and its length. An array of
+    several dimensions is one Z3 array from Int x Int x ... (`Select(arr, i, j)`, so
+    no index is a product) with the lengths of dimensions 1, 2, ... in `more`."""
 
     arr: z3.ArrayRef
     length: z3.ArithRef
+    more: tuple[z3.ArithRef, ...] = ()
+
+    @property
+    def lengths(self) -> tuple[z3.ArithRef, ...]:
+        return (self.length,) + self.more
+
+    def with_elements(self, arr: z3.ArrayRef) -> "ArrayVal":
+        return replace(self, arr=arr)
 
     def same(self, other: "Value") -> bool:
         return (isinstance(other, ArrayVal) and self.arr.eq(other.arr)
-                and self.length.eq(other.length))
+                and all(a.eq(b) for a, b in zip(self.lengths, other.lengths)))
 
 
 Value = Union[z3.ExprRef, ArrayVal]
@@ -34,7 +45,7 @@ Value = Union[z3.ExprRef, ArrayVal]
 def sort_of(ty: Type) -> z3.SortRef:
     # A float is the real it denotes (verify/floats.py abstracts its rounding).
     base = {"int": z3.IntSort(), "bool": z3.BoolSort()}.get(ty.base, z3.RealSort())
-    return z3.ArraySort(z3.IntSort(), base) if ty.array else base
+    return z3.ArraySort(*([z3.IntSort()] * ty.dims), base) if ty.array else base
 
 
 def literal(value, ty: Type) -> z3.ExprRef:
@@ -96,9 +107,10 @@ def array_eq(a: ArrayVal, b: ArrayVal) -> z3.BoolRef:
     """Equal length and equal elements below it (elements beyond are irrelevant)."""
     if a.same(b):
         return z3.BoolVal(True)
-    k = bound_var(z3.IntSort(), "k")
-    return z3.And(a.length == b.length,
-                  z3.ForAll([k], z3.Implies(z3.And(0 <= k, k < a.length), a.arr[k] == b.arr[k])))
+    ks = [bound_var(z3.IntSort(), "k") for _ in a.lengths]
+    inside = z3.And([z3.And(0 <= k, k < n) for k, n in zip(ks, a.lengths)])
+    return z3.And(*[n == m for n, m in zip(a.lengths, b.lengths)],
+                  z3.ForAll(ks, z3.Implies(inside, z3.Select(a.arr, *ks) == z3.Select(b.arr, *ks))))
 
 
 def values_equal(a: Value, b: Value) -> z3.BoolRef:
@@ -115,30 +127,52 @@ MAX_ELEMENTS = 10_000  # longer arrays are cut, and the counterexample is then a
 def array_too_long(model: z3.ModelRef, v: Value) -> bool:
     if not isinstance(v, ArrayVal):
         return False
-    n = model.eval(v.length, model_completion=True)
-    return z3.is_int_value(n) and n.as_long() > MAX_ELEMENTS
+    total = 1
+    for length in v.lengths:
+        n = model.eval(length, model_completion=True)
+        if not z3.is_int_value(n):
+            return False
+        total *= max(n.as_long(), 0)
+    return total > MAX_ELEMENTS
 
 
 def model_value(model: z3.ModelRef, v: Value, ty: Type):
     """A Python value (int, Fraction, bool, or a list of them) for `v` in `model`."""
     if isinstance(v, ArrayVal):
-        n = _scalar(model.eval(v.length, model_completion=True), INT)
-        if not isinstance(n, int) or n < 0:
-            return []
-        count = min(n, MAX_ELEMENTS)
-        element = _array_elements(model, v.arr)
-        if element is not None:  # one evaluation of the array, not one per element
-            cache: dict[int, Any] = {}
-
-            def value(t: z3.ExprRef) -> Any:
-                key = t.get_id()
-                if key not in cache:
-                    cache[key] = _scalar(t, ty.elem)
-                return cache[key]
-            return [value(element(k)) for k in range(count)]
-        return [_scalar(model.eval(z3.Select(v.arr, k), model_completion=True), ty.elem)
-                for k in range(count)]
+        ns = [_scalar(model.eval(n, model_completion=True), INT) for n in v.lengths]
+        if any(not isinstance(n, int) or n < 0 for n in ns):
+            return [] if len(ns) == 1 else arrays.Rows([], (0,) * (len(ns) - 1))
+        most = MAX_ELEMENTS if len(ns) == 1 else int(MAX_ELEMENTS ** (1 / len(ns)))
+        cut = [min(n, most) for n in ns]
+        if len(ns) == 1:
+            return _vector(model, v.arr, cut[0], ty.elem)
+        return arrays.rows(_elements(model, v.arr, cut, (), ty.elem), tuple(cut))
     return _scalar(model.eval(v, model_completion=True), ty)
+
+
+def _vector(model: z3.ModelRef, arr: z3.ExprRef, count: int, ty: Type) -> list:
+    """A one-dimensional array's first `count` elements, read in one pass when the
+    model's array has a form `_array_elements` knows (else element by element)."""
+    element = _array_elements(model, arr)
+    if element is None:
+        return [_scalar(model.eval(z3.Select(arr, k), model_completion=True), ty)
+                for k in range(count)]
+    cache: dict[int, Any] = {}
+
+    def value(t: z3.ExprRef) -> Any:
+        key = t.get_id()
+        if key not in cache:
+            cache[key] = _scalar(t, ty)
+        return cache[key]
+    return [value(element(k)) for k in range(count)]
+
+
+def _elements(model: z3.ModelRef, arr: z3.ArrayRef, ns: list[int], at: tuple, ty: Type):
+    """The elements of `arr` below the lengths `ns`, as nested lists (one per dimension)."""
+    if len(at) == len(ns) - 1:
+        return [_scalar(model.eval(z3.Select(arr, *at, k), model_completion=True), ty)
+                for k in range(ns[len(at)])]
+    return [_elements(model, arr, ns, at + (k,), ty) for k in range(ns[len(at)])]
 
 
 Element = Callable[[int], z3.ExprRef]

@@ -76,7 +76,7 @@ class StatementRules:
         if not var.type.array:
             return damaged
         assert isinstance(v, ArrayVal)
-        return ArrayVal(damaged, v.length)
+        return v.with_elements(damaged)
 
     def s_Store(self, s: C.Store, st: State, sides: str) -> None:
         done: dict = {}
@@ -84,9 +84,11 @@ class StatementRules:
             mark = len(self.sink.fault_notes)
             cx = Cx(side, {"o": st.o, "r": st.r}, code=True, st=st)
             a = st.vals(side)[s.var]
-            i = self.exprs.expr(s.index, cx)
+            idx = [self.exprs.expr(x, cx) for x in s.indices]
+            i = idx[0]
             v = self.exprs.expr(s.value, cx)
-            self.exprs.checks(K.stmt_checks(s), cx, {id(s.index): i, id(s.value): v})
+            self.exprs.checks(K.stmt_checks(s), cx,
+                              {**{id(x): t for x, t in zip(s.indices, idx)}, id(s.value): v})
             self.exprs.assume_checks(st, side, cx, s.span.line)
             if side == "r":
                 v = self.write_rounded(st, s.var, v, s.value, s.span)
@@ -95,33 +97,42 @@ class StatementRules:
                                      s.var)
             if self.env.explain:
                 self.facts.step(st, side, f"line {s.span.line}: {var_text(s.var, side)}"
-                                f"[{show(s.index, side)}] := {show(s.value, side)}"
+                                f"[{', '.join(show(x, side) for x in s.indices)}] := "
+                                f"{show(s.value, side)}"
                                 f"{self.sink.notes_since(mark)}")
-            if "o" in done and same(done["o"][0], a) and done["o"][1].eq(i) and done["o"][2].eq(v):
+            if ("o" in done and same(done["o"][0], a) and all(
+                    x.eq(y) for x, y in zip(done["o"][1], idx)) and done["o"][2].eq(v)):
                 st.r[s.var] = st.o[s.var]  # both executions store the same value
                 continue
-            done[side] = (a, i, v)
-            st.vals(side)[s.var] = self.facts.define(f"{s.var.name}<{side}>",
-                                                     ArrayVal(z3.Store(a.arr, i, v), a.length))
+            done[side] = (a, idx, v)
+            st.vals(side)[s.var] = self.facts.define(
+                f"{s.var.name}<{side}>", a.with_elements(z3.Store(a.arr, *idx, v)))
 
     def s_NewArray(self, s: C.NewArray, st: State, sides: str) -> None:
         raw: dict = {}
         for side in sides:
             cx = Cx(side, {"o": st.o, "r": st.r}, code=True, st=st)
-            n = self.exprs.expr(s.length, cx)
+            ns = [self.exprs.expr(x, cx) for x in s.lengths]
+            n = ns[0]
             assert isinstance(n, z3.ArithRef)
-            self.exprs.checks(K.stmt_checks(s), cx, {id(s.length): n})
+            self.exprs.checks(K.stmt_checks(s), cx, {id(x): t for x, t in zip(s.lengths, ns)})
             self.exprs.assume_checks(st, side, cx, s.span.line)
-            elem = z3.K(z3.IntSort(), default_value(s.var.type.elem))
+            elem = (z3.K(z3.IntSort(), default_value(s.var.type.elem)) if not s.more else
+                    z3.Lambda([z3.Int(f"k!{d}") for d in range(len(ns))],
+                              default_value(s.var.type.elem)))
             if self.env.explain:
                 fill = {"bool": "false", "real": "0.0"}.get(s.var.type.base, "0")
                 self.facts.step(st, side, f"line {s.span.line}: {var_text(s.var, side)} := a "
-                                f"new array of length {show(s.length, side)}, filled with {fill}")
-            if side == "r" and "o" in raw and n.eq(raw["o"]):
+                                f"new array of length "
+                                f"{', '.join(show(x, side) for x in s.lengths)}, filled with {fill}")
+            if side == "r" and "o" in raw and all(same(x, y) for x, y in zip(ns, raw["o"])):
                 st.r[s.var] = st.o[s.var]
             else:
-                st.vals(side)[s.var] = ArrayVal(elem, self.facts.define(f"len({s.var.name})", n))
-            raw[side] = n
+                more = tuple(self.facts.define(f"len({s.var.name}, {d + 1})", m)
+                             for d, m in enumerate(ns[1:]))
+                st.vals(side)[s.var] = ArrayVal(elem, self.facts.define(f"len({s.var.name})", n),
+                                                more)
+            raw[side] = ns
 
     def s_Check(self, s: C.Check, st: State, sides: str) -> None:
         if s.kind == "accept" and s.query is not None:
