@@ -158,7 +158,19 @@ class Quant:
         return BOOL
 
 
-Expr = Union[Const, VarRef, Unary, BinOp, Select, Apply, Quant]
+@dataclass(eq=False)
+class Cond:
+    """`if cond then then else orelse`: only the branch `cond` selects is evaluated
+    (its checks run under that guard, like the right operand of `&&`)."""
+
+    cond: "Expr"
+    then: "Expr"
+    orelse: "Expr"
+    ty: Type
+    span: Span
+
+
+Expr = Union[Const, VarRef, Unary, BinOp, Select, Apply, Quant, Cond]
 
 CMP_OPS = ("==", "!=", "<", "<=", ">", ">=")
 LOGIC_OPS = ("&&", "||", "==>", "<==>")
@@ -386,6 +398,8 @@ def subexprs(e: Expr) -> Iterator[Expr]:
             stack.extend(reversed(x.args))
         elif isinstance(x, Quant):
             stack.append(x.body)
+        elif isinstance(x, Cond):
+            stack.extend((x.orelse, x.then, x.cond))
 
 
 def free_vars(e: Expr) -> set[Var]:

@@ -130,8 +130,18 @@ class Quant:
     span: Span
 
 
+@dataclass
+class Cond:
+    """`if cond then then else orelse` (the conditional expression)."""
+
+    cond: "Expr"
+    then: "Expr"
+    orelse: "Expr"
+    span: Span
+
+
 Expr = Union[IntLit, RealLit, BoolLit, Name, ResultRef, Unary, Binary, Chain, Index,
-             Adorned, Builtin, CallExpr, Quant, Query]
+             Adorned, Builtin, CallExpr, Quant, Query, Cond]
 
 
 # ---------------------------------------------------------------- statements

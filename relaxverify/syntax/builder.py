@@ -237,6 +237,9 @@ class Builder:
             return c[0]
         return _climb(c)
 
+    def cond_expr(self, c: list) -> Any:
+        return A.Cond(c[1], c[3], c[5], _sp(c))
+
     def operand(self, c: list) -> Any:
         i = 0
         while isinstance(c[i], (Tok, _Part)):

@@ -16,7 +16,8 @@ accept requires ensures requires_r ensures_r invariant invariant_r bound reliabi
 hardware operator memory urel read write error true false forall exists int real
 bool result old eq len abs min max
 float64 float32 float16 bfloat16 sqrt exp log sin cos floor ceil
-""".split())
+""".split()) + (
+    "then",)  # v2 section 10: `if c then e1 else e2`
 # Keywords only inside `hardware` blocks (LANGUAGE.md v2, head): elsewhere names.
 HARDWARE_KEYWORDS: Final[dict[str, str]] = {"precision": "PRECISION"}
 

@@ -43,7 +43,7 @@ class ExprTranslator:
         self._methods: dict[type, Callable] = {
             C.Const: self.e_Const, C.VarRef: self.e_VarRef, C.Unary: self.e_Unary,
             C.BinOp: self.e_BinOp, C.Select: self.e_Select, C.Apply: self.e_Apply,
-            C.Quant: self.e_Quant}
+            C.Quant: self.e_Quant, C.Cond: self.e_Cond}
 
     def expr(self, e: C.Expr, cx: Cx) -> Value:
         return self._methods[type(e)](e, cx)
@@ -261,6 +261,20 @@ class ExprTranslator:
         if fmt.holds(fmt_of(e.args[0].ty)):  # e.g. float16 -> float32: exact
             return x
         return self.rounder.round(cx, x, fmt, e, e.span)
+
+    def e_Cond(self, e: C.Cond, cx: Cx) -> Value:
+        """`if c then a else b`: each branch's checks and faults under its guard."""
+        c = self.expr(e.cond, cx)
+        branches = []
+        for guard in (c, z3.Not(c)):
+            cx.local.append(guard)
+            try:
+                branches.append(self.expr(e.then if guard is c else e.orelse, cx))
+            finally:
+                cx.local.pop()
+        a, b = branches
+        assert not isinstance(a, ArrayVal) and not isinstance(b, ArrayVal)  # the checker's
+        return z3.If(c, a, b)
 
     def e_Quant(self, e: C.Quant, cx: Cx) -> Value:
         if cx.wf:
