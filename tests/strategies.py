@@ -103,6 +103,7 @@ class Options:
     division: bool = True  # `/.` on ints; `/` and `%` with divisors that may be zero
     reliability_specs: bool = True  # `reliability R(result) >= c * R(...)` on helpers
     recursion: bool = True  # a helper that calls itself on `n - 1` under `if (n > 0)`
+    cond_exprs: bool = True  # `if c then e1 else e2` in code and specifications
     # Constructs of the one-semantics issue (docs/semantics.md), once open known
     # disagreements, now fixed; tests/data/verify/regression_partial_* and
     # tests/data/montecarlo/ hold one program of each:
@@ -205,6 +206,8 @@ class Builder(Draws):
             kinds += ["arith", "arith"]
             if not self.opts.linear:
                 kinds += ["builtin"]
+                if self.opts.cond_exprs:
+                    kinds += ["ifexpr"]
                 if self.opts.arrays and scope.arrays:
                     kinds += ["len"]
                     # Specifications may read out of range (`partial_specs`): verify
@@ -236,6 +239,11 @@ class Builder(Draws):
                 return f"abs({self.int_expr(scope, depth + 1, code)})"
             return f"{fn}({self.int_expr(scope, depth + 1, code)}, " \
                    f"{self.int_expr(scope, depth + 1, code)})"
+        if kind == "ifexpr":
+            c = self.cond(scope, code, 1)
+            a = self.int_expr(scope, depth + 1, code)
+            b = self.int_expr(scope, depth + 1, code)
+            return f"(if {c} then {a} else {b})"
         if kind == "select":
             name, n = self.pick(scope.arrays)
             if n is not None and n > 0 and self.chance(0.6):
@@ -281,6 +289,10 @@ class Builder(Draws):
             k = self.draw(st.integers(0, 2))
             rhs = self.int_expr(scope, 1, False)
             return f"(len({a}) > {k} ==> {a}[{k}] {self.pick(CMP)} {rhs})"
+        if self.opts.cond_exprs and self.chance(0.08):
+            # a conditional spec, whose branches may read out of range under its guard
+            a, b = self.spec_atom(scope), self.spec_atom(scope)
+            return f"(if {self.cond(scope, False, 1)} then {a} else {b})"
         form = self.draw(st.integers(0, 4))
         if form == 0:
             return f"{x} >= {self.const(-4, 1)}"
@@ -325,6 +337,9 @@ class Builder(Draws):
         if self.opts.arrays and scope.arrays and self.chance(0.15):
             return f"eq({self.pick(scope.arrays)[0]})"
         x = self.pick(scope.ints)
+        if self.opts.cond_exprs and self.chance(0.08):
+            return (f"(if {x}<o> <= {self.const(0, 6)} then {self.rel_atom(scope)} else "
+                    f"{x}<r> {self.pick(CMP)} (if {x}<o> > 0 then {x}<o> else 0))")
         form = self.draw(st.integers(0, 4))
         if form == 0:
             return f"eq({x})"

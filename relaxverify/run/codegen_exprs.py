@@ -381,8 +381,9 @@ class ExprGen(ExprVisitor):
 
     def e_Cond(self, e: C.Cond) -> str:
         """Python's conditional expression: only the taken branch is evaluated."""
-        if self.flat is None:
-            return f"({self.expr(e.then)} if {self.expr(e.cond)} else {self.expr(e.orelse)})"
+        if self.flat is None:  # sites numbered in evaluation order: the condition first
+            c = self.expr(e.cond)
+            return f"({self.expr(e.then)} if {c} else {self.expr(e.orelse)})"
         return flat_cond(self, e)
 
     def e_Quant(self, e: C.Quant) -> str:

@@ -151,7 +151,8 @@ class Generator(StmtVisitor):
         i, v = self.c.fresh("i"), self.c.fresh("v")
         self.emit(ind, f"{i} = {self.x.code(s.index, ind)}")
         value = self.x.code(s.value, ind)
-        elem = C.Var(s.var.name, s.var.source, s.var.type.elem, s.var.urel, s.var.kind, s.var.span)
+        elem = C.Var(s.var.name, s.var.source, s.var.type.elem, s.var.urel, s.var.kind, s.var.span,
+                     s.var.region)
         self.emit(ind, f"{v} = {self.x.write(elem, value, s.span)}")
         for check in K.stmt_checks(s):
             expect(check, K.BOUNDS)
