@@ -23,8 +23,9 @@ hardware operator memory urel read write error true false forall exists int real
 old eq len abs min max""".split()
 # LANGUAGE.md v2 (head of the page): the keywords of §9, floating point.
 V2_FLOAT_KEYWORDS = "float64 float32 float16 bfloat16 sqrt exp log sin cos floor ceil".split()
-# LANGUAGE.md v2 §10: the conditional expression `if c then e1 else e2`.
-V2_SECTION10_KEYWORDS = ["then"]
+# LANGUAGE.md v2 §10: the conditional expression `if c then e1 else e2` and
+# specification functions `spec fn ... decreases E { EXPR }`.
+V2_SECTION10_KEYWORDS = ["then", "spec", "decreases"]
 LANGUAGE_MD = Path("/work/shared/LANGUAGE.md")
 
 

@@ -239,8 +239,20 @@ class ExprChecker:
 
     # ------------------------------------------------------------ misplaced forms
 
+    def spec_call_in_code(self, e: A.CallExpr) -> None:
+        self.sink.err(f"`{e.callee}` is a specification function: it can be called only in "
+                      "specifications, not in code", e.span, "placement",
+                      "use it in `requires`, `ensures`, an invariant, `assert`, `assume` or "
+                      f"`accept`; to compute the value in code, write a `fn` or a loop")
+
     def call(self, e: A.CallExpr, pos: Position) -> C.Expr:
         """A call inside an expression (statements handle whole right-hand sides)."""
+        sf = self.scope.spec_functions.get(e.callee)
+        if sf is not None:
+            if pos.mode == "code":
+                self.spec_call_in_code(e)
+                return error_expr(e.span)
+            return self.spec_call(sf, e, pos)
         if pos.mode != "code":
             self.sink.err(f"functions cannot be called in {pos.where}", e.span, "placement",
                           "specifications may use only variables, built-ins and operators")
@@ -250,6 +262,17 @@ class ExprChecker:
                           f"call it on its own first: `var t: T = {e.callee}(...);`, then use "
                           "`t`")
         return error_expr(e.span)
+
+    def spec_call(self, sf: C.SpecFunction, e: A.CallExpr, pos: Position) -> C.Expr:
+        if len(e.args) != len(sf.params):
+            self.sink.err(f"`{sf.name}` takes {len(sf.params)} argument(s) but is given "
+                          f"{len(e.args)}", e.span, "type")
+            return error_expr(e.span)
+        args = [self.expect(a, p.type, pos, f"argument {k + 1} of `{sf.name}`")
+                for k, (a, p) in enumerate(zip(e.args, sf.params))]
+        if any(a.ty == ERR for a in args):
+            return error_expr(e.span)
+        return C.SpecCall(sf, args, sf.ty, e.span)
 
     def quant(self, e: A.Quant, pos: Position) -> C.Expr:
         if pos.mode == "code":

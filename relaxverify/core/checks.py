@@ -109,6 +109,9 @@ def expr_checks(x: C.Expr) -> tuple[RuntimeCheck, ...]:
         return out
     if isinstance(x, C.Apply) and rounds(x):
         return (RuntimeCheck(OVERFLOW, x, (x.args[0],), x.span),)
+    if isinstance(x, C.SpecCall):  # its precondition; its evaluation's depth (run)
+        return (RuntimeCheck(REQUIRES, x, tuple(x.args), x.span),
+                RuntimeCheck(LIMIT, x, tuple(x.args), x.span))
     return ()
 
 
@@ -205,7 +208,7 @@ def checks_in(e: C.Expr, guards: tuple[Guard, ...] = (),
     elif isinstance(e, C.Select):
         yield from checks_in(e.array, guards, binders)
         yield from checks_in(e.index, guards, binders)
-    elif isinstance(e, C.Apply):
+    elif isinstance(e, (C.Apply, C.SpecCall)):
         for a in e.args:
             yield from checks_in(a, guards, binders)
     elif isinstance(e, C.Quant):

@@ -65,6 +65,8 @@ def _show(e: C.Expr, side: Optional[str], ctx: int, subst: Optional[dict] = None
         return f"({text})" if p < ctx else text
     if isinstance(e, C.Select):
         return f"{_show(e.array, side, 10, subst)}[{_show(e.index, side, 0, subst)}]"
+    if isinstance(e, C.SpecCall):
+        return f"{e.fn.name}({', '.join(_show(a, side, 0, subst) for a in e.args)})"
     if isinstance(e, C.Apply):
         return f"{e.fn}({', '.join(_show(a, side, 0, subst) for a in e.args)})"
     if isinstance(e, C.Cond):

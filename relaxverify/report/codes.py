@@ -69,7 +69,8 @@ OBLIGATION_KINDS: dict[str, ObligationKind] = {k.name: k for k in (
                    "A relational loop invariant must hold on entry and be preserved."),
     ObligationKind("ensures", "A postcondition must hold at exit."),
     ObligationKind("ensures_r", "A relational postcondition must hold at exit."),
-    ObligationKind("requires", "A callee's precondition must hold at the call."),
+    ObligationKind("requires", "A callee's (or a specification function's) precondition "
+                   "must hold at the call."),
     ObligationKind("requires_r", "A callee's relational precondition must hold at the call."),
     ObligationKind("bounds", "An array index must be within 0 <= i < len(a)."),
     ObligationKind("division", "A divisor must be non-zero."),
@@ -77,6 +78,8 @@ OBLIGATION_KINDS: dict[str, ObligationKind] = {k.name: k for k in (
     ObligationKind("alignment", "Both executions must reach an accept together."),
     ObligationKind("bound", "A loop bound must be a non-negative integer."),
     ObligationKind("overflow", "A fixed-width result must fit its format.", version=2),
+    ObligationKind("decreases", "A specification function's measure must be non-negative "
+                   "and drop at each recursive call.", version=2),
 )}
 
 

@@ -58,7 +58,7 @@ def depth(e: C.Expr) -> int:
             stack.extend(((x.left, d + 1), (x.right, d + 1)))
         elif isinstance(x, C.Select):
             stack.extend(((x.array, d + 1), (x.index, d + 1)))
-        elif isinstance(x, C.Apply):
+        elif isinstance(x, (C.Apply, C.SpecCall)):
             stack.extend((a, d + 1) for a in x.args)
         elif isinstance(x, C.Quant):
             stack.append((x.body, d + 1))
@@ -385,6 +385,10 @@ class ExprGen(ExprVisitor):
             c = self.expr(e.cond)
             return f"({self.expr(e.then)} if {c} else {self.expr(e.orelse)})"
         return flat_cond(self, e)
+
+    def e_SpecCall(self, e: C.SpecCall) -> str:
+        k = self.c.site(e.span, e.fn.name, e)
+        return f"_spec_{e.fn.name}({', '.join([str(k)] + [self.sub(a) for a in e.args])})"
 
     def e_Quant(self, e: C.Quant) -> str:
         flat, self.flat = self.flat, None  # a generator expression holds no statements

@@ -310,6 +310,20 @@ class Function:
 
 
 @dataclass
+class SpecFunction:
+    """`spec fn NAME(params) -> T requires ... decreases E { body }`."""
+
+    name: str
+    params: list[Param]
+    ret: TypeRef
+    requires: list[Expr]
+    decreases: list[Expr]
+    body: Expr
+    span: Span
+    name_span: Span
+
+
+@dataclass
 class Const:
     name: str
     type: TypeRef
@@ -344,4 +358,4 @@ class Hardware:
 @dataclass
 class Program:
     path: str
-    decls: list[Union[Const, Hardware, Function]]
+    decls: list[Union[Const, Hardware, Function, SpecFunction]]
