@@ -104,6 +104,7 @@ class Options:
     reliability_specs: bool = True  # `reliability R(result) >= c * R(...)` on helpers
     recursion: bool = True  # a helper that calls itself on `n - 1` under `if (n > 0)`
     cond_exprs: bool = True  # `if c then e1 else e2` in code and specifications
+    spec_fns: bool = True  # `spec fn` calls (SPEC_FNS) in ensures, invariants, asserts
     # Constructs of the one-semantics issue (docs/semantics.md), once open known
     # disagreements, now fixed; tests/data/verify/regression_partial_* and
     # tests/data/montecarlo/ hold one program of each:
@@ -175,6 +176,7 @@ class Builder(Draws):
         self.opts = opts
         self.stmts = 0
         self.used_unreliable = False
+        self.used_spec_fns = False
         self.helpers: list[tuple[FnMeta, Optional[str]]] = []  # (meta, ensures text)
         self.loop_depth = 0
         self.in_entry = False
@@ -289,6 +291,8 @@ class Builder(Draws):
             k = self.draw(st.integers(0, 2))
             rhs = self.int_expr(scope, 1, False)
             return f"(len({a}) > {k} ==> {a}[{k}] {self.pick(CMP)} {rhs})"
+        if self.opts.spec_fns and self.chance(0.1):
+            return self.spec_fn_atom(scope, x)
         if self.opts.cond_exprs and self.chance(0.08):
             # a conditional spec, whose branches may read out of range under its guard
             a, b = self.spec_atom(scope), self.spec_atom(scope)
@@ -304,6 +308,22 @@ class Builder(Draws):
         if form == 3:
             return f"{self.const(-6, 0)} <= {x} && {x} <= {self.const(0, 20)}"
         return self.cond(scope, code=False)
+
+    def spec_fn_atom(self, scope: Scope, x: str) -> str:
+        """A fact through a spec function (SPEC_FNS), often true; `asum` over a prefix
+        that may be longer than the array (its `requires` then fails)."""
+        self.used_spec_fns = True
+        form = self.draw(st.integers(0, 3))
+        if form == 0:
+            return f"sq({x}) >= {self.const(-2, 3)}"
+        if form == 1:
+            return f"tri(min(abs({x}), {self.const(0, 6)})) {self.pick(CMP)} {self.const(0, 12)}"
+        if scope.arrays:
+            a, _n = self.pick(scope.arrays)
+            if form == 2 or not (self.opts.partial_specs and self.partial_reads):
+                return f"(len({a}) >= 1 ==> asum({a}, 1) == {a}[0])"
+            return f"asum({a}, {self.const(0, 2)}) {self.pick(CMP)} {self.const(-3, 6)}"
+        return f"sq({x}) == {x} * {x}"
 
     def partial_quantifier(self, scope: Scope) -> str:
         """A quantifier whose body reads an array or divides: the guard is right, or
@@ -748,6 +768,10 @@ class Builder(Draws):
                                  f"result <= {self.const(0, 30)}",
                                  f"result >= {x} - {self.const(0, 5)}",
                                  f"result <= {x} + {self.const(0, 10)}"])
+                if o.spec_fns and self.chance(0.15):
+                    self.used_spec_fns = True
+                    ens = self.pick([f"sq(result) >= {self.const(0, 4)}",
+                                     f"tri(min(abs(result), 4)) <= {self.const(6, 10)}"])
                 specs.append(f"ensures {ens}")
             if self.chance(0.3):
                 specs.append("ensures_r " + self.pick(["eq(result)", "result<o> <= result<r>",
@@ -816,6 +840,25 @@ HARDWARE = """hardware faulty {
 """
 
 
+# The specification functions a generated program may call (`spec_fns`): a plain one,
+# a recursive one on ints and one over an array whose `requires` a call may miss.
+SPEC_FNS = """spec fn sq(x: int) -> int { x * x }
+
+spec fn tri(n: int) -> int
+  requires n >= 0
+  decreases n
+{
+  if n == 0 then 0 else tri(n - 1) + n
+}
+
+spec fn asum(a: int[], n: int) -> int
+  requires 0 <= n && n <= len(a)
+  decreases n
+{
+  if n == 0 then 0 else asum(a, n - 1) + a[n - 1]
+}"""
+
+
 @st.composite
 def programs(draw, opts: Optional[Options] = None) -> GenProgram:
     """A Relax file: 0-2 helper functions, then the entry function `main`."""
@@ -833,6 +876,8 @@ def programs(draw, opts: Optional[Options] = None) -> GenProgram:
     meta, text = b.function("main", True)
     metas.append(meta)
     parts.append(text)
+    if b.used_spec_fns:
+        parts.insert(0, SPEC_FNS)
     hardware = None
     if b.used_unreliable and not opts.straight_line and draw(st.booleans()):
         hardware = "faulty"
