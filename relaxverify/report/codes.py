@@ -69,8 +69,7 @@ OBLIGATION_KINDS: dict[str, ObligationKind] = {k.name: k for k in (
                    "A relational loop invariant must hold on entry and be preserved."),
     ObligationKind("ensures", "A postcondition must hold at exit."),
     ObligationKind("ensures_r", "A relational postcondition must hold at exit."),
-    ObligationKind("requires", "A callee's (or a specification function's) precondition "
-                   "must hold at the call."),
+    ObligationKind("requires", "A callee's precondition must hold at the call."),
     ObligationKind("requires_r", "A callee's relational precondition must hold at the call."),
     ObligationKind("bounds", "An array index must be within 0 <= i < len(a)."),
     ObligationKind("division", "A divisor must be non-zero."),
