@@ -105,6 +105,8 @@ class Options:
     division: bool = True  # `/.` on ints; `/` and `%` with divisors that may be zero
     reliability_specs: bool = True  # `reliability R(result) >= c * R(...)` on helpers
     recursion: bool = True  # a helper that calls itself on `n - 1` under `if (n > 0)`
+    cond_exprs: bool = True  # `if c then e1 else e2` in code and specifications
+    spec_fns: bool = True  # `spec fn` calls (SPEC_FNS) in ensures, invariants, asserts
     # Constructs of the one-semantics issue (docs/semantics.md), once open known
     # disagreements, now fixed; tests/data/verify/regression_partial_* and
     # tests/data/montecarlo/ hold one program of each:
@@ -179,6 +181,7 @@ class Builder(Draws):
         self.opts = opts
         self.stmts = 0
         self.used_unreliable = False
+        self.used_spec_fns = False
         self.helpers: list[tuple[FnMeta, Optional[str]]] = []  # (meta, ensures text)
         self.loop_depth = 0
         self.in_entry = False
@@ -210,6 +213,8 @@ class Builder(Draws):
             kinds += ["arith", "arith"]
             if not self.opts.linear:
                 kinds += ["builtin"]
+                if self.opts.cond_exprs:
+                    kinds += ["ifexpr"]
                 if self.opts.arrays and scope.arrays:
                     kinds += ["len"]
                     # Specifications may read out of range (`partial_specs`): verify
@@ -245,6 +250,11 @@ class Builder(Draws):
                 return f"abs({self.int_expr(scope, depth + 1, code)})"
             return f"{fn}({self.int_expr(scope, depth + 1, code)}, " \
                    f"{self.int_expr(scope, depth + 1, code)})"
+        if kind == "ifexpr":
+            c = self.cond(scope, code, 1)
+            a = self.int_expr(scope, depth + 1, code)
+            b = self.int_expr(scope, depth + 1, code)
+            return f"(if {c} then {a} else {b})"
         if kind == "select":
             name, n = self.pick(scope.arrays)
             if n is not None and n > 0 and self.chance(0.6):
@@ -305,6 +315,12 @@ class Builder(Draws):
             k = self.draw(st.integers(0, 2))
             rhs = self.int_expr(scope, 1, False)
             return f"(len({a}) > {k} ==> {a}[{k}] {self.pick(CMP)} {rhs})"
+        if self.opts.spec_fns and self.chance(0.1):
+            return self.spec_fn_atom(scope, x)
+        if self.opts.cond_exprs and self.chance(0.08):
+            # a conditional spec, whose branches may read out of range under its guard
+            a, b = self.spec_atom(scope), self.spec_atom(scope)
+            return f"(if {self.cond(scope, False, 1)} then {a} else {b})"
         form = self.draw(st.integers(0, 4))
         if form == 0:
             return f"{x} >= {self.const(-4, 1)}"
@@ -316,6 +332,22 @@ class Builder(Draws):
         if form == 3:
             return f"{self.const(-6, 0)} <= {x} && {x} <= {self.const(0, 20)}"
         return self.cond(scope, code=False)
+
+    def spec_fn_atom(self, scope: Scope, x: str) -> str:
+        """A fact through a spec function (SPEC_FNS), often true; `asum` over a prefix
+        that may be longer than the array (its `requires` then fails)."""
+        self.used_spec_fns = True
+        form = self.draw(st.integers(0, 3))
+        if form == 0:
+            return f"sq({x}) >= {self.const(-2, 3)}"
+        if form == 1:
+            return f"tri(min(abs({x}), {self.const(0, 6)})) {self.pick(CMP)} {self.const(0, 12)}"
+        if scope.arrays:
+            a, _n = self.pick(scope.arrays)
+            if form == 2 or not (self.opts.partial_specs and self.partial_reads):
+                return f"(len({a}) >= 1 ==> asum({a}, 1) == {a}[0])"
+            return f"asum({a}, {self.const(0, 2)}) {self.pick(CMP)} {self.const(-3, 6)}"
+        return f"sq({x}) == {x} * {x}"
 
     def partial_quantifier(self, scope: Scope) -> str:
         """A quantifier whose body reads an array or divides: the guard is right, or
@@ -349,6 +381,9 @@ class Builder(Draws):
         if self.opts.arrays and scope.arrays and self.chance(0.15):
             return f"eq({self.pick(scope.arrays)[0]})"
         x = self.pick(scope.ints)
+        if self.opts.cond_exprs and self.chance(0.08):
+            return (f"(if {x}<o> <= {self.const(0, 6)} then {self.rel_atom(scope)} else "
+                    f"{x}<r> {self.pick(CMP)} (if {x}<o> > 0 then {x}<o> else 0))")
         form = self.draw(st.integers(0, 4))
         if form == 0:
             return f"eq({x})"
@@ -806,6 +841,10 @@ class Builder(Draws):
                                  f"result <= {self.const(0, 30)}",
                                  f"result >= {x} - {self.const(0, 5)}",
                                  f"result <= {x} + {self.const(0, 10)}"])
+                if o.spec_fns and self.chance(0.15):
+                    self.used_spec_fns = True
+                    ens = self.pick([f"sq(result) >= {self.const(0, 4)}",
+                                     f"tri(min(abs(result), 4)) <= {self.const(6, 10)}"])
                 specs.append(f"ensures {ens}")
             if self.chance(0.3):
                 specs.append("ensures_r " + self.pick(["eq(result)", "result<o> <= result<r>",
@@ -874,6 +913,25 @@ HARDWARE = """hardware faulty {
 """
 
 
+# The specification functions a generated program may call (`spec_fns`): a plain one,
+# a recursive one on ints and one over an array whose `requires` a call may miss.
+SPEC_FNS = """spec fn sq(x: int) -> int { x * x }
+
+spec fn tri(n: int) -> int
+  requires n >= 0
+  decreases n
+{
+  if n == 0 then 0 else tri(n - 1) + n
+}
+
+spec fn asum(a: int[], n: int) -> int
+  requires 0 <= n && n <= len(a)
+  decreases n
+{
+  if n == 0 then 0 else asum(a, n - 1) + a[n - 1]
+}"""
+
+
 @st.composite
 def programs(draw, opts: Optional[Options] = None) -> GenProgram:
     """A Relax file: 0-2 helper functions, then the entry function `main`."""
@@ -891,6 +949,8 @@ def programs(draw, opts: Optional[Options] = None) -> GenProgram:
     meta, text = b.function("main", True)
     metas.append(meta)
     parts.append(text)
+    if b.used_spec_fns:
+        parts.insert(0, SPEC_FNS)
     hardware = None
     if b.used_unreliable and not opts.straight_line and draw(st.booleans()):
         hardware = "faulty"

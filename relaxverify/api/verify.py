@@ -23,6 +23,7 @@ from relaxverify.report.diagnostics import Diagnostic
 from relaxverify.report.finding import Finding, Status
 from relaxverify.report.render import CommandResult, FileReport
 from relaxverify.verify.replay import replay
+from relaxverify.verify.specfns import as_function
 from relaxverify.verify.counterexample import ReplayOutcome
 from relaxverify.verify.floats import MODEL_NOTE, SPURIOUS
 from relaxverify.verify.integrity import QUANTIFIED
@@ -86,7 +87,8 @@ def verify_file(item: Loaded, options: VerifyOptions, stats: ProverStats) -> Fil
     if options.fn and not functions:
         return unknown_function(item, options.fn)
     obligations, warnings = _prove_all(program, functions, model, options, stats)
-    replays = {id(o): _replay(program, o, model) for o in obligations if o.status == "failed"}
+    replays = {id(o): _replay(program, o, model) for o in obligations
+               if o.status == "failed" and o.function not in program.spec_functions}
     for o in obligations:
         unconfirmed(o, replays.get(id(o)))
     failed = [o for o in obligations if o.status == "failed"]
@@ -148,13 +150,18 @@ def _prove_all(program: C.Program, functions: list[C.Function], model: Optional[
     """Every obligation of `functions`, proved, in source order; the generator's warnings."""
     obligations: list[Obligation] = []
     warnings: list[Diagnostic] = []
-    for fn in functions:
+    # Spec functions first (always: every verdict relies on their definitions).
+    work = [(as_function(sf), sf) for sf in program.spec_functions.values()]
+    for fn, sf in work + [(fn, None) for fn in functions]:
         gen = VCGen(program, fn, Faults(model),
                     Decider(options.timeout, rlimit_for(options.timeout)),
                     explain=options.explain)
+        gen.exprs.defining = sf
         gen.run()
         stats.solver_seconds += gen.decider.seconds
         for ob in gen.obligations.values():
+            if sf is not None and ob.side == "relaxed":
+                continue  # the same computation as the original's (specfns.as_function)
             prove(gen, ob, options.timeout, stats, options.smt2)
             obligations.append(ob)
         warnings.extend(gen.warnings)

@@ -13,14 +13,15 @@ from relaxverify.check.consts import Constants
 from relaxverify.check.context import Sink
 from relaxverify.check.functions import check_function
 from relaxverify.check.models import check_hardware
+from relaxverify.check.specfns import check_spec_functions
 from relaxverify.core import nodes as C
 from relaxverify.gcpause import gc_paused
 from relaxverify.report.diagnostics import RelaxError
 from relaxverify.syntax import ast as A
 
-Decl = Union[A.Const, A.Function, A.Hardware]
+Decl = Union[A.Const, A.Function, A.Hardware, A.SpecFunction]
 KINDS: dict[type, str] = {A.Const: "constant", A.Function: "function",
-                          A.Hardware: "hardware model"}
+                          A.Hardware: "hardware model", A.SpecFunction: "function"}
 SHARED_NAMES = {"constant": "function", "function": "constant"}  # kind: the kind it may clash with
 
 
@@ -34,12 +35,15 @@ def _check(program: A.Program) -> C.Program:
     sink = Sink()
     consts = Constants(sink)
     functions: dict[str, A.Function] = {}
+    specs: list[A.SpecFunction] = []
     hardware: dict[str, C.HardwareModel] = {}
     for d in _distinct(program.decls, sink):
         if isinstance(d, A.Const):
             consts.decls[d.name] = d
         elif isinstance(d, A.Function):
             functions[d.name] = d
+        elif isinstance(d, A.SpecFunction):
+            specs.append(d)
     for d in program.decls:
         if isinstance(d, A.Const) and consts.decls.get(d.name) is d:
             consts.value(d.name, d.span)
@@ -47,11 +51,12 @@ def _check(program: A.Program) -> C.Program:
             hardware[d.name] = check_hardware(d, consts, sink)
     regions = frozenset({"urel"} | {e.region for d in program.decls if isinstance(d, A.Hardware)
                                     for e in d.entries if isinstance(e, A.HwMemory)})
-    lowered = {name: check_function(f, functions, consts, sink, regions)
+    spec_fns = check_spec_functions(specs, consts, sink, functions)
+    lowered = {name: check_function(f, functions, consts, sink, regions, spec_fns)
                for name, f in functions.items()}
     if sink.diagnostics:
         raise RelaxError(sink.diagnostics)
-    return C.Program(program.path, lowered, hardware, consts.known())
+    return C.Program(program.path, lowered, hardware, consts.known(), spec_fns)
 
 
 def _distinct(decls: list[Decl], sink: Sink) -> list[Decl]:
@@ -63,7 +68,7 @@ def _distinct(decls: list[Decl], sink: Sink) -> list[Decl]:
     out = []
     for d in decls:
         kind = KINDS[type(d)]
-        span = d.name_span if isinstance(d, A.Function) else d.span
+        span = d.name_span if isinstance(d, (A.Function, A.SpecFunction)) else d.span
         if (kind, d.name) in first:
             sink.err(f"{kind} `{d.name}` is already defined at line {first[kind, d.name].line}",
                      span, "name", "rename one of the two definitions")

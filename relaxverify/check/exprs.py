@@ -242,8 +242,20 @@ class ExprChecker:
 
     # ------------------------------------------------------------ misplaced forms
 
+    def spec_call_in_code(self, e: A.CallExpr) -> None:
+        self.sink.err(f"`{e.callee}` is a specification function: it can be called only in "
+                      "specifications, not in code", e.span, "placement",
+                      "use it in `requires`, `ensures`, an invariant, `assert`, `assume` or "
+                      f"`accept`; to compute the value in code, write a `fn` or a loop")
+
     def call(self, e: A.CallExpr, pos: Position) -> C.Expr:
         """A call inside an expression (statements handle whole right-hand sides)."""
+        sf = self.scope.spec_functions.get(e.callee)
+        if sf is not None:
+            if pos.mode == "code":
+                self.spec_call_in_code(e)
+                return error_expr(e.span)
+            return self.spec_call(sf, e, pos)
         if pos.mode != "code":
             self.sink.err(f"functions cannot be called in {pos.where}", e.span, "placement",
                           "specifications may use only variables, built-ins and operators")
@@ -253,6 +265,17 @@ class ExprChecker:
                           f"call it on its own first: `var t: T = {e.callee}(...);`, then use "
                           "`t`")
         return error_expr(e.span)
+
+    def spec_call(self, sf: C.SpecFunction, e: A.CallExpr, pos: Position) -> C.Expr:
+        if len(e.args) != len(sf.params):
+            self.sink.err(f"`{sf.name}` takes {len(sf.params)} argument(s) but is given "
+                          f"{len(e.args)}", e.span, "type")
+            return error_expr(e.span)
+        args = [self.expect(a, p.type, pos, f"argument {k + 1} of `{sf.name}`")
+                for k, (a, p) in enumerate(zip(e.args, sf.params))]
+        if any(a.ty == ERR for a in args):
+            return error_expr(e.span)
+        return C.SpecCall(sf, args, sf.ty, e.span)
 
     def quant(self, e: A.Quant, pos: Position) -> C.Expr:
         if pos.mode == "code":
@@ -270,6 +293,33 @@ class ExprChecker:
                            "the body of a quantifier")
         return C.Quant(e.kind, var, body, e.span)
 
+    def cond(self, e: A.Cond, pos: Position) -> C.Expr:
+        """`if c then a else b`: c is a bool, both branches one type (an int literal
+        fits a real, a number constant a float; specifications compare floats as reals)."""
+        c = self.expect(e.cond, BOOL, pos, "the condition of `if ... then ... else`")
+        a, b = self.expr(e.then, pos), self.expr(e.orelse, pos)
+        if ERR in (a.ty, b.ty):
+            return error_expr(e.span)
+        if a.ty.array or b.ty.array:
+            self.sink.err("a conditional expression chooses a value, not an array",
+                          e.span, "type", "use an `if` statement, or index each array: "
+                          "`if c then a[i] else b[i]`")
+            return error_expr(e.span)
+        if a.ty == b.ty:
+            ty = a.ty
+        elif a.ty.numeric and b.ty.numeric:
+            a, b, ty = self.numeric_pair("if ... then ... else", a, e.then, b, e.orelse,
+                                         e.span, pos.mode != "code")
+            if ty == ERR:
+                return error_expr(e.span)
+        else:
+            self.sink.err(f"the branches of `if ... then ... else` must have one type, but "
+                          f"they are {tstr(a.ty)} and {tstr(b.ty)}", e.span, "type")
+            return error_expr(e.span)
+        if isinstance(c, C.Const) and isinstance(c.value, bool):
+            return a if c.value else b
+        return C.Cond(c, a, b, ty, e.span)
+
     def adorned(self, e: A.Adorned, pos: Position) -> C.Expr:
         return self.builtins.adorned(e, pos)
 
@@ -286,6 +336,7 @@ _HANDLERS: dict[type, Callable[[ExprChecker, Any, Position], C.Expr]] = {
     A.Binary: ExprChecker.binary, A.Chain: ExprChecker.chain, A.Index: ExprChecker.index,
     A.Adorned: ExprChecker.adorned, A.Builtin: ExprChecker.builtin,
     A.CallExpr: ExprChecker.call, A.Quant: ExprChecker.quant, A.Query: ExprChecker.query,
+    A.Cond: ExprChecker.cond,
 }
 
 

@@ -3,6 +3,8 @@
 A function without `requires_r` gets `eq(p)` for every parameter."""
 from __future__ import annotations
 
+from typing import Optional
+
 from relaxverify.check.consts import Constants
 from relaxverify.check.context import Position, Sink
 from relaxverify.check.exprs import ExprChecker
@@ -16,8 +18,10 @@ from relaxverify.syntax import ast as A
 
 
 def check_function(f: A.Function, functions: dict[str, A.Function], consts: Constants,
-                   sink: Sink, regions: frozenset[str] = frozenset({"urel"})) -> C.Function:
+                   sink: Sink, regions: frozenset[str] = frozenset({"urel"}),
+                   spec_functions: Optional[dict[str, C.SpecFunction]] = None) -> C.Function:
     scope = FunctionScope(f, sink, consts, functions, regions)
+    scope.spec_functions = spec_functions or {}
     exprs = ExprChecker(scope, consts, sink)
     params = _params(f, scope, sink)
     if f.ret is not None:

@@ -28,6 +28,7 @@ class FunctionScope:
         self.sink = sink
         self.consts = consts
         self.functions = functions
+        self.spec_functions: dict[str, C.SpecFunction] = {}  # callable in specifications
         self.blocks: list[dict[str, C.Var]] = [{}]
         self.locals: list[C.Var] = []  # every local, counter and ghost, in order
         self.readonly: set[C.Var] = set()

@@ -145,7 +145,9 @@ class StmtChecker:
         args = [self.exprs.expr(a, Position("a call argument", "code")) for a in c.args]
         if callee is None:
             prior = self.scope.describe(c.callee)
-            if prior is None:
+            if c.callee in self.scope.spec_functions:
+                self.exprs.spec_call_in_code(c)
+            elif prior is None:
                 self.scope.undefined(c.callee, c.callee_span, "function")
             else:
                 self.sink.err(f"`{c.callee}` is not a function: it is {prior}", c.callee_span,

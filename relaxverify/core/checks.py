@@ -110,6 +110,9 @@ def expr_checks(x: C.Expr) -> tuple[RuntimeCheck, ...]:
         return out
     if isinstance(x, C.Apply) and rounds(x):
         return (RuntimeCheck(OVERFLOW, x, (x.args[0],), x.span),)
+    if isinstance(x, C.SpecCall):  # its precondition; its evaluation's depth (run)
+        return (RuntimeCheck(REQUIRES, x, tuple(x.args), x.span),
+                RuntimeCheck(LIMIT, x, tuple(x.args), x.span))
     return ()
 
 
@@ -197,7 +200,8 @@ def guard_of(op: str, left: C.Expr) -> Guard:
 def checks_in(e: C.Expr, guards: tuple[Guard, ...] = (),
               binders: tuple[C.Var, ...] = ()) -> Iterator[Site]:
     """Every check that evaluating e performs, operands before the node, left to
-    right; the right operand of `&&`, `||`, `==>` under its guard, a quantifier's
+    right; the right operand of `&&`, `||`, `==>` under its guard, each branch of a
+    conditional expression under its condition, a quantifier's
     body with its variable bound (checked for every value the quantifier ranges over)."""
     if isinstance(e, C.Unary):
         yield from checks_in(e.operand, guards, binders)
@@ -209,10 +213,14 @@ def checks_in(e: C.Expr, guards: tuple[Guard, ...] = (),
         yield from checks_in(e.array, guards, binders)
         for i in e.indices:
             yield from checks_in(i, guards, binders)
-    elif isinstance(e, C.Apply):
+    elif isinstance(e, (C.Apply, C.SpecCall)):
         for a in e.args:
             yield from checks_in(a, guards, binders)
     elif isinstance(e, C.Quant):
         yield from checks_in(e.body, guards, binders + (e.var,))
+    elif isinstance(e, C.Cond):
+        yield from checks_in(e.cond, guards, binders)
+        yield from checks_in(e.then, guards + (Guard(e.cond, True),), binders)
+        yield from checks_in(e.orelse, guards + (Guard(e.cond, False),), binders)
     for c in expr_checks(e):
         yield Site(c, guards, binders)

@@ -167,7 +167,30 @@ class Quant:
         return BOOL
 
 
-Expr = Union[Const, VarRef, Unary, BinOp, Select, Apply, Quant]
+@dataclass(eq=False)
+class Cond:
+    """`if cond then then else orelse`: only the branch `cond` selects is evaluated
+    (its checks run under that guard, like the right operand of `&&`)."""
+
+    cond: "Expr"
+    then: "Expr"
+    orelse: "Expr"
+    ty: Type
+    span: Span
+
+
+@dataclass(eq=False)
+class SpecCall:
+    """A call of a specification function (in specifications only): its `requires`
+    is a check at every use (kind `requires`)."""
+
+    fn: "SpecFunction"
+    args: list["Expr"]
+    ty: Type
+    span: Span
+
+
+Expr = Union[Const, VarRef, Unary, BinOp, Select, Apply, Quant, Cond, SpecCall]
 
 CMP_OPS = ("==", "!=", "<", "<=", ">", ">=")
 LOGIC_OPS = ("&&", "||", "==>", "<==>")
@@ -285,6 +308,25 @@ Stmt = Union[Assign, Store, NewArray, Call, Choose, Check, If, Loop]
 
 
 @dataclass(eq=False)
+class SpecFunction:
+    """`spec fn NAME(params) -> ty requires ... decreases E { body }`: pure, possibly
+    (self-)recursive; `body` is None only while the checker has not lowered it."""
+
+    name: str
+    params: list[Var]
+    ty: Type
+    requires: list[Expr]
+    decreases: Optional[Expr]
+    body: Optional[Expr]
+    span: Span
+
+    @property
+    def recursive(self) -> bool:
+        return self.body is not None and any(
+            isinstance(x, SpecCall) and x.fn is self for x in subexprs(self.body))
+
+
+@dataclass(eq=False)
 class ReliabilitySpec:
     """`reliability R(result) >= factor * R(inputs)`."""
 
@@ -386,6 +428,7 @@ class Program:
     functions: dict[str, Function]
     hardware: dict[str, HardwareModel]
     consts: dict[str, Union[int, Fraction, bool]]
+    spec_functions: dict[str, SpecFunction] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- traversals
@@ -407,6 +450,10 @@ def subexprs(e: Expr) -> Iterator[Expr]:
             stack.extend(reversed(x.args))
         elif isinstance(x, Quant):
             stack.append(x.body)
+        elif isinstance(x, Cond):
+            stack.extend((x.orelse, x.then, x.cond))
+        elif isinstance(x, SpecCall):
+            stack.extend(reversed(x.args))
 
 
 def free_vars(e: Expr) -> set[Var]:

@@ -23,7 +23,8 @@ def show(e: C.Expr, side: Optional[str] = None, subst: Optional[dict] = None) ->
 
 def operand(e: C.Expr, side: Optional[str]) -> tuple[str, int]:
     """`e` shown on `side`, with its precedence, to stand for a variable in `show`."""
-    prec = _PREC[e.op] if isinstance(e, C.BinOp) else 0 if isinstance(e, C.Quant) else 10
+    prec = _PREC[e.op] if isinstance(e, C.BinOp) else 0 if isinstance(e, (C.Quant, C.Cond)) \
+        else 10
     return show(e, side), prec
 
 
@@ -65,8 +66,14 @@ def _show(e: C.Expr, side: Optional[str], ctx: int, subst: Optional[dict] = None
     if isinstance(e, C.Select):
         idx = ", ".join(_show(i, side, 0, subst) for i in e.indices)
         return f"{_show(e.array, side, 10, subst)}[{idx}]"
+    if isinstance(e, C.SpecCall):
+        return f"{e.fn.name}({', '.join(_show(a, side, 0, subst) for a in e.args)})"
     if isinstance(e, C.Apply):
         return f"{e.fn}({', '.join(_show(a, side, 0, subst) for a in e.args)})"
+    if isinstance(e, C.Cond):
+        text = (f"if {_show(e.cond, side, 0, subst)} then {_show(e.then, side, 0, subst)} "
+                f"else {_show(e.orelse, side, 0, subst)}")
+        return f"({text})" if ctx > 0 else text
     if isinstance(e, C.Quant):
         text = f"{e.kind} {e.var.source}: {e.var.type} :: {_show(e.body, side, 0, subst)}"
         return f"({text})" if ctx > 0 else text

@@ -12,7 +12,8 @@ from typing import Any, ClassVar, Callable
 
 from relaxverify.core import nodes as C
 
-EXPR_TYPES: tuple[type, ...] = (C.Const, C.VarRef, C.Unary, C.BinOp, C.Select, C.Apply, C.Quant)
+EXPR_TYPES: tuple[type, ...] = (C.Const, C.VarRef, C.Unary, C.BinOp, C.Select, C.Apply, C.Quant,
+                                C.Cond, C.SpecCall)
 STMT_TYPES: tuple[type, ...] = (C.Assign, C.Store, C.NewArray, C.Call, C.Choose, C.Check, C.If,
                                 C.Loop)
 

@@ -77,6 +77,8 @@ OBLIGATION_KINDS: dict[str, ObligationKind] = {k.name: k for k in (
     ObligationKind("alignment", "Both executions must reach an accept together."),
     ObligationKind("bound", "A loop bound must be a non-negative integer."),
     ObligationKind("overflow", "A fixed-width result must fit its format.", version=2),
+    ObligationKind("decreases", "A specification function's measure must be non-negative "
+                   "and drop at each recursive call.", version=2),
 )}
 
 

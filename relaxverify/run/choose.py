@@ -109,6 +109,8 @@ class Z3Translator:
                 return z3.If(args[0] >= 0, args[0], -args[0])
             a, b = args
             return z3.If(a <= b, a, b) if e.fn == "min" else z3.If(a >= b, a, b)
+        if isinstance(e, C.Cond):
+            return z3.If(self(e.cond), self(e.then), self(e.orelse))
         if isinstance(e, C.Quant):
             v = z3.Const(f"{e.var.name}!{len(self.bound)}", _sort(e.var.type.base))
             self.bound[id(e.var)] = v

@@ -58,10 +58,12 @@ def depth(e: C.Expr) -> int:
             stack.extend(((x.left, d + 1), (x.right, d + 1)))
         elif isinstance(x, C.Select):
             stack.extend(((x.array, d + 1), (x.index, d + 1)))
-        elif isinstance(x, C.Apply):
+        elif isinstance(x, (C.Apply, C.SpecCall)):
             stack.extend((a, d + 1) for a in x.args)
         elif isinstance(x, C.Quant):
             stack.append((x.body, d + 1))
+        elif isinstance(x, C.Cond):
+            stack.extend(((x.cond, d + 1), (x.then, d + 1), (x.orelse, d + 1)))
     return best
 
 
@@ -378,6 +380,17 @@ class ExprGen(ExprVisitor):
             return f"_{e.fn}({args[0]})"
         return f"{e.fn}({', '.join(args)})"
 
+    def e_Cond(self, e: C.Cond) -> str:
+        """Python's conditional expression: only the taken branch is evaluated."""
+        if self.flat is None:  # sites numbered in evaluation order: the condition first
+            c = self.expr(e.cond)
+            return f"({self.expr(e.then)} if {c} else {self.expr(e.orelse)})"
+        return flat_cond(self, e)
+
+    def e_SpecCall(self, e: C.SpecCall) -> str:
+        k = self.c.site(e.span, e.fn.name, e)
+        return f"_spec_{e.fn.name}({', '.join([str(k)] + [self.sub(a) for a in e.args])})"
+
     def e_Quant(self, e: C.Quant) -> str:
         flat, self.flat = self.flat, None  # a generator expression holds no statements
         guard, self.guard = self.guard, None
@@ -432,6 +445,25 @@ def _select_1d(self: "ExprGen", e: C.Select, a: str, arr_ref: C.VarRef) -> str:
             t = self.c.fresh("i")
             code = f"({a}[{t}] if 0 <= ({t} := {i}) < len({a}) else _oob({k}, {t}, {a}))"
     return code
+
+
+def flat_cond(gen: ExprGen, e: C.Cond) -> str:
+    """A conditional expression in flat mode: each branch's temporaries are computed
+    under a guard variable, as the right operand of `&&` is."""
+    assert gen.flat is not None
+    t, out = gen.c.fresh("x"), gen.c.fresh("x")
+    gen.flat_stmt(f"{t} = {gen.sub(e.cond)}")
+    gen.c.emit(gen.flat, f"{out} = None")
+    for branch, test in ((e.then, t), (e.orelse, f"not {t}")):
+        g = gen.c.fresh("g")
+        gen.c.emit(gen.flat, f"{g} = False")
+        gen.flat_stmt(f"{g} = {test}")
+        outer, gen.guard = gen.guard, g
+        try:
+            gen.flat_stmt(f"{out} = {gen.sub(branch)}")
+        finally:
+            gen.guard = outer
+    return out
 
 
 def _is_literal(code: str) -> bool:

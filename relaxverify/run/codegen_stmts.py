@@ -20,6 +20,7 @@ from relaxverify.core import checks as K
 from relaxverify.core import nodes as C
 from relaxverify.core.visitor import StmtVisitor
 from relaxverify.run.codegen_floats import write_rounded
+from relaxverify.run.codegen_specfns import emit_spec_functions
 from relaxverify.run.codegen_exprs import FLAT_DEPTH, Code, ExprGen, depth, zero
 from relaxverify.run.options import Options
 from relaxverify.source import Span
@@ -152,7 +153,8 @@ class Generator(StmtVisitor):
         i, v = self.c.fresh("i"), self.c.fresh("v")
         self.emit(ind, f"{i} = {self.x.code(s.index, ind)}")
         value = self.x.code(s.value, ind)
-        elem = C.Var(s.var.name, s.var.source, s.var.type.elem, s.var.urel, s.var.kind, s.var.span)
+        elem = C.Var(s.var.name, s.var.source, s.var.type.elem, s.var.urel, s.var.kind, s.var.span,
+                     s.var.region)
         self.emit(ind, f"{v} = {self.x.write(elem, value, s.span)}")
         for check in K.stmt_checks(s):
             expect(check, K.BOUNDS)
@@ -329,6 +331,7 @@ class Generator(StmtVisitor):
         self.emit(1, "_NF += 1")
         self.emit(1, "return _FAULTS[k](v)")
         self.emit(0, "")
+        emit_spec_functions(self, self.program)
         for fn in self.program.functions.values():
             self.function(fn, f"f_{fn.name}")
         if top is not None:

@@ -132,8 +132,18 @@ class Quant:
     span: Span
 
 
+@dataclass
+class Cond:
+    """`if cond then then else orelse` (the conditional expression)."""
+
+    cond: "Expr"
+    then: "Expr"
+    orelse: "Expr"
+    span: Span
+
+
 Expr = Union[IntLit, RealLit, BoolLit, Name, ResultRef, Unary, Binary, Chain, Index,
-             Adorned, Builtin, CallExpr, Quant, Query]
+             Adorned, Builtin, CallExpr, Quant, Query, Cond]
 
 
 # ---------------------------------------------------------------- statements
@@ -304,6 +314,20 @@ class Function:
 
 
 @dataclass
+class SpecFunction:
+    """`spec fn NAME(params) -> T requires ... decreases E { body }`."""
+
+    name: str
+    params: list[Param]
+    ret: TypeRef
+    requires: list[Expr]
+    decreases: list[Expr]
+    body: Expr
+    span: Span
+    name_span: Span
+
+
+@dataclass
 class Const:
     name: str
     type: TypeRef
@@ -338,4 +362,4 @@ class Hardware:
 @dataclass
 class Program:
     path: str
-    decls: list[Union[Const, Hardware, Function]]
+    decls: list[Union[Const, Hardware, Function, SpecFunction]]

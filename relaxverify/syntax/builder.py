@@ -106,6 +106,20 @@ class Builder:
                           clauses["requires_r"], clauses["ensures_r"], clauses["reliability"],
                           c[-1].value, _sp(c), _tok(c[1]))
 
+    def spec_fn_decl(self, c: list) -> Any:
+        params: list[A.Param] = []
+        ret: Any = None  # the grammar requires one
+        clauses: dict[str, list] = {"requires": [], "decreases": []}
+        for item in c[4:-3]:
+            if isinstance(item, _Part) and item.kind == "params":
+                params = item.value
+            elif isinstance(item, _Part) and item.kind == "ret":
+                ret = item.value
+            elif isinstance(item, _Part) and item.kind in clauses:
+                clauses[item.kind].append(item.value)
+        return A.SpecFunction(str(c[2]), params, ret, clauses["requires"], clauses["decreases"],
+                              c[-2], _sp(c), _tok(c[2]))
+
     def params(self, c: list) -> Any:
         return _Part("params", c[::2], _sp(c))
 
@@ -124,7 +138,7 @@ class Builder:
         return _Part(str(c[0]), c[1], _sp(c))
 
     requires = ensures = requires_r = ensures_r = _keyword_clause
-    invariant = invariant_r = bound = _keyword_clause
+    invariant = invariant_r = bound = decreases = _keyword_clause
 
     def reliability(self, c: list) -> Any:
         target = c[1].value
@@ -242,6 +256,9 @@ class Builder:
         if len(c) == 1 and not isinstance(c[0], _Prefixed):
             return c[0]
         return _climb(c)
+
+    def cond_expr(self, c: list) -> Any:
+        return A.Cond(c[1], c[3], c[5], _sp(c))
 
     def operand(self, c: list) -> Any:
         i = 0

@@ -16,7 +16,9 @@ accept requires ensures requires_r ensures_r invariant invariant_r bound reliabi
 hardware operator memory urel read write error true false forall exists int real
 bool result old eq len abs min max
 float64 float32 float16 bfloat16 sqrt exp log sin cos floor ceil
-""".split())
+""".split()) + (
+    "then",  # v2 section 10: `if c then e1 else e2`
+    "spec", "decreases")  # v2 section 10: specification functions
 # Keywords only inside `hardware` blocks (LANGUAGE.md v2, head): elsewhere names.
 HARDWARE_KEYWORDS: Final[dict[str, str]] = {"precision": "PRECISION"}
 
@@ -72,7 +74,7 @@ OPERAND_END: Final[frozenset[str]] = frozenset(
     | {keyword_terminal(w) for w in ("true", "false", "result")})
 # Keywords that start a top-level declaration: where error recovery resumes.
 DECLARATION_STARTS: Final[frozenset[str]] = frozenset(
-    keyword_terminal(w) for w in ("fn", "const", "hardware"))
+    keyword_terminal(w) for w in ("fn", "const", "hardware", "spec"))
 
 # Every terminal of the grammar, with its spelling for those that have one.
 TERMINAL_TEXT: Final[dict[str, str]] = {

@@ -27,7 +27,10 @@ from relaxverify.verify.integrity import (QUANTIFIED, describe, goal_of, obliged
 from relaxverify.core.printer import show
 from relaxverify.verify.smt import (ArrayVal, Value, conj, floor_div, floor_mod, literal,
                                     optional_error, sort_of, values_equal)
+from relaxverify.verify.specfns import Definition, definition
 from relaxverify.verify.state import Cx, Faults, Record, State
+
+DECREASES = "decreases"  # a spec function's measure at a recursive call
 
 __all__ = ["ExprTranslator", "side_phrase", "fault_note"]
 
@@ -44,7 +47,8 @@ class ExprTranslator:
         self._methods: dict[type, Callable] = {
             C.Const: self.e_Const, C.VarRef: self.e_VarRef, C.Unary: self.e_Unary,
             C.BinOp: self.e_BinOp, C.Select: self.e_Select, C.Apply: self.e_Apply,
-            C.Quant: self.e_Quant}
+            C.Quant: self.e_Quant, C.Cond: self.e_Cond, C.SpecCall: self.e_SpecCall}
+        self.defining: Optional[C.SpecFunction] = None  # a spec fn whose body is verified
 
     def expr(self, e: C.Expr, cx: Cx) -> Value:
         return self._methods[type(e)](e, cx)
@@ -107,7 +111,8 @@ class ExprTranslator:
         earlier: list[tuple[frozenset, z3.BoolRef]] = []  # checks before, at the same values
         for site in K.checks_in(e):
             c = site.check
-            if not obliged_here(c):
+            spec_pre = isinstance(c.node, C.SpecCall) and c.kind == K.REQUIRES
+            if not (obliged_here(c) or spec_pre):
                 continue
             xs = [fresh.setdefault(v, self.facts.fresh(v.source, sort_of(v.type)))
                   for v in site.binders]
@@ -118,7 +123,14 @@ class ExprTranslator:
                 val = self.expr(g.cond, inner)
                 guards.append(val if g.value else z3.Not(val))
             vals = [self.expr(x, inner) for x in c.operands]
-            here = z3.Implies(conj(guards), goal_of(c, vals))
+            if isinstance(c.node, C.SpecCall):
+                ok = self.spec_definition(c.node.fn).pre_at(vals)
+                explanation = f"the precondition of `{c.node.fn.name}` holds at this use"
+                text = f"{show(c.node, cx.side)} is called within its `requires`"
+            else:
+                ok = goal_of(c, vals)
+                explanation, text = describe(c, cx.side)
+            here = z3.Implies(conj(guards), ok)
             # For the same values of the bound variables, the body's checks run in
             # order: a later one is evaluated only where the earlier ones passed.
             scope = frozenset(site.binders)
@@ -126,7 +138,6 @@ class ExprTranslator:
             goal = z3.ForAll(xs, z3.Implies(conj(passed), here)) if passed else \
                 z3.ForAll(xs, here)
             earlier.append((scope, here))
-            explanation, text = describe(c, cx.side)
             names = ", ".join(f"`{v.source}`" for v in site.binders)
             binders = ", ".join(f"{v.source}: {v.type}" for v in site.binders)
             shown = [show(g.cond, cx.side) if g.value else f"!({show(g.cond, cx.side)})"
@@ -263,6 +274,44 @@ class ExprTranslator:
         if fmt.holds(fmt_of(e.args[0].ty)):  # e.g. float16 -> float32: exact
             return x
         return self.rounder.round(cx, x, fmt, e, e.span)
+
+    def e_Cond(self, e: C.Cond, cx: Cx) -> Value:
+        """`if c then a else b`: each branch's checks and faults under its guard."""
+        c = self.expr(e.cond, cx)
+        branches = []
+        for guard in (c, z3.Not(c)):
+            cx.local.append(guard)
+            try:
+                branches.append(self.expr(e.then if guard is c else e.orelse, cx))
+            finally:
+                cx.local.pop()
+        a, b = branches
+        assert not isinstance(a, ArrayVal) and not isinstance(b, ArrayVal)  # the checker's
+        return z3.If(c, a, b)
+
+    def spec_definition(self, sf: C.SpecFunction) -> Definition:
+        return definition(sf, lambda e, bound: self.expr(e, Cx(None, {"o": {}, "r": {}},
+                                                                  bound=bound)))
+
+    def e_SpecCall(self, e: C.SpecCall, cx: Cx) -> Value:
+        """A spec function's value; where a state is at hand (every specification an
+        execution or the pair is checked against), its `requires` is obliged, and in
+        the body of the spec function being verified, `decreases` at a recursive call."""
+        args = [self.expr(a, cx) for a in e.args]
+        d = self.spec_definition(e.fn)
+        if cx.st is not None:
+            text = f"{show(e, cx.side)} is called within its `requires`"
+            self.integrity(K.REQUIRES, cx, e.span, f"the precondition of `{e.fn.name}` holds "
+                           f"at this use{side_phrase(cx.side)}", text, d.pre_at(args))
+            if e.fn is self.defining and e.fn.decreases is not None:
+                now = self.expr(e.fn.decreases, _exact(cx))
+                then = d.substitute(d.measure, args)
+                assert isinstance(now, z3.ArithRef) and isinstance(then, z3.ArithRef)
+                self.integrity(DECREASES, cx, e.span, f"`decreases {show(e.fn.decreases)}` is "
+                               "non-negative and drops at this recursive call",
+                               f"0 <= {show(e.fn.decreases)} and it drops",
+                               z3.And(0 <= now, then < now))
+        return d.apply(args)
 
     def e_Quant(self, e: C.Quant, cx: Cx) -> Value:
         if cx.wf:
