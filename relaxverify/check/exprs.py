@@ -293,33 +293,6 @@ class ExprChecker:
                            "the body of a quantifier")
         return C.Quant(e.kind, var, body, e.span)
 
-    def cond(self, e: A.Cond, pos: Position) -> C.Expr:
-        """`if c then a else b`: c is a bool, both branches one type (an int literal
-        fits a real, a number constant a float; specifications compare floats as reals)."""
-        c = self.expect(e.cond, BOOL, pos, "the condition of `if ... then ... else`")
-        a, b = self.expr(e.then, pos), self.expr(e.orelse, pos)
-        if ERR in (a.ty, b.ty):
-            return error_expr(e.span)
-        if a.ty.array or b.ty.array:
-            self.sink.err("a conditional expression chooses a value, not an array",
-                          e.span, "type", "use an `if` statement, or index each array: "
-                          "`if c then a[i] else b[i]`")
-            return error_expr(e.span)
-        if a.ty == b.ty:
-            ty = a.ty
-        elif a.ty.numeric and b.ty.numeric:
-            a, b, ty = self.numeric_pair("if ... then ... else", a, e.then, b, e.orelse,
-                                         e.span, pos.mode != "code")
-            if ty == ERR:
-                return error_expr(e.span)
-        else:
-            self.sink.err(f"the branches of `if ... then ... else` must have one type, but "
-                          f"they are {tstr(a.ty)} and {tstr(b.ty)}", e.span, "type")
-            return error_expr(e.span)
-        if isinstance(c, C.Const) and isinstance(c.value, bool):
-            return a if c.value else b
-        return C.Cond(c, a, b, ty, e.span)
-
     def adorned(self, e: A.Adorned, pos: Position) -> C.Expr:
         return self.builtins.adorned(e, pos)
 
@@ -329,6 +302,34 @@ class ExprChecker:
 
 # Dispatch by node type (the checker visits tens of thousands of nodes per second);
 # tests/test_core.py checks that every kind of expression has a handler.
+
+def _cond(self: ExprChecker, e: A.Cond, pos: Position) -> C.Expr:
+    """`if c then a else b`: c is a bool, both branches one type (an int literal
+    fits a real, a number constant a float; specifications compare floats as reals)."""
+    c = self.expect(e.cond, BOOL, pos, "the condition of `if ... then ... else`")
+    a, b = self.expr(e.then, pos), self.expr(e.orelse, pos)
+    if ERR in (a.ty, b.ty):
+        return error_expr(e.span)
+    if a.ty.array or b.ty.array:
+        self.sink.err("a conditional expression chooses a value, not an array",
+                      e.span, "type", "use an `if` statement, or index each array: "
+                      "`if c then a[i] else b[i]`")
+        return error_expr(e.span)
+    if a.ty == b.ty:
+        ty = a.ty
+    elif a.ty.numeric and b.ty.numeric:
+        a, b, ty = self.numeric_pair("if ... then ... else", a, e.then, b, e.orelse,
+                                     e.span, pos.mode != "code")
+        if ty == ERR:
+            return error_expr(e.span)
+    else:
+        self.sink.err(f"the branches of `if ... then ... else` must have one type, but "
+                      f"they are {tstr(a.ty)} and {tstr(b.ty)}", e.span, "type")
+        return error_expr(e.span)
+    if isinstance(c, C.Const) and isinstance(c.value, bool):
+        return a if c.value else b
+    return C.Cond(c, a, b, ty, e.span)
+
 _HANDLERS: dict[type, Callable[[ExprChecker, Any, Position], C.Expr]] = {
     A.IntLit: ExprChecker.int_lit, A.RealLit: ExprChecker.real_lit,
     A.BoolLit: ExprChecker.bool_lit, A.Name: ExprChecker.name,
@@ -336,7 +337,7 @@ _HANDLERS: dict[type, Callable[[ExprChecker, Any, Position], C.Expr]] = {
     A.Binary: ExprChecker.binary, A.Chain: ExprChecker.chain, A.Index: ExprChecker.index,
     A.Adorned: ExprChecker.adorned, A.Builtin: ExprChecker.builtin,
     A.CallExpr: ExprChecker.call, A.Quant: ExprChecker.quant, A.Query: ExprChecker.query,
-    A.Cond: ExprChecker.cond,
+    A.Cond: _cond,
 }
 
 

@@ -227,14 +227,6 @@ class ExprGen(ExprVisitor):
         hs = "1e999" if math.isinf(h) else repr(h)  # 1e999 is inf: the site always fails
         return f"({t} if (({t} := {code}) is {t}) and (_B := _B - {hs}) >= 0.0 else _flt({k}, {t}))"
 
-    def fault_spec(self, ty: C.Type, error: Optional[float], site: Union[C.Expr, C.Var],
-                   whole_array: bool = False) -> FaultSpec:
-        """What a fault at this site produces: a value of the format R computes or
-        stores it at (core.precision.fault_format), as the verifier assumes."""
-        prec = site_precision(site, self.precision) if self.precision is not None else None
-        elem = ty.elem if whole_array else ty
-        return FaultSpec(ty, error, whole_array, fault_format(elem, prec))
-
     def write(self, var: C.Var, code: str, span: Span, traced: bool = True) -> str:
         """`code` as the value written to var (a fault site when var is `urel`)."""
         code = write_rounded(self, var, code, span)
@@ -242,7 +234,7 @@ class ExprGen(ExprVisitor):
             self.in_code = True
             try:
                 return self.faulty(code, self.model.memory(var.region).write,
-                                   self.fault_spec(var.type, None, var, var.type.array), span,
+                                   fault_spec(self, var.type, None, var, var.type.array), span,
                                    var.source,
                                    read=traced and not var.type.array)
             finally:
@@ -262,7 +254,7 @@ class ExprGen(ExprVisitor):
             # A whole array (copied, compared or passed on) is not a read access: only
             # its elements are (as in the reliability analysis).
             return self.faulty(name, self.model.memory(e.var.region).read,
-                               self.fault_spec(e.var.type, None, e.var), e.span, e.var.source)
+                               fault_spec(self, e.var.type, None, e.var), e.span, e.var.source)
         return name
 
     def e_Unary(self, e: C.Unary) -> str:
@@ -295,7 +287,7 @@ class ExprGen(ExprVisitor):
                 code = f"({a} {op} {b})"
         if e.unreliable and self.model is not None:
             om = self.model.op(op)
-            code = self.faulty(code, om.prob, self.fault_spec(e.ty, om.error, e), e.span, op + ".")
+            code = self.faulty(code, om.prob, fault_spec(self, e.ty, om.error, e), e.span, op + ".")
             self.bare.pop(code, None)
         return code
 
@@ -359,7 +351,7 @@ class ExprGen(ExprVisitor):
         var = arr_ref.var
         if var.urel and self.model is not None and self.resolver is None:
             return self.faulty(code, self.model.memory(var.region).read,
-                               self.fault_spec(var.type.elem, None, var), e.span, var.source)
+                               fault_spec(self, var.type.elem, None, var), e.span, var.source)
         return code
 
     def e_Apply(self, e: C.Apply) -> str:
@@ -426,6 +418,15 @@ class ExprGen(ExprVisitor):
             parts.append(f"{name!r}: {code}")
         return "{" + ", ".join(parts) + "}"
 
+
+
+def fault_spec(self: "ExprGen", ty: C.Type, error: Optional[float], site: Union[C.Expr, C.Var],
+               whole_array: bool = False) -> FaultSpec:
+    """What a fault at this site produces: a value of the format R computes or
+    stores it at (core.precision.fault_format), as the verifier assumes."""
+    prec = site_precision(site, self.precision) if self.precision is not None else None
+    elem = ty.elem if whole_array else ty
+    return FaultSpec(ty, error, whole_array, fault_format(elem, prec))
 
 
 def _select_1d(self: "ExprGen", e: C.Select, a: str, arr_ref: C.VarRef) -> str:

@@ -79,9 +79,6 @@ class Generator(StmtVisitor):
     def emit(self, indent: int, text: str) -> None:
         self.c.emit(indent, text)
 
-    def closure(self, e: C.Expr, resolver: Callable[[C.VarRef], str], args: str) -> str:
-        return self.x.closure(e, resolver, args)
-
     # ------------------------------------------------------------ blocks
 
     def block(self, stmts: list[C.Stmt], ind: int) -> None:

@@ -176,7 +176,7 @@ class Interpreter:
 
     def _compile(self, e: C.Expr, resolver: Callable[[C.VarRef], str], args: str) -> Callable:
         start = len(self.gen.lines)
-        name = self.gen.closure(e, resolver, args)
+        name = self.gen.x.closure(e, resolver, args)
         text = "\n".join(self.gen.lines[start:]) + "\n"
         exec(compile(text, "<relax closure>", "exec"), self.ns)
         return self.ns[name]
