@@ -110,7 +110,7 @@ def verify_file(item: Loaded, options: VerifyOptions, stats: ProverStats) -> Fil
     findings += [obligation_finding(o, replays.get(id(o))) for o in obligations]
     report = FileReport(item.path, status, item.source, findings, listing="obligations")
     if default:
-        report.lines.append(f"note: {default_note(name)}")
+        report.lines.append(f"{item.path}: {default_note(name)}")
         report.extra["hardware"] = name
     if options.explain:
         if obligations:
