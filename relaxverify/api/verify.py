@@ -109,9 +109,9 @@ def verify_file(item: Loaded, options: VerifyOptions, stats: ProverStats) -> Fil
     findings: list[Finding] = list(warnings)
     findings += [obligation_finding(o, replays.get(id(o))) for o in obligations]
     report = FileReport(item.path, status, item.source, findings, listing="obligations")
-    if default:
-        report.lines.append(f"{item.path}: {default_note(name)}")
-        report.extra["hardware"] = name
+    if default and model is not None:
+        report.lines.append(f"{item.path}: {default_note(model.name)}")
+        report.extra["hardware"] = model.name
     if options.explain:
         if obligations:
             report.lines.append(EXPLAIN_LEGEND)

@@ -49,8 +49,8 @@ def inline_call(rule: "CallRule", s: C.Call, f: C.Function, st: State, sides: st
     for side in sides:
         for e in f.ensures:
             env.check_spec("ensures", side, e, st, "the postcondition {e} of `" + f.name +
-                           "` holds when this call returns{where}", span=s.span,
-                           label=f"{f.name} ensures")
+                           f"` holds when the call at line {s.span.line} returns" + "{where}",
+                           label=f"{f.name} ensures")  # at e, where the run checks it
     t = s.target
     for side in sides:
         values = st.vals(side)
