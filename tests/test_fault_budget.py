@@ -112,7 +112,7 @@ fn f(x: int) -> int {
 }
 """)
     assert main(["verify", path]) == 0  # `*.` is reliable in the file's model
-    assert "note: model: `exact_mul` (the file's only hardware model)" in \
+    assert "model: `exact_mul` (the file's only hardware model)" in \
         capsys.readouterr().out
     assert main(["verify", path, "--hardware", "medium"]) == 1
     assert "the file's only hardware model" not in capsys.readouterr().out
