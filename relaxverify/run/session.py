@@ -45,7 +45,8 @@ class RunOptions:
     exact: bool = True  # accepted for v1 compatibility: reals are exact by default
     float_reals: bool = False  # run `real` as binary64 (approximate, as v1 did)
     max_steps: int = MAX_STEPS
-    hardware: Optional[str] = None  # a model name; --trials defaults to `medium`
+    hardware: Optional[str] = None  # None: the file's only model (not for a plain run), else
+    # `medium` for --trials (check.hardware.model_in_use)
     timeout: float = 10.0  # seconds Z3 may take for one relax/havoc predicate
     progress: Optional[Callable[[int], None]] = None  # called with the trials done
 
