@@ -165,7 +165,8 @@ def fault_models(program: C.Program, gen: GenProgram) -> list[C.HardwareModel]:
                        for k, m in declared.regions.items()}
             out.append(C.HardwareModel(f"{gen.hardware}@{p}", ops,
                                        p if declared.read < 1 else 1.0,
-                                       p if declared.write < 1 else 1.0, regions=regions))
+                                       p if declared.write < 1 else 1.0, regions=regions,
+                                       budget=declared.budget))  # R runs respect it
         return out
     from relaxverify.check.hardware import UNRELIABLE_OPERATORS
     out = []

@@ -955,6 +955,11 @@ def programs(draw, opts: Optional[Options] = None) -> GenProgram:
     if b.used_unreliable and not opts.straight_line and draw(st.booleans()):
         hardware = "faulty"
         parts.insert(0, HARDWARE)
+        # `faults at most K` sometimes (LANGUAGE.md v2 section 11); recursion under a
+        # budget is an error, so not with a recursive helper.
+        if not any(m.recursive for m in metas) and draw(st.booleans()):
+            k = draw(st.integers(0, 2))
+            parts[0] = HARDWARE.replace("}\n", f"  faults at most {k};\n}}\n")
     return GenProgram("\n\n".join(parts) + "\n", metas, hardware, b.used_unreliable)
 
 

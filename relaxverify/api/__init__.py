@@ -59,8 +59,8 @@ def verify(paths: Paths = (), *, source: Optional[str] = None, name: str = SOURC
 def reliability(paths: Paths = (), *, source: Optional[str] = None, name: str = SOURCE_NAME,
                 options: Optional[ReliabilityOptions] = None,
                 **overrides: Any) -> CommandResult:
-    """The reliability analysis (docs/language.md, spec §7) on `hardware` (default `medium`): one
-    finding per function, whose payload is a `FunctionReliability`."""
+    """The reliability analysis (docs/language.md, spec §7) on `hardware` (default: the file's only
+    model, else `medium`): one finding per function, whose payload is a `FunctionReliability`."""
     return reliability_inputs(Inputs.of(paths, source, name),
                               _options(ReliabilityOptions, options, overrides))
 

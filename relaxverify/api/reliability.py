@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 from relaxverify.api.inputs import Inputs, program_of, unknown_model
 from relaxverify.api.options import ReliabilityOptions
-from relaxverify.check.hardware import find_model
+from relaxverify.check.hardware import default_note, find_model, model_in_use
 from relaxverify.pipeline import Loaded
 from relaxverify.reliability.analysis import (MAX_TERMS, Culprit, FunctionResult, SpecCheck,
                                               Term, analyse_program, format_factor, var_names)
@@ -40,9 +40,12 @@ class FunctionReliability:
 def reliability_inputs(inputs: Inputs, options: ReliabilityOptions) -> CommandResult:
     good, reports = inputs.load()
     name = options.model_name
+    used = set()
     n_functions = n_holds = n_fails = 0
     for item in good:
-        report = analyse_file(item, name, options.fn, options.precise)
+        chosen, default = model_in_use(program_of(item), options.hardware)
+        used.add(chosen or name)
+        report = analyse_file(item, chosen or name, options.fn, default, options.precise)
         reports.append(report)
         for r in function_results(report):
             n_functions += 1
@@ -53,6 +56,8 @@ def reliability_inputs(inputs: Inputs, options: ReliabilityOptions) -> CommandRe
         reports.append(FileReport(good[0].path, "error", None, [Diagnostic(
             "error", f"no function named `{options.fn}`", None, "name",
             [f"the functions are: {', '.join(names) or '(none)'}"], path=good[0].path)]))
+    if len(used) == 1:  # every file's own only model, or --hardware, or the default
+        name = used.pop()
     summary = (f"reliability on hardware `{name}`: {n_functions} function(s), "
                f"{n_holds} spec(s) hold, {n_fails} fail")
     return CommandResult("reliability", reports, {"hardware": name}, summary)
@@ -64,8 +69,8 @@ def function_results(report: FileReport) -> list[FunctionResult]:
             if isinstance(f.payload, FunctionReliability)]
 
 
-def analyse_file(item: Loaded, name: str, only: Optional[str], precise: bool = False
-                 ) -> FileReport:
+def analyse_file(item: Loaded, name: str, only: Optional[str], default: bool = False,
+                 precise: bool = False) -> FileReport:
     program = program_of(item)
     model = find_model(program, name)
     if model is None:
@@ -80,6 +85,8 @@ def analyse_file(item: Loaded, name: str, only: Optional[str], precise: bool = F
     report = FileReport(item.path, status, item.source, findings, {"hardware": model.name},
                         listing="functions")
     report.lines = [f"{item.path}: hardware `{model.name}`"]
+    if default:
+        report.lines.append(f"note: {default_note(model.name)}")
     for r in results:
         report.lines.extend(function_text(r))
         for check in r.checks:

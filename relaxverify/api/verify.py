@@ -16,12 +16,13 @@ from relaxverify.api.explain import EXPLAIN_LEGEND, explain
 from relaxverify.api.inputs import (Inputs, program_of, selected_functions, unknown_function,
                                     unknown_model)
 from relaxverify.api.options import VerifyOptions
-from relaxverify.check.hardware import find_model
+from relaxverify.check.hardware import default_note, find_model, model_in_use
 from relaxverify.core import nodes as C
 from relaxverify.pipeline import Loaded
 from relaxverify.report.diagnostics import Diagnostic
 from relaxverify.report.finding import Finding, Status
 from relaxverify.report.render import CommandResult, FileReport
+from relaxverify.verify.budget import recursion_under_budget
 from relaxverify.verify.replay import replay
 from relaxverify.verify.specfns import as_function
 from relaxverify.verify.counterexample import ReplayOutcome
@@ -79,13 +80,26 @@ def verify_inputs(inputs: Inputs, options: VerifyOptions) -> CommandResult:
 def verify_file(item: Loaded, options: VerifyOptions, stats: ProverStats) -> FileReport:
     program = program_of(item)
     model = None
-    if options.hardware:
-        model = find_model(program, options.hardware)
+    name, default = model_in_use(program, options.hardware or None)
+    if name:
+        model = find_model(program, name)
         if model is None:
-            return unknown_model(item, options.hardware)
+            return unknown_model(item, name)
     functions = list(selected_functions(item, options.fn))
     if options.fn and not functions:
         return unknown_function(item, options.fn)
+    if model is not None and model.budget is not None:
+        recursive = recursion_under_budget(program, functions)
+        if recursive is not None:
+            fn, span = recursive
+            diag = Diagnostic(
+                "error", f"`{fn.name}` is recursive, but hardware `{model.name}` has a fault "
+                f"budget (`faults at most {model.budget};`): under a budget every call is "
+                "analysed in place, so that its faults count, and a recursive call has no "
+                "finite body to analyse", span, "budget",
+                ["write the recursion as a loop, or verify with a model without "
+                 "`faults at most`"], path=item.path)
+            return FileReport(item.path, "error", item.source, [diag])
     obligations, warnings = _prove_all(program, functions, model, options, stats)
     replays = {id(o): _replay(program, o, model) for o in obligations
                if o.status == "failed" and o.function not in program.spec_functions}
@@ -97,6 +111,9 @@ def verify_file(item: Loaded, options: VerifyOptions, stats: ProverStats) -> Fil
     findings: list[Finding] = list(warnings)
     findings += [obligation_finding(o, replays.get(id(o))) for o in obligations]
     report = FileReport(item.path, status, item.source, findings, listing="obligations")
+    if default and model is not None:
+        report.lines.append(f"{item.path}: {default_note(model.name)}")
+        report.extra["hardware"] = model.name
     if options.explain:
         if obligations:
             report.lines.append(EXPLAIN_LEGEND)

@@ -42,3 +42,19 @@ def find_model(program: Program, name: Optional[str]) -> Optional[HardwareModel]
 
 def model_names(program: Program) -> list[str]:
     return sorted(set(program.hardware) | set(BUILTIN_MODELS))
+
+
+def model_in_use(program: Program, name: Optional[str]) -> tuple[Optional[str], bool]:
+    """The model a command uses (LANGUAGE.md v2 section 10): the one `--hardware`
+    names, else the file's only `hardware` model when it declares exactly one (as if
+    `--hardware` named it), else None. The flag says it is that default."""
+    if name is not None:
+        return name, False
+    if len(program.hardware) == 1:
+        return next(iter(program.hardware)), True
+    return None, False
+
+
+def default_note(name: str) -> str:
+    """How output says that the file's only model was used."""
+    return f"model: `{name}` (the file's only hardware model)"

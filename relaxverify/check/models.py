@@ -27,6 +27,9 @@ def check_hardware(hw: A.Hardware, consts: Constants, sink: Sink) -> C.HardwareM
             prec = entry.precision[0] if entry.precision else None
             model.operators[entry.op] = C.OperatorModel(prob, bound, prec)
             continue
+        if isinstance(entry, A.HwBudget):
+            _budget(model, entry, seen, consts, sink)
+            continue
         _memory(model, entry, seen, consts, sink)
     return model
 
@@ -63,6 +66,33 @@ def _memory(model: C.HardwareModel, entry: A.HwMemory, seen: set[str], consts: C
                                    region.write if region.write < 1 else old.write,
                                    region.precision or old.precision)
         model.regions[entry.region] = region
+
+
+MAX_BUDGET = 1000  # more faults than that is no assumption a proof can use
+
+
+def _budget(model: C.HardwareModel, entry: A.HwBudget, seen: set[str], consts: Constants,
+            sink: Sink) -> None:
+    """`faults at most K;`: K an `int` constant expression, 0 <= K <= MAX_BUDGET."""
+    if "faults" in seen:
+        sink.err(f"`faults at most` is given twice in hardware `{model.name}`", entry.span,
+                 "hardware", "keep one fault budget per model")
+    seen.add("faults")
+    k = consts.evaluate(entry.count, "the fault budget")
+    if k is None:
+        return
+    if isinstance(k, bool) or not isinstance(k, int):
+        sink.err(f"the fault budget of hardware `{model.name}` must be a whole number of "
+                 f"faults, not {'a bool' if isinstance(k, bool) else 'a real number'}",
+                 entry.count.span, "hardware",
+                 "write an int constant, e.g. `faults at most 1;`")
+        return
+    if not 0 <= k <= MAX_BUDGET:
+        sink.err(f"the fault budget of hardware `{model.name}` must be between 0 and "
+                 f"{MAX_BUDGET}, not {k}", entry.count.span, "hardware",
+                 "`faults at most 0;` means no fault at all; omit the entry for no bound")
+        return
+    model.budget = k
 
 
 def _error_bound(entry: A.HwOperator, e: A.Expr, consts: Constants,

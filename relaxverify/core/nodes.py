@@ -406,6 +406,7 @@ class HardwareModel:
     write: float = 1.0
     span: Optional[Span] = None
     regions: dict[str, MemoryModel] = field(default_factory=dict)
+    budget: Optional[int] = None  # `faults at most K;`: at most K faults per relaxed run
 
     def op(self, op: str) -> OperatorModel:
         """The model of unreliable operator `op` ("+", "<", ... or "+.", "<.", ...)."""

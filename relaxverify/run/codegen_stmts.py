@@ -41,6 +41,14 @@ def _conj(es: list[C.Expr]) -> C.Expr:
     return out
 
 
+# `_flt(k, v)`: site k fails (its hazard drew the budget B below 0): a fresh B, and
+# the faulty value, unless the run has had its `faults at most K` (then v: the later
+# sites are reliable, LANGUAGE.md v2 section 11).
+FAULT_HANDLER = ((0, "_B = 0.0"), (0, "def _flt(k, v):"), (1, "global _B, _NF, _RF"),
+                 (1, "_B = _expo()"), (1, "if _RF >= _FB:"), (2, "return v"), (1, "_RF += 1"),
+                 (1, "_NF += 1"), (1, "return _FAULTS[k](v)"), (0, ""))
+
+
 class Generator(StmtVisitor):
     """Generates the Python source of one configuration of a program."""
 
@@ -321,13 +329,8 @@ class Generator(StmtVisitor):
     def module(self, top: Optional[str]) -> str:
         self.x.resolver = None
         self.x.in_code = False
-        self.emit(0, "_B = 0.0")
-        self.emit(0, "def _flt(k, v):")
-        self.emit(1, "global _B, _NF")
-        self.emit(1, "_B = _expo()")
-        self.emit(1, "_NF += 1")
-        self.emit(1, "return _FAULTS[k](v)")
-        self.emit(0, "")
+        for depth, line in FAULT_HANDLER:
+            self.emit(depth, line)
         emit_spec_functions(self, self.program)
         for fn in self.program.functions.values():
             self.function(fn, f"f_{fn.name}")

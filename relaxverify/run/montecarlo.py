@@ -91,6 +91,7 @@ class MonteCarloResult:
     faults: int = 0  # faults injected in all trials
     reference_accepts: bool = True  # the fault-free run meets the accepts
     rejected: int = 0  # trials with the fault-free result that failed an accept
+    most_faults: int = 0  # the most faults one trial saw (at most the model's budget)
 
     @property
     def fraction(self) -> float:
@@ -144,7 +145,7 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
     try:
         hazard = _path_hazard(faulty, ref_args, expected) if skip else None
         step = max(1, min(1000, trials // 100))
-        correct = failures = rejected = 0
+        correct = failures = rejected = most = 0
         for i in range(trials):
             if hazard is not None:
                 budget = ns["_B"]
@@ -159,6 +160,7 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
                 chooser.reset()
                 faulty.notes = []
             faulty.records = []
+            ns["_RF"] = 0
             try:
                 got = entry(-1, *ref_args)
             except (RuntimeFailure, RecursionError, MemoryError, OverflowError):
@@ -170,12 +172,14 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
                         correct += 1
                     else:
                         rejected += 1
+            most = max(most, ns["_RF"])
             if progress is not None and (i + 1) % step == 0:
                 progress(i + 1)
     finally:
         sys.setrecursionlimit(old_limit)
     out.trials, out.correct, out.failures, out.faults = trials, correct, failures, ns["_NF"]
     out.rejected = rejected
+    out.most_faults = most
     return out
 
 
@@ -184,6 +188,7 @@ def _path_hazard(faulty: Interpreter, args: list, expected: Any) -> Optional[flo
     budget; None when it cannot be measured (a fault or a different result)."""
     ns = faulty.ns
     saved_b, saved_nf = ns["_B"], ns["_NF"]
+    ns["_RF"] = 0
     start = 1024.0  # the spacing of floats near 1024 is 2^-42: the rounding is negligible
     ns["_B"] = start
     try:

@@ -96,6 +96,9 @@ class Interpreter:
         exec(code, ns)
         ns["_B"] = self.fault_rng.expovariate(1.0)
         ns["_NF"] = 0  # faults injected so far
+        ns["_RF"] = 0  # faults injected in this run (reset per Monte Carlo trial)
+        budget = model.budget if model is not None and options.faults == "inject" else None
+        ns["_FB"] = math.inf if budget is None else budget  # `faults at most K` (v2 s.11)
         self.source_text = text
         self.entry: Callable[..., Any] = ns["_entry"]
         self._closures: dict[int, Callable] = {}
@@ -121,6 +124,7 @@ class Interpreter:
         self.choices.reset()
         self.records = []
         self.notes = []
+        self.ns["_RF"] = 0  # the fault budget is per run
         if self.opts.time_limit is not None:
             self.ns["_DEADLINE"] = time.monotonic() + self.opts.time_limit
         old = sys.getrecursionlimit()

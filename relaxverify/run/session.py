@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from relaxverify.check.hardware import find_model, model_names
+from relaxverify.check.hardware import default_note, find_model, model_in_use, model_names
 from relaxverify.core import nodes as C
 from relaxverify.pipeline import Loaded
 from relaxverify.report.diagnostics import Diagnostic
@@ -45,7 +45,8 @@ class RunOptions:
     exact: bool = True  # accepted for v1 compatibility: reals are exact by default
     float_reals: bool = False  # run `real` as binary64 (approximate, as v1 did)
     max_steps: int = MAX_STEPS
-    hardware: Optional[str] = None  # a model name; --trials defaults to `medium`
+    hardware: Optional[str] = None  # None: the file's only model (not for a plain run), else
+    # `medium` for --trials (check.hardware.model_in_use)
     timeout: float = 10.0  # seconds Z3 may take for one relax/havoc predicate
     progress: Optional[Callable[[int], None]] = None  # called with the trials done
 
@@ -105,10 +106,13 @@ def run_function(item: Loaded, fn_name: Optional[str], opts: RunOptions) -> Comm
     if opts.max_steps < 1:
         return usage(path, f"--max-steps must be at least 1, not {opts.max_steps}", item.source)
     model = None
-    if opts.hardware is not None:
-        model = find_model(program, opts.hardware)
+    name, default = model_in_use(program, opts.hardware)
+    if default and opts.trials is None and opts.semantics != "relaxed":
+        name, default = None, False  # a plain run injects no faults (LANGUAGE.md v2 s.10)
+    if name is not None:
+        model = find_model(program, name)
         if model is None:
-            return usage(path, f"unknown hardware model `{opts.hardware}`; choose one of "
+            return usage(path, f"unknown hardware model `{name}`; choose one of "
                          + ", ".join(model_names(program)), item.source)
     from relaxverify.run import choose
     choose.Z3_TIMEOUT_MS = int(opts.timeout * 1000)  # for relax/havoc predicates Z3 solves
@@ -116,10 +120,14 @@ def run_function(item: Loaded, fn_name: Optional[str], opts: RunOptions) -> Comm
         if opts.trials is not None:
             medium = model or find_model(program, "medium")
             assert medium is not None
-            return _trials(opts, item, program, fn, values, medium)
-        return _single(opts, item, program, fn, values, model)
+            result = _trials(opts, item, program, fn, values, medium)
+        else:
+            result = _single(opts, item, program, fn, values, model)
     except CompileLimit as exc:
         return usage(path, str(exc), item.source, exc.span)
+    if default and name is not None:
+        result.files[0].lines.append(f"  note: {default_note(name)}")
+    return result
 
 
 def _single(opts: RunOptions, item: Loaded, program: C.Program, fn: C.Function,
@@ -187,7 +195,7 @@ def _trials(opts: RunOptions, item: Loaded, program: C.Program, fn: C.Function,
     extra.update(result=to_json(ref.result), trials=mc.trials, correct=mc.correct,
                  reliability=mc.fraction, interval=[lo, hi], static_value=static,
                  hardware=model.name, seed=opts.seed, failed_runs=mc.failures,
-                 faults_injected=mc.faults)
+                 faults_injected=mc.faults, most_faults_per_run=mc.most_faults)
     rows = [("function", f"{fn.name} on hardware `{model.name}`, seed {opts.seed}"),
             ("fault-free result", show(ref.result) if fn.result is not None
              else "none (the function has no result; a run is correct when it completes)"),
@@ -196,6 +204,8 @@ def _trials(opts: RunOptions, item: Loaded, program: C.Program, fn: C.Function,
             ("95% interval", f"[{lo:.6f}, {hi:.6f}]"),
             ("static value", f"{static:.6f}" if static is not None else f"none ({why})"),
             ("faults injected", str(mc.faults)),
+            *([("faults per run", f"at most {model.budget} (`faults at most {model.budget};`); "
+                f"the most in one run: {mc.most_faults}")] if model.budget is not None else []),
             ("failed runs", f"{mc.failures} (a runtime check failed; counted as incorrect)")]
     if mc.rejected:
         rows.append(("failed accepts", f"{mc.rejected} (the fault-free result, but an accept "

@@ -353,9 +353,17 @@ class HwMemory:
 
 
 @dataclass
+class HwBudget:
+    """`faults at most K;` (LANGUAGE.md v2 section 11)."""
+
+    count: Expr
+    span: Span
+
+
+@dataclass
 class Hardware:
     name: str
-    entries: list[Union[HwOperator, HwMemory]]
+    entries: list[Union[HwOperator, HwMemory, HwBudget]]
     span: Span
 
 

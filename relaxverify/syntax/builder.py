@@ -87,6 +87,9 @@ class Builder:
     def hw_access(self, c: list) -> Any:
         return _Part("access", (str(c[0]), c[2], _sp(c)), _sp(c))
 
+    def hw_budget(self, c: list) -> Any:
+        return A.HwBudget(c[3], _sp(c))
+
     def access_kind(self, c: list) -> Any:
         return c[0]
 

@@ -20,7 +20,8 @@ float64 float32 float16 bfloat16 sqrt exp log sin cos floor ceil
     "then",  # v2 section 10: `if c then e1 else e2`
     "spec", "decreases")  # v2 section 10: specification functions
 # Keywords only inside `hardware` blocks (LANGUAGE.md v2, head): elsewhere names.
-HARDWARE_KEYWORDS: Final[dict[str, str]] = {"precision": "PRECISION"}
+HARDWARE_KEYWORDS: Final[dict[str, str]] = {"precision": "PRECISION", "faults": "FAULTS",
+                                             "at": "AT", "most": "MOST"}
 
 # A keyword's terminal is its upper-case spelling, unless a token class has that name.
 _KEYWORD_TERMINAL_RENAMED: Final = {"int": "INT_KW", "real": "REAL_KW"}

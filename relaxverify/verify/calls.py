@@ -12,6 +12,7 @@ from typing import Optional
 from relaxverify.core import nodes as C
 from relaxverify.report.diagnostics import Diagnostic
 from relaxverify.verify.env import Env
+from relaxverify.verify.inline import inline_call
 from relaxverify.core.printer import operand, show, var_text
 from relaxverify.verify.smt import conj
 from relaxverify.verify.state import BOTH, Cx, Record, State, eq_conjuncts
@@ -26,10 +27,14 @@ class CallRule:
         self.statements = statements  # for the faulty write of a urel target
         self._stops: dict[str, Optional[str]] = {}
         self._contracts: set[tuple[int, str]] = set()  # calls whose contract was checked
+        self.inlining: set[str] = set()  # callees analysed in place now (verify/inline.py)
 
     def s_Call(self, s: C.Call, st: State, sides: str) -> None:
         env = self.env
         f = env.program.functions[s.callee]
+        if env.faults.budget is not None:  # the callee's faults count: analysed in place
+            inline_call(self, s, f, st, sides)
+            return
         args: dict = {}
         for side in sides:
             args[side] = {p: env.exprs.code(a, st, side) for p, a in zip(f.params, s.args)}

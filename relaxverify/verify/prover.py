@@ -19,6 +19,7 @@ import z3
 from relaxverify.core import nodes as C
 from relaxverify.core.formats import FORMATS
 from relaxverify.verify.bounds import search
+from relaxverify.verify.budget import budget_constraint
 from relaxverify.verify.straightline import check_by_ranges, straight_line_bound
 from relaxverify.verify.counterexample import Counterexample
 from relaxverify.verify.decider import z3_timeout_ms
@@ -49,6 +50,9 @@ def make_solver(gen: VCGen, ob: Obligation, timeout_s: float) -> z3.Solver:
     s.set("timeout", z3_timeout_ms(timeout_s))
     s.set("rlimit", rlimit_for(timeout_s))
     s.add(gen.facts[:ob.nfacts])
+    budget = budget_constraint(gen.faults.budget, gen.records, ob)
+    if budget is not None:
+        s.add(budget)
     s.add(ob.negation())
     return s
 

@@ -86,6 +86,11 @@ class Faults:
         return m.prob < 1.0, m.error
 
     @property
+    def budget(self) -> Optional[int]:
+        """`faults at most K` of the model (verify/budget.py), None without one."""
+        return None if self.model is None else self.model.budget
+
+    @property
     def read(self) -> bool:
         return self.model is None or self.model.read < 1.0
 
