@@ -24,7 +24,8 @@ OWN_PAGES = [ROOT / "docs" / name for name in (
     "index.md", "getting-started.md", "tutorial.md", "language.md", "reliability-guide.md",
     "precision.md",
     "running.md", "cli.md", "teaching.md", "architecture.md", "language-decisions.md",
-    "verifier.md", "reliability.md", "interpreter.md", "soundness.md", "fpcore.md")] \
+    "verifier.md", "reliability.md", "interpreter.md", "soundness.md", "fpcore.md",
+    "casestudies.md")] \
     + [ROOT / "README.md"]
 
 
