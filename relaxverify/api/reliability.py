@@ -104,6 +104,10 @@ def function_finding(r: FunctionResult, lines: list[str]) -> Finding:
     bad = next((c for c in r.checks if not c.holds), None)
     if bad is not None:
         message = failure(r, bad, lines).message
+    elif r.function.extern:
+        message = (f"`{r.function.name}` is extern: its reliability spec is trusted"
+                   if r.function.reliability else f"`{r.function.name}` is extern and has no "
+                   "reliability spec: its result's reliability is taken as 0")
     elif status is Status.VERIFIED:
         message = f"the reliability spec of `{r.function.name}` holds"
     else:
@@ -122,6 +126,11 @@ def function_text(r: FunctionResult) -> list[str]:
         return [f"{head}: no result, nothing to analyse"]
     out = [f"{head}: value {format_factor(r.value)}"]
     out.append("    terms: " + " && ".join(t.text() for t in r.terms))
+    if fn.extern:
+        out.append("    extern: " + (", ".join(f"spec `{sp.text}` (line {sp.span.line}) trusted"
+                                        for sp in fn.reliability) or
+                                     "no reliability spec, so its result's reliability is 0"))
+        return out
     for c in r.checks:
         verdict = "holds" if c.holds else "FAILS"
         out.append(f"    spec `{c.spec.text}` (line {c.spec.span.line}): {verdict}")
@@ -185,6 +194,7 @@ def function_json(r: FunctionResult, lines: list[str]) -> dict[str, Any]:
         "terms": [term_json(t) for t in r.terms],
         "value": r.value,
         "status": r.status,
+        **({"extern": True} if fn.extern else {}),
         "checks": [check_json(c, lines) for c in r.checks],
     }
 

@@ -85,6 +85,8 @@ def verify_file(item: Loaded, options: VerifyOptions, stats: ProverStats) -> Fil
     functions = list(selected_functions(item, options.fn))
     if options.fn and not functions:
         return unknown_function(item, options.fn)
+    trusted = [fn for fn in functions if fn.extern]
+    functions = [fn for fn in functions if not fn.extern]
     obligations, warnings = _prove_all(program, functions, model, options, stats)
     replays = {id(o): _replay(program, o, model) for o in obligations if o.status == "failed"}
     for o in obligations:
@@ -113,6 +115,10 @@ def verify_file(item: Loaded, options: VerifyOptions, stats: ProverStats) -> Fil
     parts = [f"{len(obligations) - len(failed) - len(unknown)} verified", f"{len(failed)} failed"]
     if unknown:
         parts.append(f"{len(unknown)} unknown")
+    if trusted:
+        names = ", ".join(f"`{fn.name}`" for fn in trusted)
+        parts.append(f"{len(trusted)} extern contract(s) trusted ({names})")
+        report.extra["trusted"] = [fn.name for fn in trusted]
     report.lines.append(f"{item.path}: {len(obligations)} obligations: " + ", ".join(parts))
     return report
 

@@ -16,6 +16,7 @@ accept requires ensures requires_r ensures_r invariant invariant_r bound reliabi
 hardware operator memory urel read write error true false forall exists int real
 bool result old eq len abs min max
 float64 float32 float16 bfloat16 sqrt exp log sin cos floor ceil
+extern
 """.split())
 # Keywords only inside `hardware` blocks (LANGUAGE.md v2, head): elsewhere names.
 HARDWARE_KEYWORDS: Final[dict[str, str]] = {"precision": "PRECISION"}
@@ -72,7 +73,7 @@ OPERAND_END: Final[frozenset[str]] = frozenset(
     | {keyword_terminal(w) for w in ("true", "false", "result")})
 # Keywords that start a top-level declaration: where error recovery resumes.
 DECLARATION_STARTS: Final[frozenset[str]] = frozenset(
-    keyword_terminal(w) for w in ("fn", "const", "hardware"))
+    keyword_terminal(w) for w in ("fn", "const", "hardware", "extern"))
 
 # Every terminal of the grammar, with its spelling for those that have one.
 TERMINAL_TEXT: Final[dict[str, str]] = {
