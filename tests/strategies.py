@@ -787,7 +787,7 @@ class Builder(Draws):
         header = [f"{p.name}: int{' in urel' if p.urel else ''}" for p in params]
         specs = []
         reqs = [f"{p.lo} <= {p.name} && {p.name} <= {p.hi}" for p in params]
-        if reqs and self.chance(0.7):
+        if reqs and self.chance(0.7 if self.opts.specs else 0.2):
             specs.append("requires " + " && ".join(reqs))
         x = self.pick([p.name for p in params]) if params else None
         if not self.opts.specs:
@@ -800,7 +800,9 @@ class Builder(Draws):
                           f"{x} <= result && result <= {x} + {self.const(0, 3)}",
                           f"result == {x} + {self.const()}"]
             specs.append("ensures " + self.pick(forms))
-        if self.opts.spec_calls or (self.opts.reliability_specs and self.chance(0.5)):
+        # (a reliability program's extern has a spec that holds: 1.0 * R(params) does)
+        if self.opts.spec_calls or not self.opts.specs or (self.opts.reliability_specs
+                                                           and self.chance(0.5)):
             c = self.pick(("0.01", "0.2", "0.9", "1.0"))
             names = ", ".join(p.name for p in params)
             specs.append(f"reliability R(result) >= {c}" + (f" * R({names})" if names else ""))
