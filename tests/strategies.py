@@ -881,7 +881,8 @@ def reliability_programs(straight_line: bool = False, linear: bool = False,
                    calls=not straight_line, arrays=not linear, loops=not straight_line,
                    straight_line=straight_line, linear=linear, max_stmts=5,
                    limit_faults=True, spec_calls=spec_calls,
-                   shaky_havoc=not spec_calls)  # (a havoc: enumeration cannot replay it)
+                   shaky_havoc=not spec_calls,  # (a havoc: enumeration cannot replay it)
+                   externs=False)  # (in the full suite they cut the enumerated values)
     if names:
         opts.with_known(tuple(names))
     return programs(opts)
