@@ -122,6 +122,9 @@ class Options:
     # small factor (so that it usually holds), and the entry calls one first (the
     # rule `x = f(args)` by f's spec, which random programs reach only by luck).
     spec_calls: bool = False
+    # `extern fn` helpers (LANGUAGE.md v2 section 10): no body, a trusted contract
+    # whose `ensures` always has a result (`run` chooses one, as `havoc` would).
+    externs: bool = True
 
     def with_known(self, names: Optional[tuple[str, ...]] = None) -> "Options":
         """These options with the constructs of known open disagreements on (`names`,
@@ -881,6 +884,44 @@ class Builder(Draws):
         return meta, "\n".join(lines)
 
 
+    def extern_function(self, name: str) -> tuple[FnMeta, str]:
+        """`extern fn NAME(p: int, ...) -> int requires ... ensures ...;`. Its `ensures`
+        admits a result for every argument (a call never blocks). With specifications,
+        a range about an argument or constants; without (reliability programs), the
+        result is a function of the arguments, so that a trusted reliability spec over
+        every parameter holds (a faulty run on the same arguments gets the same one)."""
+        params = []
+        for _ in range(self.draw(st.integers(0, 2))):
+            lo = self.draw(st.integers(-3, 2))
+            params.append(Param(self.fresh("p"), lo=lo, hi=lo + self.draw(st.integers(0, 6)),
+                                urel=self.opts.unreliable and self.chance(0.2)))
+        self.used_unreliable |= any(p.urel for p in params)
+        header = [f"{p.name}: int{' in urel' if p.urel else ''}" for p in params]
+        specs = []
+        reqs = [f"{p.lo} <= {p.name} && {p.name} <= {p.hi}" for p in params]
+        if reqs and self.chance(0.7 if self.opts.specs else 0.2):
+            specs.append("requires " + " && ".join(reqs))
+        x = self.pick([p.name for p in params]) if params else None
+        if not self.opts.specs:
+            specs.append(f"ensures result == {x + ' + ' if x else ''}{self.const()}")
+        elif self.chance(0.85):
+            lo, hi = self.const(-6, 2), self.const(0, 8)
+            forms = [f"{lo} <= result && result <= {hi} + 3", f"result == {self.const()}"]
+            if x is not None:
+                forms += [f"result >= {x} - {self.const(0, 5)}",
+                          f"{x} <= result && result <= {x} + {self.const(0, 3)}",
+                          f"result == {x} + {self.const()}"]
+            specs.append("ensures " + self.pick(forms))
+        # (a reliability program's extern has a spec that holds: 1.0 * R(params) does)
+        if self.opts.spec_calls or not self.opts.specs or (self.opts.reliability_specs
+                                                           and self.chance(0.5)):
+            c = self.pick(("0.01", "0.2", "0.9", "1.0"))
+            names = ", ".join(p.name for p in params)
+            specs.append(f"reliability R(result) >= {c}" + (f" * R({names})" if names else ""))
+        text = (f"extern fn {name}({', '.join(header)}) -> int" +
+                "".join(f"\n  {sp}" for sp in specs) + ";")
+        return FnMeta(name, params, True), text
+
     def reliability_spec(self, params: list[Param]) -> str:
         """`reliability R(result) >= c * R(P)`: P is usually every parameter, c is drawn
         from a wide range, so that the spec holds under some fault models and not others
@@ -941,6 +982,10 @@ def programs(draw, opts: Optional[Options] = None) -> GenProgram:
     helpers = 0 if (opts.straight_line or not opts.calls) else draw(
         st.integers(1 if opts.spec_calls else 0, 2))
     metas = []
+    if opts.externs and helpers and draw(st.integers(0, 2)) == 0:
+        meta, text = b.extern_function("e0")  # called, not run (it has no body)
+        b.helpers.append((meta, None))
+        parts.append(text)
     for k in range(helpers):
         meta, text = b.function(f"h{k}", False)
         b.helpers.append((meta, None))
@@ -974,7 +1019,8 @@ def reliability_programs(straight_line: bool = False, linear: bool = False,
                    calls=not straight_line, arrays=not linear, loops=not straight_line,
                    straight_line=straight_line, linear=linear, max_stmts=5,
                    limit_faults=True, spec_calls=spec_calls,
-                   shaky_havoc=not spec_calls)  # (a havoc: enumeration cannot replay it)
+                   shaky_havoc=not spec_calls,  # (a havoc: enumeration cannot replay it)
+                   externs=False)  # (in the full suite they cut the enumerated values)
     if names:
         opts.with_known(tuple(names))
     return programs(opts)

@@ -53,6 +53,8 @@ def features(node, out: set[str]) -> None:
     for f in dataclasses.fields(node):
         features(getattr(node, f.name), out)
     if isinstance(node, A.Function):
+        if node.extern:
+            out.add("extern")
         for clause in ("requires", "ensures", "requires_r", "ensures_r", "reliability"):
             if getattr(node, clause):
                 out.add(clause)
@@ -70,7 +72,7 @@ def test_examples_cover_every_construct() -> None:
     for path in FILES:
         features(parse(path.read_text(), str(path)).decls, used)
     wanted = {
-        "Const", "Hardware", "HwOperator", "HwMemory", "Function", "requires", "ensures",
+        "Const", "Hardware", "HwOperator", "extern", "HwMemory", "Function", "requires", "ensures",
         "requires_r", "ensures_r", "reliability", "VarDecl", "ArrayDecl", "Assign",
         "ArrayAssign", "relax", "havoc", "assert", "assume", "accept", "If", "else if",
         "While", "bound", "For", "Repeat", "invariant", "invariant_r", "Return", "Skip",

@@ -45,7 +45,8 @@ CASES = {
         [(2, 30, "unexpected `-`"), (4, 14, "unexpected `y`; expected one of `(`, `=`, `[`")]),
     "an extra closing brace": (
         "fn a() { skip; } }\nfn b() { x = ; }\n",
-        [(1, 18, "unexpected `}`; expected one of `const`, `fn`, `hardware`, `spec`, end of file"),
+        [(1, 18, "unexpected `}`; expected one of `const`, `extern`, `fn`, `hardware`, "
+          "`spec`, end of file"),
          (2, 14, EXPR)]),
     "hardware and constants": (
         "hardware h { operator + = 0.9; }\nhardware k { operator +. = 0.9 }\n"

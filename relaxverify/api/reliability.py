@@ -112,6 +112,10 @@ def function_finding(r: FunctionResult, lines: list[str]) -> Finding:
     bad = next((c for c in r.checks if not c.holds), None)
     if bad is not None:
         message = failure(r, bad, lines).message
+    elif r.function.extern:
+        message = (f"`{r.function.name}` is extern: its reliability spec is trusted"
+                   if r.function.reliability else f"`{r.function.name}` is extern and has no "
+                   "reliability spec: its result's reliability is taken as 0")
     elif status is Status.VERIFIED:
         message = f"the reliability spec of `{r.function.name}` holds"
     else:
@@ -139,6 +143,11 @@ def function_text(r: FunctionResult) -> list[str]:
         out = [f"{head}: value {format_factor(r.value)} (plain: the masking-aware "
                f"analysis does not apply: {p.fallback})"]
     out.append("    terms: " + " && ".join(t.text() for t in r.terms))
+    if fn.extern:
+        out.append("    extern: " + (", ".join(f"spec `{sp.text}` (line {sp.span.line}) trusted"
+                                        for sp in fn.reliability) or
+                                     "no reliability spec, so its result's reliability is 0"))
+        return out
     for line, count, bound in r.trip_bounds:
         out.append(f"    loop at line {line}: at most {bound} iterations ({count} <= {bound} "
                    "by the requires); the value is the one at that bound")
@@ -208,6 +217,7 @@ def function_json(r: FunctionResult, lines: list[str]) -> dict[str, Any]:
         "terms": [term_json(t) for t in r.terms],
         "value": r.reported_value,
         "status": r.status,
+        **({"extern": True} if fn.extern else {}),
         "checks": [check_json(c, lines) for c in r.checks],
     }
     if r.symbolic is not None:

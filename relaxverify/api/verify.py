@@ -100,6 +100,8 @@ def verify_file(item: Loaded, options: VerifyOptions, stats: ProverStats) -> Fil
                 ["write the recursion as a loop, or verify with a model without "
                  "`faults at most`"], path=item.path)
             return FileReport(item.path, "error", item.source, [diag])
+    trusted = [fn for fn in functions if fn.extern]
+    functions = [fn for fn in functions if not fn.extern]
     obligations, warnings = _prove_all(program, functions, model, options, stats)
     replays = {id(o): _replay(program, o, model) for o in obligations
                if o.status == "failed" and o.function not in program.spec_functions}
@@ -132,6 +134,10 @@ def verify_file(item: Loaded, options: VerifyOptions, stats: ProverStats) -> Fil
     parts = [f"{len(obligations) - len(failed) - len(unknown)} verified", f"{len(failed)} failed"]
     if unknown:
         parts.append(f"{len(unknown)} unknown")
+    if trusted:
+        names = ", ".join(f"`{fn.name}`" for fn in trusted)
+        parts.append(f"{len(trusted)} extern contract(s) trusted ({names})")
+        report.extra["trusted"] = [fn.name for fn in trusted]
     report.lines.append(f"{item.path}: {len(obligations)} obligations: " + ", ".join(parts))
     return report
 

@@ -39,9 +39,10 @@ def check_function(f: A.Function, functions: dict[str, A.Function], consts: Cons
     ens_r = Position("a relational postcondition", "relational", allow_result=True)
     ensures_r = [exprs.spec(e, ens_r, "`ensures_r`") for e in f.ensures_r]
     reliability = [reliability_spec(s, params, scope, consts, sink) for s in f.reliability]
-    body = _body(f, scope, exprs, StmtChecker(scope, exprs, consts, sink), sink)
+    body = [] if f.extern else _body(f, scope, exprs, StmtChecker(scope, exprs, consts, sink),
+                                     sink)
     return C.Function(f.name, params, scope.result, requires, ensures, requires_r, ensures_r,
-                      reliability, body, scope.locals, f.span, default_rr)
+                      reliability, body, scope.locals, f.span, default_rr, f.extern)
 
 
 def _params(f: A.Function, scope: FunctionScope, sink: Sink) -> list[C.Var]:

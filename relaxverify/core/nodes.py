@@ -350,6 +350,7 @@ class Function:
     locals: list[Var]
     span: Span
     requires_r_default: bool = False
+    extern: bool = False  # `extern fn`: no body; verify and reliability trust the contract
 
 
 

@@ -37,6 +37,10 @@ class Calls:
         w = self.w
         if fn.result is None:
             terms: list[Term] = []
+        elif fn.extern:  # no body: its spec is trusted; without one, nothing is known
+            spec = best_spec(fn) if fn.reliability else None
+            terms = [Term(spec.factor, frozenset(spec.inputs)) if spec is not None
+                     else Term(0.0, frozenset())]
         else:
             w.active.append(fn.name)
             try:

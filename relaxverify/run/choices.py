@@ -20,6 +20,7 @@ from typing import Any, Callable, Optional
 from relaxverify.core import checks as K
 from relaxverify.core import nodes as C
 from relaxverify.run.choose import ChoicePlan, ChooseError
+from relaxverify.run.externs import EXTERN_SITE
 from relaxverify.run.outcome import RuntimeFailure, Site
 
 Key = tuple[int, int]  # (id of the Choose statement, its occurrence in the run)
@@ -53,7 +54,10 @@ class Choices:
         plan = self.plan(k)
         n = self.counts.get(id(stmt), 0)
         self.counts[id(stmt)] = n + 1
-        given = self.recorded((id(stmt), n))
+        what = self.sites[k].what
+        extern = what[len(EXTERN_SITE):] if what.startswith(EXTERN_SITE) else None
+        # a counterexample lists the choices of relax/havoc statements only
+        given = None if extern and self.keyed is None else self.recorded((id(stmt), n))
         new = None
         if given is not None:
             try:
@@ -68,7 +72,16 @@ class Choices:
                 self.note(f"no usable recorded choice for the `{stmt.kind}` at line "
                           f"{stmt.span.line}; a new one was chosen")
         if new is None:
-            new = self.draw(stmt, plan, env)
+            try:
+                new = self.draw(stmt, plan, env)
+            except RuntimeFailure as exc:
+                if extern is None or exc.kind != stmt.kind:
+                    raise
+                msg = (f"this call of the extern `{extern}` needs a result that satisfies "
+                       f"its `ensures`, and none was found: {exc.message}" if stmt.vars else
+                       f"the `ensures` of the extern `{extern}` does not hold on these "
+                       "arguments, so this call has no run")
+                raise RuntimeFailure(exc.kind, exc.span, msg) from None
         chosen = {v.source: new[v.name] for v in stmt.vars}
         self.log.append(chosen)
         self.by_site[(id(stmt), n)] = chosen

@@ -22,6 +22,7 @@ from relaxverify.core.visitor import StmtVisitor
 from relaxverify.run.codegen_floats import write_rounded
 from relaxverify.run.codegen_specfns import emit_spec_functions
 from relaxverify.run.codegen_exprs import FLAT_DEPTH, Code, ExprGen, depth, zero
+from relaxverify.run.externs import extern_call
 from relaxverify.run.options import Options
 from relaxverify.source import Span
 
@@ -187,7 +188,7 @@ class Generator(StmtVisitor):
         callee = self.program.functions[s.callee]
         checks = K.stmt_checks(s)
         needs_pre = self.opts.specs and bool(callee.requires)
-        if self.recording or needs_pre:
+        if self.recording or needs_pre or callee.extern:
             temps = [a if a.isidentifier() and not self.recording else self.c.fresh("a")
                      for a in args]
             for t, a in zip(temps, args):
@@ -204,10 +205,11 @@ class Generator(StmtVisitor):
                                    str(k), ind)
             elif check.kind == K.LIMIT:
                 self.emit(ind, f"if _d >= _MAXDEPTH: _deep({k})")
-        call = f"f_{s.callee}({', '.join(['_d + 1'] + args)})"
-        if s.target is None:
+        call = extern_call(self, s, callee, args, ind) if callee.extern else \
+            f"f_{s.callee}({', '.join(['_d + 1'] + args)})"
+        if s.target is None and call:
             self.emit(ind, call)
-        else:
+        elif s.target is not None:
             self.emit(ind, f"{self.py(s.target)} = "
                       f"{self.x.write(s.target, call, s.span, False)}")
 
@@ -332,8 +334,8 @@ class Generator(StmtVisitor):
         for depth, line in FAULT_HANDLER:
             self.emit(depth, line)
         emit_spec_functions(self, self.program)
-        for fn in self.program.functions.values():
-            self.function(fn, f"f_{fn.name}")
+        for fn in [f for f in self.program.functions.values() if not f.extern]:
+            self.function(fn, f"f_{fn.name}")  # (an extern's calls choose its result)
         if top is not None:
             target = f"f_{top}"
             if self.opts.record:

@@ -25,6 +25,7 @@ from relaxverify.report.render import CommandResult, FileReport
 from relaxverify.run.accepts import bound_queries, original_states
 from relaxverify.run.arguments import ArgError, parse_args, show, to_json
 from relaxverify.run.choose import to_float
+from relaxverify.run.externs import extern_note, externs_reached
 from relaxverify.run.montecarlo import MonteCarloResult, monte_carlo, upper_bound
 from relaxverify.run.options import MAX_STEPS, Options
 from relaxverify.run.outcome import CompileLimit, RuntimeFailure
@@ -97,6 +98,10 @@ def run_function(item: Loaded, fn_name: Optional[str], opts: RunOptions) -> Comm
         return usage(path, f"there is no function `{fn_name}` in this file; it has "
                      + (", ".join(f"`{n}`" for n in names) or "no functions"), item.source)
     fn = program.functions[fn_name]
+    if fn.extern:
+        return usage(path, f"`{fn_name}` is an `extern fn`: it has no body to run; run a "
+                     "function that calls it (a call gets a result satisfying its `ensures`)",
+                     item.source, fn.span)
     try:
         values = parse_args(fn, opts.args)
     except ArgError as exc:
@@ -142,6 +147,10 @@ def _single(opts: RunOptions, item: Loaded, program: C.Program, fn: C.Function,
     report = FileReport(item.path, "verified", item.source)
     extra: dict = {"result": None, "error": None}
     notes = list(out.notes)
+    externs = externs_reached(program, fn)
+    if externs:
+        notes.append(extern_note(externs))
+        extra["extern"] = externs
     if _uses_numbers(item):
         text, extra["arithmetic"] = arithmetic(opts, precision)
         notes.append(text)
@@ -222,6 +231,10 @@ def _trials(opts: RunOptions, item: Loaded, program: C.Program, fn: C.Function,
         _verdict(report, static, mc, program, fn, model, width)
     report.lines.append("  note: the reliability is an estimate from the sampled runs "
                         "(the 95% interval says how precise)")
+    externs = externs_reached(program, fn)
+    if externs:
+        report.lines.append(f"  note: {extern_note(externs)}")
+        extra["extern"] = externs
     if _uses_numbers(item):
         text, extra["arithmetic"] = arithmetic(opts, model)
         report.lines.append(f"  note: {text}")

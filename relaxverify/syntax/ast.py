@@ -311,6 +311,7 @@ class Function:
     body: list[Stmt]
     span: Span
     name_span: Span
+    extern: bool = False  # `extern fn ...;`: no body, a trusted contract
 
 
 @dataclass

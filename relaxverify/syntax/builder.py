@@ -94,20 +94,28 @@ class Builder:
         return c[0]
 
     def fn_decl(self, c: list) -> Any:
+        return self._function(c, c[-1].value, c[1], c[3:-1])
+
+    def extern_decl(self, c: list) -> Any:
+        f = self._function(c, [], c[2], c[4:-1])
+        f.extern = True
+        return f
+
+    def _function(self, c: list, body: list, name: Any, items: list) -> A.Function:
         params: list[A.Param] = []
         ret = None
         kinds = ("requires", "ensures", "requires_r", "ensures_r", "reliability")
         clauses: dict[str, list] = {k: [] for k in kinds}
-        for item in c[3:-1]:
+        for item in items:
             if isinstance(item, _Part) and item.kind == "params":
                 params = item.value
             elif isinstance(item, _Part) and item.kind == "ret":
                 ret = item.value
             elif isinstance(item, _Part) and item.kind in clauses:
                 clauses[item.kind].append(item.value)
-        return A.Function(str(c[1]), params, ret, clauses["requires"], clauses["ensures"],
+        return A.Function(str(name), params, ret, clauses["requires"], clauses["ensures"],
                           clauses["requires_r"], clauses["ensures_r"], clauses["reliability"],
-                          c[-1].value, _sp(c), _tok(c[1]))
+                          body, _sp(c), _tok(name))
 
     def spec_fn_decl(self, c: list) -> Any:
         params: list[A.Param] = []

@@ -107,6 +107,12 @@ def _unexpected_token(fault: SyntaxFault, expected: set[str], text: str) -> Diag
     if "NAME" in expected and str(tok) in _KEYWORDS:
         notes.append(f"`{tok}` is a reserved word and cannot be used as a name")
     before = text.split("\n")[tok.line - 1][:tok.column - 1]
+    if tok.type == "SEMICOLON" and "LBRACE" in expected:
+        notes.append("a function needs a body `{ ... }`; a declaration without a body is "
+                     "an `extern fn` (`extern fn f(x: real) -> real ensures ...;`)")
+    elif tok.type == "LBRACE" and "SEMICOLON" in expected and "EXTERN" not in expected:
+        notes.append("an `extern fn` has no body: end it with `;` after its clauses, or "
+                     "drop `extern` to define the function here")
     if re.search(r"\breliability\b", before):
         notes.append(_RELIABILITY_NOTE)
     desc = describe_expected(expected)

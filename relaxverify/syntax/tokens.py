@@ -18,7 +18,8 @@ bool result old eq len abs min max
 float64 float32 float16 bfloat16 sqrt exp log sin cos floor ceil
 """.split()) + (
     "then",  # v2 section 10: `if c then e1 else e2`
-    "spec", "decreases")  # v2 section 10: specification functions
+    "spec", "decreases",  # v2 section 10: specification functions
+    "extern")  # v2 section 10: declarations without a body
 # Keywords only inside `hardware` blocks (LANGUAGE.md v2, head): elsewhere names.
 HARDWARE_KEYWORDS: Final[dict[str, str]] = {"precision": "PRECISION", "faults": "FAULTS",
                                              "at": "AT", "most": "MOST"}
@@ -75,7 +76,7 @@ OPERAND_END: Final[frozenset[str]] = frozenset(
     | {keyword_terminal(w) for w in ("true", "false", "result")})
 # Keywords that start a top-level declaration: where error recovery resumes.
 DECLARATION_STARTS: Final[frozenset[str]] = frozenset(
-    keyword_terminal(w) for w in ("fn", "const", "hardware", "spec"))
+    keyword_terminal(w) for w in ("fn", "const", "hardware", "spec", "extern"))
 
 # Every terminal of the grammar, with its spelling for those that have one.
 TERMINAL_TEXT: Final[dict[str, str]] = {
