@@ -620,3 +620,27 @@ fn user(x: int) -> int {
 }
 """)
     assert code == 0 and doc["files"][0]["diagnostics"] == []
+
+
+def test_a_summary_failure_through_arbitrary_faults_points_at_an_error_bound(tmp_path):
+    """A relational invariant that no invariant could keep (the faulty `+.` may return
+    any value): the hint names the model's `error` bound, not only a stronger
+    invariant (the ports of the literature's benchmarks were misled by it)."""
+    from conftest import run_cli
+    path = tmp_path / "h.relax"
+    path.write_text("""hardware hw {
+  operator +. = 0.999;
+}
+fn f(a: real[]) -> real
+  requires len(a) == 4
+{
+  var s: real = 0.0;
+  for i in 0 .. 4 invariant_r abs(s<o> - s<r>) <= 1.0 {
+    s = s +. a[i];
+  }
+  return s;
+}
+""")
+    out = run_cli("verify", path)
+    assert out.code == 1 and "8:31: error: cannot prove that the relational invariant" in out.out
+    assert "give the operator or memory an `error` bound in the hardware model" in out.out

@@ -41,6 +41,12 @@ QUANTIFIER = ("the runs from these inputs decided the quantifier before reaching
 CANDIDATE = ("the runs from these inputs chose other values, at which the predicate is "
              "defined; it is still undefined at these candidates: guard the partial "
              "expression (e.g. `0 <= i && i < len(a) && a[i] > 0`)")
+FAULTY_SUMMARY = ("the runs from these inputs do not fail here, and the relaxed values "
+                 "above come from faulty results: if the failure needs a fault that may "
+                 "return any value, no invariant can bound it; give the operator or "
+                 "memory an `error` bound in the hardware model (e.g. `operator +. = "
+                 "0.999 error 0.5;`), or keep the value reliable. Otherwise the loop "
+                 "invariant or contract on the way may be too weak (strengthen it)")
 STOPPED = ("the runs from these inputs were stopped at an interpreter limit (they ran too "
            "long), so they cannot tell whether the failure is real")
 
@@ -213,7 +219,11 @@ def _abstract_hint(outcome: ReplayOutcome, o: Optional[Obligation] = None) -> st
         return STOPPED
     if o is not None and _quantified(o):
         return QUANTIFIER
-    return CANDIDATE if o is not None and _candidate(o) else WEAK_SUMMARY
+    if o is not None and _candidate(o):
+        return CANDIDATE
+    faulty = o is not None and o.counterexample is not None and any(
+        f is not None for f in o.counterexample.faults or ())
+    return FAULTY_SUMMARY if faulty else WEAK_SUMMARY
 
 
 def _quantified(o: Obligation) -> bool:
