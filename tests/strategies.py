@@ -1009,7 +1009,8 @@ def programs(draw, opts: Optional[Options] = None) -> GenProgram:
 
 
 def reliability_programs(straight_line: bool = False, linear: bool = False,
-                         known: bool | tuple[str, ...] = False, spec_calls: bool = False):
+                         known: bool | tuple[str, ...] = False, spec_calls: bool = False,
+                         grids: bool = True):
     """Programs for the reliability properties: unreliable operators and urel
     memory, no relax or specifications (the analysis ignores them). With `known`
     (True: all of `KNOWN_RELIABILITY`, or some of them by name), also havocs that
@@ -1020,7 +1021,8 @@ def reliability_programs(straight_line: bool = False, linear: bool = False,
                    straight_line=straight_line, linear=linear, max_stmts=5,
                    limit_faults=True, spec_calls=spec_calls,
                    shaky_havoc=not spec_calls,  # (a havoc: enumeration cannot replay it)
-                   externs=False)  # (in the full suite they cut the enumerated values)
+                   externs=False,  # (in the full suite they cut the enumerated values)
+                   grids=grids)
     if names:
         opts.with_known(tuple(names))
     return programs(opts)

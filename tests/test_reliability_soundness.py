@@ -335,13 +335,14 @@ def test_static_value_at_most_enumerated_reliability():
             assert static <= exact + 1e-12, (
                 f"`{meta.name}`{args}: static {static} > enumerated {exact}\n{gen.source}")
 
+    # (2-D arrays are left to the Monte Carlo property: the enumerator runs 1-D inputs)
     @SETTINGS
-    @given(reliability_programs(), st.integers(0, 1 << 20))
+    @given(reliability_programs(grids=False), st.integers(0, 1 << 20))
     def prop(gen: GenProgram, seed: int) -> None:
         compare(gen, seed, seen)
 
     @SETTINGS
-    @given(reliability_programs(spec_calls=True), st.integers(0, 1 << 20))
+    @given(reliability_programs(spec_calls=True, grids=False), st.integers(0, 1 << 20))
     def prop_by_spec(gen: GenProgram, seed: int) -> None:
         compare(gen, seed, targeted)
 
