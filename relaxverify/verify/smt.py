@@ -154,17 +154,20 @@ def _vector(model: z3.ModelRef, arr: z3.ExprRef, count: int, ty: Type) -> list:
     """A one-dimensional array's first `count` elements, read in one pass when the
     model's array has a form `_array_elements` knows (else element by element)."""
     element = _array_elements(model, arr)
-    if element is None:
-        return [_scalar(model.eval(z3.Select(arr, k), model_completion=True), ty)
-                for k in range(count)]
-    cache: dict[int, Any] = {}
+    if element is not None:
+        cache: dict[int, Any] = {}
 
-    def value(t: z3.ExprRef) -> Any:
-        key = t.get_id()
-        if key not in cache:
-            cache[key] = _scalar(t, ty)
-        return cache[key]
-    return [value(element(k)) for k in range(count)]
+        def value(t: z3.ExprRef) -> Any:
+            key = t.get_id()
+            if key not in cache:
+                cache[key] = _scalar(t, ty)
+            return cache[key]
+        try:
+            return [value(element(k)) for k in range(count)]
+        except (z3.Z3Exception, TypeError):  # a lambda body beyond the compiled forms
+            pass
+    return [_scalar(model.eval(z3.Select(arr, k), model_completion=True), ty)
+            for k in range(count)]
 
 
 def _elements(model: z3.ModelRef, arr: z3.ArrayRef, ns: list[int], at: tuple, ty: Type):
@@ -222,7 +225,7 @@ _OPS: dict[int, Callable[..., Any]] = {
     z3.Z3_OP_NOT: lambda x: not x, z3.Z3_OP_LE: lambda a, b: a <= b,
     z3.Z3_OP_LT: lambda a, b: a < b, z3.Z3_OP_GE: lambda a, b: a >= b,
     z3.Z3_OP_GT: lambda a, b: a > b, z3.Z3_OP_EQ: lambda a, b: a == b,
-    z3.Z3_OP_ADD: lambda *xs: sum(xs), z3.Z3_OP_SUB: lambda a, b: a - b,
+    z3.Z3_OP_ADD: lambda *xs: sum(xs), z3.Z3_OP_SUB: lambda a, *bs: a - sum(bs),
     z3.Z3_OP_UMINUS: lambda a: -a}
 
 
