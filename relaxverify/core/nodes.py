@@ -475,6 +475,19 @@ def walk(stmts: list[Stmt]) -> Iterator[Stmt]:
             yield from walk(s.body)
 
 
+def callees_reached(program: Program, fn: Function) -> set[str]:
+    """The functions `fn` may call, directly or through its callees."""
+    seen: set[str] = set()
+    todo = [fn]
+    while todo:
+        f = todo.pop()
+        for s in walk(f.body):
+            if isinstance(s, Call) and s.callee not in seen:
+                seen.add(s.callee)
+                todo.append(program.functions[s.callee])
+    return seen
+
+
 def assigned_vars(stmts: list[Stmt]) -> set[Var]:
     """Variables that the statements may write (in either execution)."""
     out: set[Var] = set()

@@ -60,15 +60,7 @@ def extern_call(gen: Any, s: C.Call, callee: C.Function, args: list[str], ind: i
 
 def externs_reached(program: C.Program, fn: C.Function) -> list[str]:
     """The extern functions that `fn` may call, directly or through its callees."""
-    seen: set[str] = set()
-    todo = [fn]
-    while todo:
-        f = todo.pop()
-        for s in C.walk(f.body):
-            if isinstance(s, C.Call) and s.callee not in seen:
-                seen.add(s.callee)
-                todo.append(program.functions[s.callee])
-    return sorted(n for n in seen if program.functions[n].extern)
+    return sorted(n for n in C.callees_reached(program, fn) if program.functions[n].extern)
 
 
 def extern_note(names: list[str]) -> str:

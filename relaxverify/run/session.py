@@ -296,15 +296,8 @@ def static_value(program: C.Program, fn: str,
 
 def _soundness_notes(program: C.Program, fn: C.Function, model: C.HardwareModel) -> list[str]:
     """Why the static value may be above the measurement: callee specs are trusted."""
-    seen: set[str] = set()
-    todo = [fn]
-    while todo:
-        f = todo.pop()
-        for s in C.walk(f.body):
-            if isinstance(s, C.Call) and s.callee not in seen:
-                seen.add(s.callee)
-                todo.append(program.functions[s.callee])
-    trusted = sorted(n for n in seen if program.functions[n].reliability)
+    trusted = sorted(n for n in C.callees_reached(program, fn)
+                     if program.functions[n].reliability)
     if trusted:
         names = ", ".join(f"`{n}`" for n in trusted)
         return [f"the static value trusts the reliability specs of {names}; check that they "

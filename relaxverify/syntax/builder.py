@@ -43,6 +43,22 @@ class _Part:
     span: A.Span
 
 
+def _signature(items: list, kinds: tuple[str, ...]
+               ) -> tuple[list[A.Param], Any, dict[str, list]]:
+    """A declaration's parameters, result type and clauses (each kind in order)."""
+    params: list[A.Param] = []
+    ret: Any = None
+    clauses: dict[str, list] = {k: [] for k in kinds}
+    for item in items:
+        if isinstance(item, _Part) and item.kind == "params":
+            params = item.value
+        elif isinstance(item, _Part) and item.kind == "ret":
+            ret = item.value
+        elif isinstance(item, _Part) and item.kind in clauses:
+            clauses[item.kind].append(item.value)
+    return params, ret, clauses
+
+
 class Builder:
     """Reductions of the LALR parse: one method per rule or alias (see the module
     docstring). Helpers are module functions, so that no attribute of the builder
@@ -102,32 +118,14 @@ class Builder:
         return f
 
     def _function(self, c: list, body: list, name: Any, items: list) -> A.Function:
-        params: list[A.Param] = []
-        ret = None
         kinds = ("requires", "ensures", "requires_r", "ensures_r", "reliability")
-        clauses: dict[str, list] = {k: [] for k in kinds}
-        for item in items:
-            if isinstance(item, _Part) and item.kind == "params":
-                params = item.value
-            elif isinstance(item, _Part) and item.kind == "ret":
-                ret = item.value
-            elif isinstance(item, _Part) and item.kind in clauses:
-                clauses[item.kind].append(item.value)
+        params, ret, clauses = _signature(items, kinds)
         return A.Function(str(name), params, ret, clauses["requires"], clauses["ensures"],
                           clauses["requires_r"], clauses["ensures_r"], clauses["reliability"],
                           body, _sp(c), _tok(name))
 
     def spec_fn_decl(self, c: list) -> Any:
-        params: list[A.Param] = []
-        ret: Any = None  # the grammar requires one
-        clauses: dict[str, list] = {"requires": [], "decreases": []}
-        for item in c[4:-3]:
-            if isinstance(item, _Part) and item.kind == "params":
-                params = item.value
-            elif isinstance(item, _Part) and item.kind == "ret":
-                ret = item.value
-            elif isinstance(item, _Part) and item.kind in clauses:
-                clauses[item.kind].append(item.value)
+        params, ret, clauses = _signature(c[4:-3], ("requires", "decreases"))
         return A.SpecFunction(str(c[2]), params, ret, clauses["requires"], clauses["decreases"],
                               c[-2], _sp(c), _tok(c[2]))
 

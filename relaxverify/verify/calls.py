@@ -29,18 +29,23 @@ class CallRule:
         self._contracts: set[tuple[int, str]] = set()  # calls whose contract was checked
         self.inlining: set[str] = set()  # callees analysed in place now (verify/inline.py)
 
+    def arguments(self, s: C.Call, f: C.Function, st: State, sides: str
+                  ) -> tuple[dict, str]:
+        """The arguments' values per side, and the words that say where the callee's
+        precondition must hold ("holds at this call (with p = e)")."""
+        args = {side: {p: self.env.exprs.code(a, st, side) for p, a in zip(f.params, s.args)}
+                for side in sides}
+        binds = [f"{p.source} = {show(a)}" for p, a in zip(f.params, s.args)
+                 if show(a) != p.source]
+        return args, " holds at this call" + (f" (with {', '.join(binds)})" if binds else "")
+
     def s_Call(self, s: C.Call, st: State, sides: str) -> None:
         env = self.env
         f = env.program.functions[s.callee]
         if env.faults.budget is not None:  # the callee's faults count: analysed in place
             inline_call(self, s, f, st, sides)
             return
-        args: dict = {}
-        for side in sides:
-            args[side] = {p: env.exprs.code(a, st, side) for p, a in zip(f.params, s.args)}
-        binds = [f"{p.source} = {show(a)}" for p, a in zip(f.params, s.args)
-                 if show(a) != p.source]
-        at = " holds at this call" + (f" (with {', '.join(binds)})" if binds else "")
+        args, at = self.arguments(s, f, st, sides)
         subst: dict = {}  # --explain shows the callee's contract on the arguments
         if env.explain:
             for side in sides:

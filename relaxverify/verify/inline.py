@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from relaxverify.core import nodes as C
-from relaxverify.core.printer import show
 from relaxverify.verify.state import State
 
 if TYPE_CHECKING:
@@ -22,12 +21,7 @@ if TYPE_CHECKING:
 
 def inline_call(rule: "CallRule", s: C.Call, f: C.Function, st: State, sides: str) -> None:
     env = rule.env
-    args: dict = {}
-    for side in sides:
-        args[side] = {p: env.exprs.code(a, st, side) for p, a in zip(f.params, s.args)}
-    binds = [f"{p.source} = {show(a)}" for p, a in zip(f.params, s.args)
-             if show(a) != p.source]
-    at = " holds at this call" + (f" (with {', '.join(binds)})" if binds else "")
+    args, at = rule.arguments(s, f, st, sides)
     for side in sides:
         for e in f.requires:
             env.check_spec("requires", side, e, st, "the precondition {e} of `" + f.name +
