@@ -38,7 +38,7 @@ from typing import Any, Callable, Optional
 from relaxverify.core import nodes as C
 from relaxverify.core.formats import FORMATS
 from relaxverify.run.options import Options
-from relaxverify.run.outcome import RunOutcome, RuntimeFailure
+from relaxverify.run.outcome import RunOutcome, RuntimeFailure, named_results
 from relaxverify.run.runtime import Interpreter
 from relaxverify.api.verify import ObligationResult, unconfirmed
 from relaxverify.verify.replay import replay
@@ -491,7 +491,8 @@ class PairRunner:
         if complete:
             fn = self.fn
             fo, fr = dict(env_o), dict(env_r)
-            fo[fn.result.name], fr[fn.result.name] = out_o.result, out_r.result
+            fo.update(named_results(fn.results, out_o.result))
+            fr.update(named_results(fn.results, out_r.result))
             for e in fn.ensures_r:
                 if not self.o.relation(e)(fo, fr) and proved(at("ensures_r", "relational",
                                                                  e.span)):

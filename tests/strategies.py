@@ -65,6 +65,8 @@ class FnMeta:
     # default written out) or "true"; the harness compares with the default.
     explicit_requires_r: Optional[str] = None
     requires_r_clause: str = ""  # its text, as in the source
+    # `-> int` is ["result"]; `-> (q1: int, s2: int)` names its results
+    results: list[str] = field(default_factory=lambda: ["result"])
 
 
 @dataclass
@@ -125,6 +127,9 @@ class Options:
     # `extern fn` helpers (LANGUAGE.md v2 section 10): no body, a trusted contract
     # whose `ensures` always has a result (`run` chooses one, as `havoc` would).
     externs: bool = True
+    # helpers and externs with two named results: `-> (q: int, s: int)`, `return (a, b);`,
+    # `(x, y) = h(...);`, specs naming the results (LANGUAGE.md v2 section 10)
+    several_results: bool = True
 
     def with_known(self, names: Optional[tuple[str, ...]] = None) -> "Options":
         """These options with the constructs of known open disagreements on (`names`,
@@ -745,6 +750,9 @@ class Builder(Draws):
             else:
                 args.append(self.int_expr(scope, 1))
         pad = "  " * ind
+        if len(meta.results) > 1:
+            return self.multi_call(scope, out, ind, f"{meta.name}({', '.join(args)})",
+                                   len(meta.results), target)
         if target is not None:
             out.append(f"{pad}{target} = {meta.name}({', '.join(args)});")
             return
@@ -760,6 +768,26 @@ class Builder(Draws):
         out.append(f"{pad}var {name}: int{urel} = {meta.name}({', '.join(args)});")
         scope.ints.append(name)
         scope.locals.append(name)
+
+    def multi_call(self, scope: Scope, out: list[str], ind: int, call: str, k: int,
+                   target: Optional[str]) -> None:
+        """`(x, y) = h(...);` into declared variables: `target` first if given, then
+        existing locals or fresh ones declared just before."""
+        pad = "  " * ind
+        pool = [v for v in scope.locals if v != target
+                and (self.opts.urel_call_targets or v not in self.urel_vars)]
+        targets = [target] if target is not None else []
+        while len(targets) < k:
+            if pool and self.chance(0.4):
+                v = self.pick(pool)
+                pool.remove(v)
+            else:
+                v = self.fresh("c")
+                out.append(f"{pad}var {v}: int = {self.const()};")
+                scope.ints.append(v)
+                scope.locals.append(v)
+            targets.append(v)
+        out.append(f"{pad}({', '.join(targets)}) = {call};")
 
     def statement_decl_fallback(self, scope: Scope, out: list[str], ind: int) -> None:
         name = self.fresh("v")
@@ -815,6 +843,10 @@ class Builder(Draws):
         if reqs:
             specs.append("requires " + " && ".join(reqs))
         meta = FnMeta(name, params, True)
+        if (not entry and not recursive and o.several_results and not o.linear
+                and self.chance(0.3)):
+            meta.results = [self.fresh("q"), self.fresh("s")]
+        res = self.pick(meta.results) if len(meta.results) > 1 else "result"
         ints = [p for p in params if not p.array]
         if ints and not o.linear and o.accept and self.chance(0.2):
             # R may start from a neighbouring input
@@ -837,26 +869,27 @@ class Builder(Draws):
         meta.recursive = recursive
         ens = None
         if not o.linear and o.specs:
-            rscope = Scope(ints=list(scope.ints) + ["result"])
+            rscope = Scope(ints=list(scope.ints) + meta.results)
             if self.chance(0.5):
                 x = self.pick(rscope.ints)
-                ens = self.pick([f"result >= {self.const(-6, 2)}",
-                                 f"result <= {self.const(0, 30)}",
-                                 f"result >= {x} - {self.const(0, 5)}",
-                                 f"result <= {x} + {self.const(0, 10)}"])
+                ens = self.pick([f"{res} >= {self.const(-6, 2)}",
+                                 f"{res} <= {self.const(0, 30)}",
+                                 f"{res} >= {x} - {self.const(0, 5)}",
+                                 f"{res} <= {x} + {self.const(0, 10)}"])
                 if o.spec_fns and self.chance(0.15):
                     self.used_spec_fns = True
-                    ens = self.pick([f"sq(result) >= {self.const(0, 4)}",
-                                     f"tri(min(abs(result), 4)) <= {self.const(6, 10)}"])
+                    ens = self.pick([f"sq({res}) >= {self.const(0, 4)}",
+                                     f"tri(min(abs({res}), 4)) <= {self.const(6, 10)}"])
                 specs.append(f"ensures {ens}")
             if self.chance(0.3):
-                specs.append("ensures_r " + self.pick(["eq(result)", "result<o> <= result<r>",
-                                                       "result<r> - result<o> <= 2 && "
-                                                       "result<o> - result<r> <= 2"]))
+                specs.append("ensures_r " + self.pick([f"eq({res})", f"{res}<o> <= {res}<r>",
+                                                       f"{res}<r> - {res}<o> <= 2 && "
+                                                       f"{res}<o> - {res}<r> <= 2"]))
         if not entry and (recursive or o.spec_calls
                           or (o.reliability_specs and self.chance(0.45))):
-            specs.append(self.reliability_spec(params))
-        lines = [f"fn {name}({', '.join(header)}) -> int"] + [f"  {s}" for s in specs] + ["{"]
+            specs.append(self.reliability_spec(params, meta.results))
+        lines = [f"fn {name}({', '.join(header)}) -> {_result_types(meta)}"] + \
+            [f"  {s}" for s in specs] + ["{"]
         self.stmts = 0
         self.in_entry = entry
         self.read_once = set()
@@ -879,6 +912,9 @@ class Builder(Draws):
         havocked = [v for v in self.havocked if v in scope.ints]
         if havocked and self.chance(0.6):
             ret = self.pick(havocked)
+        if len(meta.results) > 1:  # and a second value, often a plain variable
+            ret = "(" + ret + ", " + (self.pick(self.readable(scope) or ["0"])
+                                      if self.chance(0.5) else self.int_expr(scope)) + ")"
         lines.append(f"  return {ret};")
         lines.append("}")
         return meta, "\n".join(lines)
@@ -901,42 +937,56 @@ class Builder(Draws):
         reqs = [f"{p.lo} <= {p.name} && {p.name} <= {p.hi}" for p in params]
         if reqs and self.chance(0.7 if self.opts.specs else 0.2):
             specs.append("requires " + " && ".join(reqs))
+        meta = FnMeta(name, params, True)
+        if self.opts.several_results and self.chance(0.3):
+            meta.results = [self.fresh("q"), self.fresh("s")]
         x = self.pick([p.name for p in params]) if params else None
-        if not self.opts.specs:
-            specs.append(f"ensures result == {x + ' + ' if x else ''}{self.const()}")
-        elif self.chance(0.85):
-            lo, hi = self.const(-6, 2), self.const(0, 8)
-            forms = [f"{lo} <= result && result <= {hi} + 3", f"result == {self.const()}"]
-            if x is not None:
-                forms += [f"result >= {x} - {self.const(0, 5)}",
-                          f"{x} <= result && result <= {x} + {self.const(0, 3)}",
-                          f"result == {x} + {self.const()}"]
-            specs.append("ensures " + self.pick(forms))
+        for res in meta.results:  # each result admits a value for every argument
+            if not self.opts.specs:
+                specs.append(f"ensures {res} == {x + ' + ' if x else ''}{self.const()}")
+            elif self.chance(0.85):
+                lo, hi = self.const(-6, 2), self.const(0, 8)
+                forms = [f"{lo} <= {res} && {res} <= {hi} + 3", f"{res} == {self.const()}"]
+                if x is not None:
+                    forms += [f"{res} >= {x} - {self.const(0, 5)}",
+                              f"{x} <= {res} && {res} <= {x} + {self.const(0, 3)}",
+                              f"{res} == {x} + {self.const()}"]
+                specs.append("ensures " + self.pick(forms))
         # (a reliability program's extern has a spec that holds: 1.0 * R(params) does)
         if self.opts.spec_calls or not self.opts.specs or (self.opts.reliability_specs
                                                            and self.chance(0.5)):
             c = self.pick(("0.01", "0.2", "0.9", "1.0"))
             names = ", ".join(p.name for p in params)
-            specs.append(f"reliability R(result) >= {c}" + (f" * R({names})" if names else ""))
-        text = (f"extern fn {name}({', '.join(header)}) -> int" +
+            specs.append(f"reliability R({', '.join(meta.results)}) >= {c}" +
+                         (f" * R({names})" if names else ""))
+        text = (f"extern fn {name}({', '.join(header)}) -> {_result_types(meta)}" +
                 "".join(f"\n  {sp}" for sp in specs) + ";")
-        return FnMeta(name, params, True), text
+        return meta, text
 
-    def reliability_spec(self, params: list[Param]) -> str:
+    def reliability_spec(self, params: list[Param], results: list[str]) -> str:
         """`reliability R(result) >= c * R(P)`: P is usually every parameter, c is drawn
         from a wide range, so that the spec holds under some fault models and not others
-        (the reliability properties only trust a callee's spec that the analysis checks)."""
+        (the reliability properties only trust a callee's spec that the analysis checks).
+        With several results, it is about all of them or one."""
         names = [p.name for p in params]
+        outs = results if len(results) == 1 or self.chance(0.5) else [self.pick(results)]
+        head = f"reliability R({', '.join(outs)}) >= "
         if self.opts.spec_calls:
             c = self.pick(("0.01", "0.05", "0.1", "0.2"))
-            return f"reliability R(result) >= {c}" + (f" * R({', '.join(names)})"
-                                                      if names else "")
+            return head + c + (f" * R({', '.join(names)})" if names else "")
         if len(names) > 1 and self.chance(0.25):
             names.remove(self.pick(names))
         elif names and self.chance(0.05):
             names = []
         c = self.pick(("0.05", "0.2", "0.4", "0.6", "0.7", "0.8", "0.9", "0.95", "0.99", "1.0"))
-        return f"reliability R(result) >= {c}" + (f" * R({', '.join(names)})" if names else "")
+        return head + c + (f" * R({', '.join(names)})" if names else "")
+
+
+def _result_types(meta: FnMeta) -> str:
+    """`int`, or `(q1: int, s2: int)` for named results."""
+    if meta.results == ["result"]:
+        return "int"
+    return "(" + ", ".join(f"{r}: int" for r in meta.results) + ")"
 
 
 def o_rel(b: Builder) -> bool:

@@ -27,8 +27,8 @@ CASES = {
         [(1, 14, EXPR), (3, 15, SEMI)]),
     "a missing brace: resume at the next line that starts a declaration": (
         "fn a() { if (x) { skip; }\nfn b() { x = ; }\nfn c() { skip; }\n",
-        [(2, 1, "unexpected `fn`; expected one of `accept`, `assert`, `assume`, `else`, "
-                "`for`, `havoc`, `if`, `relax`, ..."), (2, 14, EXPR)]),
+        [(2, 1, "unexpected `fn`; expected one of `(`, `accept`, `assert`, `assume`, "
+                "`else`, `for`, `havoc`, `if`, ..."), (2, 14, EXPR)]),
     "declarations on one line": (
         "fn a() { x = ; } fn b() { y = ; } const c: int = ; fn d() { skip; }",
         [(1, 14, EXPR), (1, 31, EXPR), (1, 50, EXPR)]),
@@ -55,8 +55,8 @@ CASES = {
          (2, 31, SEMI), (3, 17, SEMI)]),
     "the end of the file inside a later function": (
         "fn a() { x = ; }\nfn b() {\n  skip;\n",
-        [(1, 14, EXPR), (4, 1, "unexpected end of file; expected one of `accept`, `assert`, "
-                               "`assume`, `for`, `havoc`, `if`, `relax`, `repeat`, ...")]),
+        [(1, 14, EXPR), (4, 1, "unexpected end of file; expected one of `(`, `accept`, "
+                               "`assert`, `assume`, `for`, `havoc`, `if`, `relax`, ...")]),
     "a comment never closed ends the file": (
         "fn a() { x = ; }\nfn b() { /* never\n fn c() { x = ; }\n",
         [(1, 14, EXPR), (2, 10, "this comment is never closed")]),
@@ -95,5 +95,5 @@ def test_an_indented_declaration_keyword_is_reported_once(driver: str) -> None:
     there (that would add `unexpected int; expected a name` for the same mistake)."""
     src = "fn a() {\n  var i: int = 0;\n  const int = 0;\n}\nfn b() { x = ; }\n"
     assert errors(src, driver) == [
-        (3, 3, "unexpected `const`; expected one of `accept`, `assert`, `assume`, `for`, "
-               "`havoc`, `if`, `relax`, `repeat`, ..."), (5, 14, EXPR)]
+        (3, 3, "unexpected `const`; expected one of `(`, `accept`, `assert`, `assume`, "
+               "`for`, `havoc`, `if`, `relax`, ..."), (5, 14, EXPR)]

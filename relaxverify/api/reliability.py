@@ -130,7 +130,7 @@ def function_finding(r: FunctionResult, lines: list[str]) -> Finding:
 def function_text(r: FunctionResult) -> list[str]:
     fn = r.function
     head = f"  fn {fn.name} (line {fn.span.line})"
-    if fn.result is None:
+    if not fn.results:
         return [f"{head}: no result, nothing to analyse"]
     p = r.precise
     if p is None:

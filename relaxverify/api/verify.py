@@ -161,7 +161,7 @@ def unconfirmed(o: Obligation, result: Optional[ObligationResult]) -> None:
 def uses_floats(program: C.Program) -> bool:
     """Does the program compute with a float type (or a model precision)?"""
     for fn in program.functions.values():
-        for v in list(fn.params) + [x for s in C.walk(fn.body) for x in _vars_of(s)]:
+        for v in fn.params + fn.results + [x for s in C.walk(fn.body) for x in _vars_of(s)]:
             if v.type.is_float:
                 return True
     return any(m.precision for hw in program.hardware.values()
@@ -169,8 +169,8 @@ def uses_floats(program: C.Program) -> bool:
 
 
 def _vars_of(s: C.Stmt) -> list:
-    return [v for v in (getattr(s, "var", None), getattr(s, "target", None))
-            if isinstance(v, C.Var)] + list(getattr(s, "vars", ()))
+    return [v for v in (getattr(s, "var", None),) if isinstance(v, C.Var)] + \
+        list(getattr(s, "vars", ())) + list(getattr(s, "targets", ()))
 
 
 def _prove_all(program: C.Program, functions: list[C.Function], model: Optional[C.HardwareModel],

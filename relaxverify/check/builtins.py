@@ -179,10 +179,14 @@ class BuiltinChecker:
         if isinstance(a, A.ResultRef):
             x = self.exprs.result_ref(a, pos.with_(in_eq=True))
             return x.var if isinstance(x, C.VarRef) else None
-        if isinstance(a, A.Name) and self.scope.lookup(a.ident) is not None:
-            return self.scope.lookup(a.ident)
-        if isinstance(a, A.Name):
-            self.exprs.name(a, pos.with_(in_eq=True))
+        if isinstance(a, A.Name):  # a variable or a named result (reported otherwise)
+            x = self.exprs.name(a, pos.with_(in_eq=True))
+            if isinstance(x, C.VarRef):
+                return x.var
+            if x.ty != ERR:
+                self.sink.err(f"`eq` takes variable names, but `{a.ident}` is a constant (the "
+                              "same in both executions)", a.span, "adornment",
+                              "leave it out of `eq(...)`")
         else:
             self.sink.err("`eq` takes variable names, such as `eq(x, a)`", a.span, "adornment",
                           "to compare expressions, write `(e)<o> == (e)<r>`")

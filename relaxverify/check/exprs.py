@@ -102,6 +102,9 @@ class ExprChecker:
         var = self.scope.lookup(e.ident)
         if var is not None:
             return self.var_ref(var, e.span, pos, e.ident)
+        named = self.scope.named.get(e.ident)
+        if named is not None:
+            return self.named_result(named, e.span, pos)
         if e.ident in self.consts:
             value = self.consts.value(e.ident, e.span)
             if value is None:
@@ -114,7 +117,24 @@ class ExprChecker:
             self.scope.undefined(e.ident, e.span)
         return error_expr(e.span)
 
+    def named_result(self, var: C.Var, span: A.Span, pos: Position) -> C.Expr:
+        """A named result (`q` of `-> (q: int, r: int)`), readable where `result` is."""
+        if not pos.allow_result:
+            self.sink.err(f"`{var.source}` is a result of `{self.scope.fn.name}`: it has a "
+                          "value only when the function returns, so it can be used only in "
+                          f"`ensures`, `ensures_r` and reliability specs, not in {pos.where}",
+                          span, "placement", "compute the value in a local variable and "
+                          "return it with `return (...);`")
+            return error_expr(span)
+        return self.var_ref(var, span, pos, var.source)
+
     def result_ref(self, e: A.ResultRef, pos: Position) -> C.Expr:
+        if len(self.scope.results) > 1:
+            names = ", ".join(f"`{v.source}`" for v in self.scope.results)
+            self.sink.err(f"function `{self.scope.fn.name}` has several results, so `result` "
+                          "does not say which", e.span, "placement",
+                          f"name the one you mean: {names}")
+            return error_expr(e.span)
         if not pos.allow_result:
             self.sink.err(f"`result` can only be used in `ensures`, `ensures_r` and reliability "
                           f"specs, not in {pos.where}", e.span, "placement")

@@ -14,7 +14,7 @@ from relaxverify.syntax import ast as A
 
 MATH_FUNCTIONS = ("sqrt", "exp", "log", "floor", "ceil", "pow")
 KIND_WORDS = {"param": "parameter", "local": "variable", "counter": "loop counter",
-              "bound": "quantified variable"}  # what the user calls a `Var.kind`
+              "bound": "quantified variable", "result": "result"}  # what the user calls a `Var.kind`
 
 
 class FunctionScope:
@@ -32,7 +32,9 @@ class FunctionScope:
         self.blocks: list[dict[str, C.Var]] = [{}]
         self.locals: list[C.Var] = []  # every local, counter and ghost, in order
         self.readonly: set[C.Var] = set()
-        self.result: Optional[C.Var] = None
+        self.result: Optional[C.Var] = None  # the only result, which `result` names
+        self.results: list[C.Var] = []  # every result, in order
+        self.named: dict[str, C.Var] = {}  # the named results of `-> (q: T, ...)`
         self._used: dict[str, int] = {}
 
     def push(self) -> None:
@@ -59,7 +61,7 @@ class FunctionScope:
             self.sink.err(f"memory region `{region}` is not declared", span, "hardware",
                           f"declare it in a hardware block (`memory {region} precision "
                           f"float16;`) or use `in urel`")
-        prior = self.lookup(name)
+        prior = self.lookup(name) or self.named.get(name)
         fix = f"choose a different name for this {KIND_WORDS[kind]}"
         if prior is not None:
             what = "" if prior.kind == "local" else f" as a {KIND_WORDS[prior.kind]}"

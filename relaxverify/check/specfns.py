@@ -39,10 +39,15 @@ def check_spec_functions(decls: list[A.SpecFunction], consts: Constants, sink: S
                          "specifications compute exactly: use `real` for a float value")
             var = scope.declare(p.name, Type(p.type.base, p.type.array), False, "param", p.span)
             params.append(var)
-        ret = Type(d.ret.base, d.ret.array)
+        if isinstance(d.ret, list):  # `-> (q: int, ...)`: named results
+            sink.err("a specification function has one result, written `-> int`, `-> real` "
+                     "or `-> bool`", d.ret[0].span, "type", "its body is the one value it "
+                     "returns; define one specification function per value")
+        written = d.ret[0].type if isinstance(d.ret, list) else d.ret
+        ret = Type(written.base, written.array)
         if ret.array or ret.base not in _BASES:
             sink.err(f"a specification function returns int, real or bool, not `{ret}`",
-                     d.ret.span or d.name_span, "type")
+                     written.span or d.name_span, "type")
         sf = C.SpecFunction(d.name, params, ret, [], None, None, d.span)
         out[d.name] = sf
         scope.spec_functions[d.name] = sf

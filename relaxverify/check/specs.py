@@ -14,12 +14,7 @@ def reliability_spec(s: A.ReliabilitySpec, params: list[C.Var], scope: FunctionS
                      consts: Constants, sink: Sink) -> C.ReliabilitySpec:
     name = scope.fn.name
     _check_shape(s, sink)
-    if s.target != ["result"]:
-        sink.err("a reliability spec must be about the result: write "
-                 "`reliability R(result) >= c * R(p, ...)`", s.target_span, "reliability-spec")
-    elif scope.result is None:
-        sink.err(f"function `{name}` has no result, so `R(result)` means nothing",
-                 s.target_span, "reliability-spec", "add a result type and a `return`")
+    outputs = _outputs(s, scope, sink)
     factor = _factor(s, consts, sink)
     inputs = []
     by_name = {p.source: p for p in params}
@@ -30,9 +25,35 @@ def reliability_spec(s: A.ReliabilitySpec, params: list[C.Var], scope: FunctionS
                      "the right-hand side names the parameters the result depends on")
         else:
             inputs.append(by_name[input_name])
-    text = f"R(result) >= {factor:g}" + (
+    text = f"R({', '.join(s.target)}) >= {factor:g}" + (
         f" * R({', '.join(s.inputs)})" if s.inputs is not None else "")
-    return C.ReliabilitySpec(factor, inputs, s.span, text)
+    return C.ReliabilitySpec(factor, inputs, s.span, text, outputs)
+
+
+def _outputs(s: A.ReliabilitySpec, scope: FunctionScope, sink: Sink) -> list[C.Var]:
+    """The results `R(...)` on the left names: `result` (the only one) or named ones."""
+    name = scope.fn.name
+    if not scope.results:
+        sink.err(f"function `{name}` has no result, so `R({', '.join(s.target)})` means "
+                 "nothing", s.target_span, "reliability-spec", "add a result type and a `return`")
+        return []
+    names = ", ".join(v.source for v in scope.results)
+    example = f"reliability R({names}) >= c * R(p, ...)"
+    out: list[C.Var] = []
+    for t in s.target:
+        var = scope.result if t == "result" else scope.named.get(t)
+        if var is None or var in out:
+            why = ("is listed twice" if var in out else f"is not a result of `{name}`"
+                   if t != "result" else "does not say which result")
+            what = "results" if len(scope.results) > 1 else "result"
+            sink.err(f"a reliability spec must be about the {what}: `{t}` {why}",
+                     s.target_span, "reliability-spec", f"write `{example}`")
+            continue
+        out.append(var)
+    if not s.target:
+        sink.err("a reliability spec must be about the results: write "
+                 f"`{example}`", s.target_span, "reliability-spec")
+    return out
 
 
 def _check_shape(s: A.ReliabilitySpec, sink: Sink) -> None:

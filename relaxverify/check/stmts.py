@@ -11,7 +11,8 @@ from relaxverify.check.context import Position, Sink
 from relaxverify.check.exprs import ExprChecker
 from relaxverify.check.loops import LoopChecker
 from relaxverify.check.scopes import FunctionScope
-from relaxverify.check.typerules import Value, as_real, fits, index_count_message, tstr
+from relaxverify.check.typerules import (Value, as_real, fits, index_count_message, tstr,
+                                         type_of)
 from relaxverify.core import nodes as C
 from relaxverify.core.nodes import BOOL, FLOAT_BASES, INT, REAL, Type
 from relaxverify.syntax import ast as A
@@ -55,11 +56,11 @@ class StmtChecker:
     def var_decl(self, s: A.VarDecl) -> list[C.Stmt]:
         ty = Type(s.type.base, s.type.array, s.type.dims)
         if isinstance(s.init, A.CallExpr):
-            call = self.call(s.init, ty, s.span)
+            call = self.call(s.init, [ty], s.span)
             var = self.scope.declare(s.name, ty, s.urel, "local", s.name_span, s.region)
             if call is None:
                 return []
-            call.target = var
+            call.targets = [var]
             return [call]
         value = None
         if s.init is not None:
@@ -106,10 +107,10 @@ class StmtChecker:
     def assign(self, s: A.Assign) -> list[C.Stmt]:
         var = self.target(s.target, s.target_span)
         if isinstance(s.value, A.CallExpr):
-            call = self.call(s.value, var.type if var else None, s.span)
+            call = self.call(s.value, [var.type if var else None], s.span)
             if call is None or var is None:
                 return []
-            call.target = var
+            call.targets = [var]
             return [call]
         value = self.exprs.expr(s.value, Position("an assigned value", "code"))
         if var is None:
@@ -139,8 +140,29 @@ class StmtChecker:
         call = self.call(s.call, None, s.span)
         return [call] if call else []
 
-    def call(self, c: A.CallExpr, want: Optional[Type], span: A.Span) -> Optional[C.Call]:
-        """A call whose result (if `want`) goes to a variable of type `want`."""
+    def multi_assign(self, s: A.MultiAssign) -> list[C.Stmt]:
+        """`(q, r) = f(x);` into declared variables, one per result of `f`."""
+        targets: list[Optional[C.Var]] = []
+        seen: set[str] = set()
+        for n in s.targets:
+            if n.ident in seen:
+                self.sink.err(f"`{n.ident}` is listed twice", n.span, "name",
+                              "each result needs a variable of its own")
+            seen.add(n.ident)
+            targets.append(self.target(n.ident, n.span))
+        call = self.call(s.call, [v.type if v else None for v in targets], s.span)
+        if call is None or len(seen) < len(targets):
+            return []
+        kept = [v for v in targets if v is not None]
+        if len(kept) < len(targets):
+            return []
+        call.targets = kept
+        return [call]
+
+    def call(self, c: A.CallExpr, wants: Optional[list[Optional[Type]]],
+             span: A.Span) -> Optional[C.Call]:
+        """A call whose results go to variables of types `wants` (None: a call statement,
+        which keeps no result; a None type: a target already reported)."""
         callee = self.scope.functions.get(c.callee)
         args = [self.exprs.expr(a, Position("a call argument", "code")) for a in c.args]
         if callee is None:
@@ -157,20 +179,37 @@ class StmtChecker:
             self.sink.err(f"`{c.callee}` takes {len(callee.params)} argument(s) but is given "
                           f"{len(c.args)}", c.span, "type")
             return None
-        args = [self.exprs.coerce(a, src, Type(p.type.base, p.type.array, p.type.dims), f"argument `{p.name}`")
+        args = [self.exprs.coerce(a, src, type_of(p.type), f"argument `{p.name}`")
                 for a, src, p in zip(args, c.args, callee.params)]
-        ret = Type(callee.ret.base, callee.ret.array, callee.ret.dims) if callee.ret else None
-        if want is not None:
-            if ret is None:
-                self.sink.err(f"`{c.callee}` returns no value, so its call cannot be assigned",
-                              c.span, "type", f"call it as a statement: `{c.callee}(...);`")
-            elif not fits(ret, want):
-                self.sink.err(f"`{c.callee}` returns {tstr(ret)}, which cannot be assigned to a "
-                              f"variable of type {tstr(want)}", c.span, "type")
-        elif ret is not None:
-            self.sink.err(f"the result of `{c.callee}` is not used", c.span, "placement",
-                          f"assign it: `x = {c.callee}(...);`")
-        return C.Call(None, c.callee, args, span)
+        self._results_fit(c, callee, wants)
+        return C.Call([], c.callee, args, span)
+
+    def _results_fit(self, c: A.CallExpr, callee: A.Function,
+                     wants: Optional[list[Optional[Type]]]) -> None:
+        """Report a call whose targets do not match the callee's results."""
+        rets = [type_of(callee.ret)] if callee.ret else [type_of(p.type) for p in callee.results]
+        names = [p.name for p in callee.results]
+        form = (f"({', '.join(names)}) = {c.callee}(...);" if len(rets) > 1
+                else f"x = {c.callee}(...);")
+        if wants is None:
+            if rets:
+                what, verb, it = ("results", "are", "them") if names[1:] else ("result", "is", "it")
+                self.sink.err(f"the {what} of `{c.callee}` {verb} not used", c.span, "placement",
+                              f"assign {it}: `{form}`")
+        elif not rets:
+            self.sink.err(f"`{c.callee}` returns no value, so its call cannot be assigned",
+                          c.span, "type", f"call it as a statement: `{c.callee}(...);`")
+        elif len(rets) != len(wants):
+            self.sink.err(f"`{c.callee}` returns {len(rets)} result(s) but {len(wants)} "
+                          f"variable(s) receive them", c.span, "type",
+                          f"call it into one declared variable per result: `{form}`")
+        else:
+            for i, (ret, want) in enumerate(zip(rets, wants)):
+                if want is not None and not fits(ret, want):
+                    what = f"result `{names[i]}` of `{c.callee}` is" if names else \
+                        f"`{c.callee}` returns"
+                    self.sink.err(f"{what} {tstr(ret)}, which cannot be assigned to a "
+                                  f"variable of type {tstr(want)}", c.span, "type")
 
     def relax(self, s: A.Relax) -> list[C.Stmt]:
         targets = []
@@ -227,7 +266,8 @@ class StmtChecker:
 _HANDLERS: dict[type, Callable[[StmtChecker, Any], list[C.Stmt]]] = {
     A.VarDecl: StmtChecker.var_decl, A.ArrayDecl: StmtChecker.array_decl,
     A.Assign: StmtChecker.assign, A.ArrayAssign: StmtChecker.array_assign,
-    A.CallStmt: StmtChecker.call_stmt, A.Relax: StmtChecker.relax, A.Check: StmtChecker.check,
+    A.CallStmt: StmtChecker.call_stmt, A.MultiAssign: StmtChecker.multi_assign,
+    A.Relax: StmtChecker.relax, A.Check: StmtChecker.check,
     A.If: StmtChecker.if_, A.While: StmtChecker.while_, A.For: StmtChecker.for_,
     A.Repeat: StmtChecker.repeat, A.Return: StmtChecker.return_, A.Skip: StmtChecker.skip,
 }

@@ -20,6 +20,11 @@ def tstr(t: Type) -> str:
     return f"`{t}`"
 
 
+def type_of(t: A.TypeRef) -> Type:
+    """The core type a written type denotes."""
+    return Type(t.base, t.array, t.dims)
+
+
 def const_type(v: Value) -> Type:
     if isinstance(v, bool):
         return BOOL

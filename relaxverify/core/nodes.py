@@ -239,7 +239,10 @@ class NewArray:
 
 @dataclass(eq=False)
 class Call:
-    target: Optional[Var]
+    """`f(args);`, `x = f(args);` or `(q, r) = f(args);`: `targets` receive the
+    callee's results in order (none for a call whose result is not kept)."""
+
+    targets: list[Var]
     callee: str
     args: list[Expr]
     span: Span
@@ -328,19 +331,24 @@ class SpecFunction:
 
 @dataclass(eq=False)
 class ReliabilitySpec:
-    """`reliability R(result) >= factor * R(inputs)`."""
+    """`reliability R(outputs) >= factor * R(inputs)`: outputs are the function's
+    results the spec is about (`R(result)`, `R(q)`, `R(q, r)`)."""
 
     factor: float
     inputs: list[Var]
     span: Span
     text: str
+    outputs: list[Var] = field(default_factory=list)
 
 
 @dataclass(eq=False)
 class Function:
+    """A function: `results` are `[result]` for `-> T`, the named results of `-> (q: T,
+    r: U)` in order, or none."""
+
     name: str
     params: list[Var]
-    result: Optional[Var]
+    results: list[Var]
     requires: list[Expr]
     ensures: list[Expr]
     requires_r: list[Expr]
@@ -352,6 +360,14 @@ class Function:
     requires_r_default: bool = False
     extern: bool = False  # `extern fn`: no body; verify and reliability trust the contract
 
+    @property
+    def result(self) -> Optional[Var]:
+        """The one result (None without one); several are an error for a caller that
+        has not been taught about them."""
+        if len(self.results) > 1:
+            raise ValueError(f"`{self.name}` has {len(self.results)} results where one was "
+                             "expected")
+        return self.results[0] if self.results else None
 
 
 def const_int(e: Expr) -> Optional[int]:
@@ -494,8 +510,8 @@ def assigned_vars(stmts: list[Stmt]) -> set[Var]:
     for s in walk(stmts):
         if isinstance(s, (Assign, Store, NewArray)):
             out.add(s.var)
-        elif isinstance(s, Call) and s.target is not None:
-            out.add(s.target)
+        elif isinstance(s, Call):
+            out.update(s.targets)
         elif isinstance(s, Choose):
             out.update(s.vars)
     return out

@@ -30,7 +30,7 @@ def operand(e: C.Expr, side: Optional[str]) -> tuple[str, int]:
 
 def var_text(var: C.Var, side: Optional[str]) -> str:
     """How `--explain` names the value of `var` in one execution: `x<o>`, `result<r>`."""
-    name = "result" if var.kind == "result" else var.source
+    name = var.source
     return f"{name}<{side}>" if side else name
 
 
@@ -45,7 +45,7 @@ def _show(e: C.Expr, side: Optional[str], ctx: int, subst: Optional[dict] = None
             return text if f >= 0 or ctx < 9 else f"({text})"
         return str(v) if v >= 0 or ctx < 9 else f"({v})"
     if isinstance(e, C.VarRef):
-        name = "result" if e.var.kind == "result" else e.var.source
+        name = e.var.source
         s = e.side or (side if e.var.kind != "bound" else None)
         if subst and (e.var, s) in subst:
             text, p = subst[(e.var, s)]

@@ -1,6 +1,6 @@
 """Reliability analysis (docs/language.md, spec §7): Rely's backward analysis on the core language.
 
-Starting from `1 * R(result)` at the end of a function, each statement is walked
+Starting from `1 * R(result)` (`1 * R(q, r)` for named results) at the end of a function, each statement is walked
 backwards and turns the conjunction of terms `r * R(S)` into the one that must hold
 before it. The final terms bound the probability that the result is exactly right:
 `R(result) >= r * R(S)` for each term. Decisions where §7 is silent are recorded in
@@ -50,14 +50,15 @@ def _analyse(walker: Walker, fn: C.Function) -> FunctionResult:
     terms = walker.calls.function_terms(fn)
     if fn.extern:  # no body to check the spec against: it is trusted
         return FunctionResult(fn, terms, [], walker.merged.get(fn.name, 0))
-    out = FunctionResult(fn, terms, [check_spec(spec, terms) for spec in fn.reliability],
-                         walker.merged.get(fn.name, 0))
+    checks = [check_spec(spec, walker.calls.function_terms(fn, frozenset(spec.outputs)))
+              for spec in fn.reliability]
+    out = FunctionResult(fn, terms, checks, walker.merged.get(fn.name, 0))
     mine = {id(s) for s in C.walk(fn.body)}
     bounded = [(s, tb) for k, (s, tb) in walker.loops.bounds.items()
                if k in mine and tb.count is not None]
     out.trip_bounds = [(s.span.line, tb.text, tb.count) for s, tb in bounded
                        if tb.count is not None]
-    if len(bounded) == 1 and fn.result is not None:
+    if len(bounded) == 1 and fn.results:
         out.symbolic = _symbolic(walker, fn, *bounded[0], out.value)
     return out
 
@@ -100,7 +101,7 @@ def analyse_program(program: C.Program, model: C.HardwareModel, only: Optional[s
             if only is None or fn.name == only:
                 try:
                     results.append(_analyse(walker, fn))
-                    if precise and fn.result is not None:
+                    if precise and fn.results:
                         _precise(model, results[-1])
                 except ReliabilityError as exc:
                     if exc.cycle not in cycles:
@@ -119,6 +120,6 @@ def function_value(program: C.Program, fn_name: str, model: C.HardwareModel) -> 
     fn = program.functions[fn_name]
     with gc_paused():
         walker = Walker(program, model)
-        if fn.result is None:
+        if not fn.results:
             return min((t.r for t in walker.calls.function_crash(fn)), default=1.0)
         return _analyse(walker, fn).value

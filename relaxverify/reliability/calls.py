@@ -2,7 +2,8 @@
 with its parameters bound to the arguments; recursion needs a spec."""
 from __future__ import annotations
 
-from typing import Union
+import math
+from typing import Optional, Union
 
 from relaxverify.core import nodes as C
 from relaxverify.reliability.parts import Walk
@@ -14,9 +15,14 @@ from relaxverify.report.diagnostics import error
 _BUSY = "busy"  # a function crash summary being computed (a recursive cycle)
 
 
-def best_spec(fn: C.Function) -> C.ReliabilitySpec:
-    """The spec a call uses: the largest factor, then the fewest inputs."""
-    return max(fn.reliability, key=lambda sp: (sp.factor, -len(sp.inputs)))
+def best_spec(fn: C.Function, outputs: Optional[frozenset] = None
+              ) -> Optional[C.ReliabilitySpec]:
+    """The spec a call uses for `R(outputs)` (default: all results): among those about
+    every one of them (R(q, r) >= c bounds R(q) too), the largest factor, then the
+    fewest inputs; None if no spec covers them."""
+    want = frozenset(fn.results) if outputs is None else outputs
+    covering = [sp for sp in fn.reliability if want <= frozenset(sp.outputs)]
+    return max(covering, key=lambda sp: (sp.factor, -len(sp.inputs)), default=None)
 
 
 class Calls:
@@ -24,31 +30,35 @@ class Calls:
 
     def __init__(self, w: Walk):
         self.w = w
-        self._summaries: dict[str, list[Term]] = {}
+        self._summaries: dict[tuple[str, frozenset], list[Term]] = {}
         self._fn_crash: dict[str, Union[list[Term], str]] = {}
-        self._calls: dict[int, list[Term]] = {}
+        self._calls: dict[tuple[int, frozenset], list[Term]] = {}
         self._call_crash: dict[int, list[Term]] = {}
 
-    def function_terms(self, fn: C.Function) -> list[Term]:
-        """The final terms of fn: analysed once, then reused (also at calls)."""
-        cached = self._summaries.get(fn.name)
+    def function_terms(self, fn: C.Function, outputs: Optional[frozenset] = None
+                       ) -> list[Term]:
+        """The final terms of `1 * R(outputs)` through fn (default: all its results,
+        which is what `run --trials` compares): analysed once, then reused."""
+        want = frozenset(fn.results) if outputs is None else outputs
+        key = (fn.name, want)
+        cached = self._summaries.get(key)
         if cached is not None:
             return cached
         w = self.w
-        if fn.result is None:
+        if not want:
             terms: list[Term] = []
         elif fn.extern:  # no body: its spec is trusted; without one, nothing is known
-            spec = best_spec(fn) if fn.reliability else None
+            spec = best_spec(fn, want)
             terms = [Term(spec.factor, frozenset(spec.inputs)) if spec is not None
                      else Term(0.0, frozenset())]
         else:
             w.active.append(fn.name)
             try:
-                terms = w.prune(w.block(fn.body, [Term(1.0, frozenset((fn.result,)))]))
+                terms = w.prune(w.block(fn.body, [Term(1.0, want)]))
             finally:
                 w.active.pop()
         terms = sorted(terms, key=lambda t: (t.r, var_names(t.vars)))
-        self._summaries[fn.name] = terms
+        self._summaries[key] = terms
         return terms
 
     def function_crash(self, fn: C.Function) -> list[Term]:
@@ -56,8 +66,9 @@ class Calls:
         fn's parameters; inside a recursive cycle, fn's spec or `0 * R(params)`."""
         hit = self._fn_crash.get(fn.name)
         if hit == _BUSY:
-            if fn.reliability:
-                spec = best_spec(fn)
+            spec = max(fn.reliability, key=lambda sp: (sp.factor, -len(sp.inputs)),
+                       default=None)
+            if spec is not None:  # a run whose result is right did not stop
                 return [Term(spec.factor, frozenset(spec.inputs))]
             return [Term(0.0, frozenset(fn.params))]
         if isinstance(hit, list):
@@ -76,45 +87,43 @@ class Calls:
         return out
 
     def call(self, s: C.Call, terms: list[Term]) -> list[Term]:
-        """`x = f(args)`: by f's spec, or by f's own final terms (analysed in place
-        once), with f's parameters replaced by the arguments."""
-        x = s.target
+        """`(x, y) = f(args)`: each term's targets by f's spec about them, or by f's own
+        final terms (analysed in place once), with f's parameters replaced by the
+        arguments."""
+        targets = frozenset(s.targets)
         crash = self.call_crash(s)
         quiet = is_one(crash)
-        if x is None or not any(x in t.vars for t in terms):
-            if quiet:
-                return terms  # arrays are values: a call changes nothing but its target
-            outs: list[Term] = []
-        else:
-            outs = self.call_terms(s)
-        gone = frozenset((x,))
         out = []
         for t in terms:
-            if x is None or x not in t.vars:
-                if quiet:
+            hit = t.vars & targets
+            if not hit:
+                if quiet:  # arrays are values: a call changes nothing but its targets
                     out.append(t)
                 else:  # the callee or an argument may stop the run
                     for o in crash:
                         out.append(Term(t.r * o.r, t.vars | o.vars, join(t.why, o.why)))
                 continue
-            out += [times(t, o, gone) for o in outs]
+            out += [times(t, o, targets) for o in self.call_terms(s, hit)]
         return self.w.prune(out)
 
-    def call_terms(self, s: C.Call) -> list[Term]:
-        """What `1 * R({x})` becomes through the call `x = f(args)` (memoised)."""
-        hit = self._calls.get(id(s))
-        if hit is not None:
-            return hit
+    def call_terms(self, s: C.Call, hit: frozenset) -> list[Term]:
+        """What `1 * R(hit)` becomes through the call, for `hit` some of its targets
+        (memoised)."""
+        key = (id(s), hit)
+        cached = self._calls.get(key)
+        if cached is not None:
+            return cached
         callee = self.w.program.functions[s.callee]
-        if callee.reliability:
-            spec = best_spec(callee)
+        outputs = frozenset(r for t, r in zip(s.targets, callee.results) if t in hit)
+        spec = best_spec(callee, outputs)
+        if spec is not None:
             body = [Term(spec.factor, frozenset(spec.inputs))]
         else:
             self.no_recursion(s, callee)
-            body = self.function_terms(callee)
-        assert s.target is not None
-        out = self.bind(s, callee, body, self.w.faults.wr(s.target), bool(callee.reliability))
-        self._calls[id(s)] = out
+            body = self.function_terms(callee, outputs)
+        wx = math.prod(self.w.faults.wr(t) for t in s.targets if t in hit)
+        out = self.bind(s, callee, body, wx, spec is not None)
+        self._calls[key] = out
         return out
 
     def no_recursion(self, s: C.Call, callee: C.Function) -> None:

@@ -56,8 +56,11 @@ class Precise:
 
 def precise_value(fn: C.Function, model: C.HardwareModel, plain: float) -> Precise:
     """fn's masking-aware value; `plain` is the plain analysis' value."""
-    if fn.result is None:
+    if not fn.results:
         return Precise(plain, plain, fallback="the function has no result")
+    if len(fn.results) > 1:
+        return Precise(plain, plain, fallback="the function has several results, which it "
+                       "does not handle yet")
     try:
         base = Encoder(fn, model, frozenset())
         reference, _ = base.run()

@@ -65,7 +65,7 @@ class Walker(StmtVisitor):
         if isinstance(s, (C.Assign, C.Store, C.NewArray)):
             out = frozenset((s.var,))
         elif isinstance(s, C.Call):
-            out = frozenset((s.target,)) if s.target is not None else EMPTY
+            out = frozenset(s.targets)
         elif isinstance(s, C.Choose):
             out = frozenset(s.vars) if s.kind == "havoc" else EMPTY
         elif isinstance(s, C.If):

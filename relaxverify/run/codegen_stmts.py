@@ -207,11 +207,7 @@ class Generator(StmtVisitor):
                 self.emit(ind, f"if _d >= _MAXDEPTH: _deep({k})")
         call = extern_call(self, s, callee, args, ind) if callee.extern else \
             f"f_{s.callee}({', '.join(['_d + 1'] + args)})"
-        if s.target is None and call:
-            self.emit(ind, call)
-        elif s.target is not None:
-            self.emit(ind, f"{self.py(s.target)} = "
-                      f"{self.x.write(s.target, call, s.span, False)}")
+        _keep_results(self, s, call, ind)
 
     def preconditions(self, callee: C.Function, args: dict[str, str], cs: str,
                       ind: int) -> None:
@@ -312,7 +308,9 @@ class Generator(StmtVisitor):
             for ens in fn.ensures:
                 k = self.c.site(ens.span, fn.name, ens)
                 self.emit(1, f"if not {self.x.spec(ens, 1)}: _fail('ensures', {k})")
-        self.emit(1, f"return {self.py(fn.result) if fn.result else 'None'}")
+        results = [str(self.py(r)) for r in fn.results]
+        self.emit(1, "return " + (results[0] if len(results) == 1 else
+                                  f"({', '.join(results)})" if results else "None"))
         self.emit(0, "")
 
     def entry(self, fn: C.Function, target: str) -> None:
@@ -474,3 +472,19 @@ def _new_nd(self: Generator, s: C.NewArray, ind: int) -> None:
     k = self.c.site(s.span, s.var.source)
     z = self.c.const(zero(s.var.type, self.opts.exact), s.var.type.elem)
     self.emit(ind, f"{self.py(s.var)} = _newnd({k}, {z}, _MAXARRAY, {', '.join(ns)})")
+
+
+def _keep_results(gen: Generator, s: C.Call, call: str, ind: int) -> None:
+    """The call's code, its results written to the targets (a callee with several
+    results returns a tuple)."""
+    if not s.targets:
+        if call:
+            gen.emit(ind, call)
+        return
+    value = call
+    if len(s.targets) > 1:
+        value = gen.c.fresh("c")
+        gen.emit(ind, f"{value} = {call}")
+    for i, var in enumerate(s.targets):
+        one = value if len(s.targets) == 1 else f"{value}[{i}]"
+        gen.emit(ind, f"{gen.py(var)} = {gen.x.write(var, one, s.span, False)}")

@@ -20,15 +20,14 @@ _CHOICES: "weakref.WeakKeyDictionary[C.Call, C.Choose]" = weakref.WeakKeyDiction
 
 
 def extern_choice(s: C.Call, callee: C.Function) -> C.Choose:
-    """The `havoc (result) st (ensures)` that the call `s` of extern `callee` runs;
+    """The `havoc (results) st (ensures)` that the call `s` of extern `callee` runs;
     the predicate speaks of the callee's parameters, bound to the arguments."""
     hit = _CHOICES.get(s)
     if hit is None:
         pred: C.Expr = callee.ensures[0] if callee.ensures else C.Const(True, C.BOOL, s.span)
         for e in callee.ensures[1:]:
             pred = C.BinOp("&&", pred, e, C.BOOL, e.span)
-        targets = [callee.result] if callee.result is not None else []
-        hit = C.Choose("havoc", targets, pred, s.span)
+        hit = C.Choose("havoc", list(callee.results), pred, s.span)
         _CHOICES[s] = hit
     return hit
 
@@ -44,7 +43,7 @@ def extern_call(gen: Any, s: C.Call, callee: C.Function, args: list[str], ind: i
     def res(r: C.VarRef) -> str:
         if r.var.kind != "bound" and r.var.name in names:
             return names[r.var.name]
-        if r.var is callee.result:  # the centre of the search: no value yet
+        if r.var in callee.results:  # the centre of the search: no value yet
             return "[]" if r.var.type.array else "0"
         return str(gen.py(r.var))
     gen.x.resolver = res
@@ -55,7 +54,7 @@ def extern_call(gen: Any, s: C.Call, callee: C.Function, args: list[str], ind: i
     if not choice.vars:
         gen.emit(ind, f"_choose({k}, {env})")
         return ""
-    return f"_choose({k}, {env})[0]"
+    return f"_choose({k}, {env})" + ("[0]" if len(choice.vars) == 1 else "")
 
 
 def externs_reached(program: C.Program, fn: C.Function) -> list[str]:

@@ -43,3 +43,11 @@ class RunOutcome:
     failure: Optional[RuntimeFailure]
     records: list = field(default_factory=list)  # (tag, site, env) in execution order
     notes: list[str] = field(default_factory=list)
+
+
+def named_results(results: list, value: Any) -> dict[str, Any]:
+    """A run's result by the names of the core result variables: a function with
+    several results returns them as a tuple, in order."""
+    if len(results) == 1:
+        return {results[0].name: value}
+    return {var.name: v for var, v in zip(results, value)}

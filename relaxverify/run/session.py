@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from relaxverify.check.hardware import default_note, find_model, model_in_use, model_names
 from relaxverify.core import nodes as C
@@ -176,8 +176,8 @@ def _single(opts: RunOptions, item: Loaded, program: C.Program, fn: C.Function,
                                              notes))
         extra["error"] = _failure_json(f)
     else:
-        extra["result"] = to_json(out.result)
-        report.lines.append(f"result: {show(out.result)}" if fn.result is not None
+        extra["result"] = result_json(fn, out.result)
+        report.lines.append(f"result: {result_text(fn, out.result)}" if fn.results
                             else "completed (the function has no result)")
         report.lines.extend(f"  note: {n}" for n in notes)
     return CommandResult("run", [report], extra=extra)
@@ -201,12 +201,12 @@ def _trials(opts: RunOptions, item: Loaded, program: C.Program, fn: C.Function,
         return CommandResult("run", [report], extra=extra)
     static, why = static_value(program, fn.name, model)
     lo, hi = mc.interval
-    extra.update(result=to_json(ref.result), trials=mc.trials, correct=mc.correct,
+    extra.update(result=result_json(fn, ref.result), trials=mc.trials, correct=mc.correct,
                  reliability=mc.fraction, interval=[lo, hi], static_value=static,
                  hardware=model.name, seed=opts.seed, failed_runs=mc.failures,
                  faults_injected=mc.faults, most_faults_per_run=mc.most_faults)
     rows = [("function", f"{fn.name} on hardware `{model.name}`, seed {opts.seed}"),
-            ("fault-free result", show(ref.result) if fn.result is not None
+            ("fault-free result", result_text(fn, ref.result) if fn.results
              else "none (the function has no result; a run is correct when it completes)"),
             ("trials", str(mc.trials)),
             ("exactly correct", f"{mc.correct} ({mc.fraction:.6f})"),
@@ -304,3 +304,17 @@ def _soundness_notes(program: C.Program, fn: C.Function, model: C.HardwareModel)
                 f"hold on this hardware: `relaxverify reliability FILE --hardware {model.name}`"]
     return ["the reliability analysis claims a lower bound that the measured runs contradict; "
             "please report this with the program"]
+
+
+def result_text(fn: C.Function, value: Any) -> str:
+    """A run's result: `4`, or `(q = -2, r = 4)` for several named results."""
+    if len(fn.results) > 1:
+        return "(" + ", ".join(f"{r.source} = {show(v)}" for r, v in zip(fn.results, value)) + ")"
+    return show(value)
+
+
+def result_json(fn: C.Function, value: Any) -> Any:
+    """A run's result in JSON: a value, or `{"q": -2, "r": 4}` for several results."""
+    if len(fn.results) > 1 and value is not None:
+        return {r.source: to_json(v) for r, v in zip(fn.results, value)}
+    return to_json(value)

@@ -199,6 +199,15 @@ class CallStmt:
 
 
 @dataclass
+class MultiAssign:
+    """`(q, r) = f(x);`: the named results of a call into declared variables."""
+
+    targets: list[Name]
+    call: CallExpr
+    span: Span
+
+
+@dataclass
 class Relax:
     """`relax (xs) st (P)` (relaxed only) or `havoc (xs) st (P)` (both)."""
 
@@ -261,8 +270,15 @@ class Repeat:
 
 @dataclass
 class Return:
+    """`return e;`, or `return (e1, e2, ...);` for several named results (`more`)."""
+
     value: Expr
     span: Span
+    more: list[Expr] = field(default_factory=list)
+
+    @property
+    def values(self) -> list[Expr]:
+        return [self.value] + self.more
 
 
 @dataclass
@@ -270,8 +286,8 @@ class Skip:
     span: Span
 
 
-Stmt = Union[VarDecl, ArrayDecl, Assign, ArrayAssign, CallStmt, Relax, Check, If, While,
-             For, Repeat, Return, Skip]
+Stmt = Union[VarDecl, ArrayDecl, Assign, ArrayAssign, CallStmt, MultiAssign, Relax, Check, If,
+             While, For, Repeat, Return, Skip]
 
 
 # ---------------------------------------------------------------- declarations
@@ -312,6 +328,7 @@ class Function:
     span: Span
     name_span: Span
     extern: bool = False  # `extern fn ...;`: no body, a trusted contract
+    results: list[Param] = field(default_factory=list)  # `-> (q: int, r: int)`; ret is None
 
 
 @dataclass

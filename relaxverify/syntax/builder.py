@@ -120,9 +120,10 @@ class Builder:
     def _function(self, c: list, body: list, name: Any, items: list) -> A.Function:
         kinds = ("requires", "ensures", "requires_r", "ensures_r", "reliability")
         params, ret, clauses = _signature(items, kinds)
-        return A.Function(str(name), params, ret, clauses["requires"], clauses["ensures"],
-                          clauses["requires_r"], clauses["ensures_r"], clauses["reliability"],
-                          body, _sp(c), _tok(name))
+        results = ret if isinstance(ret, list) else []
+        return A.Function(str(name), params, None if results else ret, clauses["requires"],
+                          clauses["ensures"], clauses["requires_r"], clauses["ensures_r"],
+                          clauses["reliability"], body, _sp(c), _tok(name), results=results)
 
     def spec_fn_decl(self, c: list) -> Any:
         params, ret, clauses = _signature(c[4:-3], ("requires", "decreases"))
@@ -137,7 +138,8 @@ class Builder:
         return A.Param(str(c[0]), c[2], region is not None, _sp(c), region)
 
     def ret_type(self, c: list) -> Any:
-        return _Part("ret", c[1], _sp(c))
+        """`-> T`, or `-> (q: T, r: U)` (a list of parameters: the named results)."""
+        return _Part("ret", c[2].value if len(c) > 2 else c[1], _sp(c))
 
     def urel(self, c: list) -> Any:
         return _Part("urel", str(c[1]), _sp(c))
@@ -214,6 +216,11 @@ class Builder:
         call = A.CallExpr(str(c[0]), args, _sp(c[:-1]), _tok(c[0]))
         return A.CallStmt(call, _sp(c))
 
+    def multi_assign(self, c: list) -> Any:
+        args = c[6].value if isinstance(c[6], _Part) else []
+        call = A.CallExpr(str(c[4]), args, _sp(c[4:-1]), _tok(c[4]))
+        return A.MultiAssign(c[1].value, call, _sp(c))
+
     def args(self, c: list) -> Any:
         return _Part("args", c[::2], _sp(c))
 
@@ -255,7 +262,10 @@ class Builder:
         return A.Repeat(c[2], _loop_clauses(c[4:-1]), c[-1].value, _sp(c))
 
     def return_(self, c: list) -> Any:
-        return A.Return(c[1], _sp(c))
+        if len(c) == 3:
+            return A.Return(c[1], _sp(c))
+        values = c[2:-2:2]  # `return ( e1 , e2 ) ;`
+        return A.Return(values[0], _sp(c), values[1:])
 
     def skip(self, c: list) -> Any:
         return A.Skip(_sp(c))

@@ -84,7 +84,7 @@ class CallRule:
 
     def results(self, s: C.Call, f: C.Function, st: State, sides: str, args: dict,
                 subst: dict) -> None:
-        """The target's new values: any that the callee's `ensures` allow."""
+        """The targets' new values: any that the callee's `ensures` allow."""
         env = self.env
         if "r" in sides:  # R's callee holds region parameters rounded (as vcgen does)
             args["r"] = dict(args["r"])
@@ -92,17 +92,18 @@ class CallRule:
                 args["r"][p] = env.exprs.rounder.parameter(st, p, args["r"][p],
                                                          env.faults.model)
         for side in sides:
-            if s.target is not None:
-                v, extra = self.facts.fresh_value(s.target, side)
-                st.vals(side)[s.target] = v
-                assert f.result is not None
-                args[side][f.result] = v
+            for t, result in zip(s.targets, f.results):
+                v, extra = self.facts.fresh_value(t, side)
+                st.vals(side)[t] = v
+                args[side][result] = v
                 self.facts.assume(st, side, conj(extra))
                 if env.explain:
-                    subst[(f.result, side)] = (var_text(s.target, side), 10)
-                    self.facts.step(st, side, f"line {s.span.line}: {var_text(s.target, side)} "
-                                    f":= {f.name}({', '.join(show(a, side) for a in s.args)}), "
-                                    f"a value `{f.name}`'s contract allows")
+                    subst[(result, side)] = (var_text(t, side), 10)
+            if env.explain and s.targets:
+                names = ", ".join(var_text(t, side) for t in s.targets)
+                self.facts.step(st, side, f"line {s.span.line}: {names} := {f.name}("
+                                f"{', '.join(show(a, side) for a in s.args)}), "
+                                f"a value `{f.name}`'s contract allows")
             ensures = []
             for e in f.ensures:
                 ensures.append(env.exprs.expr(e, Cx(side, {side: args[side]})))
@@ -115,16 +116,17 @@ class CallRule:
                                   f"line {s.span.line}: {f.name} ensures_r "
                                   f"{show(e, None, subst)}")
         self.sink.record(Record("abstract", sides, st.ro if "o" in sides else st.rp))
-        t = s.target
-        if t is not None and "r" in sides:  # the write of the result to a region rounds
+        for t in s.targets if "r" in sides else ():
+            # the write of a result to a region rounds
             st.r[t] = self.statements.write_rounded(st, t, st.r[t], f"{f.name}(...)", s.span)
-        if t is not None and "r" in sides and env.faults.writes(t):
-            mark = len(self.sink.fault_notes)
-            st.r[t] = self.statements.faulty_write(st, t, st.r[t], traced=False)
-            if env.explain:
-                value = "any value" if not t.type.array else f"{t.source}<r> with any elements"
-                self.facts.step(st, "r", f"line {s.span.line}: {var_text(t, 'r')} := {value}"
-                                f"{self.sink.notes_since(mark)}")
+            if env.faults.writes(t):
+                mark = len(self.sink.fault_notes)
+                st.r[t] = self.statements.faulty_write(st, t, st.r[t], traced=False)
+                if env.explain:
+                    value = ("any value" if not t.type.array
+                             else f"{t.source}<r> with any elements")
+                    self.facts.step(st, "r", f"line {s.span.line}: {var_text(t, 'r')} := "
+                                    f"{value}{self.sink.notes_since(mark)}")
 
     def vacuity_of_contract(self, s: C.Call, f: C.Function, st: State, side: str, args: dict,
                             ensures: list) -> None:
@@ -140,7 +142,7 @@ class CallRule:
             return
         if requires and self.facts.unsat_alone((), conj(requires)):
             return  # the call breaks `requires`: its obligation says so
-        what = "result" if s.target is not None else "run of it"
+        what = "result" if s.targets else "run of it"
         self.sink.warn(Diagnostic(
             "warning", f"the contract of `{f.name}` is contradictory: no {what} satisfies its "
             "`ensures` (given its `requires`) at this call, so the proof assumes that the call "

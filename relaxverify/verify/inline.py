@@ -5,7 +5,7 @@ Its parameters take the argument values (in R rounded to their region's precisio
 as a call does), its `requires` is obliged per side (the run checks it at the call),
 its body runs on the caller's state (the callee's variables are its own `Var`s:
 recursion is rejected before, verify/budget.py, so they never clash), its `ensures`
-is obliged per side (the run checks it on return), and the target gets the result.
+is obliged per side (the run checks it on return), and the targets get the results.
 The callee's relational contract is not used: its body is.
 """
 from __future__ import annotations
@@ -45,18 +45,16 @@ def inline_call(rule: "CallRule", s: C.Call, f: C.Function, st: State, sides: st
             env.check_spec("ensures", side, e, st, "the postcondition {e} of `" + f.name +
                            f"` holds when the call at line {s.span.line} returns" + "{where}",
                            label=f"{f.name} ensures")  # at e, where the run checks it
-    t = s.target
     for side in sides:
         values = st.vals(side)
-        result = values.get(f.result) if f.result is not None else None
-        for v in list(f.params) + list(f.locals) + ([f.result] if f.result else []):
+        results = [values.get(r) for r in f.results]
+        for v in list(f.params) + list(f.locals) + list(f.results):
             values.pop(v, None)  # the callee's variables end with the call
-        if t is not None:
+        for t, result in zip(s.targets, results):
             assert result is not None
             values[t] = result
-    if t is None:
-        return
-    if "r" in sides:  # the write of the result to a region rounds, and may fail
+    for t in s.targets if "r" in sides else ():
+        # the write of a result to a region rounds, and may fail
         st.r[t] = rule.statements.write_rounded(st, t, st.r[t], f"{f.name}(...)", s.span)
         if env.faults.writes(t):
             st.r[t] = rule.statements.faulty_write(st, t, st.r[t], traced=False)

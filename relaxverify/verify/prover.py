@@ -276,7 +276,7 @@ def _values(model: z3.ModelRef, table: dict, params_only: bool = False) -> dict:
             continue
         if params_only and var.kind != "param":
             continue
-        name = "result" if var.kind == "result" else var.source
+        name = var.source
         out[name] = model_value(model, v, var.type)
     return out
 

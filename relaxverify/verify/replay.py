@@ -12,7 +12,7 @@ from typing import Any, Optional
 from relaxverify.core import nodes as C
 from relaxverify.run.codegen_exprs import zero
 from relaxverify.run.options import Options
-from relaxverify.run.outcome import RunOutcome
+from relaxverify.run.outcome import RunOutcome, named_results
 from relaxverify.run.runtime import Interpreter
 from relaxverify.source import Span
 from relaxverify.verify.counterexample import Counterexample, ReplayOutcome
@@ -231,8 +231,8 @@ def _relational(program, fn, o: Interpreter, r: Interpreter, out_o: RunOutcome,
               for p in fn.params}
         sr = {p.name: o.convert(cex.inputs_r.get(p.source, default_value(p.type)), p.type)
               for p in fn.params}
-        if fn.result is not None:
-            so[fn.result.name], sr[fn.result.name] = out_o.result, out_r.result
+        so.update(named_results(fn.results, out_o.result))
+        sr.update(named_results(fn.results, out_r.result))
         clauses = [e for e in fn.ensures_r if _overlaps(e.span, span)] or fn.ensures_r
         for e in clauses:
             if not o.relation(e)(so, sr):

@@ -101,5 +101,5 @@ def as_function(sf: C.SpecFunction) -> C.Function:
     result = C.Var("result", "result", sf.ty, False, "result", sf.span)
     rel: list[C.Expr] = [C.BinOp("==", C.VarRef(v, sf.span, "o"), C.VarRef(v, sf.span, "r"),
                                  C.BOOL, sf.span) for v in sf.params]
-    return C.Function(sf.name, list(sf.params), result, list(sf.requires), [], rel, [], [],
+    return C.Function(sf.name, list(sf.params), [result], list(sf.requires), [], rel, [], [],
                       [C.Assign(result, sf.body, sf.body.span)], [], sf.span, True)

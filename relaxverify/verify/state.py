@@ -141,8 +141,8 @@ def store_only(body: list[C.Stmt]) -> set:
     for s in C.walk(body):
         if isinstance(s, (C.Assign, C.NewArray)):
             other.add(s.var)
-        elif isinstance(s, C.Call) and s.target is not None:
-            other.add(s.target)
+        elif isinstance(s, C.Call):
+            other.update(s.targets)
         elif isinstance(s, C.Choose):
             other.update(s.vars)
     return stored - other
