@@ -19,6 +19,7 @@ import argparse
 import contextlib
 import io
 import json
+import re
 import shlex
 import sys
 import time
@@ -53,15 +54,32 @@ class Study:
         return out
 
 
+ENTRY = re.compile(r"[A-Z][\w ]*:")  # `Study:`, `Paper:`, `Verify with ...` is none
+
+
+def entry(lines: list[str], key: str) -> Optional[str]:
+    """The text of the first `// KEY: ...` comment, with the comment lines that continue
+    it (up to an empty comment, a non-comment or another `Key:` entry) joined on: a
+    `Paper:` line wrapped over two lines is read whole."""
+    for k, line in enumerate(lines):
+        if line.startswith(f"// {key}:"):
+            parts = [line[len(key) + 4:].strip()]
+            for more in lines[k + 1:]:
+                text = more[2:].strip()
+                if not more.startswith("//") or not text or ENTRY.match(text):
+                    break
+                parts.append(text)
+            return " ".join(parts)
+    return None
+
+
 def studies(only: Optional[str]) -> list[Study]:
     out = []
     for path in sorted((ROOT / "examples").glob("*.relax")):
-        header = [line[2:].strip() for line in path.read_text().splitlines()
-                  if line.startswith("//")]
-        opts = [h[len("Study:"):] for h in header if h.startswith("Study:")]
-        paper = [h[len("Paper:"):].strip() for h in header if h.startswith("Paper:")]
-        if opts and (only is None or only in path.stem):
-            out.append(Study(path, shlex.split(opts[0]), paper[0] if paper else "-"))
+        lines = path.read_text().splitlines()
+        opts, paper = entry(lines, "Study"), entry(lines, "Paper")
+        if opts is not None and (only is None or only in path.stem):
+            out.append(Study(path, shlex.split(opts), paper or "-"))
     return out
 
 
