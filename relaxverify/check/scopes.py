@@ -13,8 +13,9 @@ from relaxverify.core.nodes import Type
 from relaxverify.syntax import ast as A
 
 MATH_FUNCTIONS = ("sqrt", "exp", "log", "floor", "ceil", "pow")
+# what the user calls a `Var.kind`
 KIND_WORDS = {"param": "parameter", "local": "variable", "counter": "loop counter",
-              "bound": "quantified variable", "result": "result"}  # what the user calls a `Var.kind`
+              "bound": "quantified variable", "result": "result"}
 
 
 class FunctionScope:

@@ -1,8 +1,8 @@
 """Reliability analysis (docs/language.md, spec §7): Rely's backward analysis on the core language.
 
-Starting from `1 * R(result)` (`1 * R(q, r)` for named results) at the end of a function, each statement is walked
-backwards and turns the conjunction of terms `r * R(S)` into the one that must hold
-before it. The final terms bound the probability that the result is exactly right:
+Starting from `1 * R(result)` (`1 * R(q, r)` for named results) at the end of a
+function, each statement is walked backwards and turns the conjunction of terms
+`r * R(S)` into the one that must hold before it. The final terms bound the probability that the result is exactly right:
 `R(result) >= r * R(S)` for each term. Decisions where §7 is silent are recorded in
 docs/reliability.md, which also describes the modules:
 
