@@ -14,17 +14,25 @@ these functions, so both give the same verdicts and messages.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Optional, TypeVar
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any, Optional, TypeVar
 
+# Light: what `check` needs (no z3). The other commands' modules load on first use
+# (`_LAZY`), so that `relaxverify check` and `import relaxverify.api` pay for neither
+# z3 nor the interpreter (docs/architecture.md, "Start-up").
 from relaxverify.api.check import check_inputs
 from relaxverify.api.inputs import SOURCE_NAME, Inputs, Paths
 from relaxverify.api.options import (CheckOptions, CommonOptions, ReliabilityOptions,
                                      RunOptions, VerifyOptions)
-from relaxverify.api.reliability import FunctionReliability, function_results, reliability_inputs
-from relaxverify.api.run import RunFailure, result_value, run_failure, run_inputs
-from relaxverify.api.verify import ObligationResult, obligations, verify_inputs
 from relaxverify.report.finding import Finding, Status
 from relaxverify.report.render import CommandResult, FileReport
+
+if TYPE_CHECKING:
+    from relaxverify.api.reliability import FunctionReliability, function_results
+    from relaxverify.api.run import RunFailure, result_value, run_failure
+    from relaxverify.api.verify import ObligationResult, obligations
 
 __all__ = ["check", "verify", "reliability", "run", "CheckOptions", "VerifyOptions",
            "ReliabilityOptions", "RunOptions", "CommandResult", "FileReport", "Finding",
@@ -32,6 +40,24 @@ __all__ = ["check", "verify", "reliability", "run", "CheckOptions", "VerifyOptio
            "function_results", "result_value", "run_failure"]
 
 O = TypeVar("O", bound=CommonOptions)
+
+# The names that the submodule of the same command defines, loaded by `__getattr__`.
+_LAZY = {"ObligationResult": "verify", "obligations": "verify",
+         "FunctionReliability": "reliability", "function_results": "reliability",
+         "RunFailure": "run", "result_value": "run", "run_failure": "run"}
+
+
+def __getattr__(name: str) -> Any:
+    """A name of a command's submodule, imported on first access (PEP 562)."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 def _options(cls: type[O], options: Optional[O], overrides: dict[str, Any]) -> O:
@@ -52,6 +78,7 @@ def verify(paths: Paths = (), *, source: Optional[str] = None, name: str = SOURC
            options: Optional[VerifyOptions] = None, **overrides: Any) -> CommandResult:
     """Prove every obligation (docs/language.md, spec §6): one finding per obligation, whose
     payload is an `ObligationResult` (`obligations(report)` lists them)."""
+    from relaxverify.api.verify import verify_inputs
     return verify_inputs(Inputs.of(paths, source, name), _options(VerifyOptions, options,
                                                                   overrides))
 
@@ -61,6 +88,7 @@ def reliability(paths: Paths = (), *, source: Optional[str] = None, name: str = 
                 **overrides: Any) -> CommandResult:
     """The reliability analysis (docs/language.md, spec §7) on `hardware` (default: the file's only
     model, else `medium`): one finding per function, whose payload is a `FunctionReliability`."""
+    from relaxverify.api.reliability import reliability_inputs
     return reliability_inputs(Inputs.of(paths, source, name),
                               _options(ReliabilityOptions, options, overrides))
 
@@ -69,5 +97,21 @@ def run(paths: Paths = (), *, source: Optional[str] = None, name: str = SOURCE_N
         options: Optional[RunOptions] = None, **overrides: Any) -> CommandResult:
     """Execute one function of one file with `args`: `result_value(result)` is its
     result, `run_failure(result)` the runtime check that failed, if any."""
+    from relaxverify.api.run import run_inputs
     return run_inputs(Inputs.of(paths, source, name), _options(RunOptions, options,
                                                                overrides))
+
+
+class _Package(types.ModuleType):
+    """Importing a submodule binds its name in the package (`relaxverify.api.verify`
+    = the module), which would hide the function of the same name once the submodule
+    loads lazily; the functions keep their names, as when all loaded eagerly."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _FUNCTIONS and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+_FUNCTIONS = frozenset({"check", "verify", "reliability", "run"})
+sys.modules[__name__].__class__ = _Package

@@ -1,7 +1,8 @@
 """Command-line entry point: `relaxverify check|verify|reliability|run|grade|fpcore ...` (docs/cli.md).
 
 Each command module turns its arguments into options of relaxverify.api and returns
-the API's result, which report/render.py prints. Runs the command in a thread with a large stack, so that deeply nested programs
+the API's result, which report/render.py prints. Only the module of the command
+that runs is imported (`build_parser`): `check` loads neither z3 nor the interpreter. Runs the command in a thread with a large stack, so that deeply nested programs
 are handled by the recursive stages instead of crashing the interpreter, and
 turns any unexpected exception into a message (never a traceback).
 """
@@ -39,29 +40,43 @@ class _Parser(argparse.ArgumentParser):
                      f"  note: run `{self.prog} --help` for the options\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Optional[list[str]] = None) -> argparse.ArgumentParser:
+    """The parser; given `argv`, only the command it names gets its options (and its
+    module imported): the others' subparsers exist for `--help` and the choice list.
+    Importing every command module would load z3 and the interpreter for any command."""
     parser = _Parser(prog="relaxverify", description="A static verifier for approximate "
                      "programs written in Relax.")
     parser.add_argument("--version", action="version", version=f"relaxverify {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
+    wanted = None if argv is None else _command_named(argv)
     for name, (module, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        command = _command_module(module)
-        if hasattr(command, "add_positionals"):  # a command with its own positionals
-            command.add_positionals(p)
-        else:
-            p.add_argument("files", nargs="+", metavar="FILE",
-                           help="a .relax file, or a directory: every .relax file below it")
-        p.add_argument("--format", default="text", help="output format: text, json"
-                       + (", sarif" if name in ("check", "verify") else ""))
-        p.add_argument("--hardware", metavar="H", help="hardware model: one declared in the "
-                       "file, or mild, medium, aggressive")
-        p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
-                       help="solver time limit per obligation (default 10)")
-        p.add_argument("--fn", metavar="NAME", help="only this function")
-        command.add_arguments(p)
+        if argv is None or name == wanted:
+            _add_options(p, name, _command_module(module))
     return parser
+
+
+def _command_named(argv: list[str]) -> Optional[str]:
+    """The command of a command line: its first word that is no option (the top-level
+    options, --help and --version, take no value)."""
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
+def _add_options(p: argparse.ArgumentParser, name: str, command: ModuleType) -> None:
+    if hasattr(command, "add_positionals"):  # a command with its own positionals
+        command.add_positionals(p)
+    else:
+        p.add_argument("files", nargs="+", metavar="FILE",
+                       help="a .relax file, or a directory: every .relax file below it")
+    p.add_argument("--format", default="text", help="output format: text, json"
+                   + (", sarif" if name in ("check", "verify") else ""))
+    p.add_argument("--hardware", metavar="H", help="hardware model: one declared in the "
+                   "file, or mild, medium, aggressive")
+    p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+                   help="solver time limit per obligation (default 10)")
+    p.add_argument("--fn", metavar="NAME", help="only this function")
+    command.add_arguments(p)
 
 
 def _command_module(name: str) -> ModuleType:
@@ -69,7 +84,8 @@ def _command_module(name: str) -> ModuleType:
 
 
 def _run(argv: Optional[list[str]]) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)
     allowed = getattr(args, "formats", ("text", "json"))
     if args.format not in allowed:
         print(f"relaxverify {args.command}: error: unknown format `{args.format}`; choose one of "

@@ -1,6 +1,7 @@
 """Parse `.relax` source into `relaxverify.syntax.ast`.
 
-Lark builds the LALR(1) tables from grammar/relax.lark once per process; our
+Lark builds the LALR(1) tables from grammar/relax.lark once per process, or
+loads them from the user's cache (tables.py: building costs 60-80 ms a start); our
 lexer (lexer.py) makes the tokens, a driver runs the tables and the tree
 builder (builder.py) makes the AST at each reduction. Two drivers exist: the
 fast loop of lalr.py (the default) and stock Lark (stock.py, public interface
@@ -30,6 +31,7 @@ from relaxverify.syntax.builder import BUILDER
 from relaxverify.syntax.errors import SyntaxFault, diagnostic
 from relaxverify.syntax.lexer import RelaxLexer, Tok, lex
 from relaxverify.syntax.recovery import TrackedTokens
+from relaxverify.syntax.tables import cached_lark
 
 MAX_SYNTAX_ERRORS = 20
 DRIVERS = ("fast", "lark")
@@ -67,12 +69,21 @@ def _cached(key: str, build: Any) -> Any:
     return value
 
 
+LARK_OPTIONS: dict[str, Any] = {"parser": "lalr", "lexer": RelaxLexer, "keep_all_tokens": True,
+                                "maybe_placeholders": False}
+
+
 def _lark() -> Lark:
-    """Lark with our lexer and the tree builder as transformer (stock.py runs it;
-    lalr.py reads its table)."""
-    return _cached("lark", lambda: Lark(
-        grammar_text(), parser="lalr", lexer=RelaxLexer, keep_all_tokens=True,
-        maybe_placeholders=False, transformer=BUILDER))
+    """Lark with our lexer and the tree builder as transformer, for stock.py (the
+    fallback and reference driver; built each process, as Lark's saved tables keep
+    no transformer)."""
+    return _cached("lark", lambda: Lark(grammar_text(), transformer=BUILDER, **LARK_OPTIONS))
+
+
+def _tables() -> Lark:
+    """The same Lark without transformer, from the cache when there: lalr.py reads
+    its table and calls the tree builder itself."""
+    return _cached("tables", lambda: cached_lark(grammar_text(), **LARK_OPTIONS))
 
 
 def select_driver(name: Optional[str] = None) -> ParseDriver:
@@ -99,7 +110,7 @@ def select_driver(name: Optional[str] = None) -> ParseDriver:
 
 def _fast_driver() -> ParseDriver:
     from relaxverify.syntax.lalr import Driver
-    return Driver(_lark(), BUILDER)
+    return Driver(_tables(), BUILDER)
 
 
 def _stock_driver() -> ParseDriver:
