@@ -272,7 +272,7 @@ def _center(box: FBox) -> FBox:
 
 
 def error_bound(o: Expr, r: Expr, box: Box, max_boxes: int = 400,
-                tolerance: float = 0.03, time_limit: float = 0.85) -> Optional[BoundResult]:
+                tolerance: float = 0.03, time_limit: float = 0.45) -> Optional[BoundResult]:
     """The smallest bound this method proves on sup |o - r| over the box and all
     rounding errors, or None when it cannot bound it.  Splitting stops at max_boxes,
     after time_limit seconds of CPU time, or when the bound is within tolerance of an estimate
