@@ -102,6 +102,9 @@ class Options:
     urel_call_targets: bool = True  # `var x: int in urel = f(...)`
     urel_array_copies: bool = True  # `var b: int[] in urel = a;`
     grids: bool = True  # `int[,]` params and locals: `g[i, j]`, `g[i, j] = e`, `len(g, d)`
+    # `relax (g)` / `havoc (g)` of a local grid (it keeps its lengths), with forall
+    # predicates over both indices (havoc only when `relax` is off: reliability)
+    grid_choices: bool = True
     # Constructs added later (each may be switched off to steer around a finding):
     else_if: bool = True  # `if / else if / else` chains
     division: bool = True  # `/.` on ints; `/` and `%` with divisors that may be zero
@@ -440,6 +443,8 @@ class Builder(Draws):
                 kinds += ["grid"]
                 if scope.local_grids:
                     kinds += ["gstore", "gstore"]
+                    if o.grid_choices and (o.relax or o.shaky_havoc):
+                        kinds += ["gchoose", "gchoose"]
             if o.loops and depth < 2:
                 kinds += ["repeat"]
             if o.shaky_havoc:
@@ -548,6 +553,8 @@ class Builder(Draws):
             out.append(f"{pad}}}")
         elif kind in ("grid", "gstore"):
             self.grid_statement(kind, scope, out, ind)
+        elif kind == "gchoose":
+            self.grid_choice(scope, out, ind)
         elif kind == "store":
             name = self.pick(scope.local_arrays)
             n = dict(scope.arrays)[name]
@@ -575,6 +582,9 @@ class Builder(Draws):
                            f"{self.const(0, 3)}]{urel};")
             scope.grids.append((name, ns))
             scope.local_grids.append(name)
+            if (self.opts.grid_choices and (self.opts.relax or self.opts.shaky_havoc)
+                    and self.chance(0.35)):
+                return self.grid_choice(scope, out, ind)
             if not self.chance(0.6):
                 return
         name = self.pick(scope.local_grids)
@@ -582,6 +592,41 @@ class Builder(Draws):
         idx = [self.const(0, ns[d] - 1) if ns and ns[d] and self.chance(0.6)
                else self.int_expr(scope, 1) for d in (0, 1)]
         out.append(f"{pad}{name}[{idx[0]}, {idx[1]}] = {self.int_expr(scope, 1)};")
+
+    def grid_choice(self, scope: Scope, out: list[str], ind: int) -> None:
+        """`relax (g) st (P)` or `havoc (g) st (P)` of a local grid: it keeps its lengths
+        (so `scope.grids` still knows them) and P, a forall over both indices, bounds
+        each element by constants, by `old(g)` or by an int of the state; sometimes
+        with a scalar target too, or with dimension 1 unguarded (partial_choices)."""
+        pad = "  " * ind
+        g = self.pick(scope.local_grids)
+        kind = self.pick(("relax", "relax", "havoc")) if self.opts.relax else "havoc"
+        i, j = self.fresh("i"), self.fresh("j")
+        guard = f"0 <= {i} < len({g}, 0) && 0 <= {j} < len({g}, 1)"
+        if self.opts.partial_choices and self.chance(0.1):
+            guard = f"0 <= {i} < len({g}, 0)"  # j unguarded: undefined for some j
+        el = f"{g}[{i}, {j}]"
+        form = self.draw(st.integers(0, 3))
+        if form == 0:
+            lo = self.draw(st.integers(-3, 3))
+            body = f"{lo} <= {el} && {el} <= {lo + self.draw(st.integers(0, 4))}"
+        elif form == 1:
+            d = self.const(0, 2)
+            body = f"old({g})[{i}, {j}] - {d} <= {el} && {el} <= old({g})[{i}, {j}] + {d}"
+        elif form == 2 and scope.ints:
+            x = self.pick(scope.ints)
+            body = f"{el} == {x} + {i} - {j}" if self.chance(0.5) else f"{el} >= {x}"
+        else:
+            body = f"{el} == {self.const(-2, 3)} * {i} + {j}"
+        pred = f"forall {i}: int, {j}: int :: {guard} ==> {body}"
+        if self.chance(0.1):  # the lengths are kept: this may never hold (a warning)
+            pred = f"len({g}, {self.pick((0, 1))}) == {self.const(0, 3)} && {pred}"
+        if scope.locals and self.chance(0.2):
+            y = self.pick(scope.locals)
+            out.append(f"{pad}{kind} ({g}, {y}) st (({pred}) && "
+                       f"{self.choice_pred(y, scope, (g, y))});")
+        else:
+            out.append(f"{pad}{kind} ({g}) st ({pred});")
 
     # ------------------------------------------------------------ known disagreements
 

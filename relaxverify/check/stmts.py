@@ -220,12 +220,6 @@ class StmtChecker:
                 continue
             var = self.target(n.ident, n.span, s.kind)
             seen.add(n.ident)
-            if var is not None and var.type.array and var.type.dims > 1:
-                self.sink.err(f"`{s.kind}` of an array of several dimensions (`{n.ident}` is "
-                              f"{tstr(var.type)}) is not supported", n.span, "type",
-                              f"`{s.kind}` its elements through a scalar variable and store "
-                              "them one by one")
-                continue
             if var is not None:
                 targets.append(var)
         pred = self.exprs.expect(s.pred, BOOL, Position(f"a `{s.kind}` predicate", "unary",

@@ -108,9 +108,12 @@ class Crash:
         return frozenset().union(*(self.faults.expr(e)[1] for e in check.operands))
 
     def havoc_reads(self, s: C.Choose) -> frozenset:
+        """What P reads before the statement, and each target array of several
+        dimensions (its lengths are kept: the new value depends on the old one's)."""
         targets = frozenset(s.vars)
-        return frozenset(x.var for x in C.subexprs(s.pred) if isinstance(x, C.VarRef)
-                         and (x.old or x.var not in targets) and x.var.kind != "bound")
+        kept = frozenset(v for v in s.vars if v.type.array and v.type.dims > 1)
+        return kept | frozenset(x.var for x in C.subexprs(s.pred) if isinstance(x, C.VarRef)
+                                and (x.old or x.var not in targets) and x.var.kind != "bound")
 
     # ------------------------------------------------------------ the checks of a statement
 

@@ -17,9 +17,10 @@ from __future__ import annotations
 import random
 from typing import Any, Callable, Optional
 
+from relaxverify.core import arrays
 from relaxverify.core import checks as K
 from relaxverify.core import nodes as C
-from relaxverify.run.choose import ChoicePlan, ChooseError
+from relaxverify.run.choose import ChoicePlan, ChooseError, kept_lengths
 from relaxverify.run.externs import EXTERN_SITE
 from relaxverify.run.outcome import RuntimeFailure, Site
 
@@ -85,7 +86,8 @@ class Choices:
         chosen = {v.source: new[v.name] for v in stmt.vars}
         self.log.append(chosen)
         self.by_site[(id(stmt), n)] = chosen
-        return tuple(list(new[v.name]) if v.type.array else new[v.name] for v in stmt.vars)
+        return tuple(arrays.copy(new[v.name]) if v.type.array else new[v.name]
+                     for v in stmt.vars)
 
     def recorded(self, key: Key) -> Optional[dict]:
         if self.keyed is not None:
@@ -109,6 +111,10 @@ class Choices:
     def admits(self, stmt: C.Choose, plan: ChoicePlan, env: dict, cand: dict) -> bool:
         """Whether a recorded choice satisfies the predicate, which must be defined there
         (as the verifier obliges: docs/semantics.md)."""
+        if any(v.type.array and v.type.dims > 1 and v.kind != "result"
+               and kept_lengths(cand[v.name], v.type) != kept_lengths(env[v.name], v.type)
+               for v in stmt.vars):
+            return False  # an array of several dimensions keeps its lengths
         try:
             return bool(plan.pred(env, cand))
         except RuntimeFailure as exc:

@@ -187,8 +187,30 @@ def z3_grid(value: Any, ty: C.Type, open_arrays: bool):
     return (arr, *(z3.IntVal(n) for n in lengths))
 
 
+def kept_lengths(value: Any, ty: C.Type) -> tuple[int, ...]:
+    """The lengths a chosen array of several dimensions keeps: those it has before
+    the statement (only its elements are chosen, as the verifier assumes)."""
+    return tuple(arrays.length(value, d) for d in range(ty.dims))
+
+
+def _grid_from_z3(model, term, ty: C.Type) -> Any:
+    """The value of an array of several dimensions in a model: each element read."""
+    z3 = _z3()
+    arr, *ns = term
+    lengths = tuple(model.eval(n, model_completion=True).as_long() for n in ns)
+
+    def build(at: tuple) -> Any:
+        if len(at) == ty.dims:
+            return _from_z3(model, model.eval(z3.Select(arr, *at), model_completion=True),
+                            ty.elem)
+        return [build(at + (i,)) for i in range(lengths[len(at)])]
+    return arrays.rows(build(()), lengths)
+
+
 def _from_z3(model, term, ty: C.Type):
     z3 = _z3()
+    if ty.array and ty.dims > 1:
+        return _grid_from_z3(model, term, ty)
     if ty.array:
         arr, n = term
         length = model.eval(n, model_completion=True).as_long()
@@ -421,11 +443,27 @@ class ChoicePlan:
         return (f"no value of {what} satisfies the `{self.stmt.kind}` predicate here"
                 + (f" (before it: {shown})" if shown else ""))
 
+    @staticmethod
+    def _grid(name: str, var: C.Var, env: dict, s: Any) -> tuple:
+        """The unknown value of an array of several dimensions: a variable keeps its
+        lengths; an extern's result gets lengths too, each at most GRID_SIDE."""
+        z3 = _z3()
+        arr = z3.Array(name, *[z3.IntSort()] * var.type.dims, _sort(var.type.base))
+        if var.kind != "result":
+            return (arr, *(z3.IntVal(n) for n in kept_lengths(env[name], var.type)))
+        ns = [z3.Int(f"len({name}, {d})") for d in range(var.type.dims)]
+        side = int(10_000 ** (1 / var.type.dims))
+        s.add(*(z3.And(0 <= n, n <= side) for n in ns))
+        return (arr, *ns)
+
     def _solve(self, env: dict, rng: random.Random) -> dict:
         z3 = _z3()
         fresh: dict[str, Any] = {}
+        s = z3.Solver()
         for name, var in self.targets.items():
-            if var.type.array:
+            if var.type.array and var.type.dims > 1:
+                fresh[name] = self._grid(name, var, env, s)
+            elif var.type.array:
                 n = z3.Int(f"len({name})")
                 fresh[name] = (z3.Array(name, z3.IntSort(), _sort(var.type.base)), n)
             else:
@@ -436,12 +474,11 @@ class ChoicePlan:
             formula = Z3Translator(env, fresh, True)(self.stmt.pred)
         except (ChooseError, KeyError) as exc:
             raise ChooseError(f"cannot solve the `{self.stmt.kind}` predicate: {exc}") from None
-        s = z3.Solver()
         s.set("timeout", Z3_TIMEOUT_MS)
         s.set("random_seed", rng.randrange(1 << 30))
         s.add(formula)
         for name, var in self.targets.items():
-            if var.type.array:
+            if var.type.array and var.type.dims == 1:
                 s.add(fresh[name][1] >= 0, fresh[name][1] <= 10_000)
         first = s.check()
         if first == z3.unsat:

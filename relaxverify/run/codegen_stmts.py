@@ -452,7 +452,8 @@ def _store_nd(self: Generator, s: C.Store, ind: int) -> None:
         idx.append(t)
     v = self.c.fresh("v")
     value = self.x.code(s.value, ind)
-    elem = C.Var(s.var.name, s.var.source, s.var.type.elem, s.var.urel, s.var.kind, s.var.span)
+    elem = C.Var(s.var.name, s.var.source, s.var.type.elem, s.var.urel, s.var.kind, s.var.span,
+                 s.var.region)  # the region: a model's memory of that name is the fault rate
     self.emit(ind, f"{v} = {self.x.write(elem, value, s.span)}")
     for check in K.stmt_checks(s):
         expect(check, K.BOUNDS)

@@ -135,7 +135,8 @@ def is_shared_eq(e: C.Expr, shared: set) -> bool:
 
 
 def store_only(body: list[C.Stmt]) -> set:
-    """Arrays the loop body changes only element-wise (their length is kept)."""
+    """Arrays the loop body changes only element-wise (their length is kept): by
+    stores, and by `relax`/`havoc` of an array of several dimensions."""
     stored = {s.var for s in C.walk(body) if isinstance(s, C.Store)}
     other = set()
     for s in C.walk(body):
@@ -144,5 +145,7 @@ def store_only(body: list[C.Stmt]) -> set:
         elif isinstance(s, C.Call):
             other.update(s.targets)
         elif isinstance(s, C.Choose):
-            other.update(s.vars)
+            grids = {v for v in s.vars if v.type.array and v.type.dims > 1}
+            stored.update(grids)
+            other.update(set(s.vars) - grids)
     return stored - other

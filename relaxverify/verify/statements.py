@@ -6,7 +6,7 @@ Each statement makes the integrity checks `core/checks.py` lists for it
 """
 from __future__ import annotations
 
-from typing import Union
+from typing import Optional, Union
 
 import z3
 
@@ -188,7 +188,8 @@ class StatementRules:
 
     def s_Choose(self, s: C.Choose, st: State, sides: str) -> None:
         """Fresh values satisfying the predicate, which must be defined for every
-        candidate value (the run evaluates it on the values it tries)."""
+        candidate value (the run evaluates it on the values it tries). An array of
+        several dimensions keeps its lengths (docs/language-decisions.md)."""
         for side in sides:
             if s.kind == "relax" and side == "o":
                 continue
@@ -197,7 +198,7 @@ class StatementRules:
             extra: list = []
             chosen = {}
             for var in s.vars:
-                v, ex = self.facts.fresh_value(var, side)
+                v, ex = self.facts.fresh_value(var, side, kept_lengths(var, old.get(var)))
                 fmt = fmt_of(var.type)
                 if fmt is not None and not var.type.array:
                     ex = ex + [finite(v, fmt)]  # a chosen float is finite
@@ -233,3 +234,11 @@ class StatementRules:
             "stops at this statement; every obligation after it holds vacuously", s.span,
             "vacuous", ["check the predicate: no values of the variables satisfy it"]))
 
+
+
+def kept_lengths(var: C.Var, before: object) -> Optional[tuple[z3.ArithRef, ...]]:
+    """The lengths a chosen array keeps: all of them for several dimensions (only its
+    elements are chosen), none for one dimension (its length is chosen too)."""
+    if var.type.array and var.type.dims > 1 and isinstance(before, ArrayVal):
+        return before.lengths
+    return None
