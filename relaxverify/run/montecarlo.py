@@ -7,6 +7,13 @@ made there, while it still satisfies the predicate), so that a difference in the
 result is due to the hardware and not to a different choice, and a faulty branch
 that runs an extra `havoc` does not shift the choices of the others. A faulty run that fails a runtime
 check (an index out of bounds after a flipped bit, say) counts as incorrect.
+
+Two backends run the faulty trials with the same fault model: the interpreter (one
+generated-Python run per trial) and, for the programs vector_support.py accepts,
+the vectorised one (vector.py: one numpy lane per trial, much faster). `backend`
+"auto" takes the vectorised one where it applies; the result says which ran and,
+for the interpreter, why. Each is deterministic given the seed; the two draw
+different random numbers, so their counts differ within the sampling error.
 """
 from __future__ import annotations
 
@@ -16,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from relaxverify.core import nodes as C
+from relaxverify.run import interrupt
 from relaxverify.run.accepts import accept_pairs, checked_accepts
 from relaxverify.run.options import MAX_STEPS, Options
 from relaxverify.run.outcome import RunOutcome, RuntimeFailure
@@ -92,6 +100,10 @@ class MonteCarloResult:
     reference_accepts: bool = True  # the fault-free run meets the accepts
     rejected: int = 0  # trials with the fault-free result that failed an accept
     most_faults: int = 0  # the most faults one trial saw (at most the model's budget)
+    backend: str = "interpreter"  # "interpreter" or "vectorised": which ran the trials
+    backend_note: str = ""  # why the interpreter ran them, when "auto" chose it
+    requested: int = 0  # the trials asked for (more than `trials` when `partial`)
+    partial: bool = False  # interrupted (Ctrl-C): the statistics of the trials done
 
     @property
     def fraction(self) -> float:
@@ -106,7 +118,8 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
                 seed: int = 0, semantics: str = "original", exact: bool = True,
                 source: Optional[str] = None, max_steps: Optional[int] = None,
                 progress: Optional[Callable[[int], None]] = None,
-                skip: bool = True, precision: bool = False) -> MonteCarloResult:
+                skip: bool = True, precision: bool = False,
+                backend: str = "auto") -> MonteCarloResult:
     """Run `fn` fault-free once, then `trials` times under `model`. `args` are in
     parameter order, as Python values (ints, Fractions or floats, bools, lists).
 
@@ -115,7 +128,9 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
     can fail, so the run would be the fault-free one. This is exact (the budget is
     Exp(1) and memoryless) and saves the runs that see no fault at all. With
     `precision`, the fault-free and the faulty runs compute at the model's
-    precisions (LANGUAGE.md section 9)."""
+    precisions (LANGUAGE.md section 9). `backend`: "auto", "interpreter" or
+    "vectorised" (the latter two force one; "vectorised" falls back, with a note,
+    where it does not apply)."""
     steps = MAX_STEPS if max_steps is None else max_steps
     params = program.functions[fn].params
     record = checked_accepts(program.functions[fn])  # a trial failing one is incorrect
@@ -131,6 +146,14 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
     # a skipped trial is the fault-free run: correct when the reference meets the accepts
     ref_ok = pairs is None or pairs.hold(ref, reference.records)
     out.reference_accepts = ref_ok
+    out.requested = trials
+    if backend != "interpreter":
+        with interrupt.listen():
+            note = _vectorised(out, program, fn, ref_args, model, trials, seed, semantics,
+                               exact, steps, progress, record)
+        if note is None:
+            return out
+        out.backend_note = note
     faulty = Interpreter(program, fn, Options(semantics, exact, "inject", False, record,
                                               max_steps=steps), model, seed, source,
                       model if precision else None)
@@ -146,7 +169,13 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
         hazard = _path_hazard(faulty, ref_args, expected) if skip else None
         step = max(1, min(1000, trials // 100))
         correct = failures = rejected = most = 0
+        done = trials
+        listening = interrupt.listen()
+        listening.__enter__()
         for i in range(trials):
+            if i % step == 0 and i and interrupt.requested():
+                done, out.partial = i, True
+                break
             if hazard is not None:
                 budget = ns["_B"]
                 if budget >= hazard:  # no site on the fault-free path fails: skip the run
@@ -177,10 +206,42 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
                 progress(i + 1)
     finally:
         sys.setrecursionlimit(old_limit)
-    out.trials, out.correct, out.failures, out.faults = trials, correct, failures, ns["_NF"]
+        listening.__exit__(None, None, None)
+    out.trials, out.correct, out.failures, out.faults = done, correct, failures, ns["_NF"]
     out.rejected = rejected
     out.most_faults = most
     return out
+
+
+def _vectorised(out: MonteCarloResult, program: C.Program, fn: str, args: list,
+                model: C.HardwareModel, trials: int, seed: int, semantics: str, exact: bool,
+                steps: int, progress: Optional[Callable[[int], None]],
+                record: bool) -> Optional[str]:
+    """Run the trials on the vectorised backend into `out`; None when it did, else
+    why not (the interpreter then runs them)."""
+    from relaxverify.run.vector_support import Unsupported, why_not
+    function = program.functions[fn]
+    why = why_not(program, function, model, semantics, record) if exact else \
+        "reals run as binary64 (--float-reals)"
+    if why is None:
+        try:
+            from relaxverify.run.vector_stmts import vector_trials
+        except ImportError:  # numpy missing
+            return "numpy is not installed"
+        try:
+            got = vector_trials(function, args, model, trials, seed, semantics, steps,
+                                out.reference.result, progress)
+        except Unsupported as exc:
+            why = str(exc)
+        except (ArithmeticError, ValueError, TypeError, IndexError, MemoryError) as exc:
+            why = f"it stopped ({type(exc).__name__}: {exc})"
+        else:
+            out.trials, out.correct, out.failures = got.trials, got.correct, got.failures
+            out.faults, out.most_faults, out.partial = got.faults, got.most_faults, got.partial
+            out.backend = "vectorised"
+            return None
+    return f"the interpreter ran the trials: the vectorised backend does not take this " \
+           f"program ({why})"
 
 
 def _path_hazard(faulty: Interpreter, args: list, expected: Any) -> Optional[float]:
