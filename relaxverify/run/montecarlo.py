@@ -240,8 +240,7 @@ def _vectorised(out: MonteCarloResult, program: C.Program, fn: str, args: list,
             out.faults, out.most_faults, out.partial = got.faults, got.most_faults, got.partial
             out.backend = "vectorised"
             return None
-    return f"the interpreter ran the trials: the vectorised backend does not take this " \
-           f"program ({why})"
+    return f"the vectorised backend does not take this program ({why})"
 
 
 def _path_hazard(faulty: Interpreter, args: list, expected: Any) -> Optional[float]:
