@@ -86,7 +86,7 @@ class Lanes:
             return v
         act = mask & self.alive
         if self.B is None:
-            self.hazard += h * act
+            self.hazard[act] += h
             return v
         if math.isinf(h):
             lanes = np.flatnonzero(act)
@@ -235,7 +235,8 @@ class ExprEval:
                 v = self.float_op(e, a, b, mask)
             else:
                 v = self.int_op(e, a, b, mask)
-        if e.unreliable and self.L.model is not None:
+        if e.unreliable and self.L.model is not None and op not in C.LOGIC_OPS:
+            # (the interpreter's `&&.` and the like are reliable: codegen_exprs.e_BinOp)
             om = self.L.model.op(op)
             v = self.faulty(self.L.full(v), mask, om.prob, spec_of(e, e.ty, om.error))
         return v
@@ -319,8 +320,9 @@ class ExprEval:
             return W.arith(e.fn, args[0], args[1], mask, self.L.n)
         if e.fn == "abs":
             return np.abs(args[0])
-        if e.fn in ("min", "max"):
-            return (np.minimum if e.fn == "min" else np.maximum)(args[0], args[1])
+        if e.fn in ("min", "max"):  # Python's: the first unless the second is beyond it
+            a, b = args
+            return np.where(b < a if e.fn == "min" else b > a, b, a)
         return self.convert(e, args[0], mask)
 
     def convert(self, e: C.Apply, x: Any, mask: Any) -> Any:
