@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import sys
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
@@ -29,6 +30,10 @@ from relaxverify.run.options import MAX_STEPS, Options
 from relaxverify.run.outcome import RunOutcome, RuntimeFailure
 from relaxverify.run.runtime import RECURSION, Interpreter
 
+# `backend="auto"` leaves runs where fewer trials than this are expected to see a fault
+# to the interpreter: it skips the others, and the vectorised backend's fixed cost (two
+# walks of the syntax tree) is that of about a thousand interpreted faulty trials.
+FEW = 1000
 Z95 = 1.959963984540054  # the 0.975 quantile of the standard normal distribution
 
 
@@ -147,13 +152,6 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
     ref_ok = pairs is None or pairs.hold(ref, reference.records)
     out.reference_accepts = ref_ok
     out.requested = trials
-    if backend != "interpreter":
-        with interrupt.listen():
-            note = _vectorised(out, program, fn, ref_args, model, trials, seed, semantics,
-                               exact, steps, progress, record)
-        if note is None:
-            return out
-        out.backend_note = note
     faulty = Interpreter(program, fn, Options(semantics, exact, "inject", False, record,
                                               max_steps=steps), model, seed, source,
                       model if precision else None)
@@ -165,13 +163,22 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
     expo = ns["_expo"]
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, RECURSION))  # as for the fault-free run
+    stack = ExitStack()
     try:
         hazard = _path_hazard(faulty, ref_args, expected) if skip else None
+        if backend != "interpreter":
+            hit = trials * -math.expm1(-hazard) if hazard is not None else math.inf
+            with interrupt.listen():
+                note = _vectorised(out, program, fn, ref_args, model, trials, seed,
+                                   semantics, exact, steps, progress, record,
+                                   backend == "auto" and hit < FEW, hit)
+            if note is None:
+                return out
+            out.backend_note = note
         step = max(1, min(1000, trials // 100))
         correct = failures = rejected = most = 0
         done = trials
-        listening = interrupt.listen()
-        listening.__enter__()
+        stack.enter_context(interrupt.listen())
         for i in range(trials):
             if i % step == 0 and i and interrupt.requested():
                 done, out.partial = i, True
@@ -206,7 +213,7 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
                 progress(i + 1)
     finally:
         sys.setrecursionlimit(old_limit)
-        listening.__exit__(None, None, None)
+        stack.close()
     out.trials, out.correct, out.failures, out.faults = done, correct, failures, ns["_NF"]
     out.rejected = rejected
     out.most_faults = most
@@ -216,13 +223,17 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
 def _vectorised(out: MonteCarloResult, program: C.Program, fn: str, args: list,
                 model: C.HardwareModel, trials: int, seed: int, semantics: str, exact: bool,
                 steps: int, progress: Optional[Callable[[int], None]],
-                record: bool) -> Optional[str]:
+                record: bool, few: bool, hit: float) -> Optional[str]:
     """Run the trials on the vectorised backend into `out`; None when it did, else
-    why not (the interpreter then runs them)."""
+    why not (the interpreter then runs them). `few`: only `hit` trials are expected
+    to see a fault, so the interpreter is faster (when the program would do)."""
     from relaxverify.run.vector_support import Unsupported, why_not
     function = program.functions[fn]
     why = why_not(program, function, model, semantics, record) if exact else \
         "reals run as binary64 (--float-reals)"
+    if why is None and few:
+        return (f"only about {hit:.0f} of the trials see a fault, and the interpreter "
+                "skips the others: faster here")
     if why is None:
         try:
             from relaxverify.run.vector_stmts import vector_trials

@@ -35,6 +35,8 @@ from relaxverify.run.vector_support import Unsupported
 
 DTYPES = {"int": np.int64, "bool": np.bool_, "float64": np.float64,
           "float32": np.float32, "float16": np.float16}
+WIDE_BITS = 2 ** 28  # the bits the wide ints of one value may hold in all lanes (32 MB)
+MAX_ELEMENTS = 2 ** 25  # the elements an array may have in all lanes together (256 MB)
 UINTS = {16: np.uint16, 32: np.uint32, 64: np.uint64}  # a float format's bits
 
 
@@ -163,9 +165,17 @@ def spec_of(e: Any, ty: C.Type, error: Optional[float], whole: bool = False) -> 
 class ExprEval:
     """Evaluates expressions over all lanes under a mask (the lanes that run them)."""
 
-    def __init__(self, lanes: Lanes):
+    def __init__(self, lanes: Lanes, cache: Optional[dict] = None):
         self.L = lanes
         self.code = False  # program code (fault sites apply), not a check
+        self.cache: dict = {} if cache is None else cache  # id(node) -> what it needs
+
+    def site_of(self, key: Any, make: Any) -> Any:
+        """(probability, FaultSpec) of a fault site, computed once per run."""
+        hit = self.cache.get(key)
+        if hit is None:
+            hit = self.cache[key] = make()
+        return hit
 
     def eval(self, e: C.Expr, mask: Any, code: bool) -> Any:
         old, self.code = self.code, code
@@ -195,8 +205,10 @@ class ExprEval:
     def e_VarRef(self, e: C.VarRef, mask: Any) -> Any:
         v = self.L.env[id(e.var)]
         if e.var.urel and self.L.model is not None and not e.var.type.array:
-            m = self.L.model.memory(e.var.region)
-            return self.faulty(v, mask, m.read, spec_of(e.var, e.var.type, None))
+            var, model = e.var, self.L.model
+            prob, spec = self.site_of(("r", id(var)), lambda: (
+                model.memory(var.region).read, spec_of(var, var.type, None)))
+            return self.faulty(v, mask, prob, spec)
         return v
 
     def e_Unary(self, e: C.Unary, mask: Any) -> Any:
@@ -237,8 +249,10 @@ class ExprEval:
                 v = self.int_op(e, a, b, mask)
         if e.unreliable and self.L.model is not None and op not in C.LOGIC_OPS:
             # (the interpreter's `&&.` and the like are reliable: codegen_exprs.e_BinOp)
-            om = self.L.model.op(op)
-            v = self.faulty(self.L.full(v), mask, om.prob, spec_of(e, e.ty, om.error))
+            model = self.L.model
+            prob, spec = self.site_of(id(e), lambda: (
+                model.op(op).prob, spec_of(e, e.ty, model.op(op).error)))
+            v = self.faulty(self.L.full(v), mask, prob, spec)
         return v
 
     def float_op(self, e: C.BinOp, a: Any, b: Any, mask: Any) -> Any:
@@ -259,7 +273,7 @@ class ExprEval:
     def int_op(self, e: C.BinOp, a: Any, b: Any, mask: Any) -> Any:
         """Python's unbounded int arithmetic: int64 while no active lane leaves it."""
         op = e.op
-        checks = [c.kind for c in K.expr_checks(e)]
+        checks = self.site_of(("k", id(e)), lambda: [c.kind for c in K.expr_checks(e)])
         if any(k not in (K.DIVISION, K.LIMIT, K.OVERFLOW) for k in checks):
             raise Unsupported(f"a `{op}` check the vectorised backend has no test for")
         if op in ("/", "%"):
@@ -269,9 +283,13 @@ class ExprEval:
             elif np.any(zero):
                 raise Unsupported("division by a zero constant")
             b = W.where(zero, np.int64(1), b, self.L.n)
-        v = W.arith(op, a, b, mask, self.L.n)
+        v = W.arith(op, a, b, mask & self.L.alive, self.L.n)
         if K.LIMIT in checks and isinstance(v, WInt):
-            big = [i for i, x in zip(v.idx, v.val) if x.bit_length() > K.LIMITS.int_bits]
+            bits = [x.bit_length() for x in v.val]
+            if sum(bits) > WIDE_BITS:
+                raise Unsupported("ints of many bits in many trials at once (the "
+                                  "interpreter takes one trial at a time)")
+            big = [i for i, b in zip(v.idx, bits) if b > K.LIMITS.int_bits]
             if big:
                 bad = np.zeros(self.L.n, dtype=bool)
                 bad[big] = True
@@ -293,8 +311,10 @@ class ExprEval:
             idx = np.where(ok, i, 0).astype(np.int64)
         v = arr[self.L.rows, idx] if idx.ndim else arr[:, int(idx)]
         if var.urel and self.L.model is not None:
-            m = self.L.model.memory(var.region)
-            v = self.faulty(v, mask, m.read, spec_of(var, var.type.elem, None))
+            model = self.L.model
+            prob, spec = self.site_of(("e", id(var)), lambda: (
+                model.memory(var.region).read, spec_of(var, var.type.elem, None)))
+            v = self.faulty(v, mask, prob, spec)
         return v
 
     def index(self, x: Any, length: int) -> tuple[Any, Any]:
@@ -317,7 +337,7 @@ class ExprEval:
         if e.ty.base == "int" and e.fn == "abs":
             return W.unary("abs", args[0], self.L.n)
         if e.ty.base == "int" and e.fn in ("min", "max"):
-            return W.arith(e.fn, args[0], args[1], mask, self.L.n)
+            return W.arith(e.fn, args[0], args[1], mask & self.L.alive, self.L.n)
         if e.fn == "abs":
             return np.abs(args[0])
         if e.fn in ("min", "max"):  # Python's: the first unless the second is beyond it

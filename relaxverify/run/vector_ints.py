@@ -56,8 +56,10 @@ def lo_full(x: Any, n: int) -> Any:
 def gather(x: Any, ix: Any, n: int) -> Any:
     """The exact values of x at lanes ix (sorted), as Python ints."""
     out = np.broadcast_to(lo_of(x), (n,))[ix].astype(object)
-    if isinstance(x, WInt) and len(x.idx):
-        out[np.searchsorted(ix, x.idx)] = x.val
+    if isinstance(x, WInt) and len(x.idx) and len(ix):
+        pos = np.minimum(np.searchsorted(ix, x.idx), len(ix) - 1)
+        hit = ix[pos] == x.idx  # (ix need not hold every wide lane of x)
+        out[pos[hit]] = x.val[hit]
     return out
 
 
@@ -101,7 +103,9 @@ def _span(x: Any) -> int:
 
 def arith(op: str, a: Any, b: Any, mask: Any, n: int) -> Any:
     """a op b exactly (op of + - * / % min max, / the floor division; b is nonzero
-    wherever it matters: the caller has failed the others and made them 1)."""
+    wherever it matters: the caller has failed the others and made them 1) in the
+    lanes of mask (the live lanes that use it); the others get any value, so a dead
+    trial's huge int is not squared on."""
     alo, blo = np.asarray(lo_of(a)), np.asarray(lo_of(b))
     with np.errstate(all="ignore"):
         v = NP_OPS[op](alo, blo)
@@ -118,6 +122,8 @@ def arith(op: str, a: Any, b: Any, mask: Any, n: int) -> Any:
             if hot.any():
                 risky = np.flatnonzero(np.broadcast_to(hot, (n,)))
     ix = union(risky, idx_of(a), idx_of(b))
+    if len(ix):
+        ix = ix[np.broadcast_to(mask, (n,))[ix]]
     if not len(ix):
         return v
     exact = NP_OPS[op](gather(a, ix, n), gather(b, ix, n))

@@ -23,7 +23,7 @@ from relaxverify.run import interrupt
 from relaxverify.run import vector_ints as W
 from relaxverify.run.codegen_stmts import LoopGen
 from relaxverify.run.options import MAX_ARRAY, Options
-from relaxverify.run.vector import ExprEval, Lanes, dtype, spec_of
+from relaxverify.run.vector import MAX_ELEMENTS, ExprEval, Lanes, dtype, spec_of
 from relaxverify.run.vector_ints import WInt
 from relaxverify.run.vector_support import Unsupported
 
@@ -33,8 +33,8 @@ CHUNK = 16384  # lanes computed at once
 class StmtEval(ExprEval):
     """Runs a function's body over all lanes of a `Lanes`."""
 
-    def __init__(self, lanes: Lanes, semantics: str):
-        super().__init__(lanes)
+    def __init__(self, lanes: Lanes, semantics: str, cache: Optional[dict] = None):
+        super().__init__(lanes, cache)
         opts = Options(semantics, True, "inject", False, max_steps=lanes.max_steps)
         self.loops = LoopGen(cast(Any, SimpleNamespace(opts=opts)))
 
@@ -62,8 +62,10 @@ class StmtEval(ExprEval):
     def write(self, var: C.Var, v: Any, mask: Any, whole: bool = False) -> Any:
         """The value written to var: a fault site when var is `urel`."""
         if var.urel and self.L.model is not None:
-            m = self.L.model.memory(var.region)
-            return self.faulty(self.L.full(v), mask, m.write, spec_of(var, var.type, None, whole))
+            model = self.L.model
+            prob, spec = self.site_of(("w", id(var), whole), lambda: (
+                model.memory(var.region).write, spec_of(var, var.type, None, whole)))
+            return self.faulty(self.L.full(v), mask, prob, spec)
         return v
 
     def s_Assign(self, s: C.Assign, mask: Any) -> None:
@@ -80,8 +82,9 @@ class StmtEval(ExprEval):
     def s_Store(self, s: C.Store, mask: Any) -> None:
         index = self.eval(s.index, mask, True)
         v = self.eval(s.value, mask, True)
-        elem = C.Var(s.var.name, s.var.source, s.var.type.elem, s.var.urel, s.var.kind,
-                     s.var.span, s.var.region)
+        var = s.var  # (the element's Var is kept in the cache: its id names its site)
+        elem = self.site_of(("elem", id(s)), lambda: C.Var(
+            var.name, var.source, var.type.elem, var.urel, var.kind, var.span, var.region))
         self.code = True
         try:
             v = self.L.full(self.write(elem, v, mask))
@@ -118,6 +121,8 @@ class StmtEval(ExprEval):
             return
         if len(sizes) > 1:
             raise Unsupported(f"`{s.var.source}` has different lengths in different trials")
+        if int(sizes[0]) * self.L.n > MAX_ELEMENTS:
+            raise Unsupported(f"`{s.var.source}` has too many elements to hold one per trial")
         new = np.zeros((self.L.n, int(sizes[0])), dtype=dtype(s.var.type))
         self.assign(s.var, new, mask)
 
@@ -236,12 +241,13 @@ class VectorCounts:
 
 def run_chunk(fn: C.Function, args: list, model: Optional[C.HardwareModel], n: int,
               rng: np.random.Generator, prng: random.Random, semantics: str, max_steps: int,
-              expected: Any, budgets: Optional[Any]) -> tuple[Lanes, Any]:
+              expected: Any, budgets: Optional[Any],
+              cache: Optional[dict] = None) -> tuple[Lanes, Any]:
     """n lanes of fn on args: the lanes' state and which lanes are correct."""
     lanes = Lanes(n, model, rng, prng, max_steps, MAX_ARRAY, budgets)
     for p, a in zip(fn.params, args):
         lanes.env[id(p)] = lane_values(lanes, p.type, a)
-    ev = StmtEval(lanes, semantics)
+    ev = StmtEval(lanes, semantics, cache)
     with np.errstate(all="ignore"):
         ev.block(fn.body, np.ones(n, dtype=bool))
     ok = lanes.alive.copy()
@@ -264,13 +270,19 @@ def vector_trials(fn: C.Function, args: list, model: C.HardwareModel, trials: in
     seeds = random.Random(f"vector:{seed}")
     rng = np.random.default_rng(seeds.getrandbits(64))
     prng = random.Random(f"vector-faults:{seed}")
-    lanes, ok = run_chunk(fn, args, model, 1, rng, prng, semantics, max_steps, expected, None)
+    cache: dict = {}  # what each node needs, computed once (the nodes outlive the run)
+    lanes, ok = run_chunk(fn, args, model, 1, rng, prng, semantics, max_steps, expected, None,
+                          cache)
     if not ok[0]:
         raise Unsupported("its fault-free run differs from the interpreter's")
     path = float(lanes.hazard[0])
     hit = 1.0 if math.isinf(path) else -math.expm1(-path)  # P(a fault on the path)
     out = VectorCounts()
-    block = CHUNK if hit >= 1.0 else max(CHUNK, int(CHUNK / max(hit, 1e-9)))
+    width = max([len(a) for a, p in zip(args, fn.params) if p.type.array] + [1])
+    lanes_max = min(CHUNK, MAX_ELEMENTS // width)
+    if lanes_max < 256:
+        raise Unsupported(f"an argument of {width} elements is too large to hold one per trial")
+    block = lanes_max if hit >= 1.0 else max(lanes_max, int(lanes_max / max(hit, 1e-9)))
     while out.trials < trials:
         if interrupt.requested():
             out.partial = True
@@ -283,7 +295,7 @@ def vector_trials(fn: C.Function, args: list, model: C.HardwareModel, trials: in
             else:  # Exp(1) below H: the inverse of its distribution function
                 budgets = -np.log1p(-rng.random(n) * hit)
             lanes, ok = run_chunk(fn, args, model, n, rng, prng, semantics, max_steps, expected,
-                                  budgets)
+                                  budgets, cache)
             out.correct += int(np.count_nonzero(ok))
             out.failures += int(np.count_nonzero(~lanes.alive))
             out.faults += lanes.nf
