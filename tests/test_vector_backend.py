@@ -43,7 +43,8 @@ MOTION = (["pblocks=[" + ",".join(str((7 * i) % 13) for i in range(64)) + "]",
 CASES = [("budget.relax", "flaky"), ("budget.relax", "aggressive"),
          ("flags.relax", "aggressive"), ("index_checks.relax", "aggressive"),
          ("newton_f32.relax", "medium"), ("newton_f64.relax", "aggressive"),
-         ("search_i64.relax", "aggressive"), ("search_i64.relax", "medium")]
+         ("search_i64.relax", "aggressive"), ("search_i64.relax", "medium"),
+         ("dot_bf16.relax", "aggressive")]
 
 
 def _load(path: Path, args: list[str] | None = None):
@@ -111,6 +112,10 @@ FAULT_FREE = {  # programs (and arguments) whose fault-free run both backends co
     "singles": ("fn f(v: float32[]) -> float32 { var s: float32 = 0.0;"
                 " for i in 0 .. len(v) { s = s + v[i] * v[i]; } return s - float32(3); }",
                 ["v=[0.1,0.2,0.3,1e10]"]),
+    "brain": ("fn f(a: float64, n: int) -> float64 { var x: bfloat16 = bfloat16(a);"
+              " var y: bfloat16 = bfloat16(n); var z: bfloat16 = x / y - x * x;"
+              " return float64(z) + float64(float32(z) * float32(3)); }",
+              ["a=1.0078125001", "n=1000003"]),
     "convert": ("fn f(n: int) -> float32 { var x: float64 = float64(n);"
                 " return float32(x / 3.0) + float32(n); }", ["n=123456789123"]),
     "arrays": ("fn f(a: int[]) -> int[] { var b: int[] = a; var c: int[len(a) + 1];"
@@ -147,7 +152,8 @@ def test_the_fault_free_run_is_the_interpreters(name: str) -> None:
 @pytest.mark.parametrize("text,why", [
     ("fn g(x: int) -> int { return x + 1; }\n"
      "fn f(x: int) -> int { var y: int; y = g(x); return y; }", "calls `g`"),
-    ("fn f(x: bfloat16) -> bfloat16 { return x *. x; }", "bfloat16"),
+    ("fn f(x: int) -> int { var m: int[2, 2]; m[0, 1] = x; return m[0, 1]; }",
+     "several dimensions"),
     ("fn f(x: float64) -> float64 { return sqrt(x) +. 1.0; }", "sqrt"),
 ])
 def test_other_programs_run_on_the_interpreter_with_a_note(text: str, why: str) -> None:

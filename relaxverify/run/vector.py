@@ -34,7 +34,7 @@ from relaxverify.run.vector_ints import I64_MIN, WInt
 from relaxverify.run.vector_support import Unsupported
 
 DTYPES = {"int": np.int64, "bool": np.bool_, "float64": np.float64,
-          "float32": np.float32, "float16": np.float16}
+          "float32": np.float32, "float16": np.float16, "bfloat16": np.float32}
 WIDE_BITS = 2 ** 28  # the bits the wide ints of one value may hold in all lanes (32 MB)
 MAX_ELEMENTS = 2 ** 25  # the elements an array may have in all lanes together (256 MB)
 UINTS = {16: np.uint16, 32: np.uint32, 64: np.uint64}  # a float format's bits
@@ -42,6 +42,32 @@ UINTS = {16: np.uint16, 32: np.uint32, 64: np.uint64}  # a float format's bits
 
 def dtype(ty: C.Type) -> Any:
     return DTYPES[ty.base]
+
+
+def bfloat16_round(v: Any) -> Any:
+    """float32 values rounded to bfloat16 (nearest, ties to even; beyond its range:
+    inf). The + - * / of two bfloat16 values computed in float32 and rounded so is
+    the correctly rounded result: float32 has 24 >= 2 * 8 + 2 bits, which makes the
+    double rounding innocuous, and the same exponent range."""
+    u = np.asarray(v, dtype=np.float32).view(np.uint32)
+    with np.errstate(all="ignore"):
+        r = (u + (np.uint32(0x7FFF) + ((u >> np.uint32(16)) & np.uint32(1)))) \
+            & np.uint32(0xFFFF0000)
+    return r.view(np.float32)
+
+
+def bfloat16_of(x: Any) -> Any:
+    """float64 values rounded once to bfloat16: to float32 with round-to-odd (exact
+    enough: 24 >= 8 + 2 bits), then to nearest bfloat16."""
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        f = x.astype(np.float32)
+        u = f.view(np.uint32).copy()
+        fix = (f.astype(np.float64) != x) & ((u & np.uint32(1)) == 0) & np.isfinite(f)
+        up = np.abs(f.astype(np.float64)) < np.abs(x)
+        u[fix & up] += np.uint32(1)
+        u[fix & ~up] -= np.uint32(1)
+    return bfloat16_round(u.view(np.float32))
 
 
 class Lanes:
@@ -94,9 +120,10 @@ class Lanes:
             lanes = np.flatnonzero(act)
         else:
             np.subtract(self.B, h, out=self.B, where=act)
-            if not (self.B < 0.0).any():
+            low = self.B < 0.0  # (only active lanes' budgets went down)
+            if not low.any():
                 return v
-            lanes = np.flatnonzero(self.B < 0.0)
+            lanes = np.flatnonzero(low)
         if not len(lanes):
             return v
         self.B[lanes] = self.rng.exponential(size=len(lanes))
@@ -137,10 +164,11 @@ class Lanes:
         fmt = spec.fmt or FORMATS[base]
         if fmt.name != base:
             raise Unsupported(f"a faulty {base} value in {fmt.name}")
-        bits = out.view(UINTS[fmt.width])
+        bits = out.view(UINTS[out.dtype.itemsize * 8])
+        low = bits.dtype.type(out.dtype.itemsize * 8 - fmt.width)  # bfloat16: the high half
         todo = lanes
         while len(todo):  # a uniform bit among those whose flip is finite (by rejection)
-            b = self.rng.integers(0, fmt.width, size=len(todo)).astype(bits.dtype)
+            b = self.rng.integers(0, fmt.width, size=len(todo)).astype(bits.dtype) + low
             cand = bits[todo] ^ (bits.dtype.type(1) << b)
             ok = np.isfinite(cand.view(out.dtype))
             bits[todo[ok]] = cand[ok]
@@ -267,6 +295,8 @@ class ExprEval:
                 b = np.where(zero, np.ones_like(b), b)
             v = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide}[e.op](a, b)
         v = np.asarray(v, dtype=dtype(e.ty))
+        if e.ty.base == "bfloat16":
+            v = bfloat16_round(v)
         self.L.fail(~np.isfinite(v), mask)
         return v
 
@@ -349,11 +379,14 @@ class ExprEval:
         """`float32(x)`: x's exact value rounded once to the format (a lane beyond its
         range fails, as `_cvt` does). Ints beyond 2^53 are rounded one by one."""
         fmt = FORMATS[e.fn]
-        if e.args[0].ty.base == "int":
+        if e.fn == "bfloat16" and e.args[0].ty.base not in ("int", "bfloat16"):
+            v = bfloat16_of(self.L.full(x))  # one rounding of the exact value
+        elif e.args[0].ty.base == "int":
             lo = W.lo_full(x, self.L.n)
             exact = np.abs(lo.astype(np.float64)) < 2.0 ** 53
             with np.errstate(all="ignore"):
-                v = np.where(exact, lo, 0).astype(np.float64).astype(dtype(e.ty))
+                wide = np.where(exact, lo, 0).astype(np.float64)
+                v = bfloat16_of(wide) if e.fn == "bfloat16" else wide.astype(dtype(e.ty))
             ix = W.union(np.flatnonzero(~exact), W.idx_of(x))
             for i, big in zip(ix, W.gather(x, ix, self.L.n)):
                 v[i] = fmt.round(int(big))

@@ -4,9 +4,10 @@ it runs: None when it can, else why not (the note the run then prints).
 The backend computes every trial of a chunk at once in numpy arrays, so it takes
 only values numpy computes exactly as the interpreter does: ints (int64, with
 Python ints where a value leaves that range), bools, and the IEEE formats numpy
-has (float16, float32, float64), whose `+ - * /` numpy rounds correctly. Exact
-`real` arithmetic (Fractions), bfloat16, math functions, calls, choices, several
-dimensions, accepts and model precisions stay with the interpreter.
+has (float16, float32, float64), whose `+ - * /` numpy rounds correctly, and
+bfloat16 (held in float32, rounded by vector.bfloat16_round). Exact `real`
+arithmetic (Fractions), math functions, calls, choices, several dimensions,
+accepts and model precisions stay with the interpreter.
 """
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from typing import Optional
 
 from relaxverify.core import nodes as C
 
-BASES = ("int", "bool", "float64", "float32", "float16")
-FUNCTIONS = ("abs", "min", "max", "len", "float64", "float32", "float16")
+BASES = ("int", "bool", "float64", "float32", "float16", "bfloat16")
+FUNCTIONS = ("abs", "min", "max", "len", "float64", "float32", "float16", "bfloat16")
 
 
 class Unsupported(Exception):
