@@ -34,6 +34,8 @@ CASES = [  # (label, file, function, arguments, hardware)
      "medium"),
     ("newton float32", "tests/data/vector/newton_f32.relax", "newton32", ["v=10.0"],
      "medium"),
+    ("dot bfloat16", "tests/data/vector/dot_bf16.relax", "dot",
+     ["a=[0.1,0.25,-1.5,3.0]", "b=[2.0,-0.3,0.7,1.1]"], "aggressive"),
     ("motion estimation", "examples/motion_estimation.relax", "search_ref", MOTION,
      "aggressive"),
     ("motion estimation", "examples/motion_estimation.relax", "search_ref", MOTION,

@@ -170,7 +170,7 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
             hit = trials * -math.expm1(-hazard) if hazard is not None else math.inf
             with interrupt.listen():
                 note = _vectorised(out, program, fn, ref_args, model, trials, seed,
-                                   semantics, exact, steps, progress, record,
+                                   semantics, steps, progress, record,
                                    backend == "auto" and hit < FEW, hit)
             if note is None:
                 return out
@@ -221,7 +221,7 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
 
 
 def _vectorised(out: MonteCarloResult, program: C.Program, fn: str, args: list,
-                model: C.HardwareModel, trials: int, seed: int, semantics: str, exact: bool,
+                model: C.HardwareModel, trials: int, seed: int, semantics: str,
                 steps: int, progress: Optional[Callable[[int], None]],
                 record: bool, few: bool, hit: float) -> Optional[str]:
     """Run the trials on the vectorised backend into `out`; None when it did, else
@@ -229,8 +229,7 @@ def _vectorised(out: MonteCarloResult, program: C.Program, fn: str, args: list,
     to see a fault, so the interpreter is faster (when the program would do)."""
     from relaxverify.run.vector_support import Unsupported, why_not
     function = program.functions[fn]
-    why = why_not(program, function, model, semantics, record) if exact else \
-        "reals run as binary64 (--float-reals)"
+    why = why_not(program, function, model, semantics, record)  # (no `real`: exact or not)
     if why is None and few:
         return (f"only about {hit:.0f} of the trials see a fault, and the interpreter "
                 "skips the others: faster here")
