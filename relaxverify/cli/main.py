@@ -105,6 +105,7 @@ def _run(argv: Optional[list[str]]) -> int:
 
 def main(argv: Optional[list[str]] = None) -> int:
     outcome: dict[str, int] = {}
+    done = threading.Event()  # the worker has finished (its output is printed)
 
     def target() -> None:
         try:
@@ -124,6 +125,8 @@ def main(argv: Optional[list[str]] = None) -> int:
                   "  note: this is a bug in relaxverify; please report it with the input file",
                   file=sys.stderr)
             outcome["code"] = 70
+        finally:
+            done.set()
 
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, 60000))
@@ -140,6 +143,15 @@ def main(argv: Optional[list[str]] = None) -> int:
         worker.start()
         worker.join()
     except KeyboardInterrupt:
+        from relaxverify.run import interrupt
+        if interrupt.listening():  # Monte Carlo trials: they stop and print what they have
+            interrupt.request()
+            try:  # (not worker.join: an interrupted join may not wait again)
+                done.wait(timeout=30)
+            except KeyboardInterrupt:
+                pass
+            if done.is_set():
+                return outcome.get("code", 130)
         print("relaxverify: interrupted", file=sys.stderr)
         return 130
     finally:

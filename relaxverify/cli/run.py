@@ -3,8 +3,9 @@
 The argparse adapter of `relaxverify.run.session`, which does the work: one run in
 the original or relaxed semantics, optionally with faults injected under a hardware
 model, or `--trials N` faulty runs against the fault-free one beside the static
-value of the reliability analysis. Here: the options and the progress bar on a
-terminal; the API loads the one file a run takes.
+value of the reliability analysis. Here: the options, the progress bar on a
+terminal, and exit 130 when Ctrl-C stopped the trials (their partial statistics
+are printed); the API loads the one file a run takes.
 """
 from __future__ import annotations
 
@@ -36,6 +37,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--float-reals", action="store_true",
                         help="run `real` as binary64 floats: approximate, not what verify "
                              "proves")
+    parser.add_argument("--backend", choices=("auto", "interpreter", "vectorised"),
+                        default="auto",
+                        help="Monte Carlo: who runs the trials; auto (default): the "
+                             "vectorised numpy backend where it applies, else the "
+                             "interpreter (the output says which ran)")
     parser.add_argument("--max-steps", type=int, default=MAX_STEPS, metavar="N",
                         help=f"iterations one loop may run before the run is stopped "
                              f"(default {MAX_STEPS})")
@@ -47,12 +53,24 @@ def execute(args: argparse.Namespace) -> CommandResult:
                       seed=args.seed, float_reals=args.float_reals,
                       max_steps=args.max_steps,
                       hardware=args.hardware, timeout=args.timeout,
-                      progress=bar.update if bar is not None else None)
+                      progress=bar.update if bar is not None else None,
+                      backend=args.backend)
     try:
-        return run_loaded(Inputs.of(args.files), args.fn, opts)
+        result = run_loaded(Inputs.of(args.files), args.fn, opts)
     finally:
         if bar is not None:
             bar.close()
+    if result.extra.get("partial"):
+        return Interrupted(result.command, result.files, result.extra, result.summary)
+    return result
+
+
+class Interrupted(CommandResult):
+    """The partial statistics of trials stopped by Ctrl-C: exit 130, as any interrupt."""
+
+    @property
+    def exit_code(self) -> int:
+        return 130
 
 
 class _Progress:
@@ -74,8 +92,8 @@ class _Progress:
             from rich.console import Console
             from rich.progress import BarColumn, Progress, TimeRemainingColumn
             self.bar = Progress("trials", BarColumn(), "{task.completed}/{task.total}",
-                                TimeRemainingColumn(), console=Console(stderr=True),
-                                transient=True)
+                                _rate_column(), "ETA", TimeRemainingColumn(),
+                                console=Console(stderr=True), transient=True)
             self.bar.start()
             self.task = self.bar.add_task("trials", total=self.total)
         self.bar.update(self.task, completed=done)
@@ -83,3 +101,15 @@ class _Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.stop()
+
+
+def _rate_column() -> Any:
+    """Trials per second (rich's own speed column counts bytes)."""
+    from rich.progress import ProgressColumn
+    from rich.text import Text
+
+    class Rate(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text("" if speed is None else f"{speed:,.0f} trials/s")
+    return Rate()

@@ -7,20 +7,33 @@ made there, while it still satisfies the predicate), so that a difference in the
 result is due to the hardware and not to a different choice, and a faulty branch
 that runs an extra `havoc` does not shift the choices of the others. A faulty run that fails a runtime
 check (an index out of bounds after a flipped bit, say) counts as incorrect.
+
+Two backends run the faulty trials with the same fault model: the interpreter (one
+generated-Python run per trial) and, for the programs vector_support.py accepts,
+the vectorised one (vector.py: one numpy lane per trial, much faster). `backend`
+"auto" takes the vectorised one where it applies; the result says which ran and,
+for the interpreter, why. Each is deterministic given the seed; the two draw
+different random numbers, so their counts differ within the sampling error.
 """
 from __future__ import annotations
 
 import math
 import sys
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from relaxverify.core import nodes as C
+from relaxverify.run import interrupt
 from relaxverify.run.accepts import accept_pairs, checked_accepts
 from relaxverify.run.options import MAX_STEPS, Options
 from relaxverify.run.outcome import RunOutcome, RuntimeFailure
 from relaxverify.run.runtime import RECURSION, Interpreter
 
+# `backend="auto"` leaves runs where fewer trials than this are expected to see a fault
+# to the interpreter: it skips the others, and the vectorised backend's fixed cost (two
+# walks of the syntax tree) is that of about a thousand interpreted faulty trials.
+FEW = 1000
 Z95 = 1.959963984540054  # the 0.975 quantile of the standard normal distribution
 
 
@@ -92,6 +105,10 @@ class MonteCarloResult:
     reference_accepts: bool = True  # the fault-free run meets the accepts
     rejected: int = 0  # trials with the fault-free result that failed an accept
     most_faults: int = 0  # the most faults one trial saw (at most the model's budget)
+    backend: str = "interpreter"  # "interpreter" or "vectorised": which ran the trials
+    backend_note: str = ""  # why the interpreter ran them, when "auto" chose it
+    requested: int = 0  # the trials asked for (more than `trials` when `partial`)
+    partial: bool = False  # interrupted (Ctrl-C): the statistics of the trials done
 
     @property
     def fraction(self) -> float:
@@ -106,7 +123,8 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
                 seed: int = 0, semantics: str = "original", exact: bool = True,
                 source: Optional[str] = None, max_steps: Optional[int] = None,
                 progress: Optional[Callable[[int], None]] = None,
-                skip: bool = True, precision: bool = False) -> MonteCarloResult:
+                skip: bool = True, precision: bool = False,
+                backend: str = "auto") -> MonteCarloResult:
     """Run `fn` fault-free once, then `trials` times under `model`. `args` are in
     parameter order, as Python values (ints, Fractions or floats, bools, lists).
 
@@ -115,7 +133,9 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
     can fail, so the run would be the fault-free one. This is exact (the budget is
     Exp(1) and memoryless) and saves the runs that see no fault at all. With
     `precision`, the fault-free and the faulty runs compute at the model's
-    precisions (LANGUAGE.md section 9)."""
+    precisions (LANGUAGE.md section 9). `backend`: "auto", "interpreter" or
+    "vectorised" (the latter two force one; "vectorised" falls back, with a note,
+    where it does not apply)."""
     steps = MAX_STEPS if max_steps is None else max_steps
     params = program.functions[fn].params
     record = checked_accepts(program.functions[fn])  # a trial failing one is incorrect
@@ -131,6 +151,7 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
     # a skipped trial is the fault-free run: correct when the reference meets the accepts
     ref_ok = pairs is None or pairs.hold(ref, reference.records)
     out.reference_accepts = ref_ok
+    out.requested = trials
     faulty = Interpreter(program, fn, Options(semantics, exact, "inject", False, record,
                                               max_steps=steps), model, seed, source,
                       model if precision else None)
@@ -142,11 +163,26 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
     expo = ns["_expo"]
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, RECURSION))  # as for the fault-free run
+    stack = ExitStack()
     try:
         hazard = _path_hazard(faulty, ref_args, expected) if skip else None
+        if backend != "interpreter":
+            hit = trials * -math.expm1(-hazard) if hazard is not None else math.inf
+            with interrupt.listen():
+                note = _vectorised(out, program, fn, ref_args, model, trials, seed,
+                                   semantics, steps, progress, record,
+                                   backend == "auto" and hit < FEW, hit)
+            if note is None:
+                return out
+            out.backend_note = note
         step = max(1, min(1000, trials // 100))
         correct = failures = rejected = most = 0
+        done = trials
+        stack.enter_context(interrupt.listen())
         for i in range(trials):
+            if i % step == 0 and i and interrupt.requested():
+                done, out.partial = i, True
+                break
             if hazard is not None:
                 budget = ns["_B"]
                 if budget >= hazard:  # no site on the fault-free path fails: skip the run
@@ -177,10 +213,44 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
                 progress(i + 1)
     finally:
         sys.setrecursionlimit(old_limit)
-    out.trials, out.correct, out.failures, out.faults = trials, correct, failures, ns["_NF"]
+        stack.close()
+    out.trials, out.correct, out.failures, out.faults = done, correct, failures, ns["_NF"]
     out.rejected = rejected
     out.most_faults = most
     return out
+
+
+def _vectorised(out: MonteCarloResult, program: C.Program, fn: str, args: list,
+                model: C.HardwareModel, trials: int, seed: int, semantics: str,
+                steps: int, progress: Optional[Callable[[int], None]],
+                record: bool, few: bool, hit: float) -> Optional[str]:
+    """Run the trials on the vectorised backend into `out`; None when it did, else
+    why not (the interpreter then runs them). `few`: only `hit` trials are expected
+    to see a fault, so the interpreter is faster (when the program would do)."""
+    from relaxverify.run.vector_support import Unsupported, why_not
+    function = program.functions[fn]
+    why = why_not(program, function, model, semantics, record)  # (no `real`: exact or not)
+    if why is None and few:
+        return (f"only about {hit:.0f} of the trials see a fault, and the interpreter "
+                "skips the others: faster here")
+    if why is None:
+        try:
+            from relaxverify.run.vector_stmts import vector_trials
+        except ImportError:  # numpy missing
+            return "numpy is not installed"
+        try:
+            got = vector_trials(function, args, model, trials, seed, semantics, steps,
+                                out.reference.result, progress)
+        except Unsupported as exc:
+            why = str(exc)
+        except (ArithmeticError, ValueError, TypeError, IndexError, MemoryError) as exc:
+            why = f"it stopped ({type(exc).__name__}: {exc})"
+        else:
+            out.trials, out.correct, out.failures = got.trials, got.correct, got.failures
+            out.faults, out.most_faults, out.partial = got.faults, got.most_faults, got.partial
+            out.backend = "vectorised"
+            return None
+    return f"the vectorised backend does not take this program ({why})"
 
 
 def _path_hazard(faulty: Interpreter, args: list, expected: Any) -> Optional[float]:

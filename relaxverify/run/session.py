@@ -50,6 +50,7 @@ class RunOptions:
     # `medium` for --trials (check.hardware.model_in_use)
     timeout: float = 10.0  # seconds Z3 may take for one relax/havoc predicate
     progress: Optional[Callable[[int], None]] = None  # called with the trials done
+    backend: str = "auto"  # Monte Carlo: "auto", "interpreter" or "vectorised" (montecarlo.py)
 
 
 def usage(path: str, message: str, source: Optional[str] = None,
@@ -188,7 +189,7 @@ def _trials(opts: RunOptions, item: Loaded, program: C.Program, fn: C.Function,
     assert opts.trials is not None
     mc = monte_carlo(program, fn.name, values, model, opts.trials, opts.seed,
                      opts.semantics, not opts.float_reals, item.source, opts.max_steps,
-                     opts.progress, precision=True)
+                     opts.progress, precision=True, backend=opts.backend)
     report = FileReport(item.path, "verified", item.source)
     extra: dict = {"result": None, "error": None}
     ref = mc.reference
@@ -204,11 +205,15 @@ def _trials(opts: RunOptions, item: Loaded, program: C.Program, fn: C.Function,
     extra.update(result=result_json(fn, ref.result), trials=mc.trials, correct=mc.correct,
                  reliability=mc.fraction, interval=[lo, hi], static_value=static,
                  hardware=model.name, seed=opts.seed, failed_runs=mc.failures,
-                 faults_injected=mc.faults, most_faults_per_run=mc.most_faults)
+                 faults_injected=mc.faults, most_faults_per_run=mc.most_faults,
+                 backend=mc.backend, partial=mc.partial)
+    if mc.partial:
+        extra["trials_requested"] = mc.requested
     rows = [("function", f"{fn.name} on hardware `{model.name}`, seed {opts.seed}"),
             ("fault-free result", result_text(fn, ref.result) if fn.results
              else "none (the function has no result; a run is correct when it completes)"),
-            ("trials", str(mc.trials)),
+            ("trials", str(mc.trials) + (f" (partial: interrupted, of {mc.requested})"
+                                         if mc.partial else "")),
             ("exactly correct", f"{mc.correct} ({mc.fraction:.6f})"),
             ("95% interval", f"[{lo:.6f}, {hi:.6f}]"),
             ("static value", f"{static:.6f}" if static is not None else f"none ({why})"),
@@ -231,6 +236,11 @@ def _trials(opts: RunOptions, item: Loaded, program: C.Program, fn: C.Function,
         _verdict(report, static, mc, program, fn, model, width)
     report.lines.append("  note: the reliability is an estimate from the sampled runs "
                         "(the 95% interval says how precise)")
+    if mc.partial:
+        report.lines.append(f"  note: partial results: interrupted after {mc.trials} of "
+                            f"{mc.requested} trials; the statistics are those of the trials done")
+    report.lines.append(f"  note: {backend_note(mc)}")
+    extra["backend_note"] = backend_note(mc)
     externs = externs_reached(program, fn)
     if externs:
         report.lines.append(f"  note: {extern_note(externs)}")
@@ -242,6 +252,13 @@ def _trials(opts: RunOptions, item: Loaded, program: C.Program, fn: C.Function,
         report.lines.append("  note: the static value assumes `relax` as in the original "
                             "execution; these runs used the relaxed semantics")
     return CommandResult("run", [report], extra=extra)
+
+
+def backend_note(mc: MonteCarloResult) -> str:
+    """Which backend ran the trials, and why the interpreter when it did."""
+    if mc.backend == "vectorised":
+        return "backend: vectorised (numpy, one lane per trial)"
+    return "backend: interpreter" + (f"; {mc.backend_note}" if mc.backend_note else "")
 
 
 def _uses_numbers(item: Loaded) -> bool:
