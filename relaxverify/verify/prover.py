@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import time
+import weakref
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
@@ -23,6 +24,7 @@ from relaxverify.verify.budget import budget_constraint
 from relaxverify.verify.straightline import check_by_ranges, straight_line_bound
 from relaxverify.verify.counterexample import Counterexample
 from relaxverify.verify.decider import z3_timeout_ms
+from relaxverify.verify.instances import goal_instances
 from relaxverify.report.diagnostics import Diagnostic
 from relaxverify.verify.obligations import Obligation
 from relaxverify.verify.smt import ArrayVal, array_too_long, is_true_in, model_value
@@ -45,6 +47,10 @@ class ProverStats:
     queries: int = 0
 
 
+# Per generator: the quantifiers of its facts (verify/instances.py), walked once.
+_QUANTIFIERS: "weakref.WeakKeyDictionary[VCGen, dict]" = weakref.WeakKeyDictionary()
+
+
 def make_solver(gen: VCGen, ob: Obligation, timeout_s: float) -> z3.Solver:
     s = z3.Solver()
     s.set("timeout", z3_timeout_ms(timeout_s))
@@ -53,7 +59,9 @@ def make_solver(gen: VCGen, ob: Obligation, timeout_s: float) -> z3.Solver:
     budget = budget_constraint(gen.faults.budget, gen.records, ob)
     if budget is not None:
         s.add(budget)
-    s.add(ob.negation())
+    goal = ob.negation()
+    s.add(goal_instances(gen.facts[:ob.nfacts], goal, _QUANTIFIERS.setdefault(gen, {})))
+    s.add(goal)
     return s
 
 
