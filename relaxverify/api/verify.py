@@ -31,7 +31,7 @@ from relaxverify.verify.obligations import Obligation, bound_text
 from relaxverify.verify.cache import ResultCache, unit_key
 from relaxverify.verify.pool import Unit, forget, prove_unit, run_units, share, source_key
 from relaxverify.verify.prover import ProverStats, format_value
-from relaxverify.verify.records import UnitResult
+from relaxverify.verify.records import UnitResult, decode_result, encode_result
 
 WEAK_SUMMARY = ("the runs from these inputs do not fail here, so the loop invariant or "
                 "contract that summarises the code on the way may be too weak to prove it "
@@ -166,9 +166,13 @@ def prove_plans(plans: list[Plan], options: VerifyOptions, stats: ProverStats) -
             programs[source_key(plan.item.path, plan.item.source)] = plan.program
             share(plan.item.path, plan.item.source, plan.program)
     units = [plan.units[i] for plan, i, _ in todo]
+    def local(u: Unit) -> UnitResult:  # as plain data, as from a worker: its Z3 context
+        # (one per unit, pool.fresh_context) is freed as soon as the unit is proved
+        return decode_result(encode_result(prove_unit(programs[source_key(u.path, u.source)],
+                                                      u, stats)))
+
     try:
-        computed = run_units(units, options.jobs, lambda u: prove_unit(
-            programs[source_key(u.path, u.source)], u, stats))
+        computed = run_units(units, options.jobs, local)
     finally:
         forget()
     for (plan, i, key), result in zip(todo, computed):
