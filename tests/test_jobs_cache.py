@@ -234,3 +234,14 @@ def test_check_imports_no_multiprocessing() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=120)
     assert proc.stdout.splitlines()[-1] == "False False", proc.stderr
+
+
+def test_a_callers_z3_terms_survive_verify() -> None:
+    """Each unit has a Z3 context of its own; the caller's default one comes back."""
+    import z3
+    before = z3.Int("before")
+    api.verify(EXAMPLES / "perforation.relax", fn="nothing")  # no unit: an error report
+    api.verify(DATA / "spec_functions.relax")
+    s = z3.Solver()
+    s.add(before + z3.Int("after") == 1, before == 2)
+    assert s.check() == z3.sat

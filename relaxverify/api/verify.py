@@ -29,7 +29,8 @@ from relaxverify.verify.floats import MODEL_NOTE, SPURIOUS
 from relaxverify.verify.integrity import QUANTIFIED
 from relaxverify.verify.obligations import Obligation, bound_text
 from relaxverify.verify.cache import ResultCache, unit_key
-from relaxverify.verify.pool import Unit, forget, prove_unit, run_units, share, source_key
+from relaxverify.verify.pool import (Unit, forget, own_contexts, prove_unit, run_units, share,
+                                    source_key)
 from relaxverify.verify.prover import ProverStats, format_value
 from relaxverify.verify.records import UnitResult, decode_result, encode_result
 
@@ -151,9 +152,10 @@ def prove_plans(plans: list[Plan], options: VerifyOptions, stats: ProverStats) -
     todo: list[tuple[Plan, int, str]] = []
     for plan in plans:
         plan.results = [UnitResult() for _ in plan.units]
+        digest = source_key(plan.item.path, plan.units[0].source)[1] if plan.units else ""
         for i, unit in enumerate(plan.units):
             key = "" if cache is None else unit_key(
-                unit.path, unit.source, unit.function, unit.spec, unit.hardware, unit.timeout,
+                unit.path, digest, unit.function, unit.spec, unit.hardware, unit.timeout,
                 unit.explain)
             hit = None if cache is None else cache.get(key)
             if hit is not None:
@@ -172,7 +174,8 @@ def prove_plans(plans: list[Plan], options: VerifyOptions, stats: ProverStats) -
                                                       u, stats)))
 
     try:
-        computed = run_units(units, options.jobs, local)
+        with own_contexts():
+            computed = run_units(units, options.jobs, local)
     finally:
         forget()
     for (plan, i, key), result in zip(todo, computed):

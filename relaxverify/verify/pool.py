@@ -22,7 +22,8 @@ import os
 import sys
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Optional
 
 import z3
 
@@ -104,6 +105,19 @@ def fresh_context() -> None:
     forget_definitions()
     gc.collect()
     z3.z3._main_ctx = None
+
+
+@contextmanager
+def own_contexts() -> Iterator[None]:
+    """Units proved in this process each get a fresh context (`fresh_context`); the
+    caller's default context comes back afterwards, so that Z3 terms a Python caller
+    made before `verify` still combine with the ones it makes after."""
+    saved = z3.z3._main_ctx
+    try:
+        yield
+    finally:
+        forget_definitions()
+        z3.z3._main_ctx = saved
 
 
 def run_units(units: list[Unit], jobs: int, local: Callable[[Unit], UnitResult],
