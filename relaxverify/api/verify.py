@@ -146,13 +146,20 @@ def plan_file(item: Loaded, options: VerifyOptions) -> Union[Plan, FileReport]:
 
 def prove_plans(plans: list[Plan], options: VerifyOptions, stats: ProverStats) -> None:
     """Every unit's result: from the cache when it has it, else proved (in a pool of
-    `options.jobs` processes when there are several units to prove)."""
+    `options.jobs` processes when there are several units to prove), and then cached
+    as soon as it is proved (an interrupted run keeps what it finished)."""
     cache = ResultCache(options.cache_dir) if options.cache_dir and options.smt2 is None \
         else None  # --smt2 writes the queries: they must be generated
     todo: list[tuple[Plan, int, str]] = []
+    programs: dict[tuple[str, str], C.Program] = {}
     for plan in plans:
         plan.results = [UnitResult() for _ in plan.units]
-        digest = source_key(plan.item.path, plan.units[0].source)[1] if plan.units else ""
+        if not plan.units:
+            continue
+        path, source = plan.item.path, plan.units[0].source
+        programs[path, source] = plan.program
+        share(path, source, plan.program)
+        digest = source_key(path, source)[1] if cache is not None else ""
         for i, unit in enumerate(plan.units):
             key = "" if cache is None else unit_key(
                 unit.path, digest, unit.function, unit.spec, unit.hardware, unit.timeout,
@@ -162,26 +169,22 @@ def prove_plans(plans: list[Plan], options: VerifyOptions, stats: ProverStats) -
                 plan.results[i] = hit
             else:
                 todo.append((plan, i, key))
-    programs = {}
-    for plan in plans:
-        if plan.item.source is not None:
-            programs[source_key(plan.item.path, plan.item.source)] = plan.program
-            share(plan.item.path, plan.item.source, plan.program)
-    units = [plan.units[i] for plan, i, _ in todo]
+
     def local(u: Unit) -> UnitResult:  # as plain data, as from a worker: its Z3 context
         # (one per unit, pool.fresh_context) is freed as soon as the unit is proved
-        return decode_result(encode_result(prove_unit(programs[source_key(u.path, u.source)],
-                                                      u, stats)))
+        return decode_result(encode_result(prove_unit(programs[u.path, u.source], u, stats)))
 
-    try:
-        with own_contexts():
-            computed = run_units(units, options.jobs, local)
-    finally:
-        forget()
-    for (plan, i, key), result in zip(todo, computed):
+    def done(n: int, result: UnitResult) -> None:
+        plan, i, key = todo[n]
         plan.results[i] = result
         if cache is not None:
             cache.put(key, result)
+
+    try:
+        with own_contexts():
+            run_units([plan.units[i] for plan, i, _ in todo], options.jobs, local, done)
+    finally:
+        forget()
 
 
 def finish_file(plan: Plan, options: VerifyOptions) -> FileReport:

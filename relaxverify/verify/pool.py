@@ -121,23 +121,27 @@ def own_contexts() -> Iterator[None]:
 
 
 def run_units(units: list[Unit], jobs: int, local: Callable[[Unit], UnitResult],
-              method: Optional[str] = None) -> list[UnitResult]:
-    """The units' results, in their order: by `local` (in this process) when one job
-    or one unit, else in a pool of `jobs` worker processes. If the pool breaks (a
-    worker killed), the units are proved here instead."""
-    if jobs <= 1 or len(units) <= 1:
-        return [local(u) for u in units]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-    context = multiprocessing.get_context(method or start_method())
-    try:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(units)), mp_context=context,
-                                 initializer=_start_worker) as pool:
-            encoded = list(pool.map(_work, units))
-    except BrokenProcessPool:
-        return [local(u) for u in units]
-    return [decode_result(e) for e in encoded]
+              done: Callable[[int, UnitResult], None], method: Optional[str] = None) -> None:
+    """Prove the units, calling `done(i, result)` for each in their order: by `local`
+    (in this process) when one job or one unit, else in a pool of `jobs` worker
+    processes. If the pool breaks (a worker killed), the units it did not finish are
+    proved here."""
+    finished = 0
+    if jobs > 1 and len(units) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+        context = multiprocessing.get_context(method or start_method())
+        try:
+            with ProcessPoolExecutor(max_workers=min(jobs, len(units)), mp_context=context,
+                                     initializer=_start_worker) as pool:
+                for encoded in pool.map(_work, units):
+                    done(finished, decode_result(encoded))
+                    finished += 1
+        except BrokenProcessPool:
+            pass
+    for i in range(finished, len(units)):
+        done(i, local(units[i]))
 
 
 def start_method() -> str:
