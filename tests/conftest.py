@@ -4,6 +4,8 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,7 +50,14 @@ def pytest_addoption(parser):
                           "tests/data/*/*.test instead of failing (see tests/README.md)")
 
 
+_CACHE_DIR = tempfile.mkdtemp(prefix="relaxverify-test-cache-")
+
+
 def pytest_configure(config):
+    # `relaxverify verify` caches its results (docs/verifier.md, "Jobs and cache"):
+    # the tests' runs of the command line cache into a directory of their own,
+    # never into the repository (subprocesses inherit it).
+    os.environ["RELAXVERIFY_CACHE_DIR"] = _CACHE_DIR
     config.addinivalue_line("markers", "slow: a test over a few seconds; skipped unless "
                             "--runslow, --slow or -m slow is given")
     # Read when the soundness modules are imported (after this hook).
@@ -70,3 +79,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("slow") is not None:
             item.add_marker(skip)
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(_CACHE_DIR, ignore_errors=True)

@@ -35,6 +35,18 @@ class CheckOptions(CommonOptions):
 class VerifyOptions(CommonOptions):
     explain: bool = False  # list every obligation with its condition in source syntax
     smt2: Optional[str] = None  # a directory to write each solver query into
+    # Worker processes proving functions in parallel (the command line's default: the
+    # machine's cores); 1: all in this process.
+    jobs: int = 1
+    # The result cache's directory (docs/verifier.md, "Jobs and cache"); None: no cache.
+    # The command line uses `.relaxverify_cache` (or $RELAXVERIFY_CACHE_DIR) unless
+    # --no-cache; a Python caller asks for one.
+    cache_dir: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if isinstance(self.jobs, bool) or not isinstance(self.jobs, int) or self.jobs < 1:
+            raise ValueError("jobs must be a positive whole number of processes")
 
 
 @dataclass

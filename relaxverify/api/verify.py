@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from relaxverify.api.explain import EXPLAIN_LEGEND, explain
 from relaxverify.api.inputs import (Inputs, program_of, selected_functions, unknown_function,
@@ -24,13 +24,15 @@ from relaxverify.report.finding import Finding, Status
 from relaxverify.report.render import CommandResult, FileReport
 from relaxverify.verify.budget import recursion_under_budget
 from relaxverify.verify.replay import replay
-from relaxverify.verify.specfns import as_function
 from relaxverify.verify.counterexample import ReplayOutcome
 from relaxverify.verify.floats import MODEL_NOTE, SPURIOUS
 from relaxverify.verify.integrity import QUANTIFIED
 from relaxverify.verify.obligations import Obligation, bound_text
-from relaxverify.verify.prover import ProverStats, format_value, prove, rlimit_for
-from relaxverify.verify.vcgen import Decider, Faults, VCGen
+from relaxverify.verify.cache import ResultCache, unit_key
+from relaxverify.verify.pool import (Unit, forget, own_contexts, prove_unit, run_units, share,
+                                    source_key)
+from relaxverify.verify.prover import ProverStats, format_value
+from relaxverify.verify.records import UnitResult, decode_result, encode_result
 
 WEAK_SUMMARY = ("the runs from these inputs do not fail here, so the loop invariant or "
                 "contract that summarises the code on the way may be too weak to prove it "
@@ -78,12 +80,37 @@ def verify_inputs(inputs: Inputs, options: VerifyOptions) -> CommandResult:
                               f"{exc.strerror}", None, "io", path=options.smt2)
             return CommandResult("verify", [FileReport(options.smt2, "error", None, [diag])])
     good, reports = inputs.load()
-    for item in good:
-        reports.append(verify_file(item, options, stats))
+    plans = [plan_file(item, options) for item in good]
+    prove_plans([p for p in plans if isinstance(p, Plan)], options, stats)
+    reports += [p if isinstance(p, FileReport) else finish_file(p, options) for p in plans]
     return CommandResult("verify", reports, summary=summary(reports))
 
 
 def verify_file(item: Loaded, options: VerifyOptions, stats: ProverStats) -> FileReport:
+    plan = plan_file(item, options)
+    if isinstance(plan, FileReport):
+        return plan
+    prove_plans([plan], options, stats)
+    return finish_file(plan, options)
+
+
+@dataclass
+class Plan:
+    """A file that loaded, its hardware model and its units of work (one per spec
+    function and function), then their results (`prove_plans`)."""
+
+    item: Loaded
+    program: C.Program
+    model: Optional[C.HardwareModel]
+    default: bool  # the model is the file's default one (a note says so)
+    trusted: list[C.Function]  # extern functions: their contracts are trusted
+    units: list[Unit]
+    results: list[UnitResult] = dataclasses.field(default_factory=list)
+
+
+def plan_file(item: Loaded, options: VerifyOptions) -> Union[Plan, FileReport]:
+    """What to prove in a file, or its `error` report (an unknown model or function,
+    recursion under a fault budget)."""
     program = program_of(item)
     model = None
     name, default = model_in_use(program, options.hardware or None)
@@ -106,9 +133,66 @@ def verify_file(item: Loaded, options: VerifyOptions, stats: ProverStats) -> Fil
                 ["write the recursion as a loop, or verify with a model without "
                  "`faults at most`"], path=item.path)
             return FileReport(item.path, "error", item.source, [diag])
-    trusted = [fn for fn in functions if fn.extern]
-    functions = [fn for fn in functions if not fn.extern]
-    obligations, warnings = _prove_all(program, functions, model, options, stats)
+    assert item.source is not None, "a file that loaded has its text"
+    source = item.source
+    # Spec functions first (always: every verdict relies on their definitions).
+    names = [(sf, True) for sf in program.spec_functions] + \
+        [(fn.name, False) for fn in functions if not fn.extern]
+    units = [Unit(item.path, source, n, spec, model.name if model is not None else None,
+                  options.timeout, options.explain, options.smt2) for n, spec in names]
+    return Plan(item, program, model, bool(default), [fn for fn in functions if fn.extern],
+                units)
+
+
+def prove_plans(plans: list[Plan], options: VerifyOptions, stats: ProverStats) -> None:
+    """Every unit's result: from the cache when it has it, else proved (in a pool of
+    `options.jobs` processes when there are several units to prove), and then cached
+    as soon as it is proved (an interrupted run keeps what it finished)."""
+    cache = ResultCache(options.cache_dir) if options.cache_dir and options.smt2 is None \
+        else None  # --smt2 writes the queries: they must be generated
+    todo: list[tuple[Plan, int, str]] = []
+    programs: dict[tuple[str, str], C.Program] = {}
+    for plan in plans:
+        plan.results = [UnitResult() for _ in plan.units]
+        if not plan.units:
+            continue
+        path, source = plan.item.path, plan.units[0].source
+        programs[path, source] = plan.program
+        share(path, source, plan.program)
+        digest = source_key(path, source)[1] if cache is not None else ""
+        for i, unit in enumerate(plan.units):
+            key = "" if cache is None else unit_key(
+                unit.path, digest, unit.function, unit.spec, unit.hardware, unit.timeout,
+                unit.explain)
+            hit = None if cache is None else cache.get(key)
+            if hit is not None:
+                plan.results[i] = hit
+            else:
+                todo.append((plan, i, key))
+
+    def local(u: Unit) -> UnitResult:  # as plain data, as from a worker: its Z3 context
+        # (one per unit, pool.fresh_context) is freed as soon as the unit is proved
+        return decode_result(encode_result(prove_unit(programs[u.path, u.source], u, stats)))
+
+    def done(n: int, result: UnitResult) -> None:
+        plan, i, key = todo[n]
+        plan.results[i] = result
+        if cache is not None:
+            cache.put(key, result)
+
+    try:
+        with own_contexts():
+            run_units([plan.units[i] for plan, i, _ in todo], options.jobs, local, done)
+    finally:
+        forget()
+
+
+def finish_file(plan: Plan, options: VerifyOptions) -> FileReport:
+    """The report of a file whose units are proved: replays, verdicts, notes."""
+    item, program, model, trusted = plan.item, plan.program, plan.model, plan.trusted
+    obligations = [o for r in plan.results for o in r.obligations]
+    obligations.sort(key=lambda o: (o.span.line, o.span.column))
+    warnings = [w for r in plan.results for w in r.warnings]
     replays = {id(o): _replay(program, o, model) for o in obligations
                if o.status == "failed" and o.function not in program.spec_functions}
     for o in obligations:
@@ -119,7 +203,7 @@ def verify_file(item: Loaded, options: VerifyOptions, stats: ProverStats) -> Fil
     findings: list[Finding] = list(warnings)
     findings += [obligation_finding(o, replays.get(id(o))) for o in obligations]
     report = FileReport(item.path, status, item.source, findings, listing="obligations")
-    if default and model is not None:
+    if plan.default and model is not None:
         report.lines.append(f"{item.path}: {default_note(model.name)}")
         report.extra["hardware"] = model.name
     if options.explain:
@@ -171,31 +255,6 @@ def uses_floats(program: C.Program) -> bool:
 def _vars_of(s: C.Stmt) -> list:
     return [v for v in (getattr(s, "var", None),) if isinstance(v, C.Var)] + \
         list(getattr(s, "vars", ())) + list(getattr(s, "targets", ()))
-
-
-def _prove_all(program: C.Program, functions: list[C.Function], model: Optional[C.HardwareModel],
-               options: VerifyOptions, stats: ProverStats
-               ) -> tuple[list[Obligation], list[Diagnostic]]:
-    """Every obligation of `functions`, proved, in source order; the generator's warnings."""
-    obligations: list[Obligation] = []
-    warnings: list[Diagnostic] = []
-    # Spec functions first (always: every verdict relies on their definitions).
-    work = [(as_function(sf), sf) for sf in program.spec_functions.values()]
-    for fn, sf in work + [(fn, None) for fn in functions]:
-        gen = VCGen(program, fn, Faults(model),
-                    Decider(options.timeout, rlimit_for(options.timeout)),
-                    explain=options.explain)
-        gen.exprs.defining = sf
-        gen.run()
-        stats.solver_seconds += gen.decider.seconds
-        for ob in gen.obligations.values():
-            if sf is not None and ob.side == "relaxed":
-                continue  # the same computation as the original's (specfns.as_function)
-            prove(gen, ob, options.timeout, stats, options.smt2)
-            obligations.append(ob)
-        warnings.extend(gen.warnings)
-    obligations.sort(key=lambda o: (o.span.line, o.span.column))
-    return obligations, warnings
 
 
 def _replay(program: C.Program, o: Obligation, model: Optional[C.HardwareModel]

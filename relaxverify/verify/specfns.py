@@ -69,6 +69,14 @@ def flat(values: Sequence[Value]) -> list[z3.ExprRef]:
 _DEFS: dict[int, Definition] = {}
 
 
+def forget_definitions() -> None:
+    """Drop the definitions made so far (their terms belong to Z3's context), for a
+    fresh context (pool.fresh_context)."""
+    global _ids
+    _DEFS.clear()
+    _ids = itertools.count()
+
+
 def definition(sf: C.SpecFunction, translate: Callable[[C.Expr, dict], Value]) -> Definition:
     """sf's definition, made on first use; `translate(e, bound)` gives a specification
     expression's term with the parameters bound to `bound` (exact, no checks)."""

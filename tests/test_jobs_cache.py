@@ -1,0 +1,263 @@
+"""`verify --jobs N` and the result cache (docs/verifier.md, "Jobs and cache"): the
+same verdicts and output with and without them, a cache that is safe under
+concurrent runs and ignores damaged entries, and `--no-cache`."""
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from relaxverify import api
+from relaxverify.source import Span
+from relaxverify.verify import cache as cache_module
+from relaxverify.verify import pool
+from relaxverify.verify.obligations import Instance, Obligation
+from relaxverify.verify.records import UnitResult, decode_result, encode_result
+from tests.conftest import EXAMPLES, ROOT, run_cli
+
+DATA = ROOT / "tests" / "data" / "verify"
+# Files with failures (counterexamples, replays) and several functions each.
+FAILING = [DATA / "divergence_fail.relax", DATA / "extern_fail.relax",
+           DATA / "spec_functions.relax", DATA / "several_results.relax"]
+VERIFIED = [EXAMPLES / "dot_product.relax", EXAMPLES / "rely_coord.relax",
+            DATA / "swish_ok.relax"]
+
+
+# A time limit well above the resource limit's reach on a loaded machine: the
+# verdicts compared are the resource limit's, not the clock's.
+SLACK = ("--timeout", "60")
+
+
+def _json(*argv: object) -> dict:
+    out = run_cli("verify", "--format", "json", *SLACK, *argv)
+    assert out.code in (0, 1), out.err
+    return json.loads(out.out)
+
+
+def _verdicts(data: dict) -> list[tuple]:
+    """Each obligation's verdict and what the report says of it (not its time, nor a
+    counterexample's values: Z3 may pick other ones on another run)."""
+    return [(f["path"], o["id"], o["status"], o["message"], o.get("reason"), o.get("bound"))
+            for f in data["files"] for o in f["obligations"]]
+
+
+def _entries(root: Path) -> list[Path]:
+    return sorted(root.rglob("*.json"))
+
+
+# ---------------------------------------------------------------- --jobs
+
+
+@pytest.mark.parametrize("path", FAILING, ids=lambda p: p.name)
+def test_jobs_give_the_verdicts_of_one_job(path: Path) -> None:
+    one = _json(path, "--jobs", "1", "--no-cache")
+    two = _json(path, "--jobs", "2", "--no-cache")
+    assert _verdicts(one) == _verdicts(two) and len(_verdicts(one)) > 5
+
+
+def test_jobs_print_what_one_job_prints() -> None:
+    one = run_cli("verify", *VERIFIED, *SLACK, "--jobs", "1", "--no-cache")
+    two = run_cli("verify", *VERIFIED, *SLACK, "--jobs", "2", "--no-cache")
+    assert one.code == two.code == 0 and one.out == two.out
+    assert "obligations in 3 file(s)" in one.out
+
+
+def test_spawned_workers_do_not_hang_and_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where fork is not used (macOS, Windows), workers start afresh and load the file
+    from its text."""
+    monkeypatch.setenv(pool.START_METHOD_ENV, "spawn")
+    path = DATA / "extern_fail.relax"
+    two = _json(path, "--jobs", "2", "--no-cache")
+    assert _verdicts(two) == _verdicts(_json(path, "--jobs", "1", "--no-cache"))
+
+
+def test_explain_with_jobs_lists_the_same_paths() -> None:
+    path = DATA / "extern_fail.relax"
+    one = run_cli("verify", path, *SLACK, "--explain", "--jobs", "1", "--no-cache")
+    two = run_cli("verify", path, *SLACK, "--explain", "--jobs", "2", "--no-cache")
+    lines = [[ln for ln in out.out.splitlines() if ln.startswith("    ")] for out in (one, two)]
+    assert any("prove:" in ln for ln in lines[0]) and lines[0] == lines[1]
+
+
+def test_smt2_with_jobs_writes_every_query(tmp_path: Path) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    path = EXAMPLES / "dot_product.relax"
+    run_cli("verify", path, "--smt2", one, "--jobs", "1")
+    run_cli("verify", path, "--smt2", two, "--jobs", "2")
+    names = sorted(p.name for p in one.iterdir())
+    assert names and names == sorted(p.name for p in two.iterdir())
+
+
+def _die(unit: pool.Unit) -> dict:
+    os._exit(3)  # a worker killed (out of memory, a crash in Z3)
+
+
+def test_a_broken_pool_falls_back_to_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pool, "_work", _die)  # the forked workers inherit it
+    path = DATA / "extern_fail.relax"
+    two = _json(path, "--jobs", "2", "--no-cache")
+    assert _verdicts(two) == _verdicts(_json(path, "--jobs", "1", "--no-cache"))
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "two"])
+def test_jobs_must_be_a_positive_number(value: str) -> None:
+    out = run_cli("verify", EXAMPLES / "dot_product.relax", "--jobs", value)
+    assert out.code == 2 and "--jobs" in out.err and "positive whole number" in out.err
+    with pytest.raises(ValueError, match="jobs"):
+        api.VerifyOptions(jobs=0)
+
+
+# ---------------------------------------------------------------- the cache
+
+
+def test_a_warm_cache_gives_the_same_text_and_json(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    where = ["--cache-dir", tmp_path / "c"]
+    cold_text = run_cli("verify", *FAILING, *where)
+    cold_json = _json(*FAILING, *where, "--jobs", "1")
+    assert _entries(tmp_path / "c")
+
+    def no_proving(*args: object, **kw: object) -> None:
+        raise AssertionError("a unit was proved although the cache has it")
+
+    monkeypatch.setattr(pool, "prove_unit", no_proving)
+    monkeypatch.setattr(importlib.import_module("relaxverify.api.verify"), "prove_unit",
+                        no_proving)
+    warm_text = run_cli("verify", *FAILING, *where)
+    assert warm_text.code == cold_text.code == 1 and warm_text.err == ""
+    assert warm_text.out == cold_text.out
+    assert _json(*FAILING, *where, "--jobs", "1") == cold_json  # times too: stored
+
+
+def test_the_cache_is_keyed_by_the_text_and_the_options(tmp_path: Path) -> None:
+    src = (EXAMPLES / "dot_product.relax").read_text()
+    a = tmp_path / "a.relax"
+    a.write_text(src)
+    run_cli("verify", a, "--cache-dir", tmp_path / "c")
+    first = len(_entries(tmp_path / "c"))
+    run_cli("verify", a, "--cache-dir", tmp_path / "c", "--timeout", "20")
+    assert len(_entries(tmp_path / "c")) == 2 * first
+    a.write_text(src.replace("0.99 * R(a, b)", "0.98 * R(a, b)"))
+    run_cli("verify", a, "--cache-dir", tmp_path / "c")
+    assert len(_entries(tmp_path / "c")) == 3 * first
+
+
+def test_damaged_entries_are_ignored_and_rewritten(tmp_path: Path) -> None:
+    where = ["--cache-dir", tmp_path / "c"]
+    path = DATA / "extern_fail.relax"
+    cold = _json(path, *where)
+    entries = _entries(tmp_path / "c")
+    assert entries
+    for i, entry in enumerate(entries):
+        entry.write_text(["{not json", "", json.dumps({"key": "x", "result": {}}),
+                          json.dumps({"key": entry.stem, "result": {"obligations": [{}]}})
+                          ][i % 4])
+    assert _verdicts(_json(path, *where)) == _verdicts(cold)
+    for entry in entries:  # computed again, and written whole
+        assert json.loads(entry.read_text())["key"] == entry.stem
+
+
+def test_no_cache_neither_reads_nor_writes(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(cache_module.ENV, str(tmp_path / "env"))
+    path = EXAMPLES / "dot_product.relax"
+    run_cli("verify", path, "--no-cache", "--cache-dir", tmp_path / "c")
+    assert not (tmp_path / "c").exists() and not (tmp_path / "env").exists()
+    run_cli("verify", path)  # the environment's directory by default
+    entries = _entries(tmp_path / "env")
+    assert entries
+    for entry in entries:
+        entry.write_text("{}")  # damaged: --no-cache must not read it (nor repair it)
+    assert run_cli("verify", path, "--no-cache").code == 0
+    assert all(entry.read_text() == "{}" for entry in entries)
+
+
+def test_the_default_directory_is_in_the_current_one(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(cache_module.ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("verify", EXAMPLES / "dot_product.relax").code == 0
+    root = tmp_path / ".relaxverify_cache"
+    assert _entries(root)
+    assert (root / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert (root / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172")
+
+
+def test_the_python_api_caches_only_when_asked(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = EXAMPLES / "dot_product.relax"
+    api.verify(path)
+    assert not list(tmp_path.iterdir())
+    api.verify(path, options=api.VerifyOptions(cache_dir=str(tmp_path / "c")))
+    assert _entries(tmp_path / "c")
+
+
+def test_concurrent_runs_share_one_cache(tmp_path: Path) -> None:
+    """Two processes proving the same files into the same empty cache at once: both
+    give the verdicts, and every entry reads back whole (no temporary file left)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    args = [sys.executable, "-m", "relaxverify", "verify", "--format", "json", "--jobs", "1",
+            "--cache-dir", str(tmp_path / "c"), *map(str, FAILING)]
+    procs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              cwd=ROOT, env=env) for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    expected = _verdicts(_json(*FAILING, "--no-cache"))
+    for (out, err), p in zip(outs, procs):
+        assert p.returncode == 1 and err == "", err
+        assert _verdicts(json.loads(out)) == expected
+    files = [p for p in (tmp_path / "c").rglob("*") if p.is_file()]
+    assert not [p for p in files if p.name.startswith(".tmp-")]
+    for entry in _entries(tmp_path / "c"):
+        decode_result(json.loads(entry.read_text())["result"])
+    warm = _json(*FAILING, "--cache-dir", tmp_path / "c")
+    assert _verdicts(warm) == expected
+
+
+def _obligation(status: str) -> Obligation:
+    span = Span("f.relax", 3, 5, 3, 9)
+    return Obligation("f/assert@3:5", "f", "assert", "original", span, "x > 0 holds", "x > 0",
+                      [Instance(None, None, 0, 0, {}, {}, (("x >= 1", False),))],
+                      status=status, reason=None if status != "unknown" else "Z3 timed out")
+
+
+def test_only_conclusive_results_are_stored(tmp_path: Path) -> None:
+    store = cache_module.ResultCache(str(tmp_path))
+    store.put("a" * 64, UnitResult([_obligation("verified"), _obligation("unknown")]))
+    assert not _entries(tmp_path)
+    store.put("b" * 64, UnitResult([_obligation("verified"), _obligation("failed")]))
+    hit = store.get("b" * 64)
+    assert hit is not None and [o.status for o in hit.obligations] == ["verified", "failed"]
+    assert hit.obligations[0].instances[0].path == (("x >= 1", False),)
+    assert store.get("a" * 64) is None
+
+
+def test_records_round_trip_through_json() -> None:
+    result = UnitResult([_obligation("verified")])
+    again = decode_result(json.loads(json.dumps(encode_result(result))))
+    assert [o.to_json() for o in again.obligations] == [o.to_json() for o in result.obligations]
+
+
+def test_check_imports_no_multiprocessing() -> None:
+    code = ("import sys\nfrom relaxverify.cli.main import main\n"
+            f"main(['check', {str(EXAMPLES / 'dot_product.relax')!r}])\n"
+            "print('multiprocessing' in sys.modules, 'relaxverify.verify.pool' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=120)
+    assert proc.stdout.splitlines()[-1] == "False False", proc.stderr
+
+
+def test_a_callers_z3_terms_survive_verify() -> None:
+    """Each unit has a Z3 context of its own; the caller's default one comes back."""
+    import z3
+    before = z3.Int("before")
+    api.verify(EXAMPLES / "perforation.relax", fn="nothing")  # no unit: an error report
+    api.verify(DATA / "spec_functions.relax")
+    s = z3.Solver()
+    s.add(before + z3.Int("after") == 1, before == 2)
+    assert s.check() == z3.sat
