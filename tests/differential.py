@@ -222,11 +222,12 @@ def related_inputs(meta: FnMeta, xo: dict, rng: random.Random) -> dict:
 
 def metas_of(program: C.Program) -> list[FnMeta]:
     """Input descriptions for a hand-written program: small ints, short arrays; pairs
-    whose inputs miss `requires` are discarded by the runner."""
+    whose inputs miss `requires` are discarded by the runner. Externs have no body to
+    run: they are reached through their callers."""
     return [FnMeta(f.name, [Param(p.source, array=p.type.array, dims=p.type.dims,
                                   base="int" if p.type.array else p.type.base)
                             for p in f.params], True, not f.requires_r_default)
-            for f in program.functions.values()]
+            for f in program.functions.values() if not f.extern]
 
 
 # ---------------------------------------------------------------- one program
