@@ -5,9 +5,28 @@ answer always means the sound choice ("apart", "reachable").
 from __future__ import annotations
 
 import time
-from typing import Optional
+from typing import Iterable, Optional
 
 import z3
+from z3 import z3core
+
+
+
+def _raw(api):  # type: ignore[no-untyped-def]
+    """The ctypes function behind a z3core wrapper, without its error check (the
+    queries below read live terms and cannot fail); the wrapper if it has none."""
+    elements = (api.__defaults__ or (None,))[-1]
+    return getattr(elements, "f", api)
+
+
+_ast_id = _raw(z3core.Z3_get_ast_id)
+_ast_kind = _raw(z3core.Z3_get_ast_kind)
+_app_decl = _raw(z3core.Z3_get_app_decl)
+_num_args = _raw(z3core.Z3_get_app_num_args)
+_app_arg = _raw(z3core.Z3_get_app_arg)
+_decl_kind = _raw(z3core.Z3_get_decl_kind)
+_decl_ast = _raw(z3core.Z3_func_decl_to_ast)
+_body = _raw(z3core.Z3_get_quantifier_body)
 
 # Resource budget of one side query (a small constant keeps generation linear;
 # running out only makes the generator treat the two executions as apart).
@@ -54,7 +73,7 @@ class Decider:
         """Satisfiability of a self-contained (sliced) query, in a fresh solver."""
         t0 = time.perf_counter()
         s = self._limited_solver()
-        s.add(formulas)
+        assert_all(s, formulas)
         return self._timed(s, t0)
 
     def check(self, facts: list, goal: z3.BoolRef) -> z3.CheckSatResult:
@@ -63,8 +82,7 @@ class Decider:
             self._solver = self._limited_solver()
             self._synced = 0
         s = self._solver
-        for f in facts[self._synced:]:
-            s.add(f)
+        assert_all(s, facts[self._synced:])
         self._synced = len(facts)
         s.push()
         s.add(goal)
@@ -85,6 +103,72 @@ class Decider:
             self.seconds += time.perf_counter() - t0
 
 
+def assert_all(s: z3.Solver, formulas: Iterable[z3.BoolRef]) -> None:
+    """`s.add(formulas)` without z3py's per-formula sort check and cast (wrapper
+    objects through ctypes: the larger part of building a query); the formulas
+    are Boolean terms of the default context."""
+    ctx, ref = s.ctx.ref(), s.solver
+    for f in formulas:
+        z3core.Z3_solver_assert(ctx, ref, f.as_ast())
+
+
+class SlicedSolver(z3.Solver):
+    """An obligation's query on the facts its negation depends on (`Slicer.cone`).
+
+    The slice is a subset of the whole context, so `unsat` on it is `unsat` on the
+    whole (a proof). Facts only define or loosely constrain fresh symbols, so a
+    model of the slice extends to the whole; still, a `sat` answer is checked
+    again on the whole query, built exactly as without slicing, which gives the
+    unsliced verdict and a model that gives every symbol of the trace its value
+    (the counterexample reads values outside the slice)."""
+
+    def __init__(self, timeout_ms: int, rlimit: int, sliced: list, whole: list):
+        super().__init__()
+        self._limits = (timeout_ms, rlimit)
+        self._whole: Optional[list] = whole
+        self._set_limits()
+        assert_all(self, sliced)
+
+    def _set_limits(self) -> None:
+        self.set("timeout", self._limits[0])
+        self.set("rlimit", self._limits[1])
+
+    def check(self, *assumptions):  # type: ignore[no-untyped-def]
+        answer = super().check(*assumptions)
+        if answer == z3.sat and self._whole is not None:
+            whole, self._whole = self._whole, None
+            self.reset()
+            self._set_limits()
+            assert_all(self, whole)
+            answer = super().check(*assumptions)
+        return answer
+
+
+def symbols_of(t: z3.ExprRef) -> frozenset:
+    """Ids of the uninterpreted constants (arrays included) and function symbols in
+    `t`, walked through the C API (no wrapper object per node)."""
+    ctx = t.ctx.ref()
+    out: set = set()
+    seen: set = set()
+    stack = [t.as_ast()]
+    while stack:
+        a = stack.pop()
+        aid = _ast_id(ctx, a)
+        if aid in seen:
+            continue
+        seen.add(aid)
+        kind = _ast_kind(ctx, a)
+        if kind == z3.Z3_APP_AST:
+            d = _app_decl(ctx, a)
+            n = _num_args(ctx, a)
+            if _decl_kind(ctx, d) == z3.Z3_OP_UNINTERPRETED:
+                out.add(aid if n == 0 else _ast_id(ctx, _decl_ast(ctx, d)))
+            stack.extend(_app_arg(ctx, a, k) for k in range(n))
+        elif kind == z3.Z3_QUANTIFIER_AST:
+            stack.append(_body(ctx, a))
+    return frozenset(out)
+
+
 class Slicer:
     """Cone-of-influence slices of the background facts and path conjuncts."""
 
@@ -94,32 +178,31 @@ class Slicer:
         self._symbols: dict[int, tuple] = {}
 
     def symbols(self, t: z3.ExprRef) -> frozenset:
-        """Ids of the uninterpreted constants in `t` (memoised)."""
+        """Ids of the uninterpreted constants and function symbols in `t` (memoised)."""
         key = t.get_id()
         got = self._symbols.get(key)
         if got is not None:
             return got[1]
-        out: set = set()
-        stack, seen = [t], set()
-        while stack:
-            x = stack.pop()
-            xid = x.get_id()
-            if xid in seen:
-                continue
-            seen.add(xid)
-            known = self._symbols.get(xid)
-            if known is not None:
-                out |= known[1]
-            elif z3.is_quantifier(x):
-                stack.append(x.body())
-            elif z3.is_app(x):
-                if x.num_args() == 0 and x.decl().kind() == z3.Z3_OP_UNINTERPRETED:
-                    out.add(xid)
-                else:
-                    stack.extend(x.children())
-        result = frozenset(out)
+        result = symbols_of(t)
         self._symbols[key] = (t, result)  # keeping t alive keeps its id unique
         return result
+
+    def cone(self, goals: list, limit: int) -> list:
+        """The facts before index `limit` that define the symbols of `goals`,
+        transitively (their cone of influence), in their order."""
+        todo = [x for g in goals for x in self.symbols(g)]
+        syms: set = set()
+        chosen: set = set()
+        while todo:
+            x = todo.pop()
+            if x in syms:
+                continue
+            syms.add(x)
+            i = self.defs.get(x)
+            if i is not None and i < limit and i not in chosen:
+                chosen.add(i)
+                todo.extend(self.symbols(self.facts[i]) - syms)
+        return [self.facts[i] for i in sorted(chosen)]
 
     def slice(self, parts: tuple, goal: z3.BoolRef) -> list:
         """`goal` with the facts and path conjuncts that share symbols with it,

@@ -22,7 +22,7 @@ from relaxverify.verify.bounds import search
 from relaxverify.verify.budget import budget_constraint
 from relaxverify.verify.straightline import check_by_ranges, straight_line_bound
 from relaxverify.verify.counterexample import Counterexample
-from relaxverify.verify.decider import z3_timeout_ms
+from relaxverify.verify.decider import SlicedSolver, z3_timeout_ms
 from relaxverify.report.diagnostics import Diagnostic
 from relaxverify.verify.obligations import Obligation
 from relaxverify.verify.smt import ArrayVal, array_too_long, is_true_in, model_value
@@ -46,15 +46,14 @@ class ProverStats:
 
 
 def make_solver(gen: VCGen, ob: Obligation, timeout_s: float) -> z3.Solver:
-    s = z3.Solver()
-    s.set("timeout", z3_timeout_ms(timeout_s))
-    s.set("rlimit", rlimit_for(timeout_s))
-    s.add(gen.facts[:ob.nfacts])
+    """The obligation's query: its negation (and fault budget) with the background
+    facts it depends on; a `sat` answer is confirmed on all facts before it
+    (`SlicedSolver`), so verdicts are those of the whole context."""
     budget = budget_constraint(gen.faults.budget, gen.records, ob)
-    if budget is not None:
-        s.add(budget)
-    s.add(ob.negation())
-    return s
+    goals = ([] if budget is None else [budget]) + [ob.negation()]
+    sliced = gen.store.slicer.cone(goals, ob.nfacts) + goals
+    return SlicedSolver(z3_timeout_ms(timeout_s), rlimit_for(timeout_s), sliced,
+                        gen.facts[:ob.nfacts] + goals)
 
 
 def smt2_text(solver: z3.Solver, ob: Obligation, timeout_s: float) -> str:
