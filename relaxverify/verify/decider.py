@@ -113,35 +113,66 @@ def assert_all(s: z3.Solver, formulas: Iterable[z3.BoolRef]) -> None:
 
 
 class SlicedSolver(z3.Solver):
-    """An obligation's query on the facts its negation depends on (`Slicer.cone`).
+    """An obligation's whole query (the background facts before it, exactly as
+    without slicing), decided first on the facts its negation depends on
+    (`Slicer.cone`), in a private solver.
 
-    The slice is a subset of the whole context, so `unsat` on it is `unsat` on the
-    whole (a proof). Facts only define or loosely constrain fresh symbols, so a
-    model of the slice extends to the whole; still, a `sat` answer is checked
-    again on the whole query, built exactly as without slicing, which gives the
-    unsliced verdict and a model that gives every symbol of the trace its value
-    (the counterexample reads values outside the slice)."""
+    The slice is a subset of the whole, so `unsat` on it is `unsat` on the whole
+    (a proof), and the whole is never built. Any other answer is decided again on
+    the whole query, so verdicts, models and counterexamples are those of the
+    unsliced query (the counterexample reads symbols outside the slice). The
+    whole is asserted on first use (`check` past the slice, `to_smt2`,
+    `assertions`)."""
 
     def __init__(self, timeout_ms: int, rlimit: int, sliced: list, whole: list):
-        super().__init__()
-        self._limits = (timeout_ms, rlimit)
+        self._sliced: Optional[list] = sliced
         self._whole: Optional[list] = whole
-        self._set_limits()
-        assert_all(self, sliced)
+        super().__init__()
+        self.set("timeout", timeout_ms)
+        self.set("rlimit", rlimit)
+        self._limits = (timeout_ms, rlimit)
 
-    def _set_limits(self) -> None:
-        self.set("timeout", self._limits[0])
-        self.set("rlimit", self._limits[1])
+    def _materialise(self) -> None:
+        if self._whole is not None:
+            whole, self._whole = self._whole, None
+            assert_all(self, whole)
 
     def check(self, *assumptions):  # type: ignore[no-untyped-def]
-        answer = super().check(*assumptions)
-        if answer == z3.sat and self._whole is not None:
-            whole, self._whole = self._whole, None
-            self.reset()
-            self._set_limits()
-            assert_all(self, whole)
-            answer = super().check(*assumptions)
-        return answer
+        if self._sliced is not None and not assumptions:
+            sliced, self._sliced = self._sliced, None
+            s = z3.Solver()
+            s.set("timeout", self._limits[0])
+            s.set("rlimit", self._limits[1])
+            assert_all(s, sliced)
+            try:
+                if s.check() == z3.unsat:
+                    return z3.unsat
+            except z3.Z3Exception:
+                pass
+        self._materialise()
+        return super().check(*assumptions)
+
+    def assertions(self):  # type: ignore[no-untyped-def]
+        self._materialise()
+        return super().assertions()
+
+    def to_smt2(self) -> str:
+        self._materialise()
+        return super().to_smt2()
+
+    def sexpr(self) -> str:
+        self._materialise()
+        return super().sexpr()
+
+    def push(self) -> None:
+        self._materialise()
+        super().push()
+
+    def assert_exprs(self, *args) -> None:  # type: ignore[no-untyped-def]
+        """(`add`: after the whole query, as without slicing; the slice stays a
+        weaker query, so its unsat remains a proof.)"""
+        self._materialise()
+        super().assert_exprs(*args)
 
 
 def symbols_of(t: z3.ExprRef) -> frozenset:
