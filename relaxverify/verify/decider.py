@@ -4,15 +4,16 @@ answer always means the sound choice ("apart", "reachable").
 """
 from __future__ import annotations
 
+import threading
 import time
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional, Union
 
 import z3
 from z3 import z3core
 
 
 
-def _raw(api):  # type: ignore[no-untyped-def]
+def _raw(api):
     """The ctypes function behind a z3core wrapper, without its error check (the
     queries below read live terms and cannot fail); the wrapper if it has none."""
     elements = (api.__defaults__ or (None,))[-1]
@@ -112,6 +113,43 @@ def assert_all(s: z3.Solver, formulas: Iterable[z3.BoolRef]) -> None:
         z3core.Z3_solver_assert(ctx, ref, f.as_ast())
 
 
+class SharedProver:
+    """One incremental solver per function for its obligations: the background
+    facts asserted once, in order, and each obligation a push/check/pop (Z3 keeps
+    what it learnt from the facts). Only an obligation whose facts include all
+    asserted so far may use it (its context is then exactly its own facts); a
+    busy solver (another thread) is skipped."""
+
+    def __init__(self) -> None:
+        self.solver: Optional[z3.Solver] = None
+        self.synced = 0
+        self.lock = threading.Lock()
+
+    def unsat(self, facts: list, n: int, goals: list, limits: tuple[int, int]
+              ) -> Optional[bool]:
+        """Is `goals` unsat with facts[:n]? None: this solver cannot tell."""
+        if n < self.synced or not self.lock.acquire(blocking=False):
+            return None
+        try:
+            if self.solver is None:
+                self.solver = z3.Solver()
+                self.solver.set("timeout", limits[0])
+                self.solver.set("rlimit", limits[1])
+            s = self.solver
+            assert_all(s, facts[self.synced:n])
+            self.synced = n
+            s.push()
+            try:
+                assert_all(s, goals)
+                return s.check() == z3.unsat
+            except z3.Z3Exception:
+                return False
+            finally:
+                s.pop()
+        finally:
+            self.lock.release()
+
+
 class SlicedSolver(z3.Solver):
     """An obligation's whole query (the background facts before it, exactly as
     without slicing), decided first on the facts its negation depends on
@@ -124,8 +162,11 @@ class SlicedSolver(z3.Solver):
     whole is asserted on first use (`check` past the slice, `to_smt2`,
     `assertions`)."""
 
-    def __init__(self, timeout_ms: int, rlimit: int, sliced: list, whole: list):
-        self._sliced: Optional[list] = sliced
+    def __init__(self, timeout_ms: int, rlimit: int, sliced: Union[list, Callable[[], list]],
+                 whole: list,
+                 shared: Optional[tuple[SharedProver, list, int, list]] = None):
+        self._shared = shared  # (the function's prover, its facts, how many, the goals)
+        self._sliced: Optional[Union[list, Callable[[], list]]] = sliced  # (or its maker)
         self._whole: Optional[list] = whole
         super().__init__()
         self.set("timeout", timeout_ms)
@@ -137,9 +178,18 @@ class SlicedSolver(z3.Solver):
             whole, self._whole = self._whole, None
             assert_all(self, whole)
 
-    def check(self, *assumptions):  # type: ignore[no-untyped-def]
+    def check(self, *assumptions):
+        if self._shared is not None and not assumptions:
+            (prover, facts, n, goals), self._shared = self._shared, None
+            proved = prover.unsat(facts, n, goals, self._limits)
+            if proved:
+                return z3.unsat
+            if proved is not None:  # sat or unknown: decided on the whole below
+                self._sliced = None
         if self._sliced is not None and not assumptions:
             sliced, self._sliced = self._sliced, None
+            if callable(sliced):
+                sliced = sliced()
             s = z3.Solver()
             s.set("timeout", self._limits[0])
             s.set("rlimit", self._limits[1])
@@ -152,7 +202,7 @@ class SlicedSolver(z3.Solver):
         self._materialise()
         return super().check(*assumptions)
 
-    def assertions(self):  # type: ignore[no-untyped-def]
+    def assertions(self):
         self._materialise()
         return super().assertions()
 
@@ -168,7 +218,7 @@ class SlicedSolver(z3.Solver):
         self._materialise()
         super().push()
 
-    def assert_exprs(self, *args) -> None:  # type: ignore[no-untyped-def]
+    def assert_exprs(self, *args) -> None:
         """(`add`: after the whole query, as without slicing; the slice stays a
         weaker query, so its unsat remains a proof.)"""
         self._materialise()

@@ -47,13 +47,18 @@ class ProverStats:
 
 def make_solver(gen: VCGen, ob: Obligation, timeout_s: float) -> z3.Solver:
     """The obligation's query: its negation (and fault budget) with the background
-    facts it depends on; a `sat` answer is confirmed on all facts before it
-    (`SlicedSolver`), so verdicts are those of the whole context."""
+    facts before it, decided first by the function's incremental solver or on the
+    facts the negation depends on; only `unsat` is taken from those, any other
+    answer comes from the whole query (`SlicedSolver`), so verdicts are those of
+    the whole context."""
     budget = budget_constraint(gen.faults.budget, gen.records, ob)
     goals = ([] if budget is None else [budget]) + [ob.negation()]
-    sliced = gen.store.slicer.cone(goals, ob.nfacts) + goals
+
+    def sliced() -> list:
+        return gen.store.slicer.cone(goals, ob.nfacts) + goals
     return SlicedSolver(z3_timeout_ms(timeout_s), rlimit_for(timeout_s), sliced,
-                        gen.facts[:ob.nfacts] + goals)
+                        gen.facts[:ob.nfacts] + goals,
+                        (gen.store.prover, gen.facts, ob.nfacts, goals))
 
 
 def smt2_text(solver: z3.Solver, ob: Obligation, timeout_s: float) -> str:
