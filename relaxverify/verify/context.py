@@ -19,7 +19,7 @@ from relaxverify.core import nodes as C
 from relaxverify.core.nodes import INT
 from relaxverify.report.diagnostics import Diagnostic
 from relaxverify.source import Span
-from relaxverify.verify.decider import Decider, Slicer
+from relaxverify.verify.decider import Decider, SharedProver, Slicer
 from relaxverify.verify.obligations import SIDE_NAMES, Instance, Obligation
 from relaxverify.verify.smt import ArrayVal, Value, conj, same, sort_of, values_equal
 from relaxverify.verify.state import Record, State
@@ -34,6 +34,7 @@ class FactStore:
         self.facts: list[z3.BoolRef] = []
         self.defs: dict[int, int] = {}  # symbol id -> index of the fact defining it
         self.slicer = Slicer(self.facts, self.defs)
+        self.prover = SharedProver()  # the obligations' incremental solver (prover.py)
         self._ids = itertools.count(1)
         self._ghosts = itertools.count(1)
 

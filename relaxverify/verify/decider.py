@@ -4,10 +4,30 @@ answer always means the sound choice ("apart", "reachable").
 """
 from __future__ import annotations
 
+import threading
 import time
-from typing import Optional
+from typing import Callable, Iterable, Optional, Union
 
 import z3
+from z3 import z3core
+
+
+
+def _raw(api):
+    """The ctypes function behind a z3core wrapper, without its error check (the
+    queries below read live terms and cannot fail); the wrapper if it has none."""
+    elements = (api.__defaults__ or (None,))[-1]
+    return getattr(elements, "f", api)
+
+
+_ast_id = _raw(z3core.Z3_get_ast_id)
+_ast_kind = _raw(z3core.Z3_get_ast_kind)
+_app_decl = _raw(z3core.Z3_get_app_decl)
+_num_args = _raw(z3core.Z3_get_app_num_args)
+_app_arg = _raw(z3core.Z3_get_app_arg)
+_decl_kind = _raw(z3core.Z3_get_decl_kind)
+_decl_ast = _raw(z3core.Z3_func_decl_to_ast)
+_body = _raw(z3core.Z3_get_quantifier_body)
 
 # Resource budget of one side query (a small constant keeps generation linear;
 # running out only makes the generator treat the two executions as apart).
@@ -54,7 +74,7 @@ class Decider:
         """Satisfiability of a self-contained (sliced) query, in a fresh solver."""
         t0 = time.perf_counter()
         s = self._limited_solver()
-        s.add(formulas)
+        assert_all(s, formulas)
         return self._timed(s, t0)
 
     def check(self, facts: list, goal: z3.BoolRef) -> z3.CheckSatResult:
@@ -63,8 +83,7 @@ class Decider:
             self._solver = self._limited_solver()
             self._synced = 0
         s = self._solver
-        for f in facts[self._synced:]:
-            s.add(f)
+        assert_all(s, facts[self._synced:])
         self._synced = len(facts)
         s.push()
         s.add(goal)
@@ -85,6 +104,152 @@ class Decider:
             self.seconds += time.perf_counter() - t0
 
 
+def assert_all(s: z3.Solver, formulas: Iterable[z3.BoolRef]) -> None:
+    """`s.add(formulas)` without z3py's per-formula sort check and cast (wrapper
+    objects through ctypes: the larger part of building a query); the formulas
+    are Boolean terms of the default context."""
+    ctx, ref = s.ctx.ref(), s.solver
+    for f in formulas:
+        z3core.Z3_solver_assert(ctx, ref, f.as_ast())
+
+
+class SharedProver:
+    """One incremental solver per function for its obligations: the background
+    facts asserted once, in order, and each obligation a push/check/pop (Z3 keeps
+    what it learnt from the facts). Only an obligation whose facts include all
+    asserted so far may use it (its context is then exactly its own facts); a
+    busy solver (another thread) is skipped."""
+
+    def __init__(self) -> None:
+        self.solver: Optional[z3.Solver] = None
+        self.synced = 0
+        self.lock = threading.Lock()
+
+    def unsat(self, facts: list, n: int, goals: list, limits: tuple[int, int]
+              ) -> Optional[bool]:
+        """Is `goals` unsat with facts[:n]? None: this solver cannot tell."""
+        if n < self.synced or not self.lock.acquire(blocking=False):
+            return None
+        try:
+            if self.solver is None:
+                self.solver = z3.Solver()
+                self.solver.set("timeout", limits[0])
+                self.solver.set("rlimit", limits[1])
+            s = self.solver
+            assert_all(s, facts[self.synced:n])
+            self.synced = n
+            s.push()
+            try:
+                assert_all(s, goals)
+                return s.check() == z3.unsat
+            except z3.Z3Exception:
+                return False
+            finally:
+                s.pop()
+        finally:
+            self.lock.release()
+
+
+class SlicedSolver(z3.Solver):
+    """An obligation's whole query (the background facts before it, exactly as
+    without slicing), decided first on the facts its negation depends on
+    (`Slicer.cone`), in a private solver.
+
+    The slice is a subset of the whole, so `unsat` on it is `unsat` on the whole
+    (a proof), and the whole is never built. Any other answer is decided again on
+    the whole query, so verdicts, models and counterexamples are those of the
+    unsliced query (the counterexample reads symbols outside the slice). The
+    whole is asserted on first use (`check` past the slice, `to_smt2`,
+    `assertions`)."""
+
+    def __init__(self, timeout_ms: int, rlimit: int, sliced: Union[list, Callable[[], list]],
+                 whole: list,
+                 shared: Optional[tuple[SharedProver, list, int, list]] = None):
+        self._shared = shared  # (the function's prover, its facts, how many, the goals)
+        self._sliced: Optional[Union[list, Callable[[], list]]] = sliced  # (or its maker)
+        self._whole: Optional[list] = whole
+        super().__init__()
+        self.set("timeout", timeout_ms)
+        self.set("rlimit", rlimit)
+        self._limits = (timeout_ms, rlimit)
+
+    def _materialise(self) -> None:
+        if self._whole is not None:
+            whole, self._whole = self._whole, None
+            assert_all(self, whole)
+
+    def check(self, *assumptions):
+        if self._shared is not None and not assumptions:
+            (prover, facts, n, goals), self._shared = self._shared, None
+            proved = prover.unsat(facts, n, goals, self._limits)
+            if proved:
+                return z3.unsat
+            if proved is not None:  # sat or unknown: decided on the whole below
+                self._sliced = None
+        if self._sliced is not None and not assumptions:
+            sliced, self._sliced = self._sliced, None
+            if callable(sliced):
+                sliced = sliced()
+            s = z3.Solver()
+            s.set("timeout", self._limits[0])
+            s.set("rlimit", self._limits[1])
+            assert_all(s, sliced)
+            try:
+                if s.check() == z3.unsat:
+                    return z3.unsat
+            except z3.Z3Exception:
+                pass
+        self._materialise()
+        return super().check(*assumptions)
+
+    def assertions(self):
+        self._materialise()
+        return super().assertions()
+
+    def to_smt2(self) -> str:
+        self._materialise()
+        return super().to_smt2()
+
+    def sexpr(self) -> str:
+        self._materialise()
+        return super().sexpr()
+
+    def push(self) -> None:
+        self._materialise()
+        super().push()
+
+    def assert_exprs(self, *args) -> None:
+        """(`add`: after the whole query, as without slicing; the slice stays a
+        weaker query, so its unsat remains a proof.)"""
+        self._materialise()
+        super().assert_exprs(*args)
+
+
+def symbols_of(t: z3.ExprRef) -> frozenset:
+    """Ids of the uninterpreted constants (arrays included) and function symbols in
+    `t`, walked through the C API (no wrapper object per node)."""
+    ctx = t.ctx.ref()
+    out: set = set()
+    seen: set = set()
+    stack = [t.as_ast()]
+    while stack:
+        a = stack.pop()
+        aid = _ast_id(ctx, a)
+        if aid in seen:
+            continue
+        seen.add(aid)
+        kind = _ast_kind(ctx, a)
+        if kind == z3.Z3_APP_AST:
+            d = _app_decl(ctx, a)
+            n = _num_args(ctx, a)
+            if _decl_kind(ctx, d) == z3.Z3_OP_UNINTERPRETED:
+                out.add(aid if n == 0 else _ast_id(ctx, _decl_ast(ctx, d)))
+            stack.extend(_app_arg(ctx, a, k) for k in range(n))
+        elif kind == z3.Z3_QUANTIFIER_AST:
+            stack.append(_body(ctx, a))
+    return frozenset(out)
+
+
 class Slicer:
     """Cone-of-influence slices of the background facts and path conjuncts."""
 
@@ -94,32 +259,31 @@ class Slicer:
         self._symbols: dict[int, tuple] = {}
 
     def symbols(self, t: z3.ExprRef) -> frozenset:
-        """Ids of the uninterpreted constants in `t` (memoised)."""
+        """Ids of the uninterpreted constants and function symbols in `t` (memoised)."""
         key = t.get_id()
         got = self._symbols.get(key)
         if got is not None:
             return got[1]
-        out: set = set()
-        stack, seen = [t], set()
-        while stack:
-            x = stack.pop()
-            xid = x.get_id()
-            if xid in seen:
-                continue
-            seen.add(xid)
-            known = self._symbols.get(xid)
-            if known is not None:
-                out |= known[1]
-            elif z3.is_quantifier(x):
-                stack.append(x.body())
-            elif z3.is_app(x):
-                if x.num_args() == 0 and x.decl().kind() == z3.Z3_OP_UNINTERPRETED:
-                    out.add(xid)
-                else:
-                    stack.extend(x.children())
-        result = frozenset(out)
+        result = symbols_of(t)
         self._symbols[key] = (t, result)  # keeping t alive keeps its id unique
         return result
+
+    def cone(self, goals: list, limit: int) -> list:
+        """The facts before index `limit` that define the symbols of `goals`,
+        transitively (their cone of influence), in their order."""
+        todo = [x for g in goals for x in self.symbols(g)]
+        syms: set = set()
+        chosen: set = set()
+        while todo:
+            x = todo.pop()
+            if x in syms:
+                continue
+            syms.add(x)
+            i = self.defs.get(x)
+            if i is not None and i < limit and i not in chosen:
+                chosen.add(i)
+                todo.extend(self.symbols(self.facts[i]) - syms)
+        return [self.facts[i] for i in sorted(chosen)]
 
     def slice(self, parts: tuple, goal: z3.BoolRef) -> list:
         """`goal` with the facts and path conjuncts that share symbols with it,

@@ -23,7 +23,7 @@ from relaxverify.verify.bounds import search
 from relaxverify.verify.budget import budget_constraint
 from relaxverify.verify.straightline import check_by_ranges, straight_line_bound
 from relaxverify.verify.counterexample import Counterexample
-from relaxverify.verify.decider import z3_timeout_ms
+from relaxverify.verify.decider import SlicedSolver, z3_timeout_ms
 from relaxverify.verify.instances import goal_instances
 from relaxverify.report.diagnostics import Diagnostic
 from relaxverify.verify.obligations import Obligation
@@ -52,17 +52,22 @@ _QUANTIFIERS: "weakref.WeakKeyDictionary[VCGen, dict]" = weakref.WeakKeyDictiona
 
 
 def make_solver(gen: VCGen, ob: Obligation, timeout_s: float) -> z3.Solver:
-    s = z3.Solver()
-    s.set("timeout", z3_timeout_ms(timeout_s))
-    s.set("rlimit", rlimit_for(timeout_s))
-    s.add(gen.facts[:ob.nfacts])
+    """The obligation's query: its negation (and fault budget) with the background
+    facts before it, decided first by the function's incremental solver or on the
+    facts the negation depends on; only `unsat` is taken from those, any other
+    answer comes from the whole query (`SlicedSolver`), so verdicts are those of
+    the whole context."""
     budget = budget_constraint(gen.faults.budget, gen.records, ob)
-    if budget is not None:
-        s.add(budget)
     goal = ob.negation()
-    s.add(goal_instances(gen.facts[:ob.nfacts], goal, _QUANTIFIERS.setdefault(gen, {})))
-    s.add(goal)
-    return s
+    # the instances of quantified facts at the goal's reads (valid: they only help)
+    extra = goal_instances(gen.facts[:ob.nfacts], goal, _QUANTIFIERS.setdefault(gen, {}))
+    goals = ([] if budget is None else [budget]) + list(extra) + [goal]
+
+    def sliced() -> list:
+        return gen.store.slicer.cone(goals, ob.nfacts) + goals
+    return SlicedSolver(z3_timeout_ms(timeout_s), rlimit_for(timeout_s), sliced,
+                        gen.facts[:ob.nfacts] + goals,
+                        (gen.store.prover, gen.facts, ob.nfacts, goals))
 
 
 def smt2_text(solver: z3.Solver, ob: Obligation, timeout_s: float) -> str:
