@@ -27,7 +27,7 @@ from strategies import (FLOAT_DIFFERENTIAL, FnMeta, GenProgram, Param, budget, l
                         programs)
 from strategies_floats import FLOATS, FloatOptions, float_programs
 
-EXAMPLES = budget(40)
+EXAMPLES = budget(28)
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=not large_budget(),
                     database=None, suppress_health_check=list(HealthCheck))
 

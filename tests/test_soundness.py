@@ -30,7 +30,7 @@ from relaxverify.pipeline import load_source
 from strategies import (FnMeta, GenProgram, Options, Param, budget,
                         large_budget, programs)
 
-EXAMPLES = budget(40)
+EXAMPLES = budget(28)
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=not large_budget(),
                     database=None, suppress_health_check=list(HealthCheck))
 
