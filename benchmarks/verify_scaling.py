@@ -25,6 +25,9 @@ from relaxverify.pipeline import load, load_source  # noqa: E402
 from relaxverify.verify.prover import ProverStats, prove, rlimit_for  # noqa: E402
 from relaxverify.verify.vcgen import Decider, Faults, VCGen  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(__file__))
+from verify import nested_loops  # noqa: E402  (benchmarks/verify.py)
+
 TIMEOUT = 10.0
 
 
@@ -57,16 +60,6 @@ def seq_calls(n: int) -> str:
         if k % 4 == 3:
             lines.append(f"  if (x > {k}) {{ z = z + 1; }}")
     lines += ["  accept eq(z);", "  return y + z;", "}"]
-    return "\n".join(lines) + "\n"
-
-
-def nested_loops(depth: int) -> str:
-    """`depth` nested counted loops around an accept (aligned at every level)."""
-    lines = ["fn nest(n: int) -> int", "  requires n >= 0", "{", "  var s: int = 0;"]
-    lines += ["  " * (k + 1) + f"for i{k} in 0 .. n {{" for k in range(depth)]
-    lines.append("  " * (depth + 1) + f"s = s + 1; accept eq(i{depth - 1});")
-    lines += ["  " * (k + 1) + "}" for k in reversed(range(depth))]
-    lines += ["  return s;", "}"]
     return "\n".join(lines) + "\n"
 
 

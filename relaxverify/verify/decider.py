@@ -271,19 +271,22 @@ class Slicer:
     def cone(self, goals: list, limit: int) -> list:
         """The facts before index `limit` that define the symbols of `goals`,
         transitively (their cone of influence), in their order."""
-        todo = [x for g in goals for x in self.symbols(g)]
-        syms: set = set()
         chosen: set = set()
+        self._close([x for g in goals for x in self.symbols(g)], set(), chosen, limit)
+        return [self.facts[i] for i in sorted(chosen)]
+
+    def _close(self, todo: list, syms: set, chosen: set, limit: Optional[int] = None) -> None:
+        """Add to `syms` the symbols of `todo` and, transitively, those of the facts
+        (before index `limit`) defining them; the facts' indices go to `chosen`."""
         while todo:
             x = todo.pop()
             if x in syms:
                 continue
             syms.add(x)
             i = self.defs.get(x)
-            if i is not None and i < limit and i not in chosen:
+            if i is not None and (limit is None or i < limit) and i not in chosen:
                 chosen.add(i)
                 todo.extend(self.symbols(self.facts[i]) - syms)
-        return [self.facts[i] for i in sorted(chosen)]
 
     def slice(self, parts: tuple, goal: z3.BoolRef) -> list:
         """`goal` with the facts and path conjuncts that share symbols with it,
@@ -295,15 +298,7 @@ class Slicer:
         remaining = list(parts)
         chosen_parts: list = []
         while True:
-            while todo:
-                x = todo.pop()
-                if x in syms:
-                    continue
-                syms.add(x)
-                i = self.defs.get(x)
-                if i is not None and i not in chosen_facts:
-                    chosen_facts.add(i)
-                    todo.extend(self.symbols(self.facts[i]) - syms)
+            self._close(todo, syms, chosen_facts)
             rest = []
             for p in remaining:
                 ps = self.symbols(p)
