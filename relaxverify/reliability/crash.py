@@ -42,6 +42,16 @@ def _reads_nothing(e: C.Expr) -> bool:
     return not any(isinstance(x, C.VarRef) for x in C.subexprs(e))
 
 
+def assumes_requires(fn: C.Function) -> bool:
+    """Does fn's analysis assume its `requires`: a loop whose trip count they may bound
+    (tripcount.py)? The fault-free run meets them; a faulty run that reaches a call
+    the fault-free run does not may break them, and the loop may then stop it."""
+    return bool(fn.requires) and any(
+        isinstance(s, C.Loop) and (s.trips is None if s.kind == "for" else
+                                   s.bound is not None and C.const_int(s.bound) is None)
+        for s in C.walk(fn.body))
+
+
 class Crash:
     """The runtime checks of statements as (κ, cv), memoised per statement; and
     whether statements hold a check that fails whenever it is reached."""
@@ -159,7 +169,8 @@ class Crash:
     def closed(self, stmts: list[C.Stmt], seen: Optional[set] = None) -> bool:
         """Do the statements (callees included) hold a check that no fault can change
         and that fails whenever it is reached (`1 / 0`, `var a: int[-1]`, `assert
-        false`, `while (true)`, a recursive call)? A faulty condition may reach it
+        false`, `while (true)`, a recursive call, a call whose analysis assumes the
+        callee's `requires`)? A faulty condition may reach it
         where the fault-free run does not. (Any other check reads a variable, which
         the walker's may_crash accounts for.)"""
         seen = set() if seen is None else seen
@@ -168,7 +179,8 @@ class Crash:
                 return True
             if isinstance(st, C.Call) and st.callee not in seen:
                 seen.add(st.callee)
-                if self.closed(self.program.functions[st.callee].body, seen):
+                callee = self.program.functions[st.callee]
+                if assumes_requires(callee) or self.closed(callee.body, seen):
                     return True
         return False
 

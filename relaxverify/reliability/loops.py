@@ -95,17 +95,17 @@ class Loops:
         if trips is None:
             return self.other_loop(s, terms, assigned)
         crashy = trips > 0 and any(w.may_crash(x) for x in step)
-        if not crashy and not any(t.vars & assigned for t in terms):
+        # A trip count that the requires limit (§12) reads parameters: with a wrong
+        # one, a faulty run may iterate more and stop, so every term gets them.
+        extra = self.bounds[id(s)][1].inputs if id(s) in self.bounds else EMPTY
+        if not crashy and not extra and not any(t.vars & assigned for t in terms):
             return terms
         power = self.power(s, trips, step, assigned, crashy)
-        # A `bound E` that the requires limit (§12): the trip count also depends on E.
-        extra = (w.faults.expr(s.bound)[1] if s.bound is not None and id(s) in self.bounds
-                 else EMPTY)
         out = []
         for t in terms:
             key = t.vars & assigned
             if not key and not crashy:
-                out.append(t)
+                out.append(t._replace(vars=t.vars | extra) if extra else t)
                 continue
             out += [times(t, o, assigned)._replace(vars=o.vars | (t.vars - assigned) | extra)
                     if extra else times(t, o, assigned) for o in power(key)]

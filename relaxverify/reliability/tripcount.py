@@ -31,6 +31,7 @@ class TripBound:
     count: Optional[int]  # the largest trip count proven; None: none proven
     text: str  # the trip count in Relax syntax (`n`, `n - m`, the bound E)
     hint: str  # for a student: what would bound it, or why it cannot be bounded
+    inputs: frozenset = frozenset()  # the parameters the trip count reads
 
 
 def _statements_before(stmts: list[C.Stmt], loop: C.Loop) -> Optional[list[C.Stmt]]:
@@ -146,4 +147,6 @@ def trip_bound(fn: C.Function, model: C.HardwareModel, loop: C.Loop) -> TripBoun
         return TripBound(None, text, f"the `requires` allow {n} iterations of {where}, "
                          f"more than the interpreter runs ({K.LIMITS.loop_steps}): "
                          "limit them further")
-    return TripBound(n, text, "")
+    inputs = frozenset(x.var for e in (lo, hi) for x in C.subexprs(e)
+                       if isinstance(x, C.VarRef))
+    return TripBound(n, text, "", inputs)
