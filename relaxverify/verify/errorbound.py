@@ -44,11 +44,13 @@ class Dual:
 
 class _Eval:
     """One forward AD pass over one box; `point` sets every error variable to 0 (used
-    only for the branch and bound's lower estimate, never for the bound)."""
+    only for the branch and bound's lower estimate, never for the bound);
+    `values_only` computes the enclosures without partials (a range, see Ranges)."""
 
-    def __init__(self, box: FBox, point: bool = False) -> None:
+    def __init__(self, box: FBox, point: bool = False, values_only: bool = False) -> None:
         self.box = box
         self.point = point
+        self.values_only = values_only
         self.scale: dict[tuple[object, ...], Interval] = {}  # |v| range per variable
         self.cache: dict[tuple[int, int, bool], Dual] = {}
         self.keep: list[object] = []  # keep keyed nodes alive so ids stay unique
@@ -83,6 +85,8 @@ class _Eval:
         """z = y*(1+d) + e, with fresh d and e named after the node."""
         dk = ("d", id(node))
         factor, eta, u = _constants(r)
+        if self.values_only:
+            return Dual(y.value * factor + eta, {})
         if self.point:
             factor, err = ONE, ZERO
             d = dict(y.d)
@@ -309,13 +313,20 @@ def error_bound(o: Expr, r: Expr, box: Box, max_boxes: int = 400,
                             f"{len(heap)} boxes")
 
 
-def range_of(e: Expr, box: Box) -> Optional[tuple[float, float]]:
-    """An enclosure of e's values (with its rounding errors) over the box."""
-    fbox = _fbox(box)
-    if fbox is None:
-        return None
-    try:
-        v = _Eval(fbox).side(e, True).value
-    except NotBounded:
-        return None
-    return (v.lo, v.hi)
+class Ranges:
+    """Enclosures of the values (with their rounding errors) of many expressions over
+    one box: the checks of one function share their sub-expressions, so one pass
+    without partials serves them all."""
+
+    def __init__(self, box: Box) -> None:
+        fbox = _fbox(box)
+        self._ev = _Eval(fbox, values_only=True) if fbox is not None else None
+
+    def of(self, e: Expr) -> Optional[tuple[float, float]]:
+        if self._ev is None:
+            return None
+        try:
+            v = self._ev.side(e, True).value
+        except NotBounded:
+            return None
+        return (v.lo, v.hi)

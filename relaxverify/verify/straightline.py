@@ -23,7 +23,7 @@ from relaxverify.core import nodes as C
 from relaxverify.core.formats import FORMATS, Format
 from relaxverify.core.precision import rounding_of, write_rounding
 from relaxverify.verify import errorir as IR
-from relaxverify.verify.errorbound import error_bound, range_of
+from relaxverify.verify.errorbound import Ranges, error_bound
 
 Box = dict[str, tuple[Fraction, Fraction]]
 
@@ -276,12 +276,12 @@ def check_by_ranges(fn: C.Function, model: Optional[C.HardwareModel], kind: str,
     found_sites = _range_sites(fn, model)
     if found_sites is None:
         return False
-    box, values = found_sites
+    ranges, values = found_sites
     sites = values.sites.get((kind, line, column, side))
     if not sites:
         return False
     for exact, fmt, test in sites:
-        found = range_of(exact, box)
+        found = ranges.of(exact)
         if found is None:
             return False
         lo, hi = found
@@ -300,8 +300,9 @@ _LAST: list = []  # [(fn, model, result)]: the checks of one function come in a 
 
 
 def _range_sites(fn: C.Function, model: Optional[C.HardwareModel]
-                 ) -> Optional[tuple[Box, "Values"]]:
-    """fn executed symbolically once for all its checks (None: not straight-line)."""
+                 ) -> Optional[tuple[Ranges, "Values"]]:
+    """fn executed symbolically once for all its checks, with the ranges over its
+    input box (None: not straight-line)."""
     if _LAST and _LAST[0][0] is fn and _LAST[0][1] is model:
         return _LAST[0][2]
     values = Values(faults=True)
@@ -309,7 +310,7 @@ def _range_sites(fn: C.Function, model: Optional[C.HardwareModel]
         box = input_box(fn)
         execute(fn, None, model, box, values)
         assert values.faults is not None
-        out: Optional[tuple[Box, Values]] = ({**box, **values.faults}, values)
+        out: Optional[tuple[Ranges, Values]] = (Ranges({**box, **values.faults}), values)
     except NotStraightLine:
         out = None
     _LAST[:] = [(fn, model, out)]
