@@ -150,18 +150,19 @@ def _square(v: Interval) -> Interval:
     return Interval(0.0, sq.hi) if v.contains_zero() else sq
 
 
-_CONSTANTS: dict[tuple[Fraction, Fraction], tuple[Interval, Interval, Interval]] = {}
+# id(rounding) -> (rounding, its constants): by identity, as hashing the Fractions
+# cost more than the rest of a rounding step (the entry keeps the key's object alive)
+_CONSTANTS: dict[int, tuple[Rounding, tuple[Interval, Interval, Interval]]] = {}
 
 
 def _constants(r: Rounding) -> tuple[Interval, Interval, Interval]:
     """[1-u, 1+u], [-eta, eta] and [u, u] as float intervals, converted once."""
-    key = (r.u, r.eta)
-    hit = _CONSTANTS.get(key)
+    hit = _CONSTANTS.get(id(r))
     if hit is None:
-        hit = (Interval.of_fraction(1 - r.u, 1 + r.u),
-               Interval.of_fraction(-r.eta, r.eta), Interval.of_fraction(r.u))
-        _CONSTANTS[key] = hit
-    return hit
+        hit = (r, (Interval.of_fraction(1 - r.u, 1 + r.u),
+                   Interval.of_fraction(-r.eta, r.eta), Interval.of_fraction(r.u)))
+        _CONSTANTS[id(r)] = hit
+    return hit[1]
 
 
 def apply(op: str, xs: list[Dual]) -> Dual:

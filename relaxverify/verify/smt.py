@@ -74,7 +74,17 @@ def conj(parts: list) -> z3.BoolRef:
         return z3.BoolVal(True)
     if any(z3.is_false(p) for p in parts):
         return z3.BoolVal(False)
-    return parts[0] if len(parts) == 1 else z3.And(parts)
+    return parts[0] if len(parts) == 1 else _and(parts)
+
+
+def _and(parts: list) -> z3.BoolRef:
+    """z3.And of Boolean terms of one context through the C API: z3py's sort
+    coercion of the argument list cost more than building the term."""
+    ctx = parts[0].ctx if isinstance(parts[0], z3.BoolRef) else None
+    if ctx is None or not all(isinstance(p, z3.BoolRef) and p.ctx is ctx for p in parts):
+        return z3.And(parts)
+    args = (z3.Ast * len(parts))(*(p.as_ast() for p in parts))
+    return z3.BoolRef(z3.Z3_mk_and(ctx.ref(), len(parts), args), ctx)
 
 
 def disj(parts: list) -> z3.BoolRef:
