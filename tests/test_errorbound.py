@@ -410,3 +410,20 @@ def test_overflowing_or_infinite_ranges_give_no_bound() -> None:
     assert error_bound(Op("*", (Op("*", (x, x)), Op("*", (x, x)))), big, huge) is None
     assert error_bound(x, Op("+", (x, x), BINARY64),
                        {"x": (F(0), float("inf"))}) is None  # type: ignore[dict-item]
+
+
+def test_the_work_budget_not_the_clock_stops_the_search(monkeypatch) -> None:
+    """jetEngine spends the whole budget: a slow clock (a loaded machine) must not
+    change its bound, and a smaller budget gives a looser bound that is still sound."""
+    build, bx, _ = BENCHMARKS["jetEngine"]
+    o, r = build(B(None)), build(B(BINARY64))
+    full = error_bound(o, r, bx)
+    ticks = iter(range(10**9))
+    monkeypatch.setattr("relaxverify.verify.errorbound.time.process_time",
+                        lambda: next(ticks) * 1e-2)  # 10 ms of "CPU" per reading
+    slow = error_bound(o, r, bx)
+    assert full is not None and slow is not None
+    assert (slow.bound, slow.method) == (full.bound, full.method)
+    small = error_bound(o, r, bx, budget=20_000)
+    assert small is not None and small.bound > full.bound
+    assert small.method != full.method  # fewer boxes

@@ -23,7 +23,6 @@ from relaxverify.report.diagnostics import Diagnostic
 from relaxverify.report.finding import Finding, Status
 from relaxverify.report.render import CommandResult, FileReport
 from relaxverify.verify.budget import recursion_under_budget
-from relaxverify.verify.replay import replay
 from relaxverify.verify.counterexample import ReplayOutcome
 from relaxverify.verify.floats import MODEL_NOTE, SPURIOUS
 from relaxverify.verify.integrity import QUANTIFIED
@@ -269,6 +268,7 @@ def _replay(program: C.Program, o: Obligation, model: Optional[C.HardwareModel]
         return ObligationResult(o, True, None)
     if not cex.concrete:
         cex = dataclasses.replace(cex, faults=[])
+    from relaxverify.verify.replay import replay  # the interpreter: only for a failure
     return ObligationResult(o, True, replay(program, cex, o.kind, o.side, o.span, model))
 
 

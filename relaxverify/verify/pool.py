@@ -103,7 +103,8 @@ def fresh_context() -> None:
     unit's context now (its terms sit in reference cycles): 100 functions would
     otherwise hold gigabytes of contexts until the collector came round."""
     forget_definitions()
-    gc.collect()
+    if z3.z3._main_ctx is not None:  # the first unit has nothing to free
+        gc.collect()
     z3.z3._main_ctx = None
 
 
