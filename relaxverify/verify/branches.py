@@ -69,8 +69,13 @@ class BranchRule:
             self.explain_join(st, a, b, s, sides, before)
         if a.ro.eq(entry[0]) and b.ro.eq(entry[2]):
             pass  # st.ro: neither arm restricted the original execution
+        elif a.ro.eq(b.ro):
+            st.ro, st.parts_o = a.ro, a.parts_o
         else:
-            st.ro = a.ro if a.ro.eq(b.ro) else self.facts.reach(z3.Or(a.ro, b.ro))
+            st.ro = self.facts.reach(z3.Or(a.ro, b.ro))
+            n = len(st.parts_o)
+            st.parts_o = st.parts_o + (z3.Or(conj(list(a.parts_o[n:])),
+                                             conj(list(b.parts_o[n:]))),)
         if a.rp.eq(entry[1]) and b.rp.eq(entry[3]):
             pass
         elif a.rp.eq(b.rp):

@@ -19,7 +19,8 @@ from relaxverify.core import nodes as C
 from relaxverify.core.nodes import INT
 from relaxverify.report.diagnostics import Diagnostic
 from relaxverify.source import Span
-from relaxverify.verify.decider import Decider, SharedProver, Slicer
+from relaxverify.verify.decider import Decider, SharedProver
+from relaxverify.verify.slicing import Slicer
 from relaxverify.verify.obligations import SIDE_NAMES, Instance, Obligation
 from relaxverify.verify.smt import ArrayVal, Value, conj, same, sort_of, values_equal
 from relaxverify.verify.state import Record, State
@@ -99,6 +100,7 @@ class FactStore:
             return
         if side == "o":
             st.ro = self.reach(conj([st.ro, cond]))
+            st.parts_o = st.parts_o + (cond,)
         st.rp = self.reach(conj([st.rp, cond]))
         st.parts = st.parts + (cond,)
         if text:  # (does O's proof use it?, the fact in source syntax, side of a step)
@@ -177,7 +179,8 @@ class Sink:
                                      tuple((t, k is not None) for o, t, k in st.path
                                            if o or side != "o"),
                                      st.apart, st.rp, abstract=self.abstract_depth > 0,
-                                     query=query))
+                                     query=query,
+                                     parts=_conjuncts_of(guard, st)))
 
     def misaligned(self, span: Span, st: State, what: str, text: str) -> None:
         """A relational check reached where the executions may be apart."""
@@ -225,3 +228,12 @@ class Sink:
 def trivial(t: z3.ExprRef) -> bool:
     return z3.is_const(t) or (z3.is_app_of(t, z3.Z3_OP_CONST_ARRAY)
                               and z3.is_const(t.arg(0)))
+
+
+def _conjuncts_of(guard: z3.BoolRef, st: State) -> Optional[tuple]:
+    """Conjuncts that `guard` implies, when it is one of the state's reach terms."""
+    if guard.eq(st.rp):
+        return st.parts
+    if guard.eq(st.ro):
+        return st.parts_o
+    return None

@@ -11,24 +11,6 @@ from typing import Callable, Iterable, Optional, Union
 import z3
 from z3 import z3core
 
-
-
-def _raw(api):
-    """The ctypes function behind a z3core wrapper, without its error check (the
-    queries below read live terms and cannot fail); the wrapper if it has none."""
-    elements = (api.__defaults__ or (None,))[-1]
-    return getattr(elements, "f", api)
-
-
-_ast_id = _raw(z3core.Z3_get_ast_id)
-_ast_kind = _raw(z3core.Z3_get_ast_kind)
-_app_decl = _raw(z3core.Z3_get_app_decl)
-_num_args = _raw(z3core.Z3_get_app_num_args)
-_app_arg = _raw(z3core.Z3_get_app_arg)
-_decl_kind = _raw(z3core.Z3_get_decl_kind)
-_decl_ast = _raw(z3core.Z3_func_decl_to_ast)
-_body = _raw(z3core.Z3_get_quantifier_body)
-
 # Resource budget of one side query (a small constant keeps generation linear;
 # running out only makes the generator treat the two executions as apart).
 DECISION_RLIMIT = 300_000
@@ -162,11 +144,11 @@ class SlicedSolver(z3.Solver):
     whole is asserted on first use (`check` past the slice, `to_smt2`,
     `assertions`)."""
 
-    def __init__(self, timeout_ms: int, rlimit: int, sliced: Union[list, Callable[[], list]],
+    def __init__(self, timeout_ms: int, rlimit: int, sliced: Union[list, Callable[[], Optional[list]]],
                  whole: list,
                  shared: Optional[tuple[SharedProver, list, int, list]] = None):
         self._shared = shared  # (the function's prover, its facts, how many, the goals)
-        self._sliced: Optional[Union[list, Callable[[], list]]] = sliced  # (or its maker)
+        self._sliced: Optional[Union[list, Callable[[], Optional[list]]]] = sliced  # (or its maker)
         self._whole: Optional[list] = whole
         super().__init__()
         self.set("timeout", timeout_ms)
@@ -179,28 +161,28 @@ class SlicedSolver(z3.Solver):
             assert_all(self, whole)
 
     def check(self, *assumptions):
-        if self._shared is not None and not assumptions:
-            (prover, facts, n, goals), self._shared = self._shared, None
-            proved = prover.unsat(facts, n, goals, self._limits)
-            if proved:
-                return z3.unsat
-            if proved is not None:  # sat or unknown: decided on the whole below
-                self._sliced = None
-        if self._sliced is not None and not assumptions:
+        if not assumptions and self._sliced is not None:
             sliced, self._sliced = self._sliced, None
-            if callable(sliced):
-                sliced = sliced()
-            s = z3.Solver()
-            s.set("timeout", self._limits[0])
-            s.set("rlimit", self._limits[1])
-            assert_all(s, sliced)
-            try:
-                if s.check() == z3.unsat:
-                    return z3.unsat
-            except z3.Z3Exception:
-                pass
+            queries = sliced() if callable(sliced) else [sliced]
+            if queries is not None and all(self._alone(q) for q in queries):
+                return z3.unsat
+        if not assumptions and self._shared is not None:
+            (prover, facts, n, goals), self._shared = self._shared, None
+            if prover.unsat(facts, n, goals, self._limits):
+                return z3.unsat
         self._materialise()
         return super().check(*assumptions)
+
+    def _alone(self, query: list) -> bool:
+        """Is this slice unsat, in a private solver?"""
+        s = z3.Solver()
+        s.set("timeout", self._limits[0])
+        s.set("rlimit", self._limits[1])
+        assert_all(s, query)
+        try:
+            return s.check() == z3.unsat
+        except z3.Z3Exception:
+            return False
 
     def assertions(self):
         self._materialise()
@@ -223,91 +205,3 @@ class SlicedSolver(z3.Solver):
         weaker query, so its unsat remains a proof.)"""
         self._materialise()
         super().assert_exprs(*args)
-
-
-def symbols_of(t: z3.ExprRef) -> frozenset:
-    """Ids of the uninterpreted constants (arrays included) and function symbols in
-    `t`, walked through the C API (no wrapper object per node)."""
-    ctx = t.ctx.ref()
-    out: set = set()
-    seen: set = set()
-    stack = [t.as_ast()]
-    while stack:
-        a = stack.pop()
-        aid = _ast_id(ctx, a)
-        if aid in seen:
-            continue
-        seen.add(aid)
-        kind = _ast_kind(ctx, a)
-        if kind == z3.Z3_APP_AST:
-            d = _app_decl(ctx, a)
-            n = _num_args(ctx, a)
-            if _decl_kind(ctx, d) == z3.Z3_OP_UNINTERPRETED:
-                out.add(aid if n == 0 else _ast_id(ctx, _decl_ast(ctx, d)))
-            stack.extend(_app_arg(ctx, a, k) for k in range(n))
-        elif kind == z3.Z3_QUANTIFIER_AST:
-            stack.append(_body(ctx, a))
-    return frozenset(out)
-
-
-class Slicer:
-    """Cone-of-influence slices of the background facts and path conjuncts."""
-
-    def __init__(self, facts: list, defs: dict):
-        self.facts = facts
-        self.defs = defs  # symbol id -> index of the fact defining it
-        self._symbols: dict[int, tuple] = {}
-
-    def symbols(self, t: z3.ExprRef) -> frozenset:
-        """Ids of the uninterpreted constants and function symbols in `t` (memoised)."""
-        key = t.get_id()
-        got = self._symbols.get(key)
-        if got is not None:
-            return got[1]
-        result = symbols_of(t)
-        self._symbols[key] = (t, result)  # keeping t alive keeps its id unique
-        return result
-
-    def cone(self, goals: list, limit: int) -> list:
-        """The facts before index `limit` that define the symbols of `goals`,
-        transitively (their cone of influence), in their order."""
-        chosen: set = set()
-        self._close([x for g in goals for x in self.symbols(g)], set(), chosen, limit)
-        return [self.facts[i] for i in sorted(chosen)]
-
-    def _close(self, todo: list, syms: set, chosen: set, limit: Optional[int] = None) -> None:
-        """Add to `syms` the symbols of `todo` and, transitively, those of the facts
-        (before index `limit`) defining them; the facts' indices go to `chosen`."""
-        while todo:
-            x = todo.pop()
-            if x in syms:
-                continue
-            syms.add(x)
-            i = self.defs.get(x)
-            if i is not None and (limit is None or i < limit) and i not in chosen:
-                chosen.add(i)
-                todo.extend(self.symbols(self.facts[i]) - syms)
-
-    def slice(self, parts: tuple, goal: z3.BoolRef) -> list:
-        """`goal` with the facts and path conjuncts that share symbols with it,
-        transitively: a weaker context than the whole path, so 'unsat' still
-        means unsat under the path, at a cost that does not grow with it."""
-        syms: set = set()
-        chosen_facts: set = set()
-        todo = list(self.symbols(goal))
-        remaining = list(parts)
-        chosen_parts: list = []
-        while True:
-            self._close(todo, syms, chosen_facts)
-            rest = []
-            for p in remaining:
-                ps = self.symbols(p)
-                if ps & syms:
-                    chosen_parts.append(p)
-                    todo.extend(ps - syms)
-                else:
-                    rest.append(p)
-            remaining = rest
-            if not todo:
-                break
-        return [self.facts[i] for i in sorted(chosen_facts)] + chosen_parts + [goal]

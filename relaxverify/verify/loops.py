@@ -88,7 +88,8 @@ class LoopRule:
 
     def exit(self, s: C.Loop, st: State, h: State, sides: str, conds: dict) -> None:
         """After the loop: the head's state where every condition is false."""
-        st.o, st.r, st.ro, st.rp, st.path, st.parts = h.o, h.r, h.ro, h.rp, h.path, h.parts
+        st.o, st.r, st.ro, st.rp, st.path = h.o, h.r, h.ro, h.rp, h.path
+        st.parts, st.parts_o = h.parts, h.parts_o
         for side in sides:
             self.facts.assume(st, side, z3.Not(conds[side]),
                               f"line {s.span.line}: loop exit !({show(s.cond, side)})")

@@ -35,6 +35,7 @@ class Instance:
     pair: Optional[z3.BoolRef] = None  # the pair reaches the check (for O's checks)
     abstract: bool = False  # the failing values are not a run's (a relax candidate)
     query: Optional[z3.ArithRef] = None  # a bound query's expression (its goal is E <= B)
+    parts: Optional[tuple] = None  # the guard's conjuncts, when known (sliced proofs)
 
 
 @dataclass

@@ -28,11 +28,12 @@ class State:
     rp: z3.BoolRef  # the pair reaches this point (implies ro)
     path: tuple = ()  # (does O's proof use it?, text, side of a step or None) per named fact
     parts: tuple = ()  # the conjuncts of rp, for sliced side queries
+    parts_o: tuple = ()  # the conjuncts of ro, for sliced proofs of O's checks
     apart: tuple = ()  # (c_o, c_r, line) of the enclosing `if`s run one side at a time
 
     def copy(self) -> "State":
         return State(dict(self.o), dict(self.r), self.ro, self.rp, self.path, self.parts,
-                     self.apart)
+                     self.parts_o, self.apart)
 
     def vals(self, side: str) -> dict:
         return self.o if side == "o" else self.r

@@ -1,0 +1,208 @@
+"""Slices of a query: the background facts and path conjuncts a goal depends on.
+
+A slice is a subset of what the whole query assumes, so `unsat` on it is `unsat`
+on the whole (a proof); any other answer is decided again on the whole query.
+Symbols are read through the C API (no wrapper object per node) and memoised by
+the Python object first: a path's conjuncts are the same objects from query to
+query, and even an AST id costs a call into Z3.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import z3
+from z3 import z3core
+
+
+def _raw(api):
+    """The ctypes function behind a z3core wrapper, without its error check (the
+    queries below read live terms and cannot fail); the wrapper if it has none."""
+    elements = (api.__defaults__ or (None,))[-1]
+    return getattr(elements, "f", api)
+
+
+_ast_id = _raw(z3core.Z3_get_ast_id)
+_ast_kind = _raw(z3core.Z3_get_ast_kind)
+_app_decl = _raw(z3core.Z3_get_app_decl)
+_num_args = _raw(z3core.Z3_get_app_num_args)
+_app_arg = _raw(z3core.Z3_get_app_arg)
+_decl_kind = _raw(z3core.Z3_get_decl_kind)
+_decl_ast = _raw(z3core.Z3_func_decl_to_ast)
+_body = _raw(z3core.Z3_get_quantifier_body)
+
+
+def symbols_of(t: z3.ExprRef) -> frozenset:
+    """Ids of the uninterpreted constants (arrays included) and function symbols in
+    `t`, walked through the C API."""
+    ctx = t.ctx.ref()
+    out: set = set()
+    seen: set = set()
+    stack = [t.as_ast()]
+    while stack:
+        a = stack.pop()
+        aid = _ast_id(ctx, a)
+        if aid in seen:
+            continue
+        seen.add(aid)
+        kind = _ast_kind(ctx, a)
+        if kind == z3.Z3_APP_AST:
+            d = _app_decl(ctx, a)
+            n = _num_args(ctx, a)
+            if _decl_kind(ctx, d) == z3.Z3_OP_UNINTERPRETED:
+                out.add(aid if n == 0 else _ast_id(ctx, _decl_ast(ctx, d)))
+            stack.extend(_app_arg(ctx, a, k) for k in range(n))
+        elif kind == z3.Z3_QUANTIFIER_AST:
+            stack.append(_body(ctx, a))
+    return frozenset(out)
+
+
+class Slicer:
+    """Cone-of-influence slices of the background facts and path conjuncts."""
+
+    def __init__(self, facts: list, defs: dict):
+        self.facts = facts
+        self.defs = defs  # symbol id -> index of the fact defining it
+        self._symbols: dict[int, tuple] = {}  # AST id -> (term, symbols)
+        self._by_object: dict[int, tuple] = {}  # id(term) -> (term, symbols)
+        # goal slices: every path conjunct seen, split into leaves and indexed once
+        self._parts: dict[int, tuple] = {}  # id(part) -> (part, its constant leaves)
+        self._occurs: dict[int, int] = {}  # symbol -> leaves about it so far
+        self._triggers: dict[int, list] = {}  # symbol -> (id(part), leaf, symbols)
+
+    def symbols(self, t: z3.ExprRef) -> frozenset:
+        """Ids of the uninterpreted constants and function symbols in `t` (memoised)."""
+        hit = self._by_object.get(id(t))
+        if hit is not None and hit[0] is t:
+            return hit[1]
+        key = t.get_id()
+        got = self._symbols.get(key)
+        if got is None:
+            got = (t, symbols_of(t))
+            self._symbols[key] = got  # keeping t alive keeps its id unique
+        self._by_object[id(t)] = (t, got[1])
+        return got[1]
+
+    # ------------------------------------------------------------ side queries
+
+    def cone(self, goals: list, limit: int) -> list:
+        """The facts before index `limit` that define the symbols of `goals`,
+        transitively (their cone of influence), in their order."""
+        chosen: set = set()
+        self._close([x for g in goals for x in self.symbols(g)], set(), chosen, limit)
+        return [self.facts[i] for i in sorted(chosen)]
+
+    def _close(self, todo: list, syms: set, chosen: set, limit: Optional[int] = None) -> None:
+        """Add to `syms` the symbols of `todo` and, transitively, those of the facts
+        (before index `limit`) defining them; the facts' indices go to `chosen`."""
+        while todo:
+            x = todo.pop()
+            if x in syms:
+                continue
+            syms.add(x)
+            i = self.defs.get(x)
+            if i is not None and (limit is None or i < limit) and i not in chosen:
+                chosen.add(i)
+                todo.extend(self.symbols(self.facts[i]) - syms)
+
+    def slice(self, parts: tuple, goal: z3.BoolRef) -> list:
+        """`goal` with the facts and path conjuncts that share symbols with it,
+        transitively: a weaker context than the whole path, so 'unsat' still
+        means unsat under the path, at a cost that does not grow with it."""
+        syms: set = set()
+        chosen_facts: set = set()
+        todo = list(self.symbols(goal))
+        remaining = list(parts)
+        chosen_parts: list = []
+        while True:
+            self._close(todo, syms, chosen_facts)
+            rest = []
+            for p in remaining:
+                ps = self.symbols(p)
+                if ps & syms:
+                    chosen_parts.append(p)
+                    todo.extend(ps - syms)
+                else:
+                    rest.append(p)
+            remaining = rest
+            if not todo:
+                break
+        return [self.facts[i] for i in sorted(chosen_facts)] + chosen_parts + [goal]
+
+    # ------------------------------------------------------------ obligations
+
+    def goal_slice(self, parts: tuple, goal: z3.BoolRef, limit: int,
+                   cap: Optional[int] = None) -> Optional[list]:
+        """A smaller slice for an obligation (which falls back to its whole query),
+        or None when it would hold more than `cap` terms. The path's conjuncts are
+        split into their leaves, and a leaf joins only through its rarest symbols
+        (SInE's trigger rule), so that a symbol most leaves mention (a loop bound
+        `n`) does not pull in every loop of the function. Still a subset of what
+        the path implies: its unsat is a proof."""
+        chosen: list = []  # leaves without symbols (constants) always join
+        for p in parts:
+            chosen.extend(self._part(p))
+        on_path = set(map(id, parts))
+        syms: set = set()
+        facts: set = set()
+        taken: set = set()
+        todo = list(self.symbols(goal))
+        while todo:
+            x = todo.pop()
+            if x in syms:
+                continue
+            syms.add(x)
+            i = self.defs.get(x)
+            if i is not None and i < limit and i not in facts:
+                facts.add(i)
+                todo.extend(self.symbols(self.facts[i]))
+            for pid, leaf, leaf_syms in self._triggers.get(x, ()):
+                if pid in on_path and id(leaf) not in taken:
+                    taken.add(id(leaf))
+                    chosen.append(leaf)
+                    todo.extend(leaf_syms)
+            if cap is not None and len(facts) + len(chosen) > cap:
+                return None
+        return [self.facts[i] for i in sorted(facts)] + chosen + [goal]
+
+    def _part(self, p: z3.BoolRef) -> tuple:
+        """Index a path conjunct's leaves under their triggers (once); its constant
+        leaves."""
+        hit = self._parts.get(id(p))
+        if hit is not None and hit[0] is p:
+            return hit[1]
+        constants = []
+        for leaf in _leaves(p):
+            about = self._about(leaf)
+            if not about:
+                constants.append(leaf)
+                continue
+            for x in about:
+                self._occurs[x] = self._occurs.get(x, 0) + 1
+            least = min(self._occurs[x] for x in about)
+            entry = (id(p), leaf, self.symbols(leaf))
+            for x in about:
+                if self._occurs[x] == least:
+                    self._triggers.setdefault(x, []).append(entry)
+        self._parts[id(p)] = (p, tuple(constants))  # keeps p alive: its id stays unique
+        return self._parts[id(p)][1]
+
+    def _about(self, t: z3.BoolRef) -> frozenset:
+        """The symbols a leaf constrains: a defined symbol (a loop condition `c` with
+        `c == i < n`) stands for the symbols of its definition."""
+        out: set = set()
+        for x in self.symbols(t):
+            i = self.defs.get(x)
+            out.update(self.symbols(self.facts[i]) - {x} if i is not None else (x,))
+        return frozenset(out)
+
+
+def _leaves(t: z3.BoolRef) -> list:
+    """The leaves of `t`'s nested conjunctions."""
+    out, stack = [], [t]
+    while stack:
+        u = stack.pop()
+        if z3.is_and(u):
+            stack.extend(reversed(u.children()))
+        else:
+            out.append(u)
+    return out
