@@ -95,14 +95,20 @@ class Slicer:
         """Add to `syms` the symbols of `todo` and, transitively, those of the facts
         (before index `limit`) defining them; the facts' indices go to `chosen`."""
         while todo:
-            x = todo.pop()
-            if x in syms:
-                continue
-            syms.add(x)
-            i = self.defs.get(x)
-            if i is not None and (limit is None or i < limit) and i not in chosen:
-                chosen.add(i)
-                todo.extend(self.symbols(self.facts[i]) - syms)
+            self._visit(todo.pop(), todo, syms, chosen, limit)
+
+    def _visit(self, x: int, todo: list, syms: set, chosen: set, limit: Optional[int]
+               ) -> bool:
+        """Mark symbol x reached and queue the symbols of the fact defining it (before
+        index `limit`); False if it was reached already."""
+        if x in syms:
+            return False
+        syms.add(x)
+        i = self.defs.get(x)
+        if i is not None and (limit is None or i < limit) and i not in chosen:
+            chosen.add(i)
+            todo.extend(self.symbols(self.facts[i]) - syms)
+        return True
 
     def slice(self, parts: tuple, goal: z3.BoolRef) -> list:
         """`goal` with the facts and path conjuncts that share symbols with it,
@@ -148,13 +154,8 @@ class Slicer:
         todo = list(self.symbols(goal))
         while todo:
             x = todo.pop()
-            if x in syms:
+            if not self._visit(x, todo, syms, facts, limit):
                 continue
-            syms.add(x)
-            i = self.defs.get(x)
-            if i is not None and i < limit and i not in facts:
-                facts.add(i)
-                todo.extend(self.symbols(self.facts[i]))
             for pid, leaf, leaf_syms in self._triggers.get(x, ()):
                 if pid in on_path and id(leaf) not in taken:
                     taken.add(id(leaf))
