@@ -12,74 +12,79 @@ and Q itself stays asserted for Z3's own instantiation.
 """
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from typing import Optional
 
 import z3
+
+from relaxverify.verify.rawast import app_kind, ast_kind, find, is_forall
 
 MAX_INSTANCES = 32  # per query: a goal with more matching reads gets the first ones
 
 
-def goal_instances(facts: Iterable[z3.BoolRef], goal: z3.BoolRef,
-                   cache: Optional[dict] = None) -> list:
-    """`Q ==> body(t)` for each universally quantified Q in `facts` (outside any
-    binder) with a read `A[p(x)]` whose index p is arithmetic over the bound
-    variables, and each ground read `A[p(t)]` of `goal` of that shape.
-    `cache` (fact id -> (fact, its quantifiers)) saves walking a fact twice."""
-    reads = [r for r in _subterms(goal) if z3.is_select(r)]
+class QuantifiedFacts:
+    """A generator's universal quantifiers with the reads they can be matched at, in
+    the order of its facts; each fact is walked once (through the C API), and a
+    function without them costs no walk of its goals."""
+
+    def __init__(self) -> None:
+        self.scanned = 0
+        self.found: list[tuple[int, z3.QuantifierRef, list]] = []  # (fact index, Q, reads)
+
+    def upto(self, facts: list, n: int) -> list:
+        """(Q, its patterns) for the quantifiers of facts[:n]."""
+        for i in range(self.scanned, n):
+            self.found.extend((i, q, patterns) for q, patterns in _quantifiers(facts[i]))
+        self.scanned = max(self.scanned, n)
+        return [(q, patterns) for i, q, patterns in self.found if i < n]
+
+
+def goal_instances(quantified: list, goal: z3.BoolRef) -> list:
+    """`Q ==> body(t)` for each universally quantified Q (with its `patterns`: reads
+    `A[p(x)]` whose index p is arithmetic over the bound variables) of `quantified`
+    and each ground read `A[p(t)]` of `goal` of that shape."""
+    if not quantified:
+        return []
+    reads = find(goal, _is_select)
     if not reads:
         return []
     out: list = []
     seen: set = set()
-    for fact in facts:
-        for q, patterns in _quantifiers(fact, cache):
-            for pattern in patterns:
-                for r in reads:
-                    binding = _match(pattern, r, {})
-                    if binding is None or len(binding) != q.num_vars():
-                        continue
-                    inst = z3.substitute_vars(q.body(), *[binding[k] for k in
-                                                          range(q.num_vars())])
-                    if inst.get_id() in seen:
-                        continue
-                    seen.add(inst.get_id())
-                    out.append(z3.Implies(q, inst))
-                    if len(out) >= MAX_INSTANCES:
-                        return out
+    for q, patterns in quantified:
+        for pattern in patterns:
+            for r in reads:
+                binding = _match(pattern, r, {})
+                if binding is None or len(binding) != q.num_vars():
+                    continue
+                inst = z3.substitute_vars(q.body(), *[binding[k] for k in
+                                                      range(q.num_vars())])
+                if inst.get_id() in seen:
+                    continue
+                seen.add(inst.get_id())
+                out.append(z3.Implies(q, inst))
+                if len(out) >= MAX_INSTANCES:
+                    return out
     return out
 
 
-def _quantifiers(fact: z3.BoolRef, cache: Optional[dict]) -> list:
+def _quantifiers(fact: z3.BoolRef) -> list:
     """The universal quantifiers of `fact` outside binders, each with its reads whose
     index is an application over bound variables (a bare variable E-matching finds)."""
-    key = fact.get_id()
-    if cache is not None and key in cache:
-        return cache[key][1]
     found = []
-    for q in _subterms(fact):
-        if z3.is_quantifier(q) and q.is_forall():
-            patterns = [t for t in _subterms(q.body())
-                        if z3.is_select(t) and not _has_var(t.arg(0))
-                        and any(z3.is_app(i) and _has_var(i) for i in t.children()[1:])]
-            if patterns:
-                found.append((q, patterns))
-    if cache is not None:
-        cache[key] = (fact, found)  # keeping the fact alive keeps its id unique
+    for q in find(fact, _is_forall):
+        patterns = [t for t in find(q.body(), _is_select)
+                    if not _has_var(t.arg(0))
+                    and any(z3.is_app(i) and _has_var(i) for i in t.children()[1:])]
+        if patterns:
+            found.append((q, patterns))
     return found
 
 
-def _subterms(t: z3.ExprRef) -> list:
-    """The distinct subterms of t, not below binders (a quantifier is listed, its
-    body is another scope): those of a closed t are ground."""
-    out, stack, seen = [], [t], set()
-    while stack:
-        x = stack.pop()
-        if x.get_id() in seen:
-            continue
-        seen.add(x.get_id())
-        out.append(x)
-        if z3.is_app(x):
-            stack.extend(x.children())
-    return out
+def _is_select(ctx, a) -> bool:
+    return app_kind(ctx, a) == z3.Z3_OP_SELECT
+
+
+def _is_forall(ctx, a) -> bool:
+    return ast_kind(ctx, a) == z3.Z3_QUANTIFIER_AST and bool(is_forall(ctx, a))
 
 
 def _has_var(t: z3.ExprRef) -> bool:

@@ -24,7 +24,7 @@ from relaxverify.verify.budget import budget_constraint
 from relaxverify.verify.straightline import check_by_ranges, straight_line_bound
 from relaxverify.verify.counterexample import Counterexample
 from relaxverify.verify.decider import SlicedSolver, z3_timeout_ms
-from relaxverify.verify.instances import goal_instances
+from relaxverify.verify.instances import QuantifiedFacts, goal_instances
 from relaxverify.report.diagnostics import Diagnostic
 from relaxverify.verify.obligations import Obligation
 from relaxverify.verify.smt import ArrayVal, array_too_long, is_true_in, model_value
@@ -49,7 +49,7 @@ class ProverStats:
 
 
 # Per generator: the quantifiers of its facts (verify/instances.py), walked once.
-_QUANTIFIERS: "weakref.WeakKeyDictionary[VCGen, dict]" = weakref.WeakKeyDictionary()
+_QUANTIFIERS: "weakref.WeakKeyDictionary[VCGen, QuantifiedFacts]" = weakref.WeakKeyDictionary()
 
 
 def make_solver(gen: VCGen, ob: Obligation, timeout_s: float) -> z3.Solver:
@@ -61,7 +61,8 @@ def make_solver(gen: VCGen, ob: Obligation, timeout_s: float) -> z3.Solver:
     budget = budget_constraint(gen.faults.budget, gen.records, ob)
     goal = ob.negation()
     # the instances of quantified facts at the goal's reads (valid: they only help)
-    extra = goal_instances(gen.facts[:ob.nfacts], goal, _QUANTIFIERS.setdefault(gen, {}))
+    quantified = _QUANTIFIERS.setdefault(gen, QuantifiedFacts()).upto(gen.facts, ob.nfacts)
+    extra = goal_instances(quantified, goal)
     goals = ([] if budget is None else [budget]) + list(extra) + [goal]
 
     def sliced() -> Optional[list[list]]:

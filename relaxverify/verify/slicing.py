@@ -2,7 +2,7 @@
 
 A slice is a subset of what the whole query assumes, so `unsat` on it is `unsat`
 on the whole (a proof); any other answer is decided again on the whole query.
-Symbols are read through the C API (no wrapper object per node) and memoised by
+Symbols are read through the C API (rawast.py) and memoised by
 the Python object first: a path's conjuncts are the same objects from query to
 query, and even an AST id costs a call into Z3.
 """
@@ -11,24 +11,9 @@ from __future__ import annotations
 from typing import Optional
 
 import z3
-from z3 import z3core
 
-
-def _raw(api):
-    """The ctypes function behind a z3core wrapper, without its error check (the
-    queries below read live terms and cannot fail); the wrapper if it has none."""
-    elements = (api.__defaults__ or (None,))[-1]
-    return getattr(elements, "f", api)
-
-
-_ast_id = _raw(z3core.Z3_get_ast_id)
-_ast_kind = _raw(z3core.Z3_get_ast_kind)
-_app_decl = _raw(z3core.Z3_get_app_decl)
-_num_args = _raw(z3core.Z3_get_app_num_args)
-_app_arg = _raw(z3core.Z3_get_app_arg)
-_decl_kind = _raw(z3core.Z3_get_decl_kind)
-_decl_ast = _raw(z3core.Z3_func_decl_to_ast)
-_body = _raw(z3core.Z3_get_quantifier_body)
+from relaxverify.verify.rawast import (app_arg, app_decl, ast_id, ast_kind, decl_ast,
+                                       decl_kind, num_args, quantifier_body)
 
 
 def symbols_of(t: z3.ExprRef) -> frozenset:
@@ -40,19 +25,19 @@ def symbols_of(t: z3.ExprRef) -> frozenset:
     stack = [t.as_ast()]
     while stack:
         a = stack.pop()
-        aid = _ast_id(ctx, a)
+        aid = ast_id(ctx, a)
         if aid in seen:
             continue
         seen.add(aid)
-        kind = _ast_kind(ctx, a)
+        kind = ast_kind(ctx, a)
         if kind == z3.Z3_APP_AST:
-            d = _app_decl(ctx, a)
-            n = _num_args(ctx, a)
-            if _decl_kind(ctx, d) == z3.Z3_OP_UNINTERPRETED:
-                out.add(aid if n == 0 else _ast_id(ctx, _decl_ast(ctx, d)))
-            stack.extend(_app_arg(ctx, a, k) for k in range(n))
+            d = app_decl(ctx, a)
+            n = num_args(ctx, a)
+            if decl_kind(ctx, d) == z3.Z3_OP_UNINTERPRETED:
+                out.add(aid if n == 0 else ast_id(ctx, decl_ast(ctx, d)))
+            stack.extend(app_arg(ctx, a, k) for k in range(n))
         elif kind == z3.Z3_QUANTIFIER_AST:
-            stack.append(_body(ctx, a))
+            stack.append(quantifier_body(ctx, a))
     return frozenset(out)
 
 

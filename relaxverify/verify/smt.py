@@ -15,6 +15,7 @@ import z3
 
 from relaxverify.core import arrays
 from relaxverify.core.nodes import BOOL, INT, REAL, Type
+from relaxverify.verify.rawast import app_kind
 
 
 @dataclass(frozen=True)
@@ -69,12 +70,24 @@ def same(a: Value, b: Value) -> bool:
 
 
 def conj(parts: list) -> z3.BoolRef:
-    parts = [p for p in parts if not z3.is_true(p)]
-    if not parts:
+    kept = []
+    for p in parts:
+        kind = _bool_kind(p)
+        if kind == z3.Z3_OP_FALSE:
+            return z3.BoolVal(False)
+        if kind != z3.Z3_OP_TRUE:
+            kept.append(p)
+    if not kept:
         return z3.BoolVal(True)
-    if any(z3.is_false(p) for p in parts):
-        return z3.BoolVal(False)
-    return parts[0] if len(parts) == 1 else _and(parts)
+    return kept[0] if len(kept) == 1 else _and(kept)
+
+
+def _bool_kind(p) -> int:
+    """Z3_OP_TRUE or Z3_OP_FALSE for the constants, read through the C API (z3py's
+    `is_true` builds two wrapper objects): conjunctions are built by the thousand."""
+    if isinstance(p, z3.BoolRef):
+        return app_kind(p.ctx.ref(), p.as_ast())
+    return z3.Z3_OP_TRUE if z3.is_true(p) else z3.Z3_OP_FALSE if z3.is_false(p) else -1
 
 
 def _and(parts: list) -> z3.BoolRef:
