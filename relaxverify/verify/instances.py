@@ -16,7 +16,7 @@ from typing import Optional
 
 import z3
 
-from relaxverify.verify.rawast import app_kind, ast_kind, find, is_forall
+from relaxverify.verify.rawast import app_arg, app_kind, ast_kind, find, is_forall, num_args
 
 MAX_INSTANCES = 32  # per query: a goal with more matching reads gets the first ones
 
@@ -89,13 +89,15 @@ def _is_forall(ctx, a) -> bool:
 
 def _has_var(t: z3.ExprRef) -> bool:
     """Does t mention a bound variable (a de Bruijn index) outside its binders?"""
-    stack = [t]
+    ctx = t.ctx.ref()
+    stack = [t.as_ast()]
     while stack:
-        x = stack.pop()
-        if z3.is_var(x):
+        a = stack.pop()
+        kind = ast_kind(ctx, a)
+        if kind == z3.Z3_VAR_AST:
             return True
-        if z3.is_app(x):
-            stack.extend(x.children())
+        if kind == z3.Z3_APP_AST:
+            stack.extend(app_arg(ctx, a, k) for k in range(num_args(ctx, a)))
     return False
 
 
