@@ -19,6 +19,7 @@ Every node carries the span of the source it came from.
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Iterator, NamedTuple, Optional, Union
@@ -71,6 +72,17 @@ class Var:
     kind: str  # "param", "local", "result", "counter", "ghost" or "bound"
     span: Span
     region: Optional[str] = None  # the memory region (`in NAME`) when urel is True
+
+    def __post_init__(self) -> None:
+        s = self.span
+        self._hash = hash((zlib.crc32(self.name.encode()), s.line, s.column, s.end_line,
+                           s.end_column))
+
+    def __hash__(self) -> int:
+        """From the name and place, not the address: a set of variables (those a loop
+        writes, say) then iterates in the same order in every run and process, and so
+        do the fresh Z3 constants made from it (and the counterexamples Z3 picks)."""
+        return self._hash
 
     def __repr__(self) -> str:
         return f"Var({self.name}: {self.type})"
