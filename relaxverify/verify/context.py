@@ -118,18 +118,22 @@ class FactStore:
         """Do the two conditions agree wherever the pair can be here?"""
         if a.eq(b):
             return True
-        return self.decider.check_alone(self.slicer.slice(st.parts, a != b)) == z3.unsat
+        return self.unsat_alone(st.parts, a != b)
 
     def equal_vals(self, st: State, a: Value, b: Value) -> bool:
         """Are the two values equal wherever the pair can be here?"""
         if same(a, b):
             return True
-        query = self.slicer.slice(st.parts, z3.Not(values_equal(a, b)))
-        return self.decider.check_alone(query) == z3.unsat
+        return self.unsat_alone(st.parts, z3.Not(values_equal(a, b)))
 
     def unsat_alone(self, parts: tuple, cond: z3.BoolRef) -> bool:
-        """Is `cond` impossible under the slice of `parts` it depends on? (conclusive)"""
-        return self.decider.check_alone(self.slicer.slice(parts, cond)) == z3.unsat
+        """Is `cond` impossible under the slice of `parts` it depends on? (conclusive;
+        the path's leaves join through their rarest symbols, so that a loop bound `n`
+        every loop mentions pulls in no other loop. An answer other than unsat means
+        "not shown": the value is then treated as possibly different, soundly.)"""
+        query = self.slicer.goal_slice(parts, cond, None)
+        assert query is not None  # (None only past a cap)
+        return self.decider.check_alone(query) == z3.unsat
 
     def unreachable(self, guard: z3.BoolRef) -> bool:
         return self.decider.check(self.facts, guard) == z3.unsat

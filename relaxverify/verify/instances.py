@@ -23,8 +23,7 @@ MAX_INSTANCES = 32  # per query: a goal with more matching reads gets the first 
 
 class QuantifiedFacts:
     """A generator's universal quantifiers with the reads they can be matched at, in
-    the order of its facts; each fact is walked once (through the C API), and a
-    function without them costs no walk of its goals."""
+    the order of its facts; each fact is walked once (through the C API)."""
 
     def __init__(self) -> None:
         self.scanned = 0
@@ -38,14 +37,14 @@ class QuantifiedFacts:
         return [(q, patterns) for i, q, patterns in self.found if i < n]
 
 
-def goal_instances(quantified: list, goal: z3.BoolRef) -> list:
-    """`Q ==> body(t)` for each universally quantified Q (with its `patterns`: reads
-    `A[p(x)]` whose index p is arithmetic over the bound variables) of `quantified`
-    and each ground read `A[p(t)]` of `goal` of that shape."""
-    if not quantified:
-        return []
+def goal_instances(known: QuantifiedFacts, facts: list, n: int, goal: z3.BoolRef) -> list:
+    """`Q ==> body(t)` for each universally quantified Q of facts[:n] with a read
+    `A[p(x)]` whose index p is arithmetic over the bound variables, and each ground
+    read `A[p(t)]` of `goal` of that shape. The goal is read first: most have no
+    array read, and then no fact is walked."""
     reads = find(goal, _is_select)
-    if not reads:
+    quantified = known.upto(facts, n) if reads else []
+    if not quantified:
         return []
     out: list = []
     seen: set = set()

@@ -61,8 +61,8 @@ def make_solver(gen: VCGen, ob: Obligation, timeout_s: float) -> z3.Solver:
     budget = budget_constraint(gen.faults.budget, gen.records, ob)
     goal = ob.negation()
     # the instances of quantified facts at the goal's reads (valid: they only help)
-    quantified = _QUANTIFIERS.setdefault(gen, QuantifiedFacts()).upto(gen.facts, ob.nfacts)
-    extra = goal_instances(quantified, goal)
+    extra = goal_instances(_QUANTIFIERS.setdefault(gen, QuantifiedFacts()), gen.facts,
+                           ob.nfacts, goal)
     goals = ([] if budget is None else [budget]) + list(extra) + [goal]
 
     def sliced() -> Optional[list[list]]:

@@ -95,41 +95,17 @@ class Slicer:
             todo.extend(self.symbols(self.facts[i]) - syms)
         return True
 
-    def slice(self, parts: tuple, goal: z3.BoolRef) -> list:
-        """`goal` with the facts and path conjuncts that share symbols with it,
-        transitively: a weaker context than the whole path, so 'unsat' still
-        means unsat under the path, at a cost that does not grow with it."""
-        syms: set = set()
-        chosen_facts: set = set()
-        todo = list(self.symbols(goal))
-        remaining = list(parts)
-        chosen_parts: list = []
-        while True:
-            self._close(todo, syms, chosen_facts)
-            rest = []
-            for p in remaining:
-                ps = self.symbols(p)
-                if ps & syms:
-                    chosen_parts.append(p)
-                    todo.extend(ps - syms)
-                else:
-                    rest.append(p)
-            remaining = rest
-            if not todo:
-                break
-        return [self.facts[i] for i in sorted(chosen_facts)] + chosen_parts + [goal]
+    # ------------------------------------------------------------ goals
 
-    # ------------------------------------------------------------ obligations
-
-    def goal_slice(self, parts: tuple, goal: z3.BoolRef, limit: int,
+    def goal_slice(self, parts: tuple, goal: z3.BoolRef, limit: Optional[int],
                    cap: Optional[int] = None) -> Optional[list]:
-        """A smaller slice for an obligation (which falls back to its whole query),
-        or None when it would hold more than `cap` terms. The path's conjuncts are
-        split into their leaves, and a leaf joins only through its rarest symbols
-        (SInE's trigger rule), so that a symbol most leaves mention (a loop bound
-        `n`) does not pull in every loop of the function. Still a subset of what
-        the path implies: its unsat is a proof."""
-        chosen: list = []  # leaves without symbols (constants) always join
+        """The slice of an obligation (which falls back to its whole query) or of a
+        side query; None when it would hold more than `cap` terms. The path's
+        conjuncts are split into their leaves, and a leaf joins only through its
+        rarest symbols (SInE's trigger rule), so that a symbol most leaves mention
+        (a loop bound `n`) does not pull in every loop of the function. Still a
+        subset of what the path implies: its unsat is a proof."""
+        chosen: list = []  # leaves without symbols (constants that are not true) join
         for p in parts:
             chosen.extend(self._part(p))
         on_path = set(map(id, parts))
@@ -152,15 +128,17 @@ class Slicer:
 
     def _part(self, p: z3.BoolRef) -> tuple:
         """Index a path conjunct's leaves under their triggers (once); its constant
-        leaves."""
+        leaves that are not true (every loop's `0 >= 0` would otherwise join every
+        slice)."""
         hit = self._parts.get(id(p))
         if hit is not None and hit[0] is p:
             return hit[1]
         constants = []
         for leaf in _leaves(p):
             about = self._about(leaf)
-            if not about:
-                constants.append(leaf)
+            if not about:  # a constant: only a false one (`0 >= 1`) says anything
+                if not z3.is_true(z3.simplify(leaf)):
+                    constants.append(leaf)
                 continue
             for x in about:
                 self._occurs[x] = self._occurs.get(x, 0) + 1
