@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Union
 
 from relaxverify.cli.common import common_options
 
@@ -45,34 +46,31 @@ def _error(message: str) -> int:
 def run(args: argparse.Namespace) -> int:
     from relaxverify.htmlreport import plots
     from relaxverify.htmlreport.build import ReportError, ReportOptions, build
+    from relaxverify.htmlreport.output import check_target, write_page
+    from relaxverify.htmlreport.page import page
+    from relaxverify.verify.cache import default_dir
+    from relaxverify.verify.pool import default_jobs
     try:
         plots.require()
     except plots.MissingMatplotlib as exc:
         return _error(str(exc))
-    values = {}
-    for item in args.arg:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            return _error(f"`--arg {item}` needs a name and a value: write `--arg "
-                          "NAME=VALUE`, e.g. `--arg x=3`")
-        if name.strip() in values:
-            return _error(f"`--arg {name.strip()}=...` is given twice; give each once")
-        values[name.strip()] = value
+    values = _arg_values(args.arg)
+    if isinstance(values, str):
+        return _error(values)
     if args.jobs is not None and args.jobs < 1:
         return _error(f"--jobs must be a positive whole number, not {args.jobs}")
-    from relaxverify.verify.cache import default_dir
-    from relaxverify.verify.pool import default_jobs
     options = ReportOptions(**common_options(args), trials=args.trials, seed=args.seed,
                             args=values, jobs=args.jobs or default_jobs(),
                             cache_dir=None if args.no_cache else default_dir())
+    to_stdout = args.output == "-"
     try:
+        if not to_stdout:
+            check_target(args.output, args.force, list(args.files))
         data = build(list(args.files), options)
-        from relaxverify.htmlreport.page import page
         text = page(data)
-        if args.output == "-":
+        if to_stdout:
             sys.stdout.write(text)
             return 0
-        from relaxverify.htmlreport.output import write_page
         write_page(args.output, text, args.force, list(args.files))
     except ReportError as exc:
         return _failed(exc)
@@ -82,6 +80,21 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {args.output}: {len(data.functions)} function(s), {failed} failed "
           f"obligation(s), Monte Carlo for {ran}")
     return 0
+
+
+def _arg_values(items: list[str]) -> Union[dict[str, str], str]:
+    """The --arg values by parameter name, or what is wrong with one."""
+    values: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            return (f"`--arg {item}` needs a name and a value: write `--arg NAME=VALUE`, "
+                    "e.g. `--arg x=3`")
+        if name in values:
+            return f"`--arg {name}=...` is given twice; give each parameter once"
+        values[name] = value
+    return values
 
 
 def _failed(exc: Exception) -> int:

@@ -48,8 +48,6 @@ def build(paths: list[str], options: ReportOptions) -> ReportData:
     data, errors = collect(paths, verify, reliability)
     if data is None:
         raise ReportError("no report written: fix the errors above first", errors)
-    if options.fn is not None and not data.functions:
-        raise ReportError(f"there is no function named `{options.fn}` in the files given")
     _check_args(data.functions, options.args)
     data.trials, data.seed = options.trials, options.seed
     if options.trials:

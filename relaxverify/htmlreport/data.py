@@ -85,7 +85,8 @@ class FailedObligation:
 @dataclass
 class ReportData:
     files: list[str]
-    hardware: str  # the model the reliability analysis and the trials used
+    hardware: list[str]  # the models the reliability analysis used (one per file, or
+    # fewer); the trials use the same
     functions: list[FunctionRow]
     failures: list[FailedObligation]
     trials: int
@@ -119,8 +120,8 @@ def collect(paths: list[str], verify: api.VerifyOptions,
             if o.status == "failed":
                 failures.append(failed_obligation(report, o, finding.notes))
     _label(functions)
-    return ReportData([f.path for f in rel.files], str(rel.extra.get("hardware", "")),
-                      functions, failures, 0, 0), []
+    models = sorted({str(f.extra.get("hardware", "")) for f in rel.files} - {""})
+    return ReportData([f.path for f in rel.files], models, functions, failures, 0, 0), []
 
 
 def _label(rows: list[FunctionRow]) -> None:

@@ -19,14 +19,9 @@ HEAD = 4096  # the bytes of an existing file read to recognise a report
 
 def write_page(target: str, text: str, force: bool, inputs: list[str]) -> None:
     """Write `text` to `target`; ReportError when that would lose a user's file."""
+    check_target(target, force, inputs)
     path = Path(target)
-    refuse = _refusal(path, force, inputs)
-    if refuse:
-        raise ReportError(refuse)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ReportError(f"cannot write {target}: the folder {folder} does not exist")
-    temp = folder / f".{path.name}.{os.getpid()}.tmp"
+    temp = path.parent / f".{path.name}.{os.getpid()}.tmp"
     try:
         with temp.open("x", encoding="utf-8") as out:  # a new file: the umask's mode
             out.write(text)
@@ -36,6 +31,17 @@ def write_page(target: str, text: str, force: bool, inputs: list[str]) -> None:
     except OSError as exc:
         temp.unlink(missing_ok=True)
         raise ReportError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def check_target(target: str, force: bool, inputs: list[str]) -> None:
+    """ReportError if the page must not be written to `target` (checked before the
+    work too, so that a refusal does not come after minutes of trials)."""
+    refuse = _refusal(Path(target), force, inputs)
+    if refuse:
+        raise ReportError(refuse)
+    folder = Path(target).parent
+    if not folder.is_dir():
+        raise ReportError(f"cannot write {target}: the folder {folder} does not exist")
 
 
 def _refusal(path: Path, force: bool, inputs: list[str]) -> str:

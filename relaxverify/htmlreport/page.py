@@ -61,10 +61,11 @@ def shown(value: Optional[float]) -> str:
 def page(data: ReportData) -> str:
     """The whole page."""
     files = ", ".join(data.files)
-    body = [f"<header><h1>relaxverify report</h1>",
-            f'<p class="meta">{esc(files)} — hardware <code>{esc(data.hardware)}</code> — '
-            f"{len(data.functions)} function(s) — Monte Carlo: {data.trials} trials per "
-            f"function, seed {data.seed} — relaxverify {esc(__version__)}</p>",
+    trials = f"{data.trials} trials per function, seed {data.seed}" if data.trials else "none"
+    body = ["<header><h1>relaxverify report</h1>",
+            f'<p class="meta">{esc(files)} — {_hardware(data.hardware)} — '
+            f"{len(data.functions)} function(s) — Monte Carlo: {trials} — relaxverify "
+            f"{esc(__version__)}</p>",
             '<nav><a href="#reliability">Reliability</a><a href="#convergence">Monte Carlo'
             '</a><a href="#verify">Verify</a><a href="#counterexamples">Counterexamples</a>'
             "</nav></header>",
@@ -76,6 +77,11 @@ def page(data: ReportData) -> str:
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>relaxverify report: {esc(files)}</title>\n<style>{STYLE}</style>\n"
             "</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n")
+
+
+def _hardware(models: list[str]) -> str:
+    return ("hardware " + ", ".join(f"<code>{esc(m)}</code>" for m in models)) if models \
+        else "no hardware model"
 
 
 def reliability_section(rows: list[FunctionRow]) -> str:
@@ -107,11 +113,15 @@ def reliability_section(rows: list[FunctionRow]) -> str:
 
 
 def convergence_section(data: ReportData) -> str:
-    out = ['<section id="convergence"><h2>Monte Carlo convergence</h2>',
-           f"<p>{data.trials} faulty runs per function against the fault-free run, on "
-           f"hardware <code>{esc(data.hardware)}</code>: the fraction whose result is "
-           "exactly the fault-free one as the trials accumulate, its 95% Wilson interval, "
-           "and the static lower bound, which should lie at or below the interval.</p>"]
+    out = ['<section id="convergence"><h2>Monte Carlo convergence</h2>']
+    if not data.trials:
+        out.append('<p class="empty">Left out (<code>--trials 0</code>).</p></section>')
+        return "\n".join(out)
+    out.append(f"<p>{data.trials} faulty runs per function against the fault-free run, on "
+               "the hardware of the reliability analysis: the fraction whose result is "
+               "exactly the fault-free one as the trials accumulate, its 95% Wilson "
+               "interval, and the static lower bound, which should lie at or below the "
+               "interval.</p>")
     skipped = []
     for i, r in enumerate(data.functions):
         conv = r.convergence
@@ -135,7 +145,8 @@ def convergence_section(data: ReportData) -> str:
                    f'data-estimate="{number(conv.estimate)}" data-lower="{number(lo)}" '
                    f'data-upper="{number(hi)}" data-static="{number(conv.static)}">')
         out.append(plots.convergence_svg(conv, spec, f"mc{i}"))
-        out.append(f"<figcaption><code>{esc(r.label)}</code>: {conv.correct} of "
+        out.append(f"<figcaption><code>{esc(r.label)}</code> on hardware <code>"
+                   f"{esc(conv.hardware)}</code>: {conv.correct} of "
                    f"{conv.trials} runs exactly correct ({conv.estimate:.6f}), 95% "
                    f"interval [{lo:.6f}, {hi:.6f}], static value {shown(conv.static)}: "
                    f"{verdict}.</figcaption></figure>")

@@ -51,7 +51,8 @@ def nines(r: float) -> float:
 
 
 def _reliability_label(n: int) -> str:
-    return "0" if n == 0 else "0." + "9" * n
+    """The reliability with n nines: 0.999, or 1-1e-6 past four (the ticks are close)."""
+    return "0" if n == 0 else "0." + "9" * n if n <= 4 else f"1-1e-{n}"
 
 
 def reliability_svg(rows: list[FunctionRow], salt: str = "rel") -> str:
@@ -69,8 +70,7 @@ def reliability_svg(rows: list[FunctionRow], salt: str = "rel") -> str:
             for spec in row.specs:
                 x = min(nines(spec.factor), top)
                 ax.plot([x, x], [i - 0.42, i + 0.42], color="black", linewidth=2)
-        ax.set_yticks(range(len(shown)), [r.label for r in shown])
-        ax.invert_yaxis()
+        _names(ax, [r.label for r in shown])
         ax.set_xlim(0, top)
         ax.set_xticks(range(top + 1), [_reliability_label(n) for n in range(top)] + ["1"])
         ax.set_xlabel("reliability (scale: number of nines); black tick: the spec's factor")
@@ -88,8 +88,7 @@ def verify_svg(rows: list[FunctionRow], salt: str = "ver") -> str:
                 if count:
                     ax.barh(i, count, left=left, color=colour, height=0.6)
                     left += count
-        ax.set_yticks(range(len(rows)), [r.label for r in rows])
-        ax.invert_yaxis()
+        _names(ax, [r.label for r in rows])
         ax.set_xlabel("obligations: verified (green), failed (red), unknown (amber)")
         ax.xaxis.get_major_locator().set_params(integer=True)
         return _svg(fig)
@@ -116,6 +115,12 @@ def convergence_svg(conv: Convergence, spec: Optional[float], salt: str) -> str:
         ax.ticklabel_format(axis="y", useOffset=False)
         ax.legend(loc="lower right", fontsize=8, frameon=False)
         return _svg(fig)
+
+
+def _names(ax: Any, labels: list[str]) -> None:
+    """One row per function, the first on top, no empty rows around them."""
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
 
 
 @contextmanager
