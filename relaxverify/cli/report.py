@@ -46,6 +46,7 @@ def _error(message: str) -> int:
 def run(args: argparse.Namespace) -> int:
     from relaxverify.htmlreport import plots
     from relaxverify.htmlreport.build import ReportError, ReportOptions, build
+    from relaxverify.htmlreport.convergence import Interrupted
     from relaxverify.htmlreport.output import check_target, write_page
     from relaxverify.htmlreport.page import page
     from relaxverify.verify.cache import default_dir
@@ -74,6 +75,9 @@ def run(args: argparse.Namespace) -> int:
         write_page(args.output, text, args.force, list(args.files))
     except ReportError as exc:
         return _failed(exc)
+    except Interrupted:
+        print(f"{PROG}: interrupted during the trials; no report written", file=sys.stderr)
+        return 130
     failed = sum(r.failed for r in data.functions)
     ran = sum(r.convergence is not None and bool(r.convergence.points)
               for r in data.functions)

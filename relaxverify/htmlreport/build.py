@@ -69,11 +69,11 @@ def _trials(row: FunctionRow, options: ReportOptions) -> None:
     if row.static is None:
         return  # no result: nothing to compare
     if row.extern:
-        row.no_trials = "an `extern fn` has no body to run"
+        row.no_trials = "an extern function has no body to run"
         return
     missing = [f"--arg {n}=<{t}>" for n, t in row.params.items() if n not in options.args]
     if missing:
-        row.no_trials = "give its parameters' values: " + " ".join(missing)
+        row.no_trials = "give its parameters' values: `" + " ".join(missing) + "`"
         return
     args = {n: options.args[n] for n in row.params}
     try:

@@ -20,6 +20,10 @@ from relaxverify.run.montecarlo import wilson
 BATCHES = 25  # points of the running estimate
 
 
+class Interrupted(Exception):
+    """Ctrl-C stopped the trials (relaxverify/run/interrupt.py): no page is written."""
+
+
 class RunRejected(Exception):
     """`api.run` rejected the run (an argument that does not fit): its result says why."""
 
@@ -71,7 +75,7 @@ def batch_seeds(seed: int, function: str, n: int) -> list[int]:
 def converge(path: str, function: str, args: dict[str, str], trials: int, seed: int,
              hardware: Optional[str], timeout: float) -> Convergence:
     """Run `trials` faulty runs of `function` in batches; raises RunRejected when the
-    run cannot start (the arguments do not fit the parameters)."""
+    run cannot start (the arguments do not fit the parameters), Interrupted on Ctrl-C."""
     sizes = batch_sizes(trials)
     out = Convergence(function, hardware or "", seed)
     done = correct = 0
@@ -81,6 +85,8 @@ def converge(path: str, function: str, args: dict[str, str], trials: int, seed: 
         if result.status == "error":
             raise RunRejected(result)
         extra = result.extra
+        if extra.get("partial"):
+            raise Interrupted(function)
         if extra.get("error"):
             out.failure = f"the fault-free run fails: {extra['error']['message']} (line " \
                           f"{extra['error']['line']})"

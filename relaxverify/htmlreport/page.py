@@ -125,10 +125,10 @@ def convergence_section(data: ReportData) -> str:
     skipped = []
     for i, r in enumerate(data.functions):
         conv = r.convergence
-        if conv is None or conv.failure or not conv.points:
-            if r.no_trials or (conv is not None and conv.failure):
-                skipped.append((r, conv.failure if conv is not None and conv.failure
-                                else r.no_trials))
+        if conv is None or not conv.points:
+            why = conv.failure if conv is not None else r.no_trials
+            if why:
+                skipped.append((r, why))
             continue
         lo, hi = conv.interval
         spec = min((s.factor for s in r.specs), default=None)

@@ -51,8 +51,8 @@ def nines(r: float) -> float:
 
 
 def _reliability_label(n: int) -> str:
-    """The reliability with n nines: 0.999, or 1-1e-6 past four (the ticks are close)."""
-    return "0" if n == 0 else "0." + "9" * n if n <= 4 else f"1-1e-{n}"
+    """The reliability with n nines: 0.999, or 1-1e-6 past five (the ticks are close)."""
+    return "0" if n == 0 else "0." + "9" * n if n <= 5 else f"1-1e-{n}"
 
 
 def reliability_svg(rows: list[FunctionRow], salt: str = "rel") -> str:
@@ -110,11 +110,23 @@ def convergence_svg(conv: Convergence, spec: Optional[float], salt: str) -> str:
         if spec is not None:
             ax.axhline(spec, color="black", linestyle=":", label=f"spec {spec:.6g}")
         ax.set_xlim(0, xs[-1] if xs else 1)
+        ax.set_ylim(*_window(estimate, band, [v for v in (conv.static, spec) if v is not None]))
         ax.set_xlabel("trials")
         ax.set_ylabel("reliability")
         ax.ticklabel_format(axis="y", useOffset=False)
-        ax.legend(loc="lower right", fontsize=8, frameon=False)
+        fig.legend(loc="outside right upper", fontsize=8, frameon=False)
         return _svg(fig)
+
+
+def _window(estimate: list[float], band: list[tuple[float, float]],
+            lines: list[float]) -> tuple[float, float]:
+    """The y range: every estimate and line and the band from a fifth of the trials
+    on; the first batches' wide band may leave it at the bottom (it says little)."""
+    later = band[len(band) // 5:] or band
+    low = min(estimate + lines + [lo for lo, _ in later])
+    high = max(estimate + lines + [hi for _, hi in later])
+    pad = max(high - low, 1e-6) * 0.1
+    return low - pad, min(1.0, high) + pad
 
 
 def _names(ax: Any, labels: list[str]) -> None:
