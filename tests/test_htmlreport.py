@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Union
 
 import pytest
 
@@ -29,8 +29,11 @@ VOID = {"meta", "br", "hr", "img", "input", "link", "area", "base", "col", "sour
 class Node:
     tag: str
     attrs: dict[str, Optional[str]]
-    children: list["Node"] = field(default_factory=list)
-    text: list[str] = field(default_factory=list)
+    parts: list[Union["Node", str]] = field(default_factory=list)  # in document order
+
+    @property
+    def children(self) -> list["Node"]:
+        return [p for p in self.parts if isinstance(p, Node)]
 
     def all(self, tag: str, **attrs: str) -> list["Node"]:
         """The descendants with this tag (and these attribute values, `_` for `-`)."""
@@ -48,7 +51,7 @@ class Node:
         return found[0]
 
     def content(self) -> str:
-        return "".join(self.text) + "".join(c.content() for c in self.children)
+        return "".join(p if isinstance(p, str) else p.content() for p in self.parts)
 
 
 class TreeBuilder(HTMLParser):
@@ -62,13 +65,13 @@ class TreeBuilder(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         node = Node(tag, dict(attrs))
-        self.stack[-1].children.append(node)
+        self.stack[-1].parts.append(node)
         self.starts.append(tag)
         if tag not in VOID:
             self.stack.append(node)
 
     def handle_startendtag(self, tag: str, attrs: list) -> None:
-        self.stack[-1].children.append(Node(tag, dict(attrs)))
+        self.stack[-1].parts.append(Node(tag, dict(attrs)))
         self.starts.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
@@ -78,7 +81,7 @@ class TreeBuilder(HTMLParser):
         self.stack.pop()
 
     def handle_data(self, data: str) -> None:
-        self.stack[-1].text.append(data)
+        self.stack[-1].parts.append(data)
 
 
 def parse(text: str) -> TreeBuilder:
@@ -218,8 +221,7 @@ def test_a_hostile_comment_stays_text(tmp_path) -> None:
 def test_hostile_names_stay_text_in_tables_and_plots() -> None:
     """A name the grammar would reject, as a check that nothing relies on it."""
     name = HOSTILE + "&<b>"
-    row = FunctionRow("a<b>.relax", name, 1, static=0.99, specs=[SpecRow(HOSTILE, 0.9,
-                                                                         True, 2)],
+    row = FunctionRow("a<b>.relax", name, 1, static=0.99, specs=[SpecRow(HOSTILE, 0.9, True)],
                       verified=1, failed=1, label=name)
     row.convergence = Convergence(name, "medium", 0, [(10, 9), (20, 19)], static=0.9)
     failure = FailedObligation("a<b>.relax", name, "assert", "original", 3, 1, HOSTILE,
@@ -301,3 +303,15 @@ def test_other_commands_do_not_load_matplotlib() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=ROOT, timeout=120)
     assert proc.stdout.splitlines()[-1] == "False", proc.stdout + proc.stderr
+
+
+def test_a_fault_free_run_that_fails_is_listed_with_its_message(tmp_path) -> None:
+    source = tmp_path / "boom.relax"
+    source.write_text("fn boom() -> int {\n  var a: int[2];\n  return a[5];\n}\n")
+    _, tree = report(tmp_path, source=source)
+    section = tree.root.one("section", id="convergence")
+    assert not section.all("figure")
+    why = section.one("li", data_function="boom").content()
+    assert why.startswith("boom: the fault-free run fails: ") and "(line 3)" in why
+    verify = tree.root.one("section", id="verify").one("tr", data_function="boom")
+    assert verify.attrs["data-failed"] == "1"

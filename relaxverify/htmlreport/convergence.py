@@ -2,8 +2,9 @@
 that the page can draw the running estimate and its Wilson interval narrowing.
 
 `api.run` reports only a run's totals; the running estimate comes from batches of
-independent trials (batch k has its own seed, drawn from `seed` and the function's name), whose counts add
-up: after k batches the estimate is their correct runs over their trials. The
+independent trials (batch k has its own seed, drawn from `seed` and the function's
+name), whose counts add up: after k batches the estimate is their correct runs over
+their trials. The
 result is deterministic for a seed, and the final point is a Monte Carlo estimate
 of the same reliability as one run of `trials` (not the same random numbers).
 """
@@ -39,7 +40,6 @@ class Convergence:
     seed: int
     points: list[tuple[int, int]] = field(default_factory=list)  # (trials, correct) so far
     static: Optional[float] = None  # the reliability analysis's lower bound
-    backend: str = ""
     failure: str = ""  # the fault-free run failed: no trials (this says why)
 
     @property
@@ -95,5 +95,5 @@ def converge(path: str, function: str, args: dict[str, str], trials: int, seed: 
         correct += int(extra["correct"])
         out.points.append((done, correct))
         out.static = extra.get("static_value")
-        out.hardware, out.backend = str(extra.get("hardware", "")), str(extra.get("backend", ""))
+        out.hardware = str(extra.get("hardware", ""))
     return out

@@ -22,7 +22,6 @@ class SpecRow:
     text: str
     factor: float
     holds: bool
-    line: int
 
 
 @dataclass
@@ -149,7 +148,7 @@ def _functions(rel: CommandResult) -> list[FunctionRow]:
                               params={p.source: str(p.type) for p in fn.params})
             if fn.results:
                 row.static = float(r.reported_value)
-            row.specs = [SpecRow(c.spec.text, float(c.spec.factor), c.holds, c.spec.span.line)
+            row.specs = [SpecRow(c.spec.text, float(c.spec.factor), c.holds)
                          for c in r.checks]
             rows.append(row)
     return rows
