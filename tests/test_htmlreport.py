@@ -168,6 +168,16 @@ def test_monte_carlo_runs_the_functions_it_has_arguments_for(small) -> None:
     assert "--arg n=<int>" in skipped.content()
 
 
+def test_help_and_standard_output(tmp_path) -> None:
+    got = run_cli("report", "--help")
+    assert got.code == 0 and "-o OUT" in got.out and "--trials N" in got.out
+    got = run_cli("report", SMALL, "-o", "-", "--trials", "0", "--no-cache")
+    assert got.code == 0 and got.out.startswith("<!DOCTYPE html>")
+    assert parse(got.out).root.one("section", id="verify")
+    got = run_cli("report", SMALL, "--trials", "0")
+    assert got.code == 2 and "-o/--output" in got.err  # no silent default file
+
+
 def test_the_page_is_self_contained(small) -> None:
     text, tree = small
     assert "script" not in tree.starts and "link" not in tree.starts

@@ -144,7 +144,7 @@ def convergence_section(data: ReportData) -> str:
                    f'data-trials="{conv.trials}" data-correct="{conv.correct}" '
                    f'data-estimate="{number(conv.estimate)}" data-lower="{number(lo)}" '
                    f'data-upper="{number(hi)}" data-static="{number(conv.static)}">')
-        out.append(plots.convergence_svg(conv, spec, f"mc{i}"))
+        out.append(plots.convergence_svg(conv, r.label, spec, f"mc{i}"))
         out.append(f"<figcaption><code>{esc(r.label)}</code> on hardware <code>"
                    f"{esc(conv.hardware)}</code>: {conv.correct} of "
                    f"{conv.trials} runs exactly correct ({conv.estimate:.6f}), 95% "

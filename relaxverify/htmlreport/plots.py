@@ -94,7 +94,7 @@ def verify_svg(rows: list[FunctionRow], salt: str = "ver") -> str:
         return _svg(fig)
 
 
-def convergence_svg(conv: Convergence, spec: Optional[float], salt: str) -> str:
+def convergence_svg(conv: Convergence, title: str, spec: Optional[float], salt: str) -> str:
     """The running estimate and its 95% Wilson band against the static lower bound."""
     xs = [t for t, _ in conv.points]
     estimate = [c / t for t, c in conv.points]
@@ -111,6 +111,7 @@ def convergence_svg(conv: Convergence, spec: Optional[float], salt: str) -> str:
             ax.axhline(spec, color="black", linestyle=":", label=f"spec {spec:.6g}")
         ax.set_xlim(0, xs[-1] if xs else 1)
         ax.set_ylim(*_window(estimate, band, [v for v in (conv.static, spec) if v is not None]))
+        ax.set_title(title, loc="left", fontsize=10)
         ax.set_xlabel("trials")
         ax.set_ylabel("reliability")
         ax.ticklabel_format(axis="y", useOffset=False)
