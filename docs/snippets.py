@@ -118,6 +118,9 @@ COMMANDS: list[Command] = [
     C("cli-sarif", "relaxverify check docs/snippets/first_typo.relax --format sarif",
       show_exit=True),
     C("cli-usage", "relaxverify verify", show_exit=True),
+    # the report (docs/report.md): what it refuses to overwrite
+    C("report-refuses", "relaxverify report docs/snippets/report_small.relax "
+                        "-o docs/snippets/report_small.relax", show_exit=True),
     # teaching
     C("grade-help", "relaxverify grade --help"),
     C("grade-starter", "relaxverify grade 01-hoare labs/01-hoare/starter.relax "

@@ -1,4 +1,4 @@
-"""Command-line entry point: `relaxverify check|verify|reliability|run|grade|fpcore ...` (docs/cli.md).
+"""Command-line entry point: `relaxverify check|verify|...|fpcore|report ...` (docs/cli.md).
 
 Each command module turns its arguments into options of relaxverify.api and returns
 the API's result, which report/render.py prints. Only the module of the command
@@ -28,6 +28,8 @@ COMMANDS = {
     "grade": ("grade", "grade a student's .relax file against a course lab (Gradescope "
               "results.json)"),
     "fpcore": ("fpcore", "import an FPCore (FPBench) file as Relax"),
+    "report": ("report", "write an HTML page of pictures: reliability, Monte Carlo, "
+               "verify results, counterexamples"),
 }
 
 
