@@ -58,7 +58,7 @@ class BranchRule:
                 va, vb = a.vals(side).get(var), b.vals(side).get(var)
                 if va is None or vb is None:
                     continue
-                if same(va, vb):
+                if va is vb or same(va, vb):  # (`is`: a variable neither arm wrote)
                     table[var] = va
                     continue
                 key = (_key(va), _key(vb), c.get_id())

@@ -154,6 +154,7 @@ class Sink:
         self.facts = facts
         self.explain = explain  # name the assignments on each path (`verify --explain`)
         self.obligations: dict[tuple, Obligation] = {}
+        self.ids: set[str] = set()  # of the obligations
         self.records: list[Record] = []
         self.warnings: list[Diagnostic] = []
         self.fault_notes: list[str] = []  # what each fault means, while explaining
@@ -171,11 +172,11 @@ class Sink:
         ob = self.obligations.get(key)
         if ob is None:
             base = f"{self.fn_name}/{kind}/{side_name}@{span.line}:{span.column}"
-            taken = {o.id for o in self.obligations.values()}
             oid, n = base, 1
-            while oid in taken:
+            while oid in self.ids:
                 n += 1
                 oid = f"{base}#{n}"
+            self.ids.add(oid)
             ob = Obligation(oid, self.fn_name, kind, side_name, span, explanation, goal_text)
             self.obligations[key] = ob
         ob.instances.append(Instance(guard, goal, len(self.facts.facts), len(self.records),
