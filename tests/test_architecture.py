@@ -24,8 +24,11 @@ ALLOWED: dict[str, set[str]] = {
     "api": {"syntax", "check", "core", "verify", "reliability", "run", "report"},
     "grading": {"api", "report", "syntax", "check", "core", "verify", "reliability", "run"},
     "fpcore": set(),  # FPCore import: relaxverify.source (top level) and itself only
+    # The language server: the API's results; the syntax tree for definitions; the
+    # verifier's value printer for counterexamples (lsp/worker.py).
+    "lsp": {"api", "report", "syntax", "verify"},
     "cli": {"api", "grading", "report", "syntax", "check", "core", "run", "verify",
-            "reliability", "fpcore"},
+            "reliability", "fpcore", "lsp"},
 }
 TOP_LEVEL = {"source", "gcpause", "pipeline", "__init__", "__main__"}
 PIPELINE_IMPORTS = {"syntax", "check", "core", "report"}  # relaxverify/pipeline.py

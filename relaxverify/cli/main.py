@@ -28,6 +28,7 @@ COMMANDS = {
     "grade": ("grade", "grade a student's .relax file against a course lab (Gradescope "
               "results.json)"),
     "fpcore": ("fpcore", "import an FPCore (FPBench) file as Relax"),
+    "lsp": ("lsp", "the language server for editors (stdio; needs the `lsp` extra)"),
 }
 
 
