@@ -20,6 +20,7 @@ pytest.importorskip("pygls")
 
 from relaxverify.cli.lsp import tcp_address  # noqa: E402
 from relaxverify.lsp.definitions import index_source  # noqa: E402
+from relaxverify.lsp.verifier import Stopped, _answer  # noqa: E402
 
 FIRST = (ROOT / "docs" / "snippets" / "first.relax").read_text()  # one obligation fails
 FIXED = (ROOT / "docs" / "snippets" / "first_fixed.relax").read_text()  # all verify
@@ -95,6 +96,23 @@ def test_a_broken_document_gets_located_errors_and_the_server_goes_on(
                       else ["not verified: fix the errors first"])
     client.change(uri, GOOD, 2)
     assert client.diagnostics(uri) == []
+
+
+def test_columns_count_utf16_code_units(client: LspClient, tmp_path: Path) -> None:
+    """The protocol's default: a character beyond the BMP counts two, as in editors."""
+    text = "fn f(x: int) -> int { /* \U0001F600 */ return y; }\n"
+    uri = _document(tmp_path, text)
+    client.open(uri, text)
+    [found] = client.diagnostics(uri)
+    column = text.index("y;") + 1  # the emoji is one code point, two UTF-16 units
+    assert found["range"] == {"start": {"line": 0, "character": column},
+                              "end": {"line": 0, "character": column + 1}}
+    definition = client.request("textDocument/definition", {
+        "textDocument": {"uri": uri}, "position": {"line": 0, "character": column}})
+    assert definition is None  # `y` is declared nowhere; `x` is:
+    definition = client.request("textDocument/definition", {
+        "textDocument": {"uri": uri}, "position": at(text, "x")})
+    assert definition["range"]["start"] == at(text, "x")
 
 
 def test_a_document_that_checks_has_no_diagnostics_and_asks_to_be_saved(
@@ -204,6 +222,18 @@ def test_a_verification_past_its_time_limit_is_stopped_and_the_server_goes_on(
         client.kill()
 
 
+@pytest.mark.parametrize("out, err, reason", [
+    (b"", b"Traceback ...\nMemoryError\n", "the verifier process failed: MemoryError"),
+    (b"", b"", "the verifier process failed: exit code -9"),
+    (b'{"error": "RecursionError: too deep"}', b"",
+     "the verifier failed: RecursionError: too deep (a bug in relaxverify"),
+])
+def test_a_failed_worker_is_a_reason_not_an_exception(out: bytes, err: bytes,
+                                                      reason: str) -> None:
+    answer = _answer(-9, out, err)
+    assert isinstance(answer, Stopped) and answer.reason.startswith(reason)
+
+
 @pytest.mark.parametrize("text, address", [
     ("2087", ("127.0.0.1", 2087)), (":2087", ("127.0.0.1", 2087)),
     ("0.0.0.0:2087", ("0.0.0.0", 2087)), ("[::1]:9", ("[::1]", 9)),
@@ -216,6 +246,15 @@ def test_a_bad_tcp_address_is_a_usage_error() -> None:
     result = run_cli("lsp", "--tcp", "somewhere")
     assert result.code == 2 and result.out == ""
     assert "error: `--tcp somewhere` is not HOST:PORT" in result.err
+
+
+def test_without_pygls_the_command_says_how_to_install_it(monkeypatch) -> None:
+    monkeypatch.delitem(sys.modules, "relaxverify.lsp.server", raising=False)
+    monkeypatch.setitem(sys.modules, "pygls", None)  # as if not installed
+    result = run_cli("lsp")
+    assert result.code == 2 and result.out == ""
+    assert "the language server needs pygls" in result.err
+    assert "pip install 'relaxverify[lsp]'" in result.err
 
 
 def test_tcp_listens_on_localhost_when_asked(tmp_path: Path) -> None:

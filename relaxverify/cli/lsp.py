@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         from relaxverify.lsp.server import create_server
         from relaxverify.lsp.verifier import VerifySettings
     except ImportError as exc:
-        if exc.name not in ("pygls", "lsprotocol"):
+        if (exc.name or "").split(".")[0] not in ("pygls", "lsprotocol"):
             raise
         return _error(*MISSING)
     server = create_server(VerifySettings(args.hardware, args.timeout, args.verify_timeout))

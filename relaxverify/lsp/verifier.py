@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,17 +67,25 @@ def _answer(code: Optional[int], out: bytes, err: bytes) -> Union[VerifyOutcome,
 
 async def _end(proc: asyncio.subprocess.Process) -> None:
     if proc.returncode is None:
-        proc.kill()
+        _kill(proc.pid)
         await proc.wait()
     _RUNNING.discard(proc)
 
 
 def end_all() -> None:
-    """Kill the workers still running (the server is exiting)."""
+    """Kill the workers still running (the server is exiting; its loop may be gone)."""
     for proc in list(_RUNNING):
         if proc.returncode is None:
-            proc.kill()
+            _kill(proc.pid)
     _RUNNING.clear()
+
+
+def _kill(pid: int) -> None:
+    """End a worker this server started (by its id: it is not reaped before `wait`)."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def _worker_env() -> dict[str, str]:
