@@ -4,6 +4,7 @@ definition, verification on save that a change cancels or a time limit stops, an
 shutdown. relaxverify/lsp/, docs/editor.md."""
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -147,7 +148,7 @@ def test_go_to_definition(client: LspClient, tmp_path: Path, use: str, offset: i
     client.diagnostics(uri)
     found = client.request("textDocument/definition", {"textDocument": {"uri": uri},
                                                        "position": at(GOOD, use, offset)})
-    name_length = len(declaration.split(":")[0].split("(")[0].split(" ")[0])
+    name_length = len(re.findall(r"\w+", declaration)[0])
     start = at(GOOD, declaration)
     assert found == {"uri": uri, "range": {"start": start, "end": {
         "line": start["line"], "character": start["character"] + name_length}}}

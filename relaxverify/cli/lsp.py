@@ -9,6 +9,8 @@ import math
 import sys
 from typing import Optional
 
+from relaxverify.lsp.verifier import DEFAULT_LIMIT, VerifySettings  # no pygls: always there
+
 PROG = "relaxverify lsp"
 LOCALHOST = "127.0.0.1"
 MISSING = ("the language server needs pygls, an optional dependency",
@@ -25,9 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             action.help = argparse.SUPPRESS
     parser.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP socket instead "
                         "of standard input and output (HOST defaults to 127.0.0.1)")
-    parser.add_argument("--verify-timeout", type=float, default=120.0, metavar="SECONDS",
-                        help="wall-clock limit of one verification started by a save "
-                        "(default 120)")
+    parser.add_argument("--verify-timeout", type=float, default=DEFAULT_LIMIT,
+                        metavar="SECONDS", help="wall-clock limit of one verification "
+                        f"started by a save (default {DEFAULT_LIMIT:g})")
     parser.set_defaults(formats=("text",))
 
 
@@ -56,7 +58,6 @@ def run(args: argparse.Namespace) -> int:
                       "e.g. `--verify-timeout 60`")
     try:
         from relaxverify.lsp.server import create_server
-        from relaxverify.lsp.verifier import VerifySettings
     except ImportError as exc:
         if (exc.name or "").split(".")[0] not in ("pygls", "lsprotocol"):
             raise

@@ -26,7 +26,6 @@ Point = tuple[int, int]  # (line, column), 1-based
 @dataclass(frozen=True)
 class Declaration:
     name: str
-    kind: str  # "function", "constant", "parameter", "variable", ...
     span: Span  # the declared name
     scope: Optional[tuple[Point, Point]] = None  # None: the whole file
     owner: Optional[str] = None  # the function that declares a local
@@ -82,25 +81,22 @@ def index_source(text: str, path: str) -> Optional[Index]:
 
 def _top_level(d: Union[A.Const, A.Hardware, A.Function, A.SpecFunction],
                names: list[Tok]) -> Declaration:
-    if isinstance(d, A.Function):
-        return Declaration(d.name, "function", d.name_span)
-    if isinstance(d, A.SpecFunction):
-        return Declaration(d.name, "spec function", d.name_span)
-    kind = "constant" if isinstance(d, A.Const) else "hardware model"
-    return Declaration(d.name, kind, _name_in(d.name, d.span, names))
+    if isinstance(d, (A.Function, A.SpecFunction)):
+        return Declaration(d.name, d.name_span)
+    return Declaration(d.name, _name_in(d.name, d.span, names))  # a constant, a model
 
 
 def _locals(fn: Union[A.Function, A.SpecFunction], names: list[Tok]) -> Iterator[Declaration]:
     whole = _extent(fn.span)
     params = fn.params + (fn.results if isinstance(fn, A.Function) else [])
     for p in params:
-        yield Declaration(p.name, "parameter", _word(p.name, p.span), whole, fn.name)
+        yield Declaration(p.name, _word(p.name, p.span), whole, fn.name)
     if isinstance(fn, A.Function):
         yield from _block(fn.body, fn.name)
     for node in _nodes(fn):
         if isinstance(node, A.Quant):
-            yield Declaration(node.var, "quantified variable",
-                              _name_in(node.var, node.span, names), _extent(node.span), fn.name)
+            yield Declaration(node.var, _name_in(node.var, node.span, names),
+                              _extent(node.span), fn.name)
 
 
 def _block(stmts: list[A.Stmt], owner: str) -> Iterator[Declaration]:
@@ -110,9 +106,9 @@ def _block(stmts: list[A.Stmt], owner: str) -> Iterator[Declaration]:
     end = _end(stmts[-1].span)
     for s in stmts:
         if isinstance(s, (A.VarDecl, A.ArrayDecl)):
-            yield Declaration(s.name, "variable", s.name_span, (_start(s.span), end), owner)
+            yield Declaration(s.name, s.name_span, (_start(s.span), end), owner)
         elif isinstance(s, A.For):
-            yield Declaration(s.var, "loop counter", s.var_span, _extent(s.span), owner)
+            yield Declaration(s.var, s.var_span, _extent(s.span), owner)
         if isinstance(s, A.If):
             yield from _block(s.then, owner)
             yield from _block(s.orelse, owner)

@@ -58,6 +58,8 @@ def main() -> int:
             answer["error"] = f"{type(exc).__name__}: {exc}"
 
     sys.setrecursionlimit(RECURSION_LIMIT)
+    if hasattr(sys, "set_int_max_str_digits"):  # Relax ints are unbounded (as cli/main.py)
+        sys.set_int_max_str_digits(0)
     threading.stack_size(STACK_SIZE)
     worker = threading.Thread(target=target, name="relaxverify-lsp-verify")
     worker.start()
