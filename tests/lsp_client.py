@@ -16,14 +16,18 @@ ROOT = Path(__file__).resolve().parent.parent
 WAIT = 60.0  # seconds any one message may take
 
 
+def server_env() -> dict[str, str]:
+    """The environment of a server process: this checkout's relaxverify first."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    return env
+
+
 class LspClient:
     def __init__(self, *args: str, cwd: Path) -> None:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH"))
-                                            if p)
         self.proc = subprocess.Popen([sys.executable, "-m", "relaxverify", "lsp", *args],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, cwd=cwd, env=env)
+                                     stderr=subprocess.PIPE, cwd=cwd, env=server_env())
         self.inbox: "queue.Queue[Optional[dict[str, Any]]]" = queue.Queue()
         self.seen: list[dict[str, Any]] = []  # every message read so far, in order
         self._next_id = 0

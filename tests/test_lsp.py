@@ -15,7 +15,7 @@ from typing import Any, Iterator
 import pytest
 
 from conftest import run_cli
-from lsp_client import ROOT, LspClient
+from lsp_client import ROOT, LspClient, server_env
 
 pytest.importorskip("pygls")
 
@@ -263,8 +263,8 @@ def test_tcp_listens_on_localhost_when_asked(tmp_path: Path) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     proc = subprocess.Popen([sys.executable, "-m", "relaxverify", "lsp", "--tcp", str(port)],
-                            cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+                            cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=server_env())
     try:
         deadline = time.monotonic() + 60
         while True:
