@@ -161,6 +161,8 @@ def test_saving_verifies_then_hover_shows_the_counterexample_side_by_side(
     client.open(uri, FIRST)
     assert client.diagnostics(uri) == []
     client.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
+    client.wait_for(lambda m: m.get("method") == "workspace/codeLens/refresh")
+    assert _lens_titles(client, uri) == ["verifying…"]
     found = client.diagnostics(uri)
     assert [(d["code"], d["severity"], d["range"]["start"]) for d in found] == [
         ("verify/ensures", 1, at(FIRST, "result >= x"))]

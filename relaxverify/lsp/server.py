@@ -63,6 +63,7 @@ class RelaxServer(LanguageServer):
             return
         doc.outcome, doc.state = None, VERIFYING
         doc.task = asyncio.get_running_loop().create_task(self._verify(doc))
+        self.refresh_lenses()  # "verifying…"
 
     async def _verify(self, doc: Document) -> None:
         result = await verify_text(doc.path, doc.text, self.settings)
