@@ -28,6 +28,7 @@ KEYWORD_GROUPS: Final[dict[str, tuple[str, ...]]] = {
 }
 
 
+CONTEXTUAL: Final = ("hardware",)  # the groups that are keywords only in a hardware block
 BRACKET_MARKS: Final = frozenset("(){}[]")
 BRACKETS: Final = r"[(){}\[\]]"
 

@@ -8,12 +8,12 @@ from typing import Any
 
 from pygments.lexer import RegexLexer, bygroups
 from pygments.token import (Comment, Keyword, Name, Number, Operator, Punctuation,
-                            Whitespace, _TokenType)
+                            Whitespace)
 
 from relaxverify.syntax import highlight as H
 from relaxverify.syntax import tokens as T
 
-TOKEN_TYPES: dict[str, _TokenType] = {
+TOKEN_TYPES: dict[str, Any] = {  # group -> Pygments token type
     "declaration": Keyword.Declaration,
     "control": Keyword,
     "relaxation": Keyword,
@@ -26,7 +26,6 @@ TOKEN_TYPES: dict[str, _TokenType] = {
     "variable": Name.Builtin.Pseudo,
     "builtin": Name.Builtin,
 }
-CONTEXTUAL = ("hardware",)  # groups that are keywords only inside a hardware block
 NAME = T.LITERAL_PATTERNS["NAME"]
 
 
@@ -39,7 +38,7 @@ def _code() -> list[Any]:
         (T.LITERAL_PATTERNS["INT"], Number.Integer),
         (rf"\b(fn)(\s+)({NAME})", bygroups(Keyword.Declaration, Whitespace, Name.Function)),
         *((H.keyword_pattern(g), TOKEN_TYPES[g]) for g in H.KEYWORD_GROUPS
-          if g not in CONTEXTUAL),
+          if g not in H.CONTEXTUAL),
         (NAME, Name),
         (H.ADORNMENT, Name.Decorator),
         (H.operator_pattern(True), Operator.Word),  # unreliable: `+.`, `<.`
@@ -65,7 +64,7 @@ class RelaxLexer(RegexLexer):
         ],
         "hardware": [
             (r"\}", Punctuation, "#pop"),
-            *((H.keyword_pattern(g), TOKEN_TYPES[g]) for g in CONTEXTUAL),
+            *((H.keyword_pattern(g), TOKEN_TYPES[g]) for g in H.CONTEXTUAL),
             *_code(),
         ],
     }

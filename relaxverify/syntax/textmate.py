@@ -27,12 +27,11 @@ SCOPES = {
     "variable": "variable.language.relax",
     "builtin": "support.function.builtin.relax",
 }
-CONTEXTUAL = ("hardware",)  # groups that are keywords only inside a hardware block
 
 
 def grammar() -> dict[str, Any]:
     keywords = [{"name": SCOPES[g], "match": H.keyword_pattern(g)}
-                for g in H.KEYWORD_GROUPS if g not in CONTEXTUAL]
+                for g in H.KEYWORD_GROUPS if g not in H.CONTEXTUAL]
     name = T.LITERAL_PATTERNS["NAME"]
     return {
         "name": "Relax",
@@ -58,7 +57,7 @@ def grammar() -> dict[str, Any]:
                 "endCaptures": {"0": {"name": "punctuation.bracket.relax"}},
                 "patterns": [{"include": "#comments"},
                              *({"name": SCOPES[g], "match": H.keyword_pattern(g)}
-                               for g in CONTEXTUAL),
+                               for g in H.CONTEXTUAL),
                              {"include": "#code"}]},
             "code": {"patterns": [
                 {"name": "constant.numeric.float.relax",
