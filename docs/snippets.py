@@ -123,6 +123,7 @@ COMMANDS: list[Command] = [
                         "-o docs/snippets/report_small.relax", show_exit=True),
     # teaching
     C("grade-help", "relaxverify grade --help"),
+    C("lsp-help", "relaxverify lsp --help"),
     C("grade-starter", "relaxverify grade 01-hoare labs/01-hoare/starter.relax "
                        "--output docs/snippets/grade-starter-results.json", show_exit=True),
     C("grade-solution", "relaxverify grade 01-hoare labs/01-hoare/solution.relax "

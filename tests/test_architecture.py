@@ -26,8 +26,11 @@ ALLOWED: dict[str, set[str]] = {
     "fpcore": set(),  # FPCore import: relaxverify.source (top level) and itself only
     # `relaxverify report`: calls `api`, reads the stages' result types
     "htmlreport": {"api", "report", "verify", "run"},
+    # The language server: the API's results; the syntax tree for definitions; the
+    # verifier's value printer for counterexamples (lsp/worker.py).
+    "lsp": {"api", "report", "syntax", "verify"},
     "cli": {"api", "grading", "report", "syntax", "check", "core", "run", "verify",
-            "reliability", "fpcore", "htmlreport"},
+            "reliability", "fpcore", "htmlreport", "lsp"},
 }
 TOP_LEVEL = {"source", "gcpause", "pipeline", "__init__", "__main__"}
 PIPELINE_IMPORTS = {"syntax", "check", "core", "report"}  # relaxverify/pipeline.py

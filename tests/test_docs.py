@@ -25,7 +25,7 @@ OWN_PAGES = [ROOT / "docs" / name for name in (
     "precision.md",
     "running.md", "cli.md", "teaching.md", "architecture.md", "language-decisions.md",
     "verifier.md", "reliability.md", "interpreter.md", "soundness.md", "fpcore.md",
-    "casestudies.md", "report.md")] \
+    "casestudies.md", "report.md", "editor.md")] \
     + [ROOT / "README.md"]
 
 

@@ -51,10 +51,12 @@ def _imports(*args: str, **env: Optional[str]) -> tuple[int, set[str], str]:
 
 
 def _heavy(modules: set[str]) -> list[str]:
-    """The modules that `check` has no use for: z3, numpy, the other stages."""
+    """The modules that `check` has no use for: z3, numpy, pygls, the other stages."""
     stages = ("relaxverify.verify", "relaxverify.reliability", "relaxverify.run.session",
-              "relaxverify.run.interpreter", "relaxverify.grading", "relaxverify.fpcore")
-    return sorted(m for m in modules if m.split(".")[0] in ("z3", "numpy")
+              "relaxverify.run.interpreter", "relaxverify.grading", "relaxverify.fpcore",
+              "relaxverify.lsp")
+    heavy = ("z3", "numpy", "pygls", "lsprotocol")
+    return sorted(m for m in modules if m.split(".")[0] in heavy
                   or m.startswith(stages))
 
 
@@ -93,12 +95,12 @@ def test_verify_loads_z3_and_gives_its_verdicts() -> None:
 def test_every_command_still_parses_its_own_options() -> None:
     for command, option in [("check", "--format"), ("verify", "--explain"),
                             ("reliability", "--hardware"), ("run", "--semantics"),
-                            ("grade", "SUBMISSION"), ("fpcore", "--force")]:
+                            ("grade", "SUBMISSION"), ("fpcore", "--force"), ("lsp", "--tcp")]:
         proc = _cli(command, "--help")
         assert proc.returncode == 0 and option in proc.stdout, (command, proc.stdout)
     listed = _cli("--help")
     assert all(c in listed.stdout for c in ("check", "verify", "reliability", "run", "grade",
-                                            "fpcore"))
+                                            "fpcore", "lsp"))
     wrong = _cli("chek", str(SMALL))
     assert wrong.returncode == 2 and "invalid choice: 'chek'" in wrong.stderr
 

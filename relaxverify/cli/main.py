@@ -30,6 +30,7 @@ COMMANDS = {
     "fpcore": ("fpcore", "import an FPCore (FPBench) file as Relax"),
     "report": ("report", "write an HTML page of pictures: reliability, Monte Carlo, "
                "verify results, counterexamples"),
+    "lsp": ("lsp", "the language server for editors (stdio; needs the `lsp` extra)"),
 }
 
 

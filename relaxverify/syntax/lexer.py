@@ -25,14 +25,14 @@ from relaxverify.syntax import tokens as T
 def _scanner() -> re.Pattern[str]:
     operators = "|".join(re.escape(s) for s in T.operator_spellings())
     adornments = "|".join(re.escape(s) for s in T.ADORNMENTS)
+    literals = "\n| ".join(f"(?P<{name}>{pattern})"
+                           for name, pattern in T.LITERAL_PATTERNS.items())
     return re.compile(rf"""
   (?P<ws>[ \t\r\f]+)
 | (?P<nl>\n)
-| (?P<comment>//[^\n]*|/\*.*?\*/)
-| (?P<open_comment>/\*)
-| (?P<REAL>[0-9]+\.[0-9]+(?:[eE][+-]?[0-9]+)?|[0-9]+[eE][+-]?[0-9]+)
-| (?P<INT>[0-9]+)
-| (?P<NAME>[A-Za-z_][A-Za-z0-9_]*)
+| (?P<comment>{T.LINE_COMMENT}|{T.BLOCK_COMMENT_START}.*?{T.BLOCK_COMMENT_END})
+| (?P<open_comment>{T.BLOCK_COMMENT_START})
+| {literals}
 | (?P<ADORN>{adornments})
 | (?P<op>{operators})
 """, re.VERBOSE | re.DOTALL)

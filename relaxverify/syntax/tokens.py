@@ -57,6 +57,17 @@ CLASS_SPELLINGS: Final[dict[str, tuple[str, ...]]] = {
     "NOT": ("!",), "MINUS": ("-",), "ARRAY": ("[]",),
 }
 LITERAL_CLASSES: Final[tuple[str, ...]] = ("NAME", "INT", "REAL")
+# The patterns of the literal classes (Python regular expressions), in the order the
+# lexer tries them, and of comments: the lexer and the highlighters
+# (syntax/highlight.py) all read these.
+LITERAL_PATTERNS: Final[dict[str, str]] = {
+    "REAL": r"[0-9]+\.[0-9]+(?:[eE][+-]?[0-9]+)?|[0-9]+[eE][+-]?[0-9]+",
+    "INT": r"[0-9]+",
+    "NAME": r"[A-Za-z_][A-Za-z0-9_]*",
+}
+LINE_COMMENT: Final = r"//[^\n]*"
+BLOCK_COMMENT_START: Final = r"/\*"
+BLOCK_COMMENT_END: Final = r"\*/"
 
 # How messages name a terminal that is not shown as its spelling.
 CLASS_WORDS: Final[dict[str, str]] = {

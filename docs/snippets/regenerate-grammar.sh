@@ -1,0 +1,1 @@
+python -m relaxverify.syntax.textmate > editors/vscode/syntaxes/relax.tmLanguage.json
