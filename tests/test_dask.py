@@ -107,6 +107,15 @@ def test_one_chunk_is_the_plain_run_and_chunks_agree_with_its_interval(
     assert lo <= hi2 and lo2 <= hi  # the two 95% intervals overlap
 
 
+def test_the_api_runs_on_the_cluster_too(address: str) -> None:
+    from relaxverify import api
+    kwargs = dict(args={"v": 2.0}, hardware="aggressive", trials=600, chunk_trials=200)
+    on_dask = api.run(NEWTON, dask=address, **kwargs).extra
+    here = api.run(NEWTON, **kwargs).extra
+    assert on_dask["dask"] == address and here["dask"] is None
+    assert _counts(on_dask) == _counts(here) and on_dask["trials"] == 600
+
+
 def test_local_worker_processes_give_the_counts_of_this_process(
         capsys: pytest.CaptureFixture) -> None:
     """`local:1` starts a worker process: the job and the counts cross by pickle."""
@@ -157,16 +166,22 @@ def test_chunks_have_their_sizes_and_seeds() -> None:
 
 
 @pytest.mark.parametrize("options,message", [
-    (["--dask", "local:0"], "the number of local workers must be a positive integer"),
-    (["--dask", "local:two"], "the number of local workers must be a positive integer"),
-    (["--chunk-trials", "0"], "--chunk-trials must be at least 1, not 0"),
-    (["--dask", "tcp://127.0.0.1:1"], "cannot reach the Dask scheduler at `tcp://127.0.0.1:1`"),
-], ids=["no-workers", "not-a-number", "empty-chunks", "unreachable"])
+    (["--trials", "10", "--dask", "local:0"],
+     "the number of local workers must be a positive integer"),
+    (["--trials", "10", "--dask", "local:two"],
+     "the number of local workers must be a positive integer"),
+    (["--trials", "10", "--chunk-trials", "0"], "--chunk-trials must be at least 1, not 0"),
+    (["--trials", "10", "--dask", "tcp://127.0.0.1:1"],
+     "cannot reach the Dask scheduler at `tcp://127.0.0.1:1`"),
+    (["--dask", "local"], "--dask splits the trials of Monte Carlo: add `--trials N`"),
+    (["--chunk-trials", "5"], "--chunk-trials splits the trials of Monte Carlo: add `--trials N`"),
+], ids=["no-workers", "not-a-number", "empty-chunks", "unreachable", "no-trials",
+        "chunks-without-trials"])
 def test_bad_cluster_options_exit_2_with_a_message(
         capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch, options: list[str],
         message: str) -> None:
     monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 0.5)
-    code = main(["run", NEWTON, "--arg", "v=2.0", "--trials", "10", *options])
+    code = main(["run", NEWTON, "--arg", "v=2.0", *options])
     out, err = capsys.readouterr()
     assert code == 2
     assert f"{NEWTON}: error: " in out and message in out, out

@@ -111,6 +111,10 @@ def run_function(item: Loaded, fn_name: Optional[str], opts: RunOptions) -> Comm
         return usage(path, str(exc), item.source, exc.span)
     if opts.trials is not None and opts.trials < 1:
         return usage(path, f"--trials must be at least 1, not {opts.trials}", item.source)
+    if opts.trials is None and (opts.dask is not None or opts.chunk_trials is not None):
+        option = "--dask" if opts.dask is not None else "--chunk-trials"
+        return usage(path, f"{option} splits the trials of Monte Carlo: add `--trials N`",
+                     item.source)
     if opts.chunk_trials is not None and opts.chunk_trials < 1:
         return usage(path, f"--chunk-trials must be at least 1, not {opts.chunk_trials}",
                      item.source)
