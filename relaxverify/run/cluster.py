@@ -134,11 +134,12 @@ def run_chunks(client: Any) -> Callable[..., list[ChunkCounts]]:
     """A runner for chunks.chunked_monte_carlo: the chunks as tasks of `client`."""
     def runner(job: TrialJob, chunks: list[Chunk],
                progress: Optional[Callable[[int], None]] = None) -> list[ChunkCounts]:
-        total = [0]
+        total = 0
 
         def done(part: ChunkCounts) -> None:
-            total[0] += part.trials
+            nonlocal total
+            total += part.trials
             if progress is not None:
-                progress(total[0])
+                progress(total)
         return map_tasks(client, run_chunk, chunks, job, done=done)
     return runner
