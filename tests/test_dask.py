@@ -11,6 +11,7 @@ the plain run's. Errors (no dask, no scheduler, bad options) exit 2 with a messa
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -219,3 +220,20 @@ def test_auto_may_pick_a_backend_per_chunk_and_says_so(capsys: pytest.CaptureFix
     assert out["backend"] == "mixed" and out["trials"] == 11000
     assert out["backend_note"].startswith(
         "backend: vectorised in 2 of 3 chunks, the interpreter in the others (only about ")
+
+
+def test_a_chunk_with_another_fault_free_result_is_an_error(
+        capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chunk must compare with the fault-free result this process reports (a relax
+    value Z3 chose otherwise on a worker would make its counts meaningless)."""
+    real = chunks.run_chunk
+
+    def other(job: chunks.TrialJob, chunk: chunks.Chunk, progress=None) -> chunks.ChunkCounts:
+        got = real(job, chunk, progress)
+        return dataclasses.replace(got, reference=-1) if chunk.index == 1 else got
+    monkeypatch.setattr(chunks, "run_chunk", other)
+    code = main(["run", NEWTON, "--arg", "v=2.0", "--trials", "30", "--chunk-trials", "10"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert "error: the fault-free run of chunk 1 differs from this process's" in out, out
+    assert "Traceback" not in out + err

@@ -13,14 +13,18 @@ import hashlib
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from relaxverify.core import nodes as C
 from relaxverify.run import interrupt
-from relaxverify.run.montecarlo import MonteCarloResult, fault_free, monte_carlo
+from relaxverify.run.montecarlo import MonteCarloResult, fault_free, monte_carlo, same_result
 from relaxverify.run.options import MAX_STEPS
 
 CHUNK_TRIALS = 100_000  # trials per chunk by default: seconds of work, a small fixed cost
+
+
+class ChunkError(Exception):
+    """The chunks cannot give the run's statistics (cluster.ClusterError: nor the cluster)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ class ChunkCounts:
     backend: str
     backend_note: str
     partial: bool  # it was stopped (Ctrl-C in the process that ran it)
+    reference: Any  # the result of its fault-free run, which must be the client's
+    reference_ok: bool  # its fault-free run completed (it fails nowhere else either)
 
 
 def chunk_seed(seed: int, index: int) -> int:
@@ -87,7 +93,8 @@ def run_chunk(job: TrialJob, chunk: Chunk,
                          job.semantics, job.exact, job.source, job.max_steps, progress,
                          precision=True, backend=job.backend, trial_seed=chunk.seed)
     return ChunkCounts(chunk.index, mc.trials, mc.correct, mc.failures, mc.faults,
-                       mc.rejected, mc.most_faults, mc.backend, mc.backend_note, mc.partial)
+                       mc.rejected, mc.most_faults, mc.backend, mc.backend_note, mc.partial,
+                       mc.reference.result, mc.reference.failure is None)
 
 
 def run_here(job: TrialJob, chunks: list[Chunk],
@@ -129,7 +136,13 @@ def chunked_monte_carlo(job: TrialJob, trials: int, size: int = CHUNK_TRIALS,
 def merge(out: MonteCarloResult, parts: list[ChunkCounts], planned: int,
           requested: int) -> MonteCarloResult:
     """The chunks' counts added into `out` (which holds the fault-free run); partial
-    when a chunk was stopped or some never ran."""
+    when a chunk was stopped or some never ran. A chunk whose fault-free run differs
+    (a relax/havoc value Z3 chose otherwise, out of time) compared with another."""
+    for p in parts:
+        if not (p.reference_ok and same_result(p.reference, out.reference.result)):
+            raise ChunkError(f"the fault-free run of chunk {p.index} differs from this "
+                             "process's (a relax or havoc value the solver chose otherwise, "
+                             "perhaps out of time): raise --timeout, or run without chunks")
     out.requested = requested
     out.trials = sum(p.trials for p in parts)
     out.correct = sum(p.correct for p in parts)

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Optional
 
 from relaxverify.run import interrupt
-from relaxverify.run.chunks import Chunk, ChunkCounts, TrialJob, run_chunk
+from relaxverify.run.chunks import Chunk, ChunkCounts, ChunkError, TrialJob, run_chunk
 
 CONNECT_TIMEOUT = 10.0  # seconds to reach a scheduler before giving up
 INSTALL = "pip install 'relaxverify[dask]'"
@@ -25,7 +25,7 @@ INSTALL = "pip install 'relaxverify[dask]'"
 QUIET = {"dashboard_address": "127.0.0.1:0"}
 
 
-class ClusterError(Exception):
+class ClusterError(ChunkError):
     """The cluster cannot be used: dask missing, an address not reached, a task failed."""
 
 

@@ -201,10 +201,10 @@ def _trials(opts: RunOptions, item: Loaded, program: C.Program, fn: C.Function,
                          opts.semantics, not opts.float_reals, item.source, opts.max_steps,
                          opts.progress, precision=True, backend=opts.backend)
     else:
-        from relaxverify.run.cluster import ClusterError
+        from relaxverify.run.chunks import ChunkError
         try:
             mc = _chunked(opts, item, program, fn, values, model)
-        except ClusterError as exc:
+        except ChunkError as exc:  # Dask missing, a scheduler not reached...
             return usage(item.path, str(exc), item.source)
     report = FileReport(item.path, "verified", item.source)
     extra: dict = {"result": None, "error": None}
