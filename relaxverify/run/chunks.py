@@ -124,7 +124,7 @@ def chunked_monte_carlo(job: TrialJob, trials: int, size: int = CHUNK_TRIALS,
                         progress: Optional[Callable[[int], None]] = None
                         ) -> MonteCarloResult:
     """`monte_carlo` in chunks of `size` trials, which `runner(job, chunks, progress)`
-    runs (run_here, or cluster.Cluster.run); the fault-free run is done here."""
+    runs (run_here, or cluster.run_chunks(client)); the fault-free run is done here."""
     out = fault_free(job.program, job.fn, job.args, job.model, job.seed, job.semantics,
                      job.exact, job.source, job.max_steps, precision=True)
     if out.reference.failure is not None:
