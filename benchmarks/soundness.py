@@ -1,7 +1,7 @@
 """The soundness harness at a large budget (docs/soundness.md).
 
     python benchmarks/soundness.py [--programs 1000] [--pairs 40] [--reliability 300]
-                                   [--floats 200] [--jobs 2] [--seed 0]
+                                   [--floats 200] [--jobs 2 | --dask ADDRESS] [--seed 0]
                                    [--include-known] [--show 3]
                                    [--known NAMES] [--dump FILE]
 
@@ -17,7 +17,9 @@ the constructs of open known disagreements (tests/regressions/), which are off b
 default so that a clean run means "nothing new" (strategies.KNOWN: partial
 expressions in quantifiers and in relax/havoc predicates, havocs only some runs
 make, faults that hit interpreter limits, `requires_r` written as the default or
-`true`). Exit 1 if anything disagrees.
+`true`). Exit 1 if anything disagrees. --dask ADDRESS checks the programs on a Dask
+cluster instead of --jobs local processes (`local[:WORKERS]`, or a scheduler whose
+workers have this checkout and its tests/ on PYTHONPATH; docs/soundness.md).
 """
 from __future__ import annotations
 
@@ -163,6 +165,9 @@ def main() -> int:
                     help="float programs (type-checked and analysed; verify vs run too "
                     "when strategies.FLOAT_DIFFERENTIAL is on)")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--dask", metavar="ADDRESS",
+                    help="check the programs on this Dask cluster, or local[:WORKERS] "
+                    "(instead of --jobs processes)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--include-known", action="store_true",
                     help="also generate the constructs of open known disagreements")
@@ -191,12 +196,26 @@ def main() -> int:
         programs += float_programs
     jobs = [(g, args.pairs, args.seed + i) for i, g in enumerate(programs)]
     total = Tally()
-    with multiprocessing.Pool(args.jobs) as pool:
-        for i, tally in enumerate(pool.imap_unordered(_check, jobs, chunksize=4), start=1):
-            total.add(tally)
-            if i % 100 == 0:
-                print(f"  {i} programs, {len(total.disagreements)} disagreements "
-                      f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+    seen = [0]
+
+    def add(tally: Tally) -> None:
+        total.add(tally)
+        seen[0] += 1
+        if seen[0] % 100 == 0:
+            print(f"  {seen[0]} programs, {len(total.disagreements)} disagreements "
+                  f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+    if args.dask:
+        from relaxverify.run import cluster
+        try:
+            with cluster.connect(args.dask) as client:
+                cluster.map_tasks(client, _check, jobs, done=add)
+        except cluster.ClusterError as exc:
+            print(f"soundness.py: error: {exc}", file=sys.stderr)
+            return 2
+    else:
+        with multiprocessing.Pool(args.jobs) as pool:
+            for tally in pool.imap_unordered(_check, jobs, chunksize=4):
+                add(tally)
     t1 = time.perf_counter()
     rel_known = tuple(n for n in names if n in S.KNOWN_RELIABILITY) if names else \
         (S.KNOWN_RELIABILITY if args.include_known else ())
@@ -214,7 +233,8 @@ def main() -> int:
     rel_problems += float_problems
     t3 = time.perf_counter()
 
-    print(f"verify vs interpreter ({t1 - t0:.0f} s, {args.jobs} jobs)")
+    where = f"Dask cluster {args.dask}" if args.dask else f"{args.jobs} jobs"
+    print(f"verify vs interpreter ({t1 - t0:.0f} s, {where})")
     print(f"  programs tried        {total.programs}")
     print(f"  obligations checked   {total.obligations} ({total.verified} verified, "
           f"{total.failed} failed, {total.unknown} unknown)")

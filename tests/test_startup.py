@@ -92,6 +92,15 @@ def test_verify_loads_z3_and_gives_its_verdicts() -> None:
     assert "z3" in modules and "relaxverify.cli.check" not in modules
 
 
+def test_monte_carlo_loads_dask_only_when_asked() -> None:
+    newton = str(ROOT / "examples" / "newton.relax")
+    code, modules, out = _imports("run", newton, "--arg", "v=2.0", "--trials", "20",
+                                  "--chunk-trials", "10")
+    assert code == 0 and "trials             20" in out, out
+    assert "relaxverify.run.chunks" in modules
+    assert not {"dask", "distributed", "relaxverify.run.cluster"} & modules
+
+
 def test_every_command_still_parses_its_own_options() -> None:
     for command, option in [("check", "--format"), ("verify", "--explain"),
                             ("reliability", "--hardware"), ("run", "--semantics"),

@@ -68,6 +68,8 @@ class RunOptions(CommonOptions):
     seed: int = 0
     exact: bool = False  # reals as exact rationals
     max_steps: int = MAX_STEPS  # iterations one loop may run before the run is stopped
+    chunk_trials: Optional[int] = None  # Monte Carlo in chunks of this many trials
+    dask: Optional[str] = None  # the chunks on this Dask cluster, or `local[:N]` (docs/running.md)
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -31,7 +31,7 @@ def run_inputs(inputs: Inputs, options: RunOptions) -> CommandResult:
         semantics=options.semantics, trials=options.trials, seed=options.seed,
         float_reals=bool(getattr(options, "float_reals", False)),
         max_steps=options.max_steps, hardware=options.hardware,
-        timeout=options.timeout))
+        timeout=options.timeout, chunk_trials=options.chunk_trials, dask=options.dask))
 
 
 def run_loaded(inputs: Inputs, fn: Optional[str], opts: session.RunOptions) -> CommandResult:

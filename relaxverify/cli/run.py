@@ -42,6 +42,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Monte Carlo: who runs the trials; auto (default): the "
                              "vectorised numpy backend where it applies, else the "
                              "interpreter (the output says which ran)")
+    parser.add_argument("--dask", metavar="ADDRESS",
+                        help="Monte Carlo on a Dask cluster: a scheduler's address "
+                             "(tcp://host:8786) or local[:WORKERS] for worker processes "
+                             "here; needs pip install 'relaxverify[dask]'")
+    parser.add_argument("--chunk-trials", type=int, metavar="N",
+                        help="Monte Carlo in chunks of N trials, each seeded from --seed "
+                             "and its index (default with --dask: 100000); the statistics "
+                             "depend on the seed and N only, not on where chunks run")
     parser.add_argument("--max-steps", type=int, default=MAX_STEPS, metavar="N",
                         help=f"iterations one loop may run before the run is stopped "
                              f"(default {MAX_STEPS})")
@@ -54,7 +62,8 @@ def execute(args: argparse.Namespace) -> CommandResult:
                       max_steps=args.max_steps,
                       hardware=args.hardware, timeout=args.timeout,
                       progress=bar.update if bar is not None else None,
-                      backend=args.backend)
+                      backend=args.backend, chunk_trials=args.chunk_trials,
+                      dask=args.dask)
     try:
         result = run_loaded(Inputs.of(args.files), args.fn, opts)
     finally:

@@ -25,7 +25,7 @@ from typing import Any, Callable, Optional
 
 from relaxverify.core import nodes as C
 from relaxverify.run import interrupt
-from relaxverify.run.accepts import accept_pairs, checked_accepts
+from relaxverify.run.accepts import AcceptPairs, accept_pairs, checked_accepts
 from relaxverify.run.options import MAX_STEPS, Options
 from relaxverify.run.outcome import RunOutcome, RuntimeFailure
 from relaxverify.run.runtime import RECURSION, Interpreter
@@ -124,7 +124,7 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
                 source: Optional[str] = None, max_steps: Optional[int] = None,
                 progress: Optional[Callable[[int], None]] = None,
                 skip: bool = True, precision: bool = False,
-                backend: str = "auto") -> MonteCarloResult:
+                backend: str = "auto", trial_seed: Optional[int] = None) -> MonteCarloResult:
     """Run `fn` fault-free once, then `trials` times under `model`. `args` are in
     parameter order, as Python values (ints, Fractions or floats, bools, lists).
 
@@ -135,28 +135,21 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
     `precision`, the fault-free and the faulty runs compute at the model's
     precisions (LANGUAGE.md section 9). `backend`: "auto", "interpreter" or
     "vectorised" (the latter two force one; "vectorised" falls back, with a note,
-    where it does not apply)."""
+    where it does not apply). `trial_seed` (default `seed`) seeds the faulty trials
+    only: the chunks of one run (chunks.py) share the fault-free run of `seed`."""
     steps = MAX_STEPS if max_steps is None else max_steps
-    params = program.functions[fn].params
-    record = checked_accepts(program.functions[fn])  # a trial failing one is incorrect
-    ref = Interpreter(program, fn, Options(semantics, exact, "none", True, record,
-                                           max_steps=steps),
-                      None, seed, source, model if precision else None)
-    ref_args = [ref.convert(a, p.type) for a, p in zip(args, params)]
-    pairs = accept_pairs(program, fn, ref_args, exact, steps, seed, source)
-    reference = ref.run(ref_args)
-    out = MonteCarloResult(reference)
-    if reference.failure is not None:
+    ref = _fault_free(program, fn, args, model, seed, semantics, exact, source, steps, precision)
+    out, pairs, ref_args = ref.result, ref.pairs, ref.args
+    if out.reference.failure is not None:
         return out
-    # a skipped trial is the fault-free run: correct when the reference meets the accepts
-    ref_ok = pairs is None or pairs.hold(ref, reference.records)
-    out.reference_accepts = ref_ok
+    ref_ok = out.reference_accepts  # a skipped trial is the fault-free run
     out.requested = trials
-    faulty = Interpreter(program, fn, Options(semantics, exact, "inject", False, record,
+    seed = seed if trial_seed is None else trial_seed
+    faulty = Interpreter(program, fn, Options(semantics, exact, "inject", False, ref.record,
                                               max_steps=steps), model, seed, source,
                       model if precision else None)
-    faulty.set_choices_by_site(ref.choices.by_site)
-    expected = reference.result
+    faulty.set_choices_by_site(ref.interp.choices.by_site)
+    expected = out.reference.result
     entry = faulty.entry
     ns = faulty.ns
     chooser = faulty.choices
@@ -170,7 +163,7 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
             hit = trials * -math.expm1(-hazard) if hazard is not None else math.inf
             with interrupt.listen():
                 note = _vectorised(out, program, fn, ref_args, model, trials, seed,
-                                   semantics, steps, progress, record,
+                                   semantics, steps, progress, ref.record,
                                    backend == "auto" and hit < FEW, hit)
             if note is None:
                 return out
@@ -218,6 +211,45 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
     out.rejected = rejected
     out.most_faults = most
     return out
+
+
+@dataclass
+class _FaultFree:
+    """The fault-free run the faulty trials are compared with, and what they reuse."""
+
+    interp: Interpreter  # its relax/havoc choices are the trials' (set_choices_by_site)
+    args: list  # the arguments, converted to the interpreter's values
+    pairs: Optional[AcceptPairs]  # the original states the accepts compare with
+    record: bool  # whether the function has accepts to check (and so records them)
+    result: MonteCarloResult  # no trials yet: the reference outcome
+
+
+def _fault_free(program: C.Program, fn: str, args: list, model: C.HardwareModel, seed: int,
+                semantics: str, exact: bool, source: Optional[str], steps: int,
+                precision: bool) -> _FaultFree:
+    params = program.functions[fn].params
+    record = checked_accepts(program.functions[fn])  # a trial failing one is incorrect
+    ref = Interpreter(program, fn, Options(semantics, exact, "none", True, record,
+                                           max_steps=steps),
+                      None, seed, source, model if precision else None)
+    ref_args = [ref.convert(a, p.type) for a, p in zip(args, params)]
+    pairs = accept_pairs(program, fn, ref_args, exact, steps, seed, source)
+    reference = ref.run(ref_args)
+    out = MonteCarloResult(reference)
+    if reference.failure is None:  # correct when the fault-free result meets the accepts
+        out.reference_accepts = pairs is None or pairs.hold(ref, reference.records)
+    return _FaultFree(ref, ref_args, pairs, record, out)
+
+
+def fault_free(program: C.Program, fn: str, args: list, model: C.HardwareModel,
+               seed: int = 0, semantics: str = "original", exact: bool = True,
+               source: Optional[str] = None, max_steps: Optional[int] = None,
+               precision: bool = False) -> MonteCarloResult:
+    """The fault-free run of `monte_carlo` alone (no trials): what a run split into
+    chunks reports beside the chunks' merged counts."""
+    steps = MAX_STEPS if max_steps is None else max_steps
+    return _fault_free(program, fn, args, model, seed, semantics, exact, source, steps,
+                       precision).result
 
 
 def _vectorised(out: MonteCarloResult, program: C.Program, fn: str, args: list,

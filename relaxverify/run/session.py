@@ -51,6 +51,8 @@ class RunOptions:
     timeout: float = 10.0  # seconds Z3 may take for one relax/havoc predicate
     progress: Optional[Callable[[int], None]] = None  # called with the trials done
     backend: str = "auto"  # Monte Carlo: "auto", "interpreter" or "vectorised" (montecarlo.py)
+    chunk_trials: Optional[int] = None  # split the trials into chunks of this many (chunks.py)
+    dask: Optional[str] = None  # run the chunks on this Dask cluster, or `local[:N]` (cluster.py)
 
 
 def usage(path: str, message: str, source: Optional[str] = None,
@@ -109,6 +111,13 @@ def run_function(item: Loaded, fn_name: Optional[str], opts: RunOptions) -> Comm
         return usage(path, str(exc), item.source, exc.span)
     if opts.trials is not None and opts.trials < 1:
         return usage(path, f"--trials must be at least 1, not {opts.trials}", item.source)
+    if opts.trials is None and (opts.dask is not None or opts.chunk_trials is not None):
+        option = "--dask" if opts.dask is not None else "--chunk-trials"
+        return usage(path, f"{option} splits the trials of Monte Carlo: add `--trials N`",
+                     item.source)
+    if opts.chunk_trials is not None and opts.chunk_trials < 1:
+        return usage(path, f"--chunk-trials must be at least 1, not {opts.chunk_trials}",
+                     item.source)
     if opts.max_steps < 1:
         return usage(path, f"--max-steps must be at least 1, not {opts.max_steps}", item.source)
     model = None
@@ -187,9 +196,16 @@ def _single(opts: RunOptions, item: Loaded, program: C.Program, fn: C.Function,
 def _trials(opts: RunOptions, item: Loaded, program: C.Program, fn: C.Function,
             values: list, model: C.HardwareModel) -> CommandResult:
     assert opts.trials is not None
-    mc = monte_carlo(program, fn.name, values, model, opts.trials, opts.seed,
-                     opts.semantics, not opts.float_reals, item.source, opts.max_steps,
-                     opts.progress, precision=True, backend=opts.backend)
+    if opts.dask is None and opts.chunk_trials is None:
+        mc = monte_carlo(program, fn.name, values, model, opts.trials, opts.seed,
+                         opts.semantics, not opts.float_reals, item.source, opts.max_steps,
+                         opts.progress, precision=True, backend=opts.backend)
+    else:
+        from relaxverify.run.chunks import ChunkError
+        try:
+            mc = _chunked(opts, item, program, fn, values, model)
+        except ChunkError as exc:  # Dask missing, a scheduler not reached...
+            return usage(item.path, str(exc), item.source)
     report = FileReport(item.path, "verified", item.source)
     extra: dict = {"result": None, "error": None}
     ref = mc.reference
@@ -241,6 +257,9 @@ def _trials(opts: RunOptions, item: Loaded, program: C.Program, fn: C.Function,
                             f"{mc.requested} trials; the statistics are those of the trials done")
     report.lines.append(f"  note: {backend_note(mc)}")
     extra["backend_note"] = backend_note(mc)
+    if opts.dask is not None or opts.chunk_trials is not None:
+        report.lines.append(f"  note: {chunks_note(opts)}")
+        extra.update(chunk_trials=_chunk_size(opts), dask=opts.dask)
     externs = externs_reached(program, fn)
     if externs:
         report.lines.append(f"  note: {extern_note(externs)}")
@@ -254,10 +273,45 @@ def _trials(opts: RunOptions, item: Loaded, program: C.Program, fn: C.Function,
     return CommandResult("run", [report], extra=extra)
 
 
+def _chunked(opts: RunOptions, item: Loaded, program: C.Program, fn: C.Function,
+             values: list, model: C.HardwareModel) -> MonteCarloResult:
+    """The trials in chunks, here or on the Dask cluster of `opts.dask`."""
+    from relaxverify.run import chunks
+    assert opts.trials is not None
+    job = chunks.TrialJob(program, fn.name, values, model, opts.seed, opts.semantics,
+                          not opts.float_reals, item.source, opts.max_steps, opts.backend,
+                          int(opts.timeout * 1000))
+    size = _chunk_size(opts)
+    if opts.dask is None:
+        return chunks.chunked_monte_carlo(job, opts.trials, size, progress=opts.progress)
+    from relaxverify.run import cluster
+    with cluster.connect(opts.dask) as client:
+        return chunks.chunked_monte_carlo(job, opts.trials, size, cluster.run_chunks(client),
+                                          opts.progress)
+
+
+def _chunk_size(opts: RunOptions) -> int:
+    from relaxverify.run.chunks import CHUNK_TRIALS
+    return opts.chunk_trials or CHUNK_TRIALS
+
+
+def chunks_note(opts: RunOptions) -> str:
+    """How the trials were split, and where they ran."""
+    assert opts.trials is not None
+    size = _chunk_size(opts)
+    count = -(-opts.trials // size)
+    where = "in this process" if opts.dask is None else f"on the Dask cluster `{opts.dask}`"
+    return (f"{count} chunk(s) of {min(size, opts.trials)} trials {where}, each seeded from "
+            f"seed {opts.seed} and its index: the same seed and --chunk-trials give the "
+            "same statistics")
+
+
 def backend_note(mc: MonteCarloResult) -> str:
     """Which backend ran the trials, and why the interpreter when it did."""
     if mc.backend == "vectorised":
         return "backend: vectorised (numpy, one lane per trial)"
+    if mc.backend == "mixed":
+        return f"backend: {mc.backend_note}"
     return "backend: interpreter" + (f"; {mc.backend_note}" if mc.backend_note else "")
 
 
