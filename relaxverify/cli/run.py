@@ -56,7 +56,7 @@ def execute(args: argparse.Namespace) -> CommandResult:
                       progress=bar.update if bar is not None else None,
                       backend=args.backend)
     try:
-        result = run_loaded(Inputs.of(args.files), args.fn, opts)
+        result = run_loaded(Inputs.of(args.files), args.fn or (), opts)
     finally:
         if bar is not None:
             bar.close()
