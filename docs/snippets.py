@@ -118,6 +118,9 @@ COMMANDS: list[Command] = [
     C("cli-sarif", "relaxverify check docs/snippets/first_typo.relax --format sarif",
       show_exit=True),
     C("cli-usage", "relaxverify verify", show_exit=True),
+    C("cli-github", "relaxverify check docs/snippets/first_typo.relax --format github",
+      show_exit=True),
+    C("cli-fn", "relaxverify verify examples/binarize.relax --fn count_set --fn level"),
     # teaching
     C("grade-help", "relaxverify grade --help"),
     C("grade-starter", "relaxverify grade 01-hoare labs/01-hoare/starter.relax "
@@ -156,6 +159,8 @@ def run_command(cmd: Command, scratch: Path | None = None) -> tuple[str, dict[st
         argv[i] = real
         outputs[shown] = real
     buffer = io.StringIO()
+    for name in ("FORCE_COLOR", "NO_COLOR"):  # transcripts are the plain text
+        os.environ.pop(name, None)
     cwd = os.getcwd()
     os.chdir(ROOT)
     try:

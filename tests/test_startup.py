@@ -51,10 +51,11 @@ def _imports(*args: str, **env: Optional[str]) -> tuple[int, set[str], str]:
 
 
 def _heavy(modules: set[str]) -> list[str]:
-    """The modules that `check` has no use for: z3, numpy, the other stages."""
+    """The modules that `check` has no use for: z3, numpy, rich (it only colours a
+    terminal's output), the other stages."""
     stages = ("relaxverify.verify", "relaxverify.reliability", "relaxverify.run.session",
               "relaxverify.run.interpreter", "relaxverify.grading", "relaxverify.fpcore")
-    return sorted(m for m in modules if m.split(".")[0] in ("z3", "numpy")
+    return sorted(m for m in modules if m.split(".")[0] in ("z3", "numpy", "rich")
                   or m.startswith(stages))
 
 
