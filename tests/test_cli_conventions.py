@@ -248,7 +248,7 @@ def test_pyproject_table_and_which_file_wins(tmp_path: Path, monkeypatch) -> Non
         "relaxverify.toml": "this is not TOML",  # never read: the nearer directory decides
         "p/pyproject.toml": '[project]\nname = "x"\n\n[tool.relaxverify]\npaths = ["a.relax"]\n',
         "p/a.relax": GOOD, "p/b.relax": GOOD,
-        "q/pyproject.toml": '[project]\nname = "q"\n',  # no table: look further up
+        "q/pyproject.toml": '# see tool.relaxverify\n[project]\nname = "q"\n',  # no table
         "r/pyproject.toml": '[tool.relaxverify]\npaths = ["a.relax"]\n',
         "r/relaxverify.toml": 'paths = ["b.relax"]\n',  # wins in the same directory
         "r/a.relax": GOOD, "r/b.relax": BAD})
@@ -284,8 +284,11 @@ def test_pyproject_table_and_which_file_wins(tmp_path: Path, monkeypatch) -> Non
      "the name of a hardware model, not `3`\n"),
     ("pyproject.toml", 'tool.relaxverify.colour = true\n',  # dotted: no position known
      "pyproject.toml: error: unknown key `colour` in [tool.relaxverify] of `pyproject.toml`\n"),
-    ("pyproject.toml", '[tool]\nrelaxverify = 3\n', "pyproject.toml:2:1: error: "
+    ("pyproject.toml", 'tool.relaxverify = 3\n', "pyproject.toml: error: "
      "`tool.relaxverify` must be a table"),
+    ("pyproject.toml", '[tool.relaxverify.timeout]\n', "pyproject.toml:1:19: error: "
+     "`timeout` in [tool.relaxverify] of `pyproject.toml` must be a positive number of "
+     "seconds, not `{}`"),
 ])
 def test_bad_config_is_located_and_exits_2(tmp_path: Path, monkeypatch, name: str, text: str,
                                            message: str) -> None:

@@ -13,7 +13,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from relaxverify.report.diagnostics import Diagnostic
 from relaxverify.report.text import render_text
@@ -24,8 +24,7 @@ PYPROJECT = "pyproject.toml"
 PYPROJECT_TABLE = "tool.relaxverify"
 # A pyproject.toml is parsed only when it may hold the table (most do not: parsing
 # one costs `check` several milliseconds).
-_MAY_HOLD_TABLE = re.compile(r"""\btool\s*\.\s*["']?relaxverify\b|^\s*relaxverify\s*[.=]""",
-                             re.MULTILINE)
+_MAY_HOLD_TABLE = re.compile(r"""\btool["']?\s*\.\s*["']?relaxverify\b""")
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 _HEADER = re.compile(r"^\s*\[\[?([^\]]+)\]")
 
@@ -97,43 +96,43 @@ class ConfigError(Exception):
 
 def load_config(start: str) -> Optional[Config]:
     """The settings that apply in directory `start`, or None; raises ConfigError."""
-    found = find_config(start)
-    if found is None:
-        return None
-    path, text = found
-    data = _parse(path, text)
-    if os.path.basename(path) == PYPROJECT:
-        tool = data.get("tool")
-        section = tool.get("relaxverify") if isinstance(tool, dict) else None
-        if section is None:  # it only mentions relaxverify: not a configuration
-            return None
-        table = PYPROJECT_TABLE
-    else:
-        section, table = data, ""
-    if not isinstance(section, dict):
-        raise _error(path, text, "tool", "relaxverify", f"`{PYPROJECT_TABLE}` must be a table",
-                     "write it as a table: `[tool.relaxverify]` and `key = value` lines")
-    return _validated(path, text, table, section)
+    for path, text in candidates(start):
+        data = _parse(path, text)
+        if os.path.basename(path) == PYPROJECT:
+            tool = data.get("tool")
+            section = tool.get("relaxverify") if isinstance(tool, dict) else None
+            if section is None:  # it only mentions relaxverify: look further up
+                continue
+            table = PYPROJECT_TABLE
+        else:
+            section, table = data, ""
+        if not isinstance(section, dict):
+            raise _error(path, text, "tool", "relaxverify", f"`{PYPROJECT_TABLE}` must be a "
+                         "table", "write it as a table: `[tool.relaxverify]` and `key = value` "
+                         "lines")
+        return _validated(path, text, table, section)
+    return None
 
 
-def find_config(start: str) -> Optional[tuple[str, str]]:
-    """The first configuration file from `start` upwards, and its text."""
+def candidates(start: str) -> Iterator[tuple[str, str]]:
+    """The files that may hold the settings, from `start` upwards, with their text:
+    a relaxverify.toml, else a pyproject.toml that mentions `tool.relaxverify`."""
     directory = os.path.abspath(start)
     while True:
         mine = os.path.join(directory, CONFIG_FILE)
-        if os.path.isfile(mine):
-            return _shown(mine), _read(mine)
         project = os.path.join(directory, PYPROJECT)
-        if os.path.isfile(project):
+        if os.path.isfile(mine):
+            yield _shown(mine), _read(mine)
+        elif os.path.isfile(project):
             try:
                 text = open(project, encoding="utf-8").read()
             except (OSError, UnicodeDecodeError):  # not ours to judge: look further up
                 text = ""
             if _MAY_HOLD_TABLE.search(text):
-                return _shown(project), text
+                yield _shown(project), text
         parent = os.path.dirname(directory)
         if parent == directory:
-            return None
+            return
         directory = parent
 
 
