@@ -85,6 +85,13 @@ def test_version_and_help_load_no_stage(args: list[str]) -> None:
                       if "verify" in args else ["relaxverify.cli.main"])
 
 
+def test_fpcore_loads_neither_the_api_nor_the_front_end() -> None:
+    code, modules, out = _imports("fpcore", str(ROOT / "benchmarks" / "fpbench" / "bspline3.fpcore"))
+    assert code == 0 and "fn " in out, out
+    assert not any(m.startswith(("relaxverify.api", "relaxverify.check", "rich"))
+                   for m in modules), sorted(m for m in modules if m.startswith("relaxverify"))
+
+
 def test_verify_loads_z3_and_gives_its_verdicts() -> None:
     code, modules, out = _imports("verify", str(SMALL))
     assert code == 0 and "4 obligations in 1 file(s): 4 verified, 0 failed" in out, out
