@@ -86,6 +86,34 @@ def test_force_color_colours_and_adds_nothing_else(args: list[str]) -> None:
     assert refused.stdout == plain.stdout
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+def test_a_terminal_gets_colour_unless_no_color() -> None:
+    import pty
+    outputs = {}
+    for name, extra in (("tty", {}), ("refused", {"NO_COLOR": "1"})):
+        leader, follower = pty.openpty()
+        env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+        env.update(PYTHONPATH=str(ROOT), TERM="xterm", **extra)
+        proc = subprocess.Popen([sys.executable, "-m", "relaxverify", "check", "-"],
+                                stdin=subprocess.PIPE, stdout=follower, stderr=follower,
+                                cwd=ROOT, env=env)
+        os.close(follower)
+        proc.communicate(BAD.encode(), timeout=120)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal closed (EIO on Linux)
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(leader)
+        outputs[name] = b"".join(chunks).decode()
+    assert "\x1b[1;31merror\x1b[0m" in outputs["tty"], outputs["tty"]
+    assert "\x1b[" not in outputs["refused"] and "<stdin>:2:20: error:" in outputs["refused"]
+
+
 def test_colours_say_what_they_mark() -> None:
     out = _cli("verify", str(KNOB), FORCE_COLOR="1").stdout
     bold_red = "\x1b[1;31m"
