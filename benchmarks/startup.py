@@ -12,7 +12,8 @@ than wall time on a shared machine):
   check, cold       the same with an empty cache directory (tables built, then stored)
   verify            `relaxverify verify FILE` (z3 loaded, obligations proved)
 then the ratio check / import lark (target: at most 2) and, for check and verify,
-how many modules the process imported and whether z3 and numpy were among them.
+how many modules the process imported and whether z3, numpy and rich (only for
+colour on a terminal) were among them.
 It reports figures; it is not a test (tests/test_startup.py is).
 """
 from __future__ import annotations
@@ -39,7 +40,8 @@ IMPORTS = ("import json, sys\n"
            "code = main(sys.argv[1:])\n"
            "mods = sorted(sys.modules)\n"
            "print(json.dumps({'code': code, 'modules': len(mods),\n"
-           "  'z3': 'z3' in sys.modules, 'numpy': 'numpy' in sys.modules}))\n")
+           "  'z3': 'z3' in sys.modules, 'numpy': 'numpy' in sys.modules,\n"
+           "  'rich': 'rich' in sys.modules}))\n")
 
 
 # Compiled bytecode, kept apart from the checkout (PYTHONPYCACHEPREFIX), as an
@@ -149,7 +151,7 @@ def report(args: argparse.Namespace) -> None:
     for command in ("check", "verify"):
         seen = imports(command, args.file)
         print(f"{command}: {seen['modules']} modules imported; z3 {'yes' if seen['z3'] else 'no'}, "
-              f"numpy {'yes' if seen['numpy'] else 'no'}")
+              f"numpy {'yes' if seen['numpy'] else 'no'}, rich {'yes' if seen['rich'] else 'no'}")
 
 
 if __name__ == "__main__":

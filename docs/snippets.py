@@ -121,6 +121,9 @@ COMMANDS: list[Command] = [
     # the report (docs/report.md): what it refuses to overwrite
     C("report-refuses", "relaxverify report docs/snippets/report_small.relax "
                         "-o docs/snippets/report_small.relax", show_exit=True),
+    C("cli-github", "relaxverify check docs/snippets/first_typo.relax --format github",
+      show_exit=True),
+    C("cli-fn", "relaxverify verify examples/binarize.relax --fn count_set --fn level"),
     # teaching
     C("grade-help", "relaxverify grade --help"),
     C("lsp-help", "relaxverify lsp --help"),
@@ -160,6 +163,8 @@ def run_command(cmd: Command, scratch: Path | None = None) -> tuple[str, dict[st
         argv[i] = real
         outputs[shown] = real
     buffer = io.StringIO()
+    for name in ("FORCE_COLOR", "NO_COLOR"):  # transcripts are the plain text
+        os.environ.pop(name, None)
     cwd = os.getcwd()
     os.chdir(ROOT)
     try:

@@ -66,6 +66,14 @@ def pytest_configure(config):
         os.environ.setdefault("RELAXVERIFY_ROBUSTNESS_EXAMPLES", "400")
 
 
+def pytest_sessionstart(session):
+    # The tests compare the tool's plain text: the colour settings of the shell that
+    # started pytest are not the tool's (tests/test_cli_conventions.py sets them itself).
+    # Here, not in pytest_configure: pytest's own output has read them by now.
+    for name in ("FORCE_COLOR", "NO_COLOR"):
+        os.environ.pop(name, None)
+
+
 def runs_slow(config) -> bool:
     """Slow tests run when asked for, or when a `-m` expression names them (it decides)."""
     return bool(config.getoption("--runslow") or config.getoption("--slow")

@@ -51,11 +51,12 @@ def _imports(*args: str, **env: Optional[str]) -> tuple[int, set[str], str]:
 
 
 def _heavy(modules: set[str]) -> list[str]:
-    """The modules that `check` has no use for: z3, numpy, pygls, the other stages."""
+    """The modules that `check` has no use for: z3, numpy, pygls, rich (it only colours
+    a terminal's output), the other stages."""
     stages = ("relaxverify.verify", "relaxverify.reliability", "relaxverify.run.session",
               "relaxverify.run.interpreter", "relaxverify.grading", "relaxverify.fpcore",
               "relaxverify.lsp")
-    heavy = ("z3", "numpy", "pygls", "lsprotocol")
+    heavy = ("z3", "numpy", "pygls", "lsprotocol", "rich")
     return sorted(m for m in modules if m.split(".")[0] in heavy
                   or m.startswith(stages))
 
@@ -84,6 +85,13 @@ def test_version_and_help_load_no_stage(args: list[str]) -> None:
     loaded = sorted(m for m in modules if m.startswith("relaxverify.cli."))
     assert loaded == (["relaxverify.cli.common", "relaxverify.cli.main", "relaxverify.cli.verify"]
                       if "verify" in args else ["relaxverify.cli.main"])
+
+
+def test_fpcore_loads_neither_the_api_nor_the_front_end() -> None:
+    code, modules, out = _imports("fpcore", str(ROOT / "benchmarks" / "fpbench" / "bspline3.fpcore"))
+    assert code == 0 and "fn " in out, out
+    assert not any(m.startswith(("relaxverify.api", "relaxverify.check", "rich"))
+                   for m in modules), sorted(m for m in modules if m.startswith("relaxverify"))
 
 
 def test_verify_loads_z3_and_gives_its_verdicts() -> None:

@@ -70,8 +70,8 @@ def check(paths: Paths = (), *, source: Optional[str] = None, name: str = SOURCE
           options: Optional[CheckOptions] = None, **overrides: Any) -> CommandResult:
     """Parse and type-check: a file's status is `verified` when it checks, else `error`
     with its diagnostics (exit code 2)."""
-    return check_inputs(Inputs.of(paths, source, name), _options(CheckOptions, options,
-                                                                 overrides))
+    opts = _options(CheckOptions, options, overrides)
+    return check_inputs(Inputs.of(paths, source, name, opts.exclude), opts)
 
 
 def verify(paths: Paths = (), *, source: Optional[str] = None, name: str = SOURCE_NAME,
@@ -79,8 +79,8 @@ def verify(paths: Paths = (), *, source: Optional[str] = None, name: str = SOURC
     """Prove every obligation (docs/language.md, spec §6): one finding per obligation, whose
     payload is an `ObligationResult` (`obligations(report)` lists them)."""
     from relaxverify.api.verify import verify_inputs
-    return verify_inputs(Inputs.of(paths, source, name), _options(VerifyOptions, options,
-                                                                  overrides))
+    opts = _options(VerifyOptions, options, overrides)
+    return verify_inputs(Inputs.of(paths, source, name, opts.exclude), opts)
 
 
 def reliability(paths: Paths = (), *, source: Optional[str] = None, name: str = SOURCE_NAME,
@@ -89,8 +89,8 @@ def reliability(paths: Paths = (), *, source: Optional[str] = None, name: str = 
     """The reliability analysis (docs/language.md, spec §7) on `hardware` (default: the file's only
     model, else `medium`): one finding per function, whose payload is a `FunctionReliability`."""
     from relaxverify.api.reliability import reliability_inputs
-    return reliability_inputs(Inputs.of(paths, source, name),
-                              _options(ReliabilityOptions, options, overrides))
+    opts = _options(ReliabilityOptions, options, overrides)
+    return reliability_inputs(Inputs.of(paths, source, name, opts.exclude), opts)
 
 
 def run(paths: Paths = (), *, source: Optional[str] = None, name: str = SOURCE_NAME,
@@ -98,8 +98,8 @@ def run(paths: Paths = (), *, source: Optional[str] = None, name: str = SOURCE_N
     """Execute one function of one file with `args`: `result_value(result)` is its
     result, `run_failure(result)` the runtime check that failed, if any."""
     from relaxverify.api.run import run_inputs
-    return run_inputs(Inputs.of(paths, source, name), _options(RunOptions, options,
-                                                               overrides))
+    opts = _options(RunOptions, options, overrides)
+    return run_inputs(Inputs.of(paths, source, name, opts.exclude), opts)
 
 
 class _Package(types.ModuleType):

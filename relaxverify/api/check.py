@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from relaxverify.api.inputs import Inputs, program_of, unknown_function, unknown_model
+from relaxverify.api.inputs import Inputs, missing_function, program_of, unknown_model
 from relaxverify.api.options import CheckOptions
 from relaxverify.check.hardware import find_model
 from relaxverify.pipeline import Loaded
@@ -26,6 +26,4 @@ def _option_error(item: Loaded, options: CheckOptions) -> Optional[FileReport]:
     input (exit 2), as for `verify`, rather than silently ignored."""
     if options.hardware and find_model(program_of(item), options.hardware) is None:
         return unknown_model(item, options.hardware)
-    if options.fn and options.fn not in program_of(item).functions:
-        return unknown_function(item, options.fn)
-    return None
+    return missing_function(item, options.functions)

@@ -21,20 +21,22 @@ SOURCE_NAME = "<string>"
 
 @dataclass
 class Inputs:
-    """Paths (a file or directory, or a list of them), or `source` named `name`."""
+    """Paths (a file or directory, or a list of them; `-`: standard input), or `source`
+    named `name`; `exclude`: the patterns skipped when walking a directory."""
 
     paths: Sequence[str] = ()
     source: Optional[str] = None
     name: str = SOURCE_NAME
+    exclude: Sequence[str] = ()
 
     @classmethod
     def of(cls, paths: Paths = (), source: Optional[str] = None,
-           name: str = SOURCE_NAME) -> "Inputs":
+           name: str = SOURCE_NAME, exclude: Sequence[str] = ()) -> "Inputs":
         if source is not None:
             return cls((), source, name)
         if isinstance(paths, (str, os.PathLike)):
             paths = [paths]
-        return cls([os.fspath(p) for p in paths])
+        return cls([os.fspath(p) for p in paths], exclude=tuple(exclude))
 
     def load(self) -> tuple[list[Loaded], list[FileReport]]:
         """The files that load, and `error` reports for the others."""
@@ -43,12 +45,13 @@ class Inputs:
             if item.ok:
                 return [item], []
             return [], [FileReport(self.name, "error", self.source, list(item.diagnostics))]
-        return loaded_files(list(self.paths))
+        return loaded_files(list(self.paths), self.exclude)
 
 
-def loaded_files(paths: list[str]) -> tuple[list[Loaded], list[FileReport]]:
+def loaded_files(paths: list[str], exclude: Sequence[str] = ()) -> tuple[list[Loaded],
+                                                                         list[FileReport]]:
     """Load every file named; files that cannot be used become `error` reports."""
-    files, problems = expand_paths(paths)
+    files, problems = expand_paths(paths, exclude)
     reports = [FileReport(d.file, "error", None, [d]) for d in problems]
     good = []
     for path in files:
@@ -56,7 +59,7 @@ def loaded_files(paths: list[str]) -> tuple[list[Loaded], list[FileReport]]:
         if item.ok:
             good.append(item)
         else:
-            reports.append(FileReport(path, "error", item.source, list(item.diagnostics)))
+            reports.append(FileReport(item.path, "error", item.source, list(item.diagnostics)))
     return good, reports
 
 
@@ -66,11 +69,17 @@ def program_of(item: Loaded) -> C.Program:
     return item.program
 
 
-def selected_functions(item: Loaded, name: Optional[str]) -> Iterator[C.Function]:
-    """The functions of a loaded file, or only `name` when one is given."""
+def selected_functions(item: Loaded, names: Sequence[str]) -> Iterator[C.Function]:
+    """The functions of a loaded file, or only those `names` names when there are some."""
     for fn in program_of(item).functions.values():
-        if name is None or fn.name == name:
+        if not names or fn.name in names:
             yield fn
+
+
+def missing_function(item: Loaded, names: Sequence[str]) -> Optional[FileReport]:
+    """The error report of the first of `names` that the file does not define."""
+    missing = [n for n in names if n not in program_of(item).functions]
+    return unknown_function(item, missing[0]) if missing else None
 
 
 def file_error(item: Loaded, message: str, code: str, note: str) -> FileReport:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Optional, Sequence, Union
 
 from relaxverify.run.options import MAX_STEPS
 
@@ -19,11 +19,26 @@ DEFAULT_RELIABILITY_HARDWARE = "medium"
 class CommonOptions:
     hardware: Optional[str] = None  # a model of the file, or mild, medium, aggressive
     timeout: float = DEFAULT_TIMEOUT  # solver time limit per obligation, in seconds
-    fn: Optional[str] = None  # only this function
+    fn: Union[str, Sequence[str], None] = None  # only this function, or these
+    # Glob patterns of the files and directories skipped when a directory is walked: one
+    # with a `/` is matched against the path, one without against the name
+    # (docs/cli.md, "Configuration").
+    exclude: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.timeout) and self.timeout > 0):  # nan and inf too
             raise ValueError("timeout must be a positive number of seconds")
+        if not all(isinstance(name, str) for name in self.functions):
+            raise ValueError("fn must be a function's name or a sequence of names")
+        if isinstance(self.exclude, str) or not all(isinstance(p, str) for p in self.exclude):
+            raise ValueError("exclude must be a sequence of glob patterns")
+
+    @property
+    def functions(self) -> tuple[str, ...]:
+        """The functions `fn` names, in order; empty: every function."""
+        if self.fn is None:
+            return ()
+        return (self.fn,) if isinstance(self.fn, str) else tuple(self.fn)
 
 
 @dataclass

@@ -10,7 +10,7 @@ term format is documented in docs/reliability.md.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Collection, Optional
 
 from relaxverify.api.inputs import Inputs, program_of, unknown_model
 from relaxverify.api.options import ReliabilityOptions
@@ -45,22 +45,30 @@ def reliability_inputs(inputs: Inputs, options: ReliabilityOptions) -> CommandRe
     for item in good:
         chosen, default = model_in_use(program_of(item), options.hardware)
         used.add(chosen or name)
-        report = analyse_file(item, chosen or name, options.fn, default, options.precise)
+        report = analyse_file(item, chosen or name, options.functions, default,
+                              options.precise)
         reports.append(report)
         for r in function_results(report):
             n_functions += 1
             n_holds += sum(c.holds for c in r.checks)
             n_fails += sum(not c.holds for c in r.checks)
-    if options.fn is not None and good and n_functions == 0:
-        names = sorted({f for item in good for f in program_of(item).functions})
-        reports.append(FileReport(good[0].path, "error", None, [Diagnostic(
-            "error", f"no function named `{options.fn}`", None, "name",
-            [f"the functions are: {', '.join(names) or '(none)'}"], path=good[0].path)]))
+    if good:
+        reports.extend(_unknown_functions(good, options.functions))
     if len(used) == 1:  # every file's own only model, or --hardware, or the default
         name = used.pop()
     summary = (f"reliability on hardware `{name}`: {n_functions} function(s), "
                f"{n_holds} spec(s) hold, {n_fails} fail")
     return CommandResult("reliability", reports, {"hardware": name}, summary)
+
+
+def _unknown_functions(good: list[Loaded], wanted: tuple[str, ...]) -> list[FileReport]:
+    """An error for each name of `--fn` that no file defines (a name may be in any of
+    the files)."""
+    names = sorted({f for item in good for f in program_of(item).functions})
+    return [FileReport(good[0].path, "error", None, [Diagnostic(
+        "error", f"no function named `{fn}`", None, "name",
+        [f"the functions are: {', '.join(names) or '(none)'}"], path=good[0].path)])
+        for fn in wanted if fn not in names]
 
 
 def function_results(report: FileReport) -> list[FunctionResult]:
@@ -69,7 +77,7 @@ def function_results(report: FileReport) -> list[FunctionResult]:
             if isinstance(f.payload, FunctionReliability)]
 
 
-def analyse_file(item: Loaded, name: str, only: Optional[str], default: bool = False,
+def analyse_file(item: Loaded, name: str, only: Collection[str], default: bool = False,
                  precise: bool = False) -> FileReport:
     program = program_of(item)
     model = find_model(program, name)

@@ -7,7 +7,7 @@ takes, from a path or a source string, and the options as the API writes them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from relaxverify.api.inputs import Inputs
 from relaxverify.api.options import RunOptions
@@ -26,7 +26,7 @@ class RunFailure:
 
 
 def run_inputs(inputs: Inputs, options: RunOptions) -> CommandResult:
-    return run_loaded(inputs, options.fn, session.RunOptions(
+    return run_loaded(inputs, options.functions, session.RunOptions(
         args=[f"{name}={value_text(v)}" for name, v in options.args.items()],
         semantics=options.semantics, trials=options.trials, seed=options.seed,
         float_reals=bool(getattr(options, "float_reals", False)),
@@ -34,8 +34,14 @@ def run_inputs(inputs: Inputs, options: RunOptions) -> CommandResult:
         timeout=options.timeout, chunk_trials=options.chunk_trials, dask=options.dask))
 
 
-def run_loaded(inputs: Inputs, fn: Optional[str], opts: session.RunOptions) -> CommandResult:
-    """Load the one file a run takes (a directory holding one counts) and run `fn`."""
+def run_loaded(inputs: Inputs, functions: Sequence[str],
+               opts: session.RunOptions) -> CommandResult:
+    """Load the one file a run takes (a directory holding one counts) and run the one
+    function of `functions` (none: the file's only function)."""
+    if len(functions) > 1:
+        return session.usage(inputs.paths[0] if inputs.paths else inputs.name,
+                             f"`run` runs one function, but {len(functions)} are given "
+                             f"({', '.join(f'`{n}`' for n in functions)}): give `--fn` once")
     if inputs.source is None and len(inputs.paths) != 1:
         return session.usage(inputs.paths[0] if inputs.paths else inputs.name,
                              f"`run` takes exactly one file, but {len(inputs.paths)} are "
@@ -49,7 +55,7 @@ def run_loaded(inputs: Inputs, fn: Optional[str], opts: session.RunOptions) -> C
         return session.usage(inputs.paths[0], f"`run` takes exactly one file, but "
                              f"`{inputs.paths[0]}` holds {len(good) + len(reports)}; name "
                              "one of them")
-    return session.run_function(good[0], fn, opts)
+    return session.run_function(good[0], functions[0] if functions else None, opts)
 
 
 def value_text(value: Any) -> str:

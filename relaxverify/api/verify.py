@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Optional, Union
 
 from relaxverify.api.explain import EXPLAIN_LEGEND, explain
-from relaxverify.api.inputs import (Inputs, program_of, selected_functions, unknown_function,
+from relaxverify.api.inputs import (Inputs, missing_function, program_of, selected_functions,
                                     unknown_model)
 from relaxverify.api.options import VerifyOptions
 from relaxverify.check.hardware import default_note, find_model, model_in_use
@@ -117,9 +117,10 @@ def plan_file(item: Loaded, options: VerifyOptions) -> Union[Plan, FileReport]:
         model = find_model(program, name)
         if model is None:
             return unknown_model(item, name)
-    functions = list(selected_functions(item, options.fn))
-    if options.fn and not functions:
-        return unknown_function(item, options.fn)
+    missing = missing_function(item, options.functions)
+    if missing is not None:
+        return missing
+    functions = list(selected_functions(item, options.functions))
     if model is not None and model.budget is not None:
         recursive = recursion_under_budget(program, functions)
         if recursive is not None:

@@ -7,9 +7,12 @@ from relaxverify import api
 from relaxverify.cli.common import common_options
 from relaxverify.report.render import CommandResult
 
+FORMATS = ("text", "json", "sarif", "github")
+CONFIGURED = True  # reads relaxverify.toml (cli/config.py)
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.set_defaults(formats=("text", "json", "sarif"))
+    """`check` takes only the common options."""
 
 
 def execute(args: argparse.Namespace) -> CommandResult:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import Optional, TypedDict
+from typing import Optional, Sequence, TypedDict
 
 __all__ = ["common_options"]
 
@@ -10,9 +10,12 @@ __all__ = ["common_options"]
 class CommonKeywords(TypedDict):
     hardware: Optional[str]
     timeout: float
-    fn: Optional[str]
+    fn: tuple[str, ...]
+    exclude: Sequence[str]
 
 
 def common_options(args: argparse.Namespace) -> CommonKeywords:
-    """The options every command takes, as keywords of the options dataclasses."""
-    return {"hardware": args.hardware, "timeout": args.timeout, "fn": args.fn}
+    """The options every command takes, as keywords of the options dataclasses
+    (`exclude`: from the configuration, cli/config.py)."""
+    return {"hardware": args.hardware, "timeout": args.timeout, "fn": tuple(args.fn or ()),
+            "exclude": getattr(args, "exclude", ())}

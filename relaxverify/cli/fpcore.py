@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 PROG = "relaxverify fpcore"
+FORMATS = ("text",)
 
 
 def add_positionals(parser: argparse.ArgumentParser) -> None:
@@ -22,7 +23,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", metavar="OUT", help="write the Relax to OUT "
                         "instead of standard output")
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
-    parser.set_defaults(formats=("text",))
 
 
 def _error(message: str, note: str = "") -> int:

@@ -32,7 +32,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             action.help = argparse.SUPPRESS
     parser.add_argument("--output", metavar="PATH", default="results.json",
                         help="where to write Gradescope's results.json (default results.json)")
-    parser.set_defaults(formats=("text", "json"))
 
 
 def execute(args: argparse.Namespace) -> CommandResult:

@@ -11,14 +11,19 @@ from __future__ import annotations
 import argparse
 import importlib
 import math
+import os
 import signal
 import sys
 import threading
 from types import ModuleType
-from typing import NoReturn, Optional
+from typing import TYPE_CHECKING, Callable, NoReturn, Optional
 
 from relaxverify import __version__
+from relaxverify.report.colour import wants_colour
 from relaxverify.report.render import render
+
+if TYPE_CHECKING:
+    from relaxverify.cli.config import Config, ConfigError
 
 COMMANDS = {
     "check": ("check", "parse and type-check .relax files"),
@@ -43,10 +48,12 @@ class _Parser(argparse.ArgumentParser):
                      f"  note: run `{self.prog} --help` for the options\n")
 
 
-def build_parser(argv: Optional[list[str]] = None) -> argparse.ArgumentParser:
+def build_parser(argv: Optional[list[str]] = None,
+                 optional_files: bool = False) -> argparse.ArgumentParser:
     """The parser; given `argv`, only the command it names gets its options (and its
     module imported): the others' subparsers exist for `--help` and the choice list.
-    Importing every command module would load z3 and the interpreter for any command."""
+    Importing every command module would load z3 and the interpreter for any command.
+    `optional_files`: FILE may be left out (a configuration names the paths)."""
     parser = _Parser(prog="relaxverify", description="A static verifier for approximate "
                      "programs written in Relax.")
     parser.add_argument("--version", action="version", version=f"relaxverify {__version__}")
@@ -56,7 +63,7 @@ def build_parser(argv: Optional[list[str]] = None) -> argparse.ArgumentParser:
     for name, (module, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         if argv is None or name == wanted:
-            _add_options(p, name, _command_module(module))
+            _add_options(p, _command_module(module), optional_files)
     return parser
 
 
@@ -66,20 +73,34 @@ def _command_named(argv: list[str]) -> Optional[str]:
     return next((a for a in argv if not a.startswith("-")), None)
 
 
-def _add_options(p: argparse.ArgumentParser, name: str, command: ModuleType) -> None:
+def _add_options(p: argparse.ArgumentParser, command: ModuleType,
+                 optional_files: bool = False) -> None:
     if hasattr(command, "add_positionals"):  # a command with its own positionals
         command.add_positionals(p)
     else:
-        p.add_argument("files", nargs="+", metavar="FILE",
-                       help="a .relax file, or a directory: every .relax file below it")
-    p.add_argument("--format", default="text", help="output format: text, json"
-                   + (", sarif" if name in ("check", "verify") else ""))
+        p.add_argument("files", nargs="*" if optional_files else "+", metavar="FILE",
+                       help="a .relax file, or a directory: every .relax file below it; "
+                       "`-`: standard input")
+    formats = getattr(command, "FORMATS", ("text", "json"))
+    p.add_argument("--format", default="text", choices=formats, type=_format(formats),
+                   help="output format (default text)")
     p.add_argument("--hardware", metavar="H", help="hardware model: one declared in the "
                    "file, or mild, medium, aggressive")
-    p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+    p.add_argument("--timeout", type=float, metavar="SECONDS",
                    help="solver time limit per obligation (default 10)")
-    p.add_argument("--fn", metavar="NAME", help="only this function")
+    p.add_argument("--fn", metavar="NAME", action="append",
+                   help="only this function (repeat for several)")
     command.add_arguments(p)
+
+
+def _format(formats: tuple[str, ...]) -> Callable[[str], str]:
+    """The `type` of --format: an unknown one is a usage error naming the choices."""
+    def parse(text: str) -> str:
+        if text not in formats:
+            raise argparse.ArgumentTypeError(f"unknown format `{text}`; choose one of "
+                                             + ", ".join(formats))
+        return text
+    return parse
 
 
 def _command_module(name: str) -> ModuleType:
@@ -88,22 +109,50 @@ def _command_module(name: str) -> ModuleType:
 
 def _run(argv: Optional[list[str]]) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    args = build_parser(argv).parse_args(argv)
-    allowed = getattr(args, "formats", ("text", "json"))
-    if args.format not in allowed:
-        print(f"relaxverify {args.command}: error: unknown format `{args.format}`; choose one of "
-              f"{', '.join(allowed)}", file=sys.stderr)
+    config, problem = _configuration(_command_named(argv), argv)
+    args = build_parser(argv, bool(problem or (config and config.paths))).parse_args(argv)
+    if problem is not None:
+        print(problem.render(), file=sys.stderr)
         return 2
+    command = _command_module(COMMANDS[args.command][0])
+    if hasattr(command, "run"):  # a command that prints its own output (fpcore), no API
+        return int(command.run(args))
+    if config is not None:
+        from relaxverify.cli.config import apply_config
+        apply_config(args, config)
+    if args.timeout is None:
+        from relaxverify.api.options import DEFAULT_TIMEOUT  # the API is loaded anyway
+        args.timeout = DEFAULT_TIMEOUT
     if not (math.isfinite(args.timeout) and args.timeout > 0):  # nan and inf too
         print(f"relaxverify {args.command}: error: --timeout must be a positive number of "
               "seconds", file=sys.stderr)
         return 2
-    command = _command_module(COMMANDS[args.command][0])
-    if hasattr(command, "run"):  # a command that prints its own output (fpcore)
-        return int(command.run(args))
     result = command.execute(args)
-    render(result, args.format, sys.stdout)
+    render(result, args.format, sys.stdout, colour=args.format == "text" and
+           wants_colour(sys.stdout), command_line=_command_line(argv, args.format))
     return result.exit_code
+
+
+def _configuration(name: Optional[str],
+                   argv: list[str]) -> tuple[Optional["Config"], Optional["ConfigError"]]:
+    """The settings in force for command `name` (read only for the commands that take
+    them, and not for --help: a broken file must not hide the help), or the problem."""
+    if name not in COMMANDS or {"-h", "--help"} & set(argv) or not getattr(
+            _command_module(COMMANDS[name][0]), "CONFIGURED", False):
+        return None, None
+    from relaxverify.cli.config import ConfigError, load_config
+    try:
+        return load_config(os.getcwd()), None
+    except ConfigError as exc:
+        return None, exc
+
+
+def _command_line(argv: list[str], fmt: str) -> Optional[str]:
+    """The command as typed, for SARIF's `invocations`."""
+    if fmt != "sarif":
+        return None
+    import shlex
+    return shlex.join(["relaxverify", *argv])
 
 
 def main(argv: Optional[list[str]] = None) -> int:

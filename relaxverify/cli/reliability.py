@@ -7,9 +7,10 @@ from relaxverify import api
 from relaxverify.cli.common import common_options
 from relaxverify.report.render import CommandResult
 
+CONFIGURED = True  # reads relaxverify.toml (cli/config.py)
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.set_defaults(formats=("text", "json"))
     parser.add_argument("--precise", action="store_true",
                         help="masking-aware value: credit faults whose result is still "
                              "right (redundancy, voting); still a lower bound")

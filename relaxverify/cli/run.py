@@ -65,7 +65,7 @@ def execute(args: argparse.Namespace) -> CommandResult:
                       backend=args.backend, chunk_trials=args.chunk_trials,
                       dask=args.dask)
     try:
-        result = run_loaded(Inputs.of(args.files), args.fn, opts)
+        result = run_loaded(Inputs.of(args.files), args.fn or (), opts)
     finally:
         if bar is not None:
             bar.close()

@@ -7,6 +7,9 @@ from relaxverify import api
 from relaxverify.cli.common import common_options
 from relaxverify.report.render import CommandResult
 
+FORMATS = ("text", "json", "sarif", "github")
+CONFIGURED = True  # reads relaxverify.toml (cli/config.py)
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--explain", action="store_true",
@@ -20,7 +23,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "else .relaxverify_cache in the current directory)")
     parser.add_argument("--no-cache", action="store_true",
                         help="neither read nor write the result cache")
-    parser.set_defaults(formats=("text", "json", "sarif"))
 
 
 def _jobs(text: str) -> int:

@@ -28,7 +28,7 @@ compositions. Callees without a spec are analysed once and reused at every call.
 from __future__ import annotations
 
 import math
-from typing import Optional
+from typing import Collection, Optional
 
 from relaxverify.core import nodes as C
 from relaxverify.gcpause import gc_paused
@@ -89,16 +89,16 @@ def _precise(model: C.HardwareModel, r: FunctionResult) -> None:
     r.precise = precise_value(r.function, model, r.value)
 
 
-def analyse_program(program: C.Program, model: C.HardwareModel, only: Optional[str] = None,
+def analyse_program(program: C.Program, model: C.HardwareModel, only: Collection[str] = (),
                     precise: bool = False) -> tuple[list[FunctionResult], list[Diagnostic]]:
-    """Every function's result (or only `only`'s), and the errors of the functions
+    """Every function's result (or only those named in `only`), and the errors of the functions
     that cannot be analysed (recursion without a spec). With `precise`, each result
     with a value also gets its masking-aware value (precise.py)."""
     walker = Walker(program, model)
     results, errors, cycles = [], [], set()
     with gc_paused():
         for fn in program.functions.values():
-            if only is None or fn.name == only:
+            if not only or fn.name in only:
                 try:
                     results.append(_analyse(walker, fn))
                     if precise and fn.results:

@@ -1,4 +1,5 @@
-"""What a command returns, and its rendering as text, JSON (docs/language.md, spec §8) or SARIF.
+"""What a command returns, and its rendering as text, JSON (docs/language.md, spec §8), SARIF
+or GitHub workflow annotations.
 
 A command (relaxverify/api/) returns a `CommandResult`: one `FileReport` per file,
 each holding that file's `Finding`s. This module turns them into output and an exit
@@ -11,8 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Optional, TextIO
 
 from relaxverify import __version__
+from relaxverify.report.colour import colour_text
 from relaxverify.report.finding import Finding, Status
-from relaxverify.report.sarif import sarif_log
+from relaxverify.report.github import workflow_commands
+from relaxverify.report.sarif import Invocation, sarif_log
 from relaxverify.report.text import render_text
 
 # Worst first: the overall status is the worst file status.
@@ -80,6 +83,10 @@ class CommandResult:
         for f in self.files:
             yield from f.findings
 
+    def shown(self) -> list[Finding]:
+        """The located messages of every file, as text, SARIF and GitHub show them."""
+        return [d for f in self.files for d in f.shown()]
+
     def to_json(self) -> dict[str, Any]:
         return {"version": 1, "command": self.command, "status": self.status,
                 **self.extra, "files": [f.to_json() for f in self.files]}
@@ -95,13 +102,22 @@ class CommandResult:
         return "".join(out)
 
 
-def render(result: CommandResult, fmt: str, out: TextIO) -> None:
+def render(result: CommandResult, fmt: str, out: TextIO, colour: bool = False,
+           command_line: Optional[str] = None) -> None:
+    """Print `result` in `fmt`; `colour`: the text through rich (report/colour.py),
+    whose plain characters are exactly the uncoloured text; `command_line`: what SARIF's
+    `invocations` records."""
     if fmt == "json":
         json.dump(result.to_json(), out, indent=2)
         out.write("\n")
     elif fmt == "sarif":
-        shown = [d for f in result.files for d in f.shown()]
-        json.dump(sarif_log(shown, __version__), out, indent=2)
+        invocation = Invocation(result.exit_code, command_line)
+        json.dump(sarif_log(result.shown(), __version__, invocation), out, indent=2)
         out.write("\n")
+    elif fmt == "github":
+        lines = workflow_commands(result.shown()) + ([result.summary] if result.summary else [])
+        out.write("".join(line + "\n" for line in lines))
+    elif colour:
+        out.write(colour_text(result.text()))
     else:
         out.write(result.text())
