@@ -11,7 +11,7 @@ from typing import Any, Optional, Sequence, Union
 
 from relaxverify.run.options import MAX_STEPS
 
-DEFAULT_TIMEOUT = 10.0
+from relaxverify.defaults import DEFAULT_TIMEOUT  # noqa: F401 (part of the API)
 DEFAULT_RELIABILITY_HARDWARE = "medium"
 
 

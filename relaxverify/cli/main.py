@@ -19,6 +19,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Callable, NoReturn, Optional
 
 from relaxverify import __version__
+from relaxverify.defaults import DEFAULT_TIMEOUT
 from relaxverify.report.colour import wants_colour
 from relaxverify.report.render import render
 
@@ -115,18 +116,18 @@ def _run(argv: Optional[list[str]]) -> int:
         print(problem.render(), file=sys.stderr)
         return 2
     command = _command_module(COMMANDS[args.command][0])
-    if hasattr(command, "run"):  # a command that prints its own output (fpcore), no API
-        return int(command.run(args))
-    if config is not None:
+    prints_itself = hasattr(command, "run")  # its own output (fpcore, report, lsp)
+    if config is not None and not prints_itself:
         from relaxverify.cli.config import apply_config
         apply_config(args, config)
     if args.timeout is None:
-        from relaxverify.api.options import DEFAULT_TIMEOUT  # the API is loaded anyway
         args.timeout = DEFAULT_TIMEOUT
     if not (math.isfinite(args.timeout) and args.timeout > 0):  # nan and inf too
         print(f"relaxverify {args.command}: error: --timeout must be a positive number of "
               "seconds", file=sys.stderr)
         return 2
+    if prints_itself:
+        return int(command.run(args))
     result = command.execute(args)
     render(result, args.format, sys.stdout, colour=args.format == "text" and
            wants_colour(sys.stdout), command_line=_command_line(argv, args.format))

@@ -8,7 +8,7 @@ parameter of that name, so one `--arg n=8` serves a file whose functions share i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Optional, Sequence, Union
 
 from relaxverify import api
 from relaxverify.htmlreport.convergence import RunRejected, converge
@@ -25,7 +25,8 @@ class ReportOptions:
     args: dict[str, str] = field(default_factory=dict)  # parameter name -> Relax value
     hardware: Optional[str] = None
     timeout: float = 10.0
-    fn: Optional[str] = None  # only this function
+    fn: Union[str, Sequence[str], None] = None  # only this function, or these
+    exclude: Sequence[str] = ()  # glob patterns skipped in directories (the configuration)
     jobs: int = 1  # verify's worker processes
     cache_dir: Optional[str] = None  # verify's result cache
 
@@ -42,9 +43,10 @@ def build(paths: list[str], options: ReportOptions) -> ReportData:
     """The report's data; raises ReportError on bad input."""
     if options.trials < 0:
         raise ReportError(f"--trials must be 0 (no Monte Carlo) or more, not {options.trials}")
-    verify = api.VerifyOptions(options.hardware, options.timeout, options.fn,
+    verify = api.VerifyOptions(options.hardware, options.timeout, options.fn, options.exclude,
                                jobs=options.jobs, cache_dir=options.cache_dir)
-    reliability = api.ReliabilityOptions(options.hardware, options.timeout, options.fn)
+    reliability = api.ReliabilityOptions(options.hardware, options.timeout, options.fn,
+                                         options.exclude)
     data, errors = collect(paths, verify, reliability)
     if data is None:
         raise ReportError("no report written: fix the errors above first", errors)
