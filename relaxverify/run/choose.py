@@ -280,6 +280,7 @@ class ChoicePlan:
                  pred: Callable[[dict, dict], bool], exact: bool):
         self.stmt = stmt
         self.targets = {v.name: v for v in stmt.vars}
+        self._context: Any = None  # the Z3 context of `_solve`, made on first use
         self.pred = pred
         self.exact = exact
         self.simple: Optional[list] = self._analyse(closed)
@@ -457,6 +458,21 @@ class ChoicePlan:
         return (arr, *ns)
 
     def _solve(self, env: dict, rng: random.Random) -> dict:
+        """Values from Z3, in this plan's own context: Z3's models depend on the ids of
+        the terms made before, so that in the default context a seeded run would
+        choose other values after other work in the same process (a test before it,
+        a verify through the API)."""
+        z3 = _z3()
+        saved = z3.z3._main_ctx
+        if self._context is None:
+            self._context = z3.Context()
+        z3.z3._main_ctx = self._context
+        try:
+            return self._solve_here(env, rng)
+        finally:
+            z3.z3._main_ctx = saved
+
+    def _solve_here(self, env: dict, rng: random.Random) -> dict:
         z3 = _z3()
         fresh: dict[str, Any] = {}
         s = z3.Solver()
