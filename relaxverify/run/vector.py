@@ -91,8 +91,8 @@ class Lanes:
         self.nf = 0
         self.max_steps = max_steps
         self.max_array = max_array
-        self.env: dict[int, Any] = {}  # id(Var) -> array of n (scalars) or n x len
-        self.rows = np.arange(n)
+        self.env: dict[int, Any] = {}  # id(Var) -> one value, n lanes, or len x n lanes
+        self.lane_ids = np.arange(n)
 
     # ------------------------------------------------------------ helpers
 
@@ -118,12 +118,15 @@ class Lanes:
             return v
         if math.isinf(h):
             lanes = np.flatnonzero(act)
-        else:
-            np.subtract(self.B, h, out=self.B, where=act)
+        else:  # (`where=act` would be the same, and slower by several times)
+            if act.all():
+                self.B -= h
+            else:
+                self.B -= act * h
             low = self.B < 0.0  # (only active lanes' budgets went down)
             if not low.any():
                 return v
-            lanes = np.flatnonzero(low)
+            lanes = low.nonzero()[0]
         if not len(lanes):
             return v
         self.B[lanes] = self.rng.exponential(size=len(lanes))
@@ -148,10 +151,10 @@ class Lanes:
             out = np.array(self.full(v), copy=True)
             for i in lanes:
                 if spec.whole_array:
-                    row = make([_py(x) for x in out[i]])
+                    row = make([_py(x) for x in out[:, i]])
                     if out.dtype == np.int64 and not all(W.fits(x) for x in row):
                         raise Unsupported("an int array element beyond 64 bits")
-                    out[i] = row
+                    out[:, i] = row
                 else:
                     out[i] = make(_py(out[i]))
             return out
@@ -221,6 +224,9 @@ class ExprEval:
         return self.L.site(v, mask, prob, spec)
 
     def e_Const(self, e: C.Const, mask: Any) -> Any:
+        return self.site_of(("c", id(e)), lambda: self.const(e))
+
+    def const(self, e: C.Const) -> Any:
         if isinstance(e.value, bool):
             return np.bool_(e.value)
         if e.ty.is_float:
@@ -253,7 +259,7 @@ class ExprEval:
         b = self.ev(e.orelse, mask & ~c)
         if e.ty.base == "int" and not e.ty.array:
             return W.where(c, a, b, self.L.n)
-        return np.where(c, a, b) if np.ndim(a) <= 1 else np.where(c[:, None], a, b)
+        return np.where(c, a, b)  # (an array's lanes are its last axis)
 
     def e_BinOp(self, e: C.BinOp, mask: Any) -> Any:
         op = e.op
@@ -280,7 +286,7 @@ class ExprEval:
             model = self.L.model
             prob, spec = self.site_of(id(e), lambda: (
                 model.op(op).prob, spec_of(e, e.ty, model.op(op).error)))
-            v = self.faulty(self.L.full(v), mask, prob, spec)
+            v = self.faulty(v, mask, prob, spec)
         return v
 
     def float_op(self, e: C.BinOp, a: Any, b: Any, mask: Any) -> Any:
@@ -330,8 +336,8 @@ class ExprEval:
         assert isinstance(e.array, C.VarRef)
         var = e.array.var
         arr = self.L.env[id(var)]
-        i, ok = self.index(self.ev(e.index, mask), arr.shape[1])
-        if arr.shape[1] == 0:
+        i, ok = self.index(self.ev(e.index, mask), arr.shape[0])
+        if arr.shape[0] == 0:
             self.L.fail(True, mask)
             return np.zeros(self.L.n, dtype=arr.dtype)
         if ok is np.True_:
@@ -339,7 +345,8 @@ class ExprEval:
         else:
             self.L.fail(~ok, mask)
             idx = np.where(ok, i, 0).astype(np.int64)
-        v = arr[self.L.rows, idx] if idx.ndim else arr[:, int(idx)]
+        v = arr[idx, self.L.lane_ids] if idx.ndim else arr[int(idx)].copy()  # (not a view: a
+        # store to the array must not change it)
         if var.urel and self.L.model is not None:
             model = self.L.model
             prob, spec = self.site_of(("e", id(var)), lambda: (
@@ -362,7 +369,7 @@ class ExprEval:
     def e_Apply(self, e: C.Apply, mask: Any) -> Any:
         if e.fn == "len":
             assert isinstance(e.args[0], C.VarRef)
-            return np.int64(self.L.env[id(e.args[0].var)].shape[1])
+            return np.int64(self.L.env[id(e.args[0].var)].shape[0])
         args = [self.ev(a, mask) for a in e.args]
         if e.ty.base == "int" and e.fn == "abs":
             return W.unary("abs", args[0], self.L.n)

@@ -45,19 +45,22 @@ class StmtEval(ExprEval):
             getattr(self, "s_" + type(s).__name__)(s, mask)
 
     def assign(self, var: C.Var, v: Any, mask: Any) -> None:
-        """var = v in the lanes of mask (the others keep their value)."""
+        """var = v in the lanes of mask (the others keep their value). A value the
+        same in every lane stays one 0-d value while every live lane is assigned it:
+        loop counters and indices then cost one operation, not one per lane."""
         env = self.L.env
-        v = self.L.full(v)
         old = env.get(id(var))
         if old is None or np.all(mask | ~self.L.alive):
             env[id(var)] = v
         elif isinstance(v, WInt) or isinstance(old, WInt):
             env[id(var)] = W.where(mask, v, old, self.L.n)
-        elif old.shape != v.shape:
-            raise Unsupported(f"`{var.source}` has arrays of different lengths in different "
-                              "trials")
+        elif np.ndim(v) > 1 or np.ndim(old) > 1:
+            if np.shape(old) != np.shape(v):
+                raise Unsupported(f"`{var.source}` has arrays of different lengths in "
+                                  "different trials")
+            env[id(var)] = np.where(mask, v, old)  # (an array: len x n lanes)
         else:
-            env[id(var)] = np.where(mask[:, None] if v.ndim > 1 else mask, v, old)
+            env[id(var)] = np.where(mask, v, old)
 
     def write(self, var: C.Var, v: Any, mask: Any, whole: bool = False) -> Any:
         """The value written to var: a fault site when var is `urel`."""
@@ -65,7 +68,7 @@ class StmtEval(ExprEval):
             model = self.L.model
             prob, spec = self.site_of(("w", id(var), whole), lambda: (
                 model.memory(var.region).write, spec_of(var, var.type, None, whole)))
-            return self.faulty(self.L.full(v), mask, prob, spec)
+            return self.faulty(v, mask, prob, spec)
         return v
 
     def s_Assign(self, s: C.Assign, mask: Any) -> None:
@@ -91,7 +94,7 @@ class StmtEval(ExprEval):
         finally:
             self.code = False
         arr = self.L.env[id(s.var)]
-        i, ok = self.index(index, arr.shape[1])
+        i, ok = self.index(index, arr.shape[0])
         for check in K.stmt_checks(s):
             if check.kind != K.BOUNDS:
                 raise Unsupported(f"a `{check.kind}` check of a store")
@@ -102,7 +105,7 @@ class StmtEval(ExprEval):
             return
         v = W.plain(v, mask & self.L.alive, "an array element")
         idx = np.broadcast_to(i, (self.L.n,))[lanes].astype(np.int64)
-        arr[lanes, idx] = v[lanes]
+        arr[idx, lanes] = v[lanes]
 
     def s_NewArray(self, s: C.NewArray, mask: Any) -> None:
         length = self.eval(s.length, mask, True)
@@ -123,7 +126,7 @@ class StmtEval(ExprEval):
             raise Unsupported(f"`{s.var.source}` has different lengths in different trials")
         if int(sizes[0]) * self.L.n > MAX_ELEMENTS:
             raise Unsupported(f"`{s.var.source}` has too many elements to hold one per trial")
-        new = np.zeros((self.L.n, int(sizes[0])), dtype=dtype(s.var.type))
+        new = np.zeros((int(sizes[0]), self.L.n), dtype=dtype(s.var.type))
         self.assign(s.var, new, mask)
 
     def s_If(self, s: C.If, mask: Any) -> None:
@@ -156,19 +159,22 @@ class StmtEval(ExprEval):
         """`for c in range(c, h)` with h evaluated once, then `if c < h: c = h`."""
         assert s.counter is not None and isinstance(s.cond, C.BinOp)
         live = mask & self.L.alive
-        h = self.L.full(W.plain(self.eval(s.cond.right, mask, True), live, "a loop bound"))
+        h = W.plain(self.eval(s.cond.right, mask, True), live, "a loop bound")
         var = s.counter
-        it = W.lo_full(W.plain(self.L.env[id(var)], live, "a loop counter"), self.L.n)
+        it = W.plain(self.L.env[id(var)], live, "a loop counter")
         if self.loops.step_limit(s):
             with np.errstate(all="ignore"):
                 self.L.fail(h - it > self.L.max_steps, mask)
+        uniform = not np.ndim(h) and not np.ndim(it)  # (the counter then stays 0-d)
+        if not uniform:
+            h, it = self.L.full(h), W.lo_full(it, self.L.n)
         while True:
             act = mask & self.L.alive & (it < h)
             if not act.any():
                 break
             self.assign(var, it, act)
             self.block(s.body[:-1], act)
-            it = np.where(act, it + 1, it)
+            it = it + 1 if uniform else np.where(act, it + 1, it)
         c = self.L.env[id(var)]
         self.assign(var, np.where(c < h, h, c), mask & self.L.alive)
 
@@ -206,22 +212,22 @@ def lane_values(lanes: Lanes, ty: C.Type, value: Any) -> Any:
         raise Unsupported("an int argument beyond 64 bits")
     if ty.array:
         row = np.array(value, dtype=dtype(ty))
-        return np.tile(row, (lanes.n, 1)) if len(value) else np.zeros((lanes.n, 0), row.dtype)
-    return np.full(lanes.n, value, dtype=dtype(ty))
+        return np.tile(row[:, None], (1, lanes.n))  # element k of every lane: row k
+    return np.array(value, dtype=dtype(ty))[()]  # the same in every lane: 0-d
 
 
 def matches(got: Any, ty: C.Type, expected: Any, n: int) -> Any:
     """Per lane: whether the lane's value is exactly the fault-free one (an exact
     comparison: floats as binary64, ints as Python ints)."""
     if ty.array:
-        if got.shape[1] != len(expected):
+        if got.shape[0] != len(expected):
             return np.zeros(n, dtype=bool)
         if not len(expected):
             return np.ones(n, dtype=bool)
         if ty.base == "int" and not all(W.fits(x) for x in expected):
             return np.zeros(n, dtype=bool)  # int64 elements cannot be these
         want = np.array(expected, dtype=np.float64 if ty.is_float else dtype(ty))
-        return (np.asarray(got, dtype=want.dtype) == want).all(axis=1)
+        return (np.asarray(got, dtype=want.dtype) == want[:, None]).all(axis=0)
     if ty.base == "int":
         return W.equal_to(got, int(expected), n)
     if ty.is_float:
