@@ -93,6 +93,7 @@ class Lanes:
         self.max_array = max_array
         self.env: dict[int, Any] = {}  # id(Var) -> one value, n lanes, or len x n lanes
         self.lane_ids = np.arange(n)
+        self.recent: list[tuple[Any, tuple[Any, bool, bool]]] = []  # for active()
 
     # ------------------------------------------------------------ helpers
 
@@ -104,7 +105,27 @@ class Lanes:
 
     def fail(self, bad: Any, mask: Any) -> None:
         """The lanes of `bad` (active under mask) fail a runtime check."""
-        self.alive &= ~(np.asarray(bad, dtype=bool) & mask)
+        if not np.ndim(bad) and not bad:
+            return
+        dying = np.asarray(bad, dtype=bool) & mask & self.alive
+        if dying.any():
+            self.alive &= ~dying
+            self.recent.clear()
+
+    def active(self, mask: Any) -> tuple[Any, bool, bool]:
+        """(the live lanes of mask, whether that is every lane, whether it is every
+        live lane), for the last few masks while no lane dies: a block's statements
+        and fault sites share their mask, so this saves a few passes over the lanes
+        at each. (A mask is never changed in place.)"""
+        for m, known in self.recent:
+            if m is mask:
+                return known
+        act = mask & self.alive
+        every = bool(act.all())
+        known = (act, every, every or bool(np.array_equal(act, self.alive)))
+        self.recent[:0] = [(mask, known)]
+        del self.recent[4:]
+        return known
 
     def site(self, v: Any, mask: Any, prob: float, spec: FaultSpec) -> Any:
         """v, where an active lane's site fails: its budget drops below zero (as in
@@ -112,14 +133,14 @@ class Lanes:
         h = hazard(prob)
         if self.model is None or h == 0.0:
             return v
-        act = mask & self.alive
+        act, every, _ = self.active(mask)
         if self.B is None:
             self.hazard[act] += h
             return v
         if math.isinf(h):
             lanes = np.flatnonzero(act)
         else:  # (`where=act` would be the same, and slower by several times)
-            if act.all():
+            if every:
                 self.B -= h
             else:
                 self.B -= act * h
