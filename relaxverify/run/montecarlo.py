@@ -171,7 +171,7 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
             with interrupt.listen():
                 note = _vectorised(out, program, fn, ref_args, model, trials, seed,
                                    semantics, steps, progress, record,
-                                   backend == "auto" and hit < FEW, hit)
+                                   backend == "auto" and hit < FEW, hit, hazard)
             if note is None:
                 return out
             out.backend_note = note
@@ -223,7 +223,8 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
 def _vectorised(out: MonteCarloResult, program: C.Program, fn: str, args: list,
                 model: C.HardwareModel, trials: int, seed: int, semantics: str,
                 steps: int, progress: Optional[Callable[[int], None]],
-                record: bool, few: bool, hit: float) -> Optional[str]:
+                record: bool, few: bool, hit: float,
+                hazard: Optional[float]) -> Optional[str]:
     """Run the trials on the vectorised backend into `out`; None when it did, else
     why not (the interpreter then runs them). `few`: only `hit` trials are expected
     to see a fault, so the interpreter is faster (when the program would do)."""
@@ -240,7 +241,7 @@ def _vectorised(out: MonteCarloResult, program: C.Program, fn: str, args: list,
             return "numpy is not installed"
         try:
             got = vector_trials(function, args, model, trials, seed, semantics, steps,
-                                out.reference.result, progress)
+                                out.reference.result, progress, hazard)
         except Unsupported as exc:
             why = str(exc)
         except (ArithmeticError, ValueError, TypeError, IndexError, MemoryError) as exc:

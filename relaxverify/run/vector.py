@@ -76,9 +76,10 @@ class Lanes:
 
     def __init__(self, n: int, model: Optional[C.HardwareModel], rng: np.random.Generator,
                  prng: random.Random, max_steps: int, max_array: int,
-                 budgets: Optional[Any] = None):
-        """`budgets`: each lane's initial hazard budget; None measures the path's
-        hazard (`hazard`, per lane) without injecting faults."""
+                 budgets: Optional[Any] = None, probe: bool = False):
+        """`budgets`: each lane's initial hazard budget (None: no faults). `probe`:
+        lane 0 is the fault-free run (its budget is infinite), and `path` sums the
+        hazard of the sites it passes."""
         self.n = n
         self.model = model  # None: no fault sites at all
         self.rng = rng
@@ -86,8 +87,9 @@ class Lanes:
         self.alive = np.ones(n, dtype=bool)
         self.rf = np.zeros(n, dtype=np.int64)  # faults injected in each lane
         self.budget = model.budget if model is not None else None  # `faults at most K`
-        self.B = budgets
-        self.hazard = np.zeros(n)
+        self.B = np.full(n, math.inf) if budgets is None else budgets
+        self.probe = probe
+        self.path = 0.0
         self.nf = 0
         self.max_steps = max_steps
         self.max_array = max_array
@@ -134,11 +136,12 @@ class Lanes:
         if self.model is None or h == 0.0:
             return v
         act, every, _ = self.active(mask)
-        if self.B is None:
-            self.hazard[act] += h
-            return v
+        if self.probe and act[0]:
+            self.path += h
         if math.isinf(h):
             lanes = np.flatnonzero(act)
+            if self.probe:
+                lanes = lanes[lanes != 0]
         else:  # (`where=act` would be the same, and slower by several times)
             if every:
                 self.B -= h

@@ -248,9 +248,10 @@ class VectorCounts:
 def run_chunk(fn: C.Function, args: list, model: Optional[C.HardwareModel], n: int,
               rng: np.random.Generator, prng: random.Random, semantics: str, max_steps: int,
               expected: Any, budgets: Optional[Any],
-              cache: Optional[dict] = None) -> tuple[Lanes, Any]:
-    """n lanes of fn on args: the lanes' state and which lanes are correct."""
-    lanes = Lanes(n, model, rng, prng, max_steps, MAX_ARRAY, budgets)
+              cache: Optional[dict] = None, probe: bool = False) -> tuple[Lanes, Any]:
+    """n lanes of fn on args: the lanes' state and which lanes are correct (`probe`:
+    lane 0 is the fault-free run, Lanes)."""
+    lanes = Lanes(n, model, rng, prng, max_steps, MAX_ARRAY, budgets, probe)
     for p, a in zip(fn.params, args):
         lanes.env[id(p)] = lane_values(lanes, p.type, a)
     ev = StmtEval(lanes, semantics, cache)
@@ -266,23 +267,28 @@ def run_chunk(fn: C.Function, args: list, model: Optional[C.HardwareModel], n: i
 
 def vector_trials(fn: C.Function, args: list, model: C.HardwareModel, trials: int, seed: int,
                   semantics: str, max_steps: int, expected: Any,
-                  progress: Optional[Callable[[int], None]] = None) -> VectorCounts:
-    """The trials, CHUNK at a time. First one fault-free lane, which must give the
-    interpreter's fault-free result (else Unsupported: the interpreter runs them)
-    and measures the hazard H of the fault-free path. A trial whose budget is at
-    least H sees no fault (the interpreter's skip, montecarlo.py): of m trials,
-    Binomial(m, 1 - e^-H) are computed, each with its budget drawn below H (an
-    Exp(1) conditioned on it), and the others are the fault-free run."""
+                  progress: Optional[Callable[[int], None]] = None,
+                  hazard: Optional[float] = None) -> VectorCounts:
+    """The trials, CHUNK at a time. A fault-free lane must give the interpreter's
+    fault-free result (else Unsupported: the interpreter runs them) and measures the
+    hazard of the fault-free path. H is `hazard`, the interpreter's (at least the
+    lane's: _fault_free), when given, and the lane rides in the first chunk (a chunk
+    of its own costs as much as 20,000 lanes of a small program); else the lane runs
+    first and measures H. A trial whose budget is at least H sees no fault (the
+    interpreter's skip, montecarlo.py): of m trials, Binomial(m, 1 - e^-H) are
+    computed, each with its budget drawn below H (an Exp(1) conditioned on it), and
+    the others are the fault-free run."""
     seeds = random.Random(f"vector:{seed}")
     rng = np.random.default_rng(seeds.getrandbits(64))
     prng = random.Random(f"vector-faults:{seed}")
     cache: dict = {}  # what each node needs, computed once (the nodes outlive the run)
-    lanes, ok = run_chunk(fn, args, model, 1, rng, prng, semantics, max_steps, expected, None,
-                          cache)
-    if not ok[0]:
-        raise Unsupported("its fault-free run differs from the interpreter's")
-    path = float(lanes.hazard[0])
-    hit = 1.0 if math.isinf(path) else -math.expm1(-path)  # P(a fault on the path)
+    probe = hazard is not None  # the first chunk's lane 0 is the fault-free run
+    if hazard is None:  # measured first, by a chunk of that one lane
+        lanes, ok = run_chunk(fn, args, model, 1, rng, prng, semantics, max_steps, expected,
+                              None, cache, True)
+        hazard = lanes.path
+        _fault_free(ok, lanes.path, hazard)
+    hit = 1.0 if math.isinf(hazard) else -math.expm1(-hazard)  # P(a fault on the path)
     out = VectorCounts()
     width = max([len(a) for a, p in zip(args, fn.params) if p.type.array] + [1])
     lanes_max = min(CHUNK, MAX_ELEMENTS // width)
@@ -297,15 +303,21 @@ def vector_trials(fn: C.Function, args: list, model: C.HardwareModel, trials: in
         parts = (left + block - 1) // block
         m = (left + parts - 1) // parts
         n = m if hit >= 1.0 else int(rng.binomial(m, hit))
-        if n:
+        if n or probe:
             if hit >= 1.0:
                 budgets = rng.exponential(size=n)
             else:  # Exp(1) below H: the inverse of its distribution function
                 budgets = -np.log1p(-rng.random(n) * hit)
-            lanes, ok = run_chunk(fn, args, model, n, rng, prng, semantics, max_steps, expected,
-                                  budgets, cache)
+            if probe:
+                budgets = np.concatenate(([math.inf], budgets))
+            lanes, ok = run_chunk(fn, args, model, n + probe, rng, prng, semantics, max_steps,
+                                  expected, budgets, cache, probe)
+            alive = lanes.alive
+            if probe:
+                _fault_free(ok, lanes.path, hazard)
+                ok, alive, probe = ok[1:], alive[1:], False
             out.correct += int(np.count_nonzero(ok))
-            out.failures += int(np.count_nonzero(~lanes.alive))
+            out.failures += int(np.count_nonzero(~alive))
             out.faults += lanes.nf
             out.most_faults = max(out.most_faults, int(lanes.rf.max()))
         out.correct += m - n  # the fault-free run (it meets its checks: it ran)
@@ -313,3 +325,16 @@ def vector_trials(fn: C.Function, args: list, model: C.HardwareModel, trials: in
         if progress is not None:
             progress(out.trials)
     return out
+
+
+def _fault_free(ok: Any, measured: float, hazard: float) -> None:
+    """Unsupported unless the fault-free lane (0) gave the interpreter's result and
+    passed sites of at most the hazard H the trials' budgets were drawn below. (The
+    interpreter's H may be larger: it charges a straight-line block's sites at once,
+    both operands of a `||` too. A trial whose budget is between the two then runs
+    and sees no fault: exact still. A larger one would make skipped trials wrong.)"""
+    if not ok[0]:
+        raise Unsupported("its fault-free run differs from the interpreter's")
+    if measured > hazard * (1 + 1e-9) + 1e-12:
+        raise Unsupported(f"its fault-free run has hazard {measured}, the interpreter's "
+                          f"{hazard}")
