@@ -297,17 +297,18 @@ def test_int_lane_negation_and_bit_flips_are_exact() -> None:
     rng = np.random.default_rng(11)
     n = 400
     a = _int_lanes(rng, n)
+    which = np.sort(rng.choice(n, 150, replace=False))
+    bits = rng.integers(0, 64, size=150)
+    a[which[0]], bits[0] = -2 ** 63 - 1, 63  # a wide value a flip brings back: -1
     lanes = _as_lanes(a)
     for op, py in (("-", lambda x: -x), ("abs", abs)):
         got = W.gather(W.unary(op, lanes, n), np.arange(n), n)
         assert list(got) == [py(x) for x in a]
-    which = np.sort(rng.choice(n, 150, replace=False))
-    bits = rng.integers(0, 64, size=150)
     flipped = W.gather(W.flip(lanes, which, bits, n), np.arange(n), n)
     want = list(a)
     for i, bit in zip(which, bits):
         want[i] = flip_int(a[i], int(bit))
-    assert list(flipped) == want
+    assert list(flipped) == want and want[which[0]] == -1
 
 
 OVERFLOW = """

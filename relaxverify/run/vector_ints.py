@@ -226,7 +226,14 @@ def flip(x: Any, lanes: Any, bits: Any, n: int) -> Any:
         return WInt(lo, x.idx, x.val) if isinstance(x, WInt) else lo
     from relaxverify.run.faults import flip_int
     vals = x.val.copy()
-    for lane, bit in zip(lanes[wide], bits[wide]):
-        k = int(np.searchsorted(x.idx, lane))
+    back = []  # the wide values a flip brings back into int64 (the others stay wide)
+    for k, bit in zip(pos[wide], bits[wide]):
         vals[k] = flip_int(vals[k], int(bit))
-    return patch(lo, x.idx, vals)  # (a flip may bring a value back into int64)
+        if fits(vals[k]):
+            back.append(k)
+    if not back:
+        return WInt(lo, x.idx, vals)
+    lo[x.idx[back]] = np.array([vals[k] for k in back], dtype=np.int64)
+    keep = np.ones(len(x.idx), dtype=bool)
+    keep[back] = False
+    return WInt(lo, x.idx[keep], vals[keep]) if keep.any() else lo
