@@ -93,7 +93,7 @@ class Lanes:
         self.nf = 0
         self.max_steps = max_steps
         self.max_array = max_array
-        self.env: dict[int, Any] = {}  # id(Var) -> one value, n lanes, or len x n lanes
+        self.env: dict[int, Any] = {}  # id(Var) -> one value, n lanes, elements x n lanes
         self.lane_ids = np.arange(n)
         self.recent: list[tuple[Any, tuple[Any, bool, bool]]] = []  # for active()
 
@@ -369,8 +369,8 @@ class ExprEval:
         else:
             self.L.fail(~ok, mask)
             idx = np.where(ok, i, 0).astype(np.int64)
-        v = arr[idx, self.L.lane_ids] if idx.ndim else arr[int(idx)].copy()  # (not a view: a
-        # store to the array must not change it)
+        # (a row is copied, not viewed: a later store to the array must not change v)
+        v = arr[idx, self.L.lane_ids] if idx.ndim else arr[int(idx)].copy()
         if var.urel and self.L.model is not None:
             model = self.L.model
             prob, spec = self.site_of(("e", id(var)), lambda: (

@@ -54,13 +54,11 @@ class StmtEval(ExprEval):
             env[id(var)] = v
         elif isinstance(v, WInt) or isinstance(old, WInt):
             env[id(var)] = W.where(mask, v, old, self.L.n)
-        elif np.ndim(v) > 1 or np.ndim(old) > 1:
-            if np.shape(old) != np.shape(v):
-                raise Unsupported(f"`{var.source}` has arrays of different lengths in "
-                                  "different trials")
-            env[id(var)] = np.where(mask, v, old)  # (an array: len x n lanes)
+        elif (np.ndim(v) > 1 or np.ndim(old) > 1) and np.shape(old) != np.shape(v):
+            raise Unsupported(f"`{var.source}` has arrays of different lengths in different "
+                              "trials")
         else:
-            env[id(var)] = np.where(mask, v, old)
+            env[id(var)] = np.where(mask, v, old)  # (an array: elements x lanes)
 
     def write(self, var: C.Var, v: Any, mask: Any, whole: bool = False) -> Any:
         """The value written to var: a fault site when var is `urel`."""
@@ -250,7 +248,7 @@ def run_chunk(fn: C.Function, args: list, model: Optional[C.HardwareModel], n: i
               expected: Any, budgets: Optional[Any],
               cache: Optional[dict] = None, probe: bool = False) -> tuple[Lanes, Any]:
     """n lanes of fn on args: the lanes' state and which lanes are correct (`probe`:
-    lane 0 is the fault-free run, Lanes)."""
+    lane 0 is the fault-free run, see Lanes)."""
     lanes = Lanes(n, model, rng, prng, max_steps, MAX_ARRAY, budgets, probe)
     for p, a in zip(fn.params, args):
         lanes.env[id(p)] = lane_values(lanes, p.type, a)
