@@ -350,3 +350,19 @@ def test_faults_beyond_64_bits_are_exact_in_both_backends() -> None:
                 assert abs(mc.correct - 6000 * 11 / 64) <= 4.5 * sd, mc.correct
             assert _overlap(interp.interval, vec.interval)
     assert model is not None and model.budget is None
+
+
+@pytest.mark.parametrize("ok,measured,hazard,why", [
+    (True, 0.071, 0.082, None),  # flags.relax: the interpreter charges both sides of ||
+    (True, 0.0821, 0.082, "hazard 0.0821"),  # more than the budgets were drawn below
+    (False, 0.082, 0.082, "fault-free run differs"),
+])
+def test_the_fault_free_lane_must_stay_within_the_interpreters_hazard(
+        ok: bool, measured: float, hazard: float, why: str | None) -> None:
+    from relaxverify.run.vector_stmts import _fault_free
+    from relaxverify.run.vector_support import Unsupported
+    if why is None:
+        _fault_free(np.array([ok, False]), measured, hazard)
+    else:
+        with pytest.raises(Unsupported, match=why):
+            _fault_free(np.array([ok, True]), measured, hazard)

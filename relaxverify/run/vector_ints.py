@@ -103,11 +103,22 @@ def union(*parts: Any) -> Any:
     return lanes[np.concatenate(([True], lanes[1:] != lanes[:-1]))]
 
 
+def _span(x: Any) -> int:
+    """The largest |value| of int64 lanes x."""
+    if not x.ndim:
+        return abs(int(x))
+    return max(int(x.max()), -int(x.min())) if x.size else 0
+
+
 def _wrapped(op: str, a: Any, b: Any, v: Any, mask: Any) -> Any:
     """The lanes of mask where v = a op b (int64 lanes, computed by numpy) may have
     wrapped around: for + and -, exactly those whose operands' signs say so; for *,
     those whose operands do not both fit 32 bits and whose product estimated in
     binary64 is beyond BIG; for /, I64_MIN / -1 (% never leaves int64)."""
+    if op in ("+", "-", "*"):  # (a few reductions first: no lane may wrap)
+        sa, sb = _span(a), _span(b)
+        if (sa * sb if op == "*" else sa + sb) <= I64_MAX:
+            return EMPTY
     if op in ("+", "-"):  # two's complement: the sign of v is wrong
         hot = ((a ^ v) & (b ^ v) if op == "+" else (a ^ b) & (a ^ v)) < 0
     elif op == "*":
