@@ -366,3 +366,32 @@ def test_the_fault_free_lane_must_stay_within_the_interpreters_hazard(
     else:
         with pytest.raises(Unsupported, match=why):
             _fault_free(np.array([ok, True]), measured, hazard)
+
+
+SHARED = """
+hardware reads { memory urel read = 0; }  // every read of a urel variable fails
+
+fn f(a: int, c: float64) -> (r: int, s: float64) {
+  var w: int in urel = 0;
+  var q: int = w;  // faulty: q differs from lane to lane
+  var y: int = a + 1 + (q - q);  // a + 1, one value per lane
+  var x: int in urel = y;  // x and y hold the same lanes
+  var z: int = x + 0;  // a faulty read of x: its bit flip must not reach y
+  var d: float64 = c * 2.0 + float64(q - q);
+  var e: float64 in urel = d;
+  var g: float64 = e + 0.0;
+  return (y, d);
+}
+"""
+
+
+def test_a_faulty_read_leaves_the_variable_it_reads_alone() -> None:
+    """A fault may change an operation's result in place (nothing else holds it),
+    never the lanes a variable holds: every trial's result here is fault-free."""
+    item = load_source("shared.relax", SHARED)
+    assert item.program is not None, item.diagnostics
+    fn = item.program.functions["f"]
+    interp, vec = _both(item.program, fn, parse_args(fn, ["a=41", "c=1.5"]), "reads", 3000)
+    assert vec.backend == "vectorised", vec.backend_note
+    assert interp.faults == vec.faults == 3 * 3000
+    assert interp.correct == vec.correct == 3000

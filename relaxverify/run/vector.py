@@ -162,6 +162,14 @@ class Lanes:
         self.nf += len(lanes)
         return self.inject(v, lanes, spec)
 
+    def temporary(self, v: Any) -> bool:
+        """Whether v is a number per lane that no variable holds, so that a fault may
+        change it in place (an operation's result, an element read; not a variable's
+        value read or assigned): copying the lanes was a fifth of motion estimation."""
+        lo = W.lo_of(v)
+        return isinstance(lo, np.ndarray) and lo.ndim == 1 and lo.base is None and \
+            lo.flags.writeable and not any(lo is W.lo_of(x) for x in self.env.values())
+
     def inject(self, v: Any, lanes: Any, spec: FaultSpec) -> Any:
         """v with the lanes' faulty values, as `FaultMaker` makes them (vectorised for
         bit flips of ints, bools and floats without an `error`)."""
@@ -183,14 +191,16 @@ class Lanes:
                     out[i] = make(_py(out[i]))
             return out
         if base == "int":
-            return W.flip(v, lanes, self.rng.integers(0, 64, size=len(lanes)), self.n)
-        out = np.array(self.full(v), copy=True)
+            return W.flip(v, lanes, self.rng.integers(0, 64, size=len(lanes)), self.n,
+                          self.temporary(v))
         if base == "bool":
+            out = np.array(self.full(v), copy=True)
             out[lanes] = ~out[lanes]
             return out
         fmt = spec.fmt or FORMATS[base]
         if fmt.name != base:
             raise Unsupported(f"a faulty {base} value in {fmt.name}")
+        out = v if self.temporary(v) else np.array(self.full(v), copy=True)
         bits = out.view(UINTS[out.dtype.itemsize * 8])
         low = bits.dtype.type(out.dtype.itemsize * 8 - fmt.width)  # bfloat16: the high half
         todo = lanes

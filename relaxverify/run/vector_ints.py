@@ -222,10 +222,11 @@ def equal_to(x: Any, want: int, n: int) -> Any:
     return v
 
 
-def flip(x: Any, lanes: Any, bits: Any, n: int) -> Any:
+def flip(x: Any, lanes: Any, bits: Any, n: int, in_place: bool = False) -> Any:
     """x with bit bits[k] of lane lanes[k] flipped in 64-bit two's complement
-    (faults.flip_int; a wide value keeps its high part)."""
-    lo = lo_full(x, n)
+    (faults.flip_int; a wide value keeps its high part); `in_place`: x's int64
+    lanes may be changed (no one else holds them)."""
+    lo = lo_of(x) if in_place else lo_full(x, n)
     wide = np.zeros(len(lanes), bool)
     if isinstance(x, WInt):
         pos = np.minimum(np.searchsorted(x.idx, lanes), len(x.idx) - 1)
