@@ -110,6 +110,11 @@ def _span(x: Any) -> int:
     return max(int(x.max()), -int(x.min())) if x.size else 0
 
 
+def _spare(t: Any, u: Any) -> Any:
+    """Of two temporaries, one that holds every lane (to compute into), or None."""
+    return t if np.ndim(t) else u if np.ndim(u) else None
+
+
 def _wrapped(op: str, a: Any, b: Any, v: Any, mask: Any) -> Any:
     """The lanes of mask where v = a op b (int64 lanes, computed by numpy) may have
     wrapped around: for + and -, exactly those whose operands' signs say so; for *,
@@ -120,15 +125,23 @@ def _wrapped(op: str, a: Any, b: Any, v: Any, mask: Any) -> Any:
         if (sa * sb if op == "*" else sa + sb) <= I64_MAX:
             return EMPTY
     if op in ("+", "-"):  # two's complement: the sign of v is wrong
-        hot = ((a ^ v) & (b ^ v) if op == "+" else (a ^ b) & (a ^ v)) < 0
-    elif op == "*":
-        off, top = np.uint64(2 ** 31), np.uint64(2 ** 32)  # x + 2^31 < 2^32: x fits 32 bits
-        hot = ((a.view(np.uint64) + off) | (b.view(np.uint64) + off)) >= top
+        t, u = a ^ v, (b ^ v if op == "+" else a ^ b)
+        t = np.bitwise_and(t, u, out=_spare(t, u))
+        if t.min() >= 0:  # (a reduction: cheaper than testing each lane)
+            return EMPTY
+        hot = t < 0
+    elif op == "*":  # x + 2^31 < 2^32 (unsigned): x fits 32 bits
+        off, top = np.uint64(2 ** 31), np.uint64(2 ** 32)
+        t, u = a.view(np.uint64) + off, b.view(np.uint64) + off
+        t = np.bitwise_or(t, u, out=_spare(t, u))
+        if t.max() < top:
+            return EMPTY
+        hot = t >= top
     elif op == "/":
         hot = (a == I64_MIN) & (b == -1)
+        if not hot.any():
+            return EMPTY
     else:
-        return EMPTY
-    if not hot.any():
         return EMPTY
     n = len(mask)
     lanes = np.flatnonzero(np.broadcast_to(hot, (n,)) & mask)
