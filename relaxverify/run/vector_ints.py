@@ -117,8 +117,9 @@ def _spare(t: Any, u: Any) -> Any:
 
 def _wrapped(op: str, a: Any, b: Any, v: Any, mask: Any) -> Any:
     """The lanes of mask where v = a op b (int64 lanes, computed by numpy) may have
-    wrapped around: for + and -, exactly those whose operands' signs say so; for *,
-    those whose operands do not both fit 32 bits and whose product estimated in
+    wrapped around: none when the operands' largest magnitudes say so (a few
+    reductions); else for + and -, exactly those whose operands' signs say so; for
+    *, those whose operands do not both fit 32 bits and whose product estimated in
     binary64 is beyond BIG; for /, I64_MIN / -1 (% never leaves int64)."""
     if op in ("+", "-", "*"):  # (a few reductions first: no lane may wrap)
         sa, sb = _span(a), _span(b)
@@ -138,9 +139,9 @@ def _wrapped(op: str, a: Any, b: Any, v: Any, mask: Any) -> Any:
             return EMPTY
         hot = t >= top
     elif op == "/":
-        hot = (a == I64_MIN) & (b == -1)
-        if not hot.any():
+        if a.min() > I64_MIN:
             return EMPTY
+        hot = (a == I64_MIN) & (b == -1)
     else:
         return EMPTY
     n = len(mask)
