@@ -31,8 +31,8 @@ from relaxverify.run.outcome import RunOutcome, RuntimeFailure
 from relaxverify.run.runtime import RECURSION, Interpreter
 
 # `backend="auto"` leaves runs where fewer trials than this are expected to see a fault
-# to the interpreter: it skips the others, and the vectorised backend's fixed cost (two
-# walks of the syntax tree) is that of about a thousand interpreted faulty trials.
+# to the interpreter: it skips the others, and the vectorised backend's fixed cost (a
+# walk of the syntax tree) is that of some hundreds of interpreted faulty trials.
 FEW = 1000
 Z95 = 1.959963984540054  # the 0.975 quantile of the standard normal distribution
 
