@@ -343,8 +343,8 @@ class ExprEval:
     def int_op(self, e: C.BinOp, a: Any, b: Any, mask: Any) -> Any:
         """Python's unbounded int arithmetic: int64 while no active lane leaves it."""
         op = e.op
-        checks = self.site_of(("k", id(e)), lambda: [c.kind for c in K.expr_checks(e)])
-        if any(k not in (K.DIVISION, K.LIMIT, K.OVERFLOW) for k in checks):
+        checks = self.site_of(("k", id(e)), lambda: {c.kind for c in K.expr_checks(e)})
+        if not checks <= {K.DIVISION, K.LIMIT, K.OVERFLOW}:
             raise Unsupported(f"a `{op}` check the vectorised backend has no test for")
         if op in ("/", "%"):
             zero = np.asarray(W.lo_of(b)) == 0  # (a wide lane holds 1 there)
@@ -353,7 +353,7 @@ class ExprEval:
             elif np.any(zero):
                 raise Unsupported("division by a zero constant")
             b = W.where(zero, np.int64(1), b, self.L.n)
-        v = W.arith(op, a, b, mask & self.L.alive, self.L.n)
+        v = W.arith(op, a, b, self.L.active(mask)[0], self.L.n)
         if K.LIMIT in checks and isinstance(v, WInt):
             bits = [x.bit_length() for x in v.val]
             if sum(bits) > WIDE_BITS:
