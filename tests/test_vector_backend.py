@@ -122,6 +122,8 @@ FAULT_FREE = {  # programs (and arguments) whose fault-free run both backends co
                " for i in 0 .. len(a) { c[i + 1] = b[len(a) - 1 - i] * 2; b[i] = 0; }"
                " if (c[1] > 4) { c[0] = -1; } else { c[0] = 1; } return c; }",
                ["a=[3,1,4,1,5]"]),
+    "alias": ("fn f(a: int[]) -> int { var b: int[] = a; var x: int = b[0]; b[0] = 5;"
+              " return x * 10 + b[0]; }", ["a=[1,2]"]),
     "while": ("fn f(n: int) -> int { var k: int = 0; var x: int = n;"
               " while (x != 1) bound 1000 { if (x % 2 == 0) { x = x / 2; }"
               " else { x = 3 * x + 1; } k = k + 1; } return k; }", ["n=27"]),
@@ -222,3 +224,174 @@ def test_ctrl_c_prints_partial_results_and_exits_130(capsys: pytest.CaptureFixtu
     assert code == 130
     assert "(partial: interrupted, of 100000000)" in out
     assert "note: partial results: interrupted after" in out
+
+
+# ---------------------------------------------------------------- ints beyond 64 bits
+
+INT_POOL = [0, 1, -1, 7, -7, 2 ** 31 - 1, -2 ** 31, 2 ** 31, 2 ** 32 + 3, 3037000499,
+            -3037000500, 2 ** 62, -2 ** 62, 2 ** 63 - 1, -2 ** 63, 2 ** 63, -2 ** 63 - 1,
+            2 ** 64 + 5, -3 ** 50, 2 ** 130 - 1]
+PY_OPS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+          "/": lambda a, b: a // b, "%": lambda a, b: a % b, "min": min, "max": max}
+
+
+def _int_lanes(rng, n: int, nonzero: bool = False) -> list[int]:
+    """n Python ints: small ones, int64's edges, random 64-bit ones, wide ones."""
+    out = []
+    for kind in rng.integers(0, 4, size=n):
+        if kind == 0:
+            x = int(rng.integers(-1000, 1000))
+        elif kind == 1:
+            x = INT_POOL[int(rng.integers(0, len(INT_POOL)))]
+        elif kind == 2:
+            x = int(rng.integers(-2 ** 63, 2 ** 63 - 1, endpoint=True))
+        else:
+            x = int(rng.integers(1, 2 ** 62)) << int(rng.integers(1, 70))
+            x = -x if rng.random() < 0.5 else x
+        out.append(1 if nonzero and x == 0 else x)
+    return out
+
+
+def _as_lanes(values: list[int]):
+    from relaxverify.run import vector_ints as W
+    n = len(values)
+    return W.patch(np.zeros(n, dtype=np.int64), np.arange(n),
+                   np.array(values + [0], dtype=object)[:-1])
+
+
+@pytest.mark.parametrize("op", sorted(PY_OPS))
+@pytest.mark.parametrize("shape", ["lanes", "left uniform", "right uniform"])
+def test_int_lanes_compute_what_python_ints_do(op: str, shape: str) -> None:
+    """Every live lane of a op b is the exact (unbounded) result, whether the
+    operands fit 64 bits, overflow int64 in the operation, or are wide already."""
+    from relaxverify.run import vector_ints as W
+    rng = np.random.default_rng(sorted(PY_OPS).index(op))
+    n = 600
+    a = _int_lanes(rng, n)
+    b = _int_lanes(rng, n, nonzero=op in ("/", "%"))
+    a[:3], b[:3] = [-2 ** 63, -2 ** 63, 2 ** 63 - 1], [-1, 1, -1]  # int64's edges of / too
+    if shape == "left uniform":
+        a = [int(rng.integers(-2 ** 63, 2 ** 63 - 1))] * n
+    if shape == "right uniform":
+        b = [int(rng.integers(-2 ** 40, 2 ** 40)) or 3] * n
+    lanes_a = np.int64(a[0]) if shape == "left uniform" else _as_lanes(a)
+    lanes_b = np.int64(b[0]) if shape == "right uniform" else _as_lanes(b)
+    mask = rng.random(n) < 0.9
+    mask[:3] = True
+    got = W.gather(W.arith(op, lanes_a, lanes_b, mask, n), np.arange(n), n)
+    want = [PY_OPS[op](x, y) for x, y in zip(a, b)]
+    wrong = [(a[i], b[i], got[i]) for i in np.flatnonzero(mask) if got[i] != want[i]]
+    assert not wrong, wrong[:3]
+    assert any(not W.fits(w) for w in want) or op in ("/", "%", "min", "max")
+    cmp_op = {"+": "<", "-": ">=", "*": "==", "/": "!=", "%": "<=", "min": ">",
+              "max": "<"}[op]  # and a comparison of the same lanes
+    cmp = W.compare(cmp_op, lanes_a, lanes_b, n)
+    py_cmp = {"<": lambda x, y: x < y, ">=": lambda x, y: x >= y, "==": lambda x, y: x == y,
+              "!=": lambda x, y: x != y, "<=": lambda x, y: x <= y, ">": lambda x, y: x > y}
+    assert list(np.broadcast_to(cmp, (n,))) == [py_cmp[cmp_op](x, y) for x, y in zip(a, b)]
+
+
+def test_int_lane_negation_and_bit_flips_are_exact() -> None:
+    from relaxverify.run import vector_ints as W
+    from relaxverify.run.faults import flip_int
+    rng = np.random.default_rng(11)
+    n = 400
+    a = _int_lanes(rng, n)
+    which = np.sort(rng.choice(n, 150, replace=False))
+    bits = rng.integers(0, 64, size=150)
+    a[which[0]], bits[0] = -2 ** 63 - 1, 63  # a wide value a flip brings back: -1
+    lanes = _as_lanes(a)
+    for op, py in (("-", lambda x: -x), ("abs", abs)):
+        got = W.gather(W.unary(op, lanes, n), np.arange(n), n)
+        assert list(got) == [py(x) for x in a]
+    flipped = W.gather(W.flip(lanes, which, bits, n), np.arange(n), n)
+    want = list(a)
+    for i, bit in zip(which, bits):
+        want[i] = flip_int(a[i], int(bit))
+    assert list(flipped) == want and want[which[0]] == -1
+
+
+OVERFLOW = """
+hardware flips { operator +. = 0; }  // every +. fails: one of its 64 bits flipped
+
+fn exact(x: int) -> int {
+  var y: int = x +. 0;
+  var c: int = y * y * y * y;  // up to 2^252: beyond 64 bits when a high bit flipped
+  return c / (y * y) / y - y + x;  // x again, in exact arithmetic
+}
+
+fn cube(x: int) -> bool {
+  var y: int = x +. 0;
+  var c: int = y * y * y;
+  return c > 1000000 * y;
+}
+"""
+
+
+def test_faults_beyond_64_bits_are_exact_in_both_backends() -> None:
+    """`exact` returns x whatever bit the fault flips, so every trial is correct:
+    with wrapped 64-bit products it would not be. `cube` (x = 5, fault-free false)
+    is true exactly when bit 10..62 of 5 is flipped: 53 of the 64 bits, so the
+    reliability is 11/64, with cubes up to 2^189."""
+    item = load_source("overflow.relax", OVERFLOW)
+    assert item.program is not None, item.diagnostics
+    model = find_model(item.program, "flips")
+    for name in ("exact", "cube"):
+        fn = item.program.functions[name]
+        interp, vec = _both(item.program, fn, parse_args(fn, ["x=5"]), "flips", 6000)
+        assert (interp.backend, vec.backend) == ("interpreter", "vectorised"), vec.backend_note
+        assert interp.faults == vec.faults == 6000  # one per trial
+        assert interp.failures == vec.failures == 0
+        if name == "exact":
+            assert interp.correct == vec.correct == 6000
+        else:
+            sd = math.sqrt(6000 * 11 / 64 * 53 / 64)
+            for mc in (interp, vec):
+                assert abs(mc.correct - 6000 * 11 / 64) <= 4.5 * sd, mc.correct
+            assert _overlap(interp.interval, vec.interval)
+    assert model is not None and model.budget is None
+
+
+@pytest.mark.parametrize("ok,measured,hazard,why", [
+    (True, 0.071, 0.082, None),  # flags.relax: the interpreter charges both sides of ||
+    (True, 0.0821, 0.082, "hazard 0.0821"),  # more than the budgets were drawn below
+    (False, 0.082, 0.082, "fault-free run differs"),
+])
+def test_the_fault_free_lane_must_stay_within_the_interpreters_hazard(
+        ok: bool, measured: float, hazard: float, why: str | None) -> None:
+    from relaxverify.run.vector_stmts import _fault_free
+    from relaxverify.run.vector_support import Unsupported
+    if why is None:
+        _fault_free(np.array([ok, False]), measured, hazard)
+    else:
+        with pytest.raises(Unsupported, match=why):
+            _fault_free(np.array([ok, True]), measured, hazard)
+
+
+SHARED = """
+hardware reads { memory urel read = 0; }  // every read of a urel variable fails
+
+fn f(a: int, c: float64) -> (r: int, s: float64) {
+  var w: int in urel = 0;
+  var q: int = w;  // faulty: q differs from lane to lane
+  var y: int = a + 1 + (q - q);  // a + 1, one value per lane
+  var x: int in urel = y;  // x and y hold the same lanes
+  var z: int = x + 0;  // a faulty read of x: its bit flip must not reach y
+  var d: float64 = c * 2.0 + float64(q - q);
+  var e: float64 in urel = d;
+  var g: float64 = e + 0.0;
+  return (y, d);
+}
+"""
+
+
+def test_a_faulty_read_leaves_the_variable_it_reads_alone() -> None:
+    """A fault may change an operation's result in place (nothing else holds it),
+    never the lanes a variable holds: every trial's result here is fault-free."""
+    item = load_source("shared.relax", SHARED)
+    assert item.program is not None, item.diagnostics
+    fn = item.program.functions["f"]
+    interp, vec = _both(item.program, fn, parse_args(fn, ["a=41", "c=1.5"]), "reads", 3000)
+    assert vec.backend == "vectorised", vec.backend_note
+    assert interp.faults == vec.faults == 3 * 3000
+    assert interp.correct == vec.correct == 3000

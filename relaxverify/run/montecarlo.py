@@ -31,8 +31,8 @@ from relaxverify.run.outcome import RunOutcome, RuntimeFailure
 from relaxverify.run.runtime import RECURSION, Interpreter
 
 # `backend="auto"` leaves runs where fewer trials than this are expected to see a fault
-# to the interpreter: it skips the others, and the vectorised backend's fixed cost (two
-# walks of the syntax tree) is that of about a thousand interpreted faulty trials.
+# to the interpreter: it skips the others, and the vectorised backend's fixed cost (a
+# walk of the syntax tree) is that of some hundreds of interpreted faulty trials.
 FEW = 1000
 Z95 = 1.959963984540054  # the 0.975 quantile of the standard normal distribution
 
@@ -164,7 +164,7 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
             with interrupt.listen():
                 note = _vectorised(out, program, fn, ref_args, model, trials, seed,
                                    semantics, steps, progress, ref.record,
-                                   backend == "auto" and hit < FEW, hit)
+                                   backend == "auto" and hit < FEW, hit, hazard)
             if note is None:
                 return out
             out.backend_note = note
@@ -255,7 +255,8 @@ def fault_free(program: C.Program, fn: str, args: list, model: C.HardwareModel,
 def _vectorised(out: MonteCarloResult, program: C.Program, fn: str, args: list,
                 model: C.HardwareModel, trials: int, seed: int, semantics: str,
                 steps: int, progress: Optional[Callable[[int], None]],
-                record: bool, few: bool, hit: float) -> Optional[str]:
+                record: bool, few: bool, hit: float,
+                hazard: Optional[float]) -> Optional[str]:
     """Run the trials on the vectorised backend into `out`; None when it did, else
     why not (the interpreter then runs them). `few`: only `hit` trials are expected
     to see a fault, so the interpreter is faster (when the program would do)."""
@@ -272,7 +273,7 @@ def _vectorised(out: MonteCarloResult, program: C.Program, fn: str, args: list,
             return "numpy is not installed"
         try:
             got = vector_trials(function, args, model, trials, seed, semantics, steps,
-                                out.reference.result, progress)
+                                out.reference.result, progress, hazard)
         except Unsupported as exc:
             why = str(exc)
         except (ArithmeticError, ValueError, TypeError, IndexError, MemoryError) as exc:

@@ -76,9 +76,10 @@ class Lanes:
 
     def __init__(self, n: int, model: Optional[C.HardwareModel], rng: np.random.Generator,
                  prng: random.Random, max_steps: int, max_array: int,
-                 budgets: Optional[Any] = None):
-        """`budgets`: each lane's initial hazard budget; None measures the path's
-        hazard (`hazard`, per lane) without injecting faults."""
+                 budgets: Optional[Any] = None, probe: bool = False):
+        """`budgets`: each lane's initial hazard budget (None: no faults). `probe`:
+        lane 0 is the fault-free run (its budget is infinite), and `path` sums the
+        hazard of the sites it passes."""
         self.n = n
         self.model = model  # None: no fault sites at all
         self.rng = rng
@@ -86,13 +87,15 @@ class Lanes:
         self.alive = np.ones(n, dtype=bool)
         self.rf = np.zeros(n, dtype=np.int64)  # faults injected in each lane
         self.budget = model.budget if model is not None else None  # `faults at most K`
-        self.B = budgets
-        self.hazard = np.zeros(n)
+        self.B = np.full(n, math.inf) if budgets is None else budgets
+        self.probe = probe
+        self.path = 0.0
         self.nf = 0
         self.max_steps = max_steps
         self.max_array = max_array
-        self.env: dict[int, Any] = {}  # id(Var) -> array of n (scalars) or n x len
-        self.rows = np.arange(n)
+        self.env: dict[int, Any] = {}  # id(Var) -> one value, n lanes, elements x n lanes
+        self.lane_ids = np.arange(n)
+        self.recent: list[tuple[Any, tuple[Any, bool, bool]]] = []  # for active()
 
     # ------------------------------------------------------------ helpers
 
@@ -104,7 +107,27 @@ class Lanes:
 
     def fail(self, bad: Any, mask: Any) -> None:
         """The lanes of `bad` (active under mask) fail a runtime check."""
-        self.alive &= ~(np.asarray(bad, dtype=bool) & mask)
+        if not np.ndim(bad) and not bad:
+            return
+        dying = np.asarray(bad, dtype=bool) & mask & self.alive
+        if dying.any():
+            self.alive &= ~dying
+            self.recent.clear()
+
+    def active(self, mask: Any) -> tuple[Any, bool, bool]:
+        """(the live lanes of mask, whether that is every lane, whether it is every
+        live lane), for the last few masks while no lane dies: a block's statements
+        and fault sites share their mask, so this saves a few passes over the lanes
+        at each. (A mask is never changed in place.)"""
+        for m, known in self.recent:
+            if m is mask:
+                return known
+        act = mask & self.alive
+        every = bool(act.all())
+        known = (act, every, every or bool(np.array_equal(act, self.alive)))
+        self.recent[:0] = [(mask, known)]
+        del self.recent[4:]
+        return known
 
     def site(self, v: Any, mask: Any, prob: float, spec: FaultSpec) -> Any:
         """v, where an active lane's site fails: its budget drops below zero (as in
@@ -112,18 +135,22 @@ class Lanes:
         h = hazard(prob)
         if self.model is None or h == 0.0:
             return v
-        act = mask & self.alive
-        if self.B is None:
-            self.hazard[act] += h
-            return v
+        act, every, _ = self.active(mask)
+        if self.probe and act[0]:
+            self.path += h
         if math.isinf(h):
             lanes = np.flatnonzero(act)
-        else:
-            np.subtract(self.B, h, out=self.B, where=act)
+            if self.probe:
+                lanes = lanes[lanes != 0]
+        else:  # (`where=act` would be the same, and slower by several times)
+            if every:
+                self.B -= h
+            else:
+                self.B -= act * h
             low = self.B < 0.0  # (only active lanes' budgets went down)
             if not low.any():
                 return v
-            lanes = np.flatnonzero(low)
+            lanes = low.nonzero()[0]
         if not len(lanes):
             return v
         self.B[lanes] = self.rng.exponential(size=len(lanes))
@@ -134,6 +161,14 @@ class Lanes:
         self.rf[lanes] += 1
         self.nf += len(lanes)
         return self.inject(v, lanes, spec)
+
+    def temporary(self, v: Any) -> bool:
+        """Whether v is a number per lane that no variable holds, so that a fault may
+        change it in place (an operation's result, an element read; not a variable's
+        value read or assigned): copying the lanes was a fifth of motion estimation."""
+        lo = W.lo_of(v)
+        return isinstance(lo, np.ndarray) and lo.ndim == 1 and lo.base is None and \
+            lo.flags.writeable and not any(lo is W.lo_of(x) for x in self.env.values())
 
     def inject(self, v: Any, lanes: Any, spec: FaultSpec) -> Any:
         """v with the lanes' faulty values, as `FaultMaker` makes them (vectorised for
@@ -148,22 +183,24 @@ class Lanes:
             out = np.array(self.full(v), copy=True)
             for i in lanes:
                 if spec.whole_array:
-                    row = make([_py(x) for x in out[i]])
+                    row = make([_py(x) for x in out[:, i]])
                     if out.dtype == np.int64 and not all(W.fits(x) for x in row):
                         raise Unsupported("an int array element beyond 64 bits")
-                    out[i] = row
+                    out[:, i] = row
                 else:
                     out[i] = make(_py(out[i]))
             return out
         if base == "int":
-            return W.flip(v, lanes, self.rng.integers(0, 64, size=len(lanes)), self.n)
-        out = np.array(self.full(v), copy=True)
+            return W.flip(v, lanes, self.rng.integers(0, 64, size=len(lanes)), self.n,
+                          self.temporary(v))
         if base == "bool":
+            out = np.array(self.full(v), copy=True)
             out[lanes] = ~out[lanes]
             return out
         fmt = spec.fmt or FORMATS[base]
         if fmt.name != base:
             raise Unsupported(f"a faulty {base} value in {fmt.name}")
+        out = v if self.temporary(v) else np.array(self.full(v), copy=True)
         bits = out.view(UINTS[out.dtype.itemsize * 8])
         low = bits.dtype.type(out.dtype.itemsize * 8 - fmt.width)  # bfloat16: the high half
         todo = lanes
@@ -221,6 +258,9 @@ class ExprEval:
         return self.L.site(v, mask, prob, spec)
 
     def e_Const(self, e: C.Const, mask: Any) -> Any:
+        return self.site_of(("c", id(e)), lambda: self.const(e))
+
+    def const(self, e: C.Const) -> Any:
         if isinstance(e.value, bool):
             return np.bool_(e.value)
         if e.ty.is_float:
@@ -253,7 +293,7 @@ class ExprEval:
         b = self.ev(e.orelse, mask & ~c)
         if e.ty.base == "int" and not e.ty.array:
             return W.where(c, a, b, self.L.n)
-        return np.where(c, a, b) if np.ndim(a) <= 1 else np.where(c[:, None], a, b)
+        return np.where(c, a, b)  # (an array's lanes are its last axis)
 
     def e_BinOp(self, e: C.BinOp, mask: Any) -> Any:
         op = e.op
@@ -280,7 +320,7 @@ class ExprEval:
             model = self.L.model
             prob, spec = self.site_of(id(e), lambda: (
                 model.op(op).prob, spec_of(e, e.ty, model.op(op).error)))
-            v = self.faulty(self.L.full(v), mask, prob, spec)
+            v = self.faulty(v, mask, prob, spec)
         return v
 
     def float_op(self, e: C.BinOp, a: Any, b: Any, mask: Any) -> Any:
@@ -303,8 +343,8 @@ class ExprEval:
     def int_op(self, e: C.BinOp, a: Any, b: Any, mask: Any) -> Any:
         """Python's unbounded int arithmetic: int64 while no active lane leaves it."""
         op = e.op
-        checks = self.site_of(("k", id(e)), lambda: [c.kind for c in K.expr_checks(e)])
-        if any(k not in (K.DIVISION, K.LIMIT, K.OVERFLOW) for k in checks):
+        checks = self.site_of(("k", id(e)), lambda: {c.kind for c in K.expr_checks(e)})
+        if not checks <= {K.DIVISION, K.LIMIT, K.OVERFLOW}:
             raise Unsupported(f"a `{op}` check the vectorised backend has no test for")
         if op in ("/", "%"):
             zero = np.asarray(W.lo_of(b)) == 0  # (a wide lane holds 1 there)
@@ -313,7 +353,7 @@ class ExprEval:
             elif np.any(zero):
                 raise Unsupported("division by a zero constant")
             b = W.where(zero, np.int64(1), b, self.L.n)
-        v = W.arith(op, a, b, mask & self.L.alive, self.L.n)
+        v = W.arith(op, a, b, self.L.active(mask)[0], self.L.n)
         if K.LIMIT in checks and isinstance(v, WInt):
             bits = [x.bit_length() for x in v.val]
             if sum(bits) > WIDE_BITS:
@@ -330,8 +370,8 @@ class ExprEval:
         assert isinstance(e.array, C.VarRef)
         var = e.array.var
         arr = self.L.env[id(var)]
-        i, ok = self.index(self.ev(e.index, mask), arr.shape[1])
-        if arr.shape[1] == 0:
+        i, ok = self.index(self.ev(e.index, mask), arr.shape[0])
+        if arr.shape[0] == 0:
             self.L.fail(True, mask)
             return np.zeros(self.L.n, dtype=arr.dtype)
         if ok is np.True_:
@@ -339,7 +379,8 @@ class ExprEval:
         else:
             self.L.fail(~ok, mask)
             idx = np.where(ok, i, 0).astype(np.int64)
-        v = arr[self.L.rows, idx] if idx.ndim else arr[:, int(idx)]
+        # (a row is copied, not viewed: a later store to the array must not change v)
+        v = arr[idx, self.L.lane_ids] if idx.ndim else arr[int(idx)].copy()
         if var.urel and self.L.model is not None:
             model = self.L.model
             prob, spec = self.site_of(("e", id(var)), lambda: (
@@ -362,7 +403,7 @@ class ExprEval:
     def e_Apply(self, e: C.Apply, mask: Any) -> Any:
         if e.fn == "len":
             assert isinstance(e.args[0], C.VarRef)
-            return np.int64(self.L.env[id(e.args[0].var)].shape[1])
+            return np.int64(self.L.env[id(e.args[0].var)].shape[0])
         args = [self.ev(a, mask) for a in e.args]
         if e.ty.base == "int" and e.fn == "abs":
             return W.unary("abs", args[0], self.L.n)

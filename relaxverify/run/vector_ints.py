@@ -12,6 +12,7 @@ element makes the run Unsupported).
 """
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,12 +21,15 @@ import numpy as np
 from relaxverify.run.vector_support import Unsupported
 
 I64_MIN, I64_MAX = -(2 ** 63), 2 ** 63 - 1
-BIG = float(2 ** 62)  # an int64 result estimated beyond this is recomputed exactly
+BIG = float(2 ** 62)  # a product estimated beyond this is recomputed exactly
 
 NP_OPS: dict[str, Any] = {
     "+": np.add, "-": np.subtract, "*": np.multiply, "/": np.floor_divide, "%": np.remainder,
     "<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
     "==": np.equal, "!=": np.not_equal, "min": np.minimum, "max": np.maximum}
+PY_OPS: dict[str, Any] = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.floordiv,
+    "%": operator.mod, "min": min, "max": max}
 EMPTY = np.zeros(0, dtype=np.int64)
 
 
@@ -50,7 +54,10 @@ def idx_of(x: Any) -> Any:
 
 def lo_full(x: Any, n: int) -> Any:
     """The int64 part of x as a fresh array of n lanes."""
-    return np.array(np.broadcast_to(lo_of(x), (n,)), dtype=np.int64)
+    lo = lo_of(x)
+    if np.ndim(lo) == 1:
+        return lo.astype(np.int64)  # (a copy)
+    return np.full(n, lo, dtype=np.int64)
 
 
 def gather(x: Any, ix: Any, n: int) -> Any:
@@ -91,36 +98,75 @@ def union(*parts: Any) -> Any:
     arrays = [np.asarray(p, dtype=np.int64) for p in parts if len(p)]
     if len(arrays) <= 1:
         return arrays[0] if arrays else EMPTY
-    return np.unique(np.concatenate(arrays))
+    lanes = np.concatenate(arrays)
+    lanes.sort()  # (np.unique is slower by half on these few lanes)
+    return lanes[np.concatenate(([True], lanes[1:] != lanes[:-1]))]
 
 
 def _span(x: Any) -> int:
-    """The largest |value| of x's int64 lanes (a bound, as a Python int)."""
-    if not np.ndim(x):
+    """The largest |value| of int64 lanes x."""
+    if not x.ndim:
         return abs(int(x))
-    return max(abs(int(x.max())), abs(int(x.min()))) if x.size else 0
+    return max(int(x.max()), -int(x.min())) if x.size else 0
+
+
+def _spare(t: Any, u: Any) -> Any:
+    """Of two temporaries, one that holds every lane (to compute into), or None."""
+    return t if np.ndim(t) else u if np.ndim(u) else None
+
+
+def _wrapped(op: str, a: Any, b: Any, v: Any, mask: Any) -> Any:
+    """The lanes of mask where v = a op b (int64 lanes, computed by numpy) may have
+    wrapped around: none when the operands' largest magnitudes say so (a few
+    reductions); else for + and -, exactly those whose operands' signs say so; for
+    *, those whose operands do not both fit 32 bits and whose product estimated in
+    binary64 is beyond BIG; for /, I64_MIN / -1 (% never leaves int64)."""
+    if op in ("+", "-", "*"):  # (a few reductions first: no lane may wrap)
+        sa, sb = _span(a), _span(b)
+        if (sa * sb if op == "*" else sa + sb) <= I64_MAX:
+            return EMPTY
+    if op in ("+", "-"):  # two's complement: the sign of v is wrong
+        t, u = a ^ v, (b ^ v if op == "+" else a ^ b)
+        t = np.bitwise_and(t, u, out=_spare(t, u))
+        if t.min() >= 0:  # (a reduction: cheaper than testing each lane)
+            return EMPTY
+        hot = t < 0
+    elif op == "*":  # x + 2^31 < 2^32 (unsigned): x fits 32 bits
+        off, top = np.uint64(2 ** 31), np.uint64(2 ** 32)
+        t, u = a.view(np.uint64) + off, b.view(np.uint64) + off
+        t = np.bitwise_or(t, u, out=_spare(t, u))
+        if t.max() < top:
+            return EMPTY
+        hot = t >= top
+    elif op == "/":
+        if a.min() > I64_MIN:
+            return EMPTY
+        hot = (a == I64_MIN) & (b == -1)
+    else:
+        return EMPTY
+    n = len(mask)
+    lanes = np.flatnonzero(np.broadcast_to(hot, (n,)) & mask)
+    if op == "*" and len(lanes):  # of these (few), those whose product may be large
+        fa = np.broadcast_to(a, (n,))[lanes].astype(np.float64)
+        lanes = lanes[np.abs(fa * np.broadcast_to(b, (n,))[lanes]) >= BIG]
+    return lanes
 
 
 def arith(op: str, a: Any, b: Any, mask: Any, n: int) -> Any:
     """a op b exactly (op of + - * / % min max, / the floor division; b is nonzero
     wherever it matters: the caller has failed the others and made them 1) in the
     lanes of mask (the live lanes that use it); the others get any value, so a dead
-    trial's huge int is not squared on."""
+    trial's huge int is not squared on. int64 arithmetic, and Python ints in the
+    lanes that are wide or whose int64 result may have wrapped."""
     alo, blo = np.asarray(lo_of(a)), np.asarray(lo_of(b))
+    if not alo.ndim and not blo.ndim and not isinstance(a, WInt) and \
+            not isinstance(b, WInt):  # the same in every lane: one Python operation
+        r = PY_OPS[op](int(alo), int(blo))
+        if fits(r):
+            return np.int64(r)
     with np.errstate(all="ignore"):
         v = NP_OPS[op](alo, blo)
-    risky = EMPTY
-    if op not in ("min", "max"):
-        sa, sb = _span(alo), _span(blo)
-        safe = {"+": sa + sb, "-": sa + sb, "*": sa * sb}.get(op, sa + 1)
-        if safe >= BIG:  # some lane may have wrapped: estimate each lane
-            with np.errstate(all="ignore"):
-                fa, fb = alo.astype(np.float64), blo.astype(np.float64)
-                est = np.abs(fa) if op == "%" else np.abs(fa / fb if op == "/" else
-                                                          NP_OPS[op](fa, fb))
-                hot = (est >= BIG) & mask
-            if hot.any():
-                risky = np.flatnonzero(np.broadcast_to(hot, (n,)))
+        risky = _wrapped(op, alo, blo, v, np.broadcast_to(mask, (n,)))
     ix = union(risky, idx_of(a), idx_of(b))
     if len(ix):
         ix = ix[np.broadcast_to(mask, (n,))[ix]]
@@ -190,10 +236,11 @@ def equal_to(x: Any, want: int, n: int) -> Any:
     return v
 
 
-def flip(x: Any, lanes: Any, bits: Any, n: int) -> Any:
+def flip(x: Any, lanes: Any, bits: Any, n: int, in_place: bool = False) -> Any:
     """x with bit bits[k] of lane lanes[k] flipped in 64-bit two's complement
-    (faults.flip_int; a wide value keeps its high part)."""
-    lo = lo_full(x, n)
+    (faults.flip_int; a wide value keeps its high part); `in_place`: x's int64
+    lanes may be changed (no one else holds them)."""
+    lo = lo_of(x) if in_place else lo_full(x, n)
     wide = np.zeros(len(lanes), bool)
     if isinstance(x, WInt):
         pos = np.minimum(np.searchsorted(x.idx, lanes), len(x.idx) - 1)
@@ -205,7 +252,14 @@ def flip(x: Any, lanes: Any, bits: Any, n: int) -> Any:
         return WInt(lo, x.idx, x.val) if isinstance(x, WInt) else lo
     from relaxverify.run.faults import flip_int
     vals = x.val.copy()
-    for lane, bit in zip(lanes[wide], bits[wide]):
-        k = int(np.searchsorted(x.idx, lane))
+    back = []  # the wide values a flip brings back into int64 (the others stay wide)
+    for k, bit in zip(pos[wide], bits[wide]):
         vals[k] = flip_int(vals[k], int(bit))
-    return patch(lo, x.idx, vals)  # (a flip may bring a value back into int64)
+        if fits(vals[k]):
+            back.append(k)
+    if not back:
+        return WInt(lo, x.idx, vals)
+    lo[x.idx[back]] = np.array([vals[k] for k in back], dtype=np.int64)
+    keep = np.ones(len(x.idx), dtype=bool)
+    keep[back] = False
+    return WInt(lo, x.idx[keep], vals[keep]) if keep.any() else lo

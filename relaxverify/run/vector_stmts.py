@@ -27,7 +27,7 @@ from relaxverify.run.vector import MAX_ELEMENTS, ExprEval, Lanes, dtype, spec_of
 from relaxverify.run.vector_ints import WInt
 from relaxverify.run.vector_support import Unsupported
 
-CHUNK = 16384  # lanes computed at once
+CHUNK = 32768  # lanes computed at once (fewer pay numpy's cost per call more)
 
 
 class StmtEval(ExprEval):
@@ -40,24 +40,25 @@ class StmtEval(ExprEval):
 
     def block(self, stmts: list[C.Stmt], mask: Any) -> None:
         for s in stmts:
-            if not np.any(mask & self.L.alive):
+            if not self.L.active(mask)[0].any():
                 return
             getattr(self, "s_" + type(s).__name__)(s, mask)
 
     def assign(self, var: C.Var, v: Any, mask: Any) -> None:
-        """var = v in the lanes of mask (the others keep their value)."""
+        """var = v in the lanes of mask (the others keep their value). A value the
+        same in every lane stays one 0-d value while every live lane is assigned it:
+        loop counters and indices then cost one operation, not one per lane."""
         env = self.L.env
-        v = self.L.full(v)
         old = env.get(id(var))
-        if old is None or np.all(mask | ~self.L.alive):
+        if old is None or self.L.active(mask)[2]:
             env[id(var)] = v
         elif isinstance(v, WInt) or isinstance(old, WInt):
             env[id(var)] = W.where(mask, v, old, self.L.n)
-        elif old.shape != v.shape:
+        elif (np.ndim(v) > 1 or np.ndim(old) > 1) and np.shape(old) != np.shape(v):
             raise Unsupported(f"`{var.source}` has arrays of different lengths in different "
                               "trials")
         else:
-            env[id(var)] = np.where(mask[:, None] if v.ndim > 1 else mask, v, old)
+            env[id(var)] = np.where(mask, v, old)  # (an array: elements x lanes)
 
     def write(self, var: C.Var, v: Any, mask: Any, whole: bool = False) -> Any:
         """The value written to var: a fault site when var is `urel`."""
@@ -65,7 +66,7 @@ class StmtEval(ExprEval):
             model = self.L.model
             prob, spec = self.site_of(("w", id(var), whole), lambda: (
                 model.memory(var.region).write, spec_of(var, var.type, None, whole)))
-            return self.faulty(self.L.full(v), mask, prob, spec)
+            return self.faulty(v, mask, prob, spec)
         return v
 
     def s_Assign(self, s: C.Assign, mask: Any) -> None:
@@ -91,7 +92,7 @@ class StmtEval(ExprEval):
         finally:
             self.code = False
         arr = self.L.env[id(s.var)]
-        i, ok = self.index(index, arr.shape[1])
+        i, ok = self.index(index, arr.shape[0])
         for check in K.stmt_checks(s):
             if check.kind != K.BOUNDS:
                 raise Unsupported(f"a `{check.kind}` check of a store")
@@ -102,7 +103,7 @@ class StmtEval(ExprEval):
             return
         v = W.plain(v, mask & self.L.alive, "an array element")
         idx = np.broadcast_to(i, (self.L.n,))[lanes].astype(np.int64)
-        arr[lanes, idx] = v[lanes]
+        arr[idx, lanes] = v[lanes]
 
     def s_NewArray(self, s: C.NewArray, mask: Any) -> None:
         length = self.eval(s.length, mask, True)
@@ -123,7 +124,7 @@ class StmtEval(ExprEval):
             raise Unsupported(f"`{s.var.source}` has different lengths in different trials")
         if int(sizes[0]) * self.L.n > MAX_ELEMENTS:
             raise Unsupported(f"`{s.var.source}` has too many elements to hold one per trial")
-        new = np.zeros((self.L.n, int(sizes[0])), dtype=dtype(s.var.type))
+        new = np.zeros((int(sizes[0]), self.L.n), dtype=dtype(s.var.type))
         self.assign(s.var, new, mask)
 
     def s_If(self, s: C.If, mask: Any) -> None:
@@ -156,19 +157,22 @@ class StmtEval(ExprEval):
         """`for c in range(c, h)` with h evaluated once, then `if c < h: c = h`."""
         assert s.counter is not None and isinstance(s.cond, C.BinOp)
         live = mask & self.L.alive
-        h = self.L.full(W.plain(self.eval(s.cond.right, mask, True), live, "a loop bound"))
+        h = W.plain(self.eval(s.cond.right, mask, True), live, "a loop bound")
         var = s.counter
-        it = W.lo_full(W.plain(self.L.env[id(var)], live, "a loop counter"), self.L.n)
+        it = W.plain(self.L.env[id(var)], live, "a loop counter")
         if self.loops.step_limit(s):
             with np.errstate(all="ignore"):
                 self.L.fail(h - it > self.L.max_steps, mask)
+        uniform = not np.ndim(h) and not np.ndim(it)  # (the counter then stays 0-d)
+        if not uniform:
+            h, it = self.L.full(h), W.lo_full(it, self.L.n)
         while True:
             act = mask & self.L.alive & (it < h)
             if not act.any():
                 break
             self.assign(var, it, act)
             self.block(s.body[:-1], act)
-            it = np.where(act, it + 1, it)
+            it = it + 1 if uniform else np.where(act, it + 1, it)
         c = self.L.env[id(var)]
         self.assign(var, np.where(c < h, h, c), mask & self.L.alive)
 
@@ -183,20 +187,20 @@ class StmtEval(ExprEval):
             elif check.kind not in (K.BOUND, K.LIMIT):
                 raise Unsupported(f"a `{check.kind}` check of a loop")
         limit = self.loops.step_limit(s)
-        active = mask.copy()
+        active = mask  # (a new array at each step: masks are not changed in place)
         while True:
-            active &= self.L.alive
+            active = active & self.L.alive
             if bound is not None:
-                active &= steps < bound
+                active = active & (steps < bound)
             if not active.any():
                 break
-            active &= np.asarray(self.eval(s.cond, active, True), dtype=bool)
+            active = active & np.asarray(self.eval(s.cond, active, True), dtype=bool)
             if not active.any():
                 break
             steps += active
             if limit:
                 self.L.fail(steps > self.L.max_steps, active)
-            active &= self.L.alive
+            active = active & self.L.alive
             self.block(s.body, active)
 
 
@@ -206,22 +210,22 @@ def lane_values(lanes: Lanes, ty: C.Type, value: Any) -> Any:
         raise Unsupported("an int argument beyond 64 bits")
     if ty.array:
         row = np.array(value, dtype=dtype(ty))
-        return np.tile(row, (lanes.n, 1)) if len(value) else np.zeros((lanes.n, 0), row.dtype)
-    return np.full(lanes.n, value, dtype=dtype(ty))
+        return np.tile(row[:, None], (1, lanes.n))  # element k of every lane: row k
+    return np.array(value, dtype=dtype(ty))[()]  # the same in every lane: 0-d
 
 
 def matches(got: Any, ty: C.Type, expected: Any, n: int) -> Any:
     """Per lane: whether the lane's value is exactly the fault-free one (an exact
     comparison: floats as binary64, ints as Python ints)."""
     if ty.array:
-        if got.shape[1] != len(expected):
+        if got.shape[0] != len(expected):
             return np.zeros(n, dtype=bool)
         if not len(expected):
             return np.ones(n, dtype=bool)
         if ty.base == "int" and not all(W.fits(x) for x in expected):
             return np.zeros(n, dtype=bool)  # int64 elements cannot be these
         want = np.array(expected, dtype=np.float64 if ty.is_float else dtype(ty))
-        return (np.asarray(got, dtype=want.dtype) == want).all(axis=1)
+        return (np.asarray(got, dtype=want.dtype) == want[:, None]).all(axis=0)
     if ty.base == "int":
         return W.equal_to(got, int(expected), n)
     if ty.is_float:
@@ -242,9 +246,10 @@ class VectorCounts:
 def run_chunk(fn: C.Function, args: list, model: Optional[C.HardwareModel], n: int,
               rng: np.random.Generator, prng: random.Random, semantics: str, max_steps: int,
               expected: Any, budgets: Optional[Any],
-              cache: Optional[dict] = None) -> tuple[Lanes, Any]:
-    """n lanes of fn on args: the lanes' state and which lanes are correct."""
-    lanes = Lanes(n, model, rng, prng, max_steps, MAX_ARRAY, budgets)
+              cache: Optional[dict] = None, probe: bool = False) -> tuple[Lanes, Any]:
+    """n lanes of fn on args: the lanes' state and which lanes are correct (`probe`:
+    lane 0 is the fault-free run, see Lanes)."""
+    lanes = Lanes(n, model, rng, prng, max_steps, MAX_ARRAY, budgets, probe)
     for p, a in zip(fn.params, args):
         lanes.env[id(p)] = lane_values(lanes, p.type, a)
     ev = StmtEval(lanes, semantics, cache)
@@ -260,23 +265,28 @@ def run_chunk(fn: C.Function, args: list, model: Optional[C.HardwareModel], n: i
 
 def vector_trials(fn: C.Function, args: list, model: C.HardwareModel, trials: int, seed: int,
                   semantics: str, max_steps: int, expected: Any,
-                  progress: Optional[Callable[[int], None]] = None) -> VectorCounts:
-    """The trials, CHUNK at a time. First one fault-free lane, which must give the
-    interpreter's fault-free result (else Unsupported: the interpreter runs them)
-    and measures the hazard H of the fault-free path. A trial whose budget is at
-    least H sees no fault (the interpreter's skip, montecarlo.py): of m trials,
-    Binomial(m, 1 - e^-H) are computed, each with its budget drawn below H (an
-    Exp(1) conditioned on it), and the others are the fault-free run."""
+                  progress: Optional[Callable[[int], None]] = None,
+                  hazard: Optional[float] = None) -> VectorCounts:
+    """The trials, CHUNK at a time. A fault-free lane must give the interpreter's
+    fault-free result (else Unsupported: the interpreter runs them) and measures the
+    hazard of the fault-free path. H is `hazard`, the interpreter's (at least the
+    lane's: _fault_free), when given, and the lane rides in the first chunk (a chunk
+    of its own costs as much as 20,000 lanes of a small program); else the lane runs
+    first and measures H. A trial whose budget is at least H sees no fault (the
+    interpreter's skip, montecarlo.py): of m trials, Binomial(m, 1 - e^-H) are
+    computed, each with its budget drawn below H (an Exp(1) conditioned on it), and
+    the others are the fault-free run."""
     seeds = random.Random(f"vector:{seed}")
     rng = np.random.default_rng(seeds.getrandbits(64))
     prng = random.Random(f"vector-faults:{seed}")
     cache: dict = {}  # what each node needs, computed once (the nodes outlive the run)
-    lanes, ok = run_chunk(fn, args, model, 1, rng, prng, semantics, max_steps, expected, None,
-                          cache)
-    if not ok[0]:
-        raise Unsupported("its fault-free run differs from the interpreter's")
-    path = float(lanes.hazard[0])
-    hit = 1.0 if math.isinf(path) else -math.expm1(-path)  # P(a fault on the path)
+    probe = hazard is not None  # the first chunk's lane 0 is the fault-free run
+    if hazard is None:  # measured first, by a chunk of that one lane
+        lanes, ok = run_chunk(fn, args, model, 1, rng, prng, semantics, max_steps, expected,
+                              None, cache, True)
+        hazard = lanes.path
+        _fault_free(ok, lanes.path, hazard)
+    hit = 1.0 if math.isinf(hazard) else -math.expm1(-hazard)  # P(a fault on the path)
     out = VectorCounts()
     width = max([len(a) for a, p in zip(args, fn.params) if p.type.array] + [1])
     lanes_max = min(CHUNK, MAX_ELEMENTS // width)
@@ -287,17 +297,25 @@ def vector_trials(fn: C.Function, args: list, model: C.HardwareModel, trials: in
         if interrupt.requested():
             out.partial = True
             break
-        m = min(block, trials - out.trials)
+        left = trials - out.trials  # in equal blocks (a small last one costs as much)
+        parts = (left + block - 1) // block
+        m = (left + parts - 1) // parts
         n = m if hit >= 1.0 else int(rng.binomial(m, hit))
-        if n:
+        if n or probe:
             if hit >= 1.0:
                 budgets = rng.exponential(size=n)
             else:  # Exp(1) below H: the inverse of its distribution function
                 budgets = -np.log1p(-rng.random(n) * hit)
-            lanes, ok = run_chunk(fn, args, model, n, rng, prng, semantics, max_steps, expected,
-                                  budgets, cache)
+            if probe:
+                budgets = np.concatenate(([math.inf], budgets))
+            lanes, ok = run_chunk(fn, args, model, n + probe, rng, prng, semantics, max_steps,
+                                  expected, budgets, cache, probe)
+            alive = lanes.alive
+            if probe:
+                _fault_free(ok, lanes.path, hazard)
+                ok, alive, probe = ok[1:], alive[1:], False
             out.correct += int(np.count_nonzero(ok))
-            out.failures += int(np.count_nonzero(~lanes.alive))
+            out.failures += int(np.count_nonzero(~alive))
             out.faults += lanes.nf
             out.most_faults = max(out.most_faults, int(lanes.rf.max()))
         out.correct += m - n  # the fault-free run (it meets its checks: it ran)
@@ -305,3 +323,19 @@ def vector_trials(fn: C.Function, args: list, model: C.HardwareModel, trials: in
         if progress is not None:
             progress(out.trials)
     return out
+
+
+def _fault_free(ok: Any, measured: float, hazard: float) -> None:
+    """Unsupported unless the fault-free lane (0) gave the interpreter's result and
+    passed sites of at most the hazard H the trials' budgets were drawn below. (The
+    interpreter's H may be larger: it charges a straight-line block's sites at once,
+    both operands of a `||` too. A trial whose budget is between the two then runs
+    and sees no fault: exact still. A larger one would make skipped trials wrong;
+    the slack is the interpreter's rounding, at most 2^-43 per subtraction from
+    1024, which its own skip has too: 1e-7 allows a million of them, and changes
+    a trial's probability of a fault by at most that.)"""
+    if not ok[0]:
+        raise Unsupported("its fault-free run differs from the interpreter's")
+    if measured > hazard * (1 + 1e-9) + 1e-7:
+        raise Unsupported(f"its fault-free run has hazard {measured}, the interpreter's "
+                          f"{hazard}")
