@@ -65,6 +65,9 @@ class Grader:
             if not self.loaded:
                 result.output = self.load_message if not grade.tests else \
                     "not run: your file does not parse or type-check (see the first test)"
+            elif spec.get("program") and not (self.lab_dir / spec["program"]).is_file():
+                result.output = ("not run here: this test uses a hidden program that only "
+                                 "the course's autograder has (0 points in this handout)")
             else:
                 fraction, result.output = self._test(spec)
                 result.score = round(result.max_score * max(0.0, min(1.0, fraction)), 4)
@@ -168,8 +171,10 @@ class Grader:
         return names
 
 
-def grade_submission(lab: str, submission: str, timeout: float, workdir: Path) -> Grade:
-    lab_dir = find_lab(lab)
+def grade_submission(lab: Optional[str], submission: str, timeout: float,
+                     workdir: Path) -> Grade:
+    """`lab` None: the lab around the submission (labs.lab_around)."""
+    lab_dir = find_lab(lab, submission)
     config = load_lab(lab_dir)
     path = find_submission(submission, config.get("submission"))
     return Grader(lab_dir, config, path, timeout, workdir).grade()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from relaxverify.grading.results import GradeInputError
 
@@ -18,11 +18,32 @@ def lab_search_dirs() -> list[Path]:
     if os.environ.get("RELAXVERIFY_LABS"):
         dirs.append(Path(os.environ["RELAXVERIFY_LABS"]))
     dirs.append(Path.cwd() / "labs")
-    dirs.append(Path(__file__).resolve().parent.parent / "labs")
+    dirs.append(Path(__file__).resolve().parents[2] / "labs")  # a checkout's labs
     return dirs
 
 
-def find_lab(name: str) -> Path:
+def lab_around(submission: str) -> Path:
+    """The lab of `grade SUBMISSION` without a LAB: the current directory, or the
+    submission's directory (a directory given, or the one holding the file given),
+    whichever first holds a grading.json."""
+    given = Path(submission)
+    candidates = [Path.cwd(), given if given.is_dir() else given.parent]
+    for d in candidates:
+        if (d / "grading.json").is_file():
+            return d
+    raise GradeInputError(
+        "no lab found: neither the current directory nor the submission's directory holds "
+        "a grading.json; name the lab first, as in `relaxverify grade 01-hoare "
+        f"{submission}` (a lab directory, or a lab's name or number), or run `grade` "
+        "from inside the lab's directory")
+
+
+def find_lab(name: Optional[str], submission: str) -> Path:
+    """The lab of `grade [LAB] SUBMISSION`."""
+    return lab_around(submission) if name is None else find_lab_named(name)
+
+
+def find_lab_named(name: str) -> Path:
     """A lab directory: a path to one, or a lab's name (`03-relax-accept`), its number
     (`3`, `03`) or the part after the number (`relax-accept`), looked up in
     $RELAXVERIFY_LABS, ./labs and the labs beside the package."""
@@ -47,6 +68,12 @@ def find_lab(name: str) -> Path:
     hint = ("labs available: " + ", ".join(sorted(set(known)))) if known else \
         "no labs found; give the path of a lab directory"
     raise GradeInputError(f"unknown lab `{name}`; {hint}")
+
+
+def is_handout(lab_dir: Path) -> bool:
+    """A lab as students get it (`relaxverify lab export`): no hidden/ directory, so
+    the tests of hidden programs are not run (the course's autograder runs them)."""
+    return not (lab_dir / "hidden").exists()
 
 
 def load_lab(lab_dir: Path) -> dict[str, Any]:
@@ -82,7 +109,8 @@ def _validate_test(test: dict[str, Any], label: str, lab_dir: Path) -> None:
     if test.get("visibility", "visible") not in VISIBILITIES:
         raise GradeInputError(f"{label}: `visibility` must be one of "
                               f"{', '.join(VISIBILITIES)}")
-    if "program" in test and not (lab_dir / test["program"]).is_file():
+    if "program" in test and not (lab_dir / test["program"]).is_file() \
+            and not is_handout(lab_dir):
         raise GradeInputError(f"{label}: no hidden program `{test['program']}`")
     kind = test["kind"]
     if kind == "hidden" and "program" not in test:
