@@ -1,4 +1,4 @@
-"""Command-line entry point: `relaxverify check|verify|reliability|run|grade|fpcore ...` (docs/cli.md).
+"""Command-line entry point: `relaxverify check|verify|reliability|run|grade|fpcore|lab ...` (docs/cli.md).
 
 Each command module turns its arguments into options of relaxverify.api and returns
 the API's result, which report/render.py prints. Only the module of the command
@@ -28,6 +28,8 @@ COMMANDS = {
     "grade": ("grade", "grade a student's .relax file against a course lab (Gradescope "
               "results.json)"),
     "fpcore": ("fpcore", "import an FPCore (FPBench) file as Relax"),
+    "lab": ("lab", "hand out a course lab: the student handout, or a Gradescope autograder "
+            "zip"),
 }
 
 
