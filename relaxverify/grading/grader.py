@@ -24,11 +24,12 @@ from relaxverify.grading.kinds.check import grade_check
 from relaxverify.grading.kinds.features import grade_features
 from relaxverify.grading.kinds.hidden import grade_hidden
 from relaxverify.grading.kinds.reliability import grade_reliability
-from relaxverify.grading.kinds.run import grade_run
+from relaxverify.grading.kinds.run import grade_run, runs_guard
 from relaxverify.grading.kinds.verify import grade_verify
 from relaxverify.grading.labs import find_lab, load_lab
 from relaxverify.grading.results import Grade, GradeInputError, TestResult, number
-from relaxverify.grading.submission import find_submission, function_names, strip_comments
+from relaxverify.grading.submission import (clauses, find_submission, function_names,
+                                            strip_comments)
 from relaxverify.grading.tools import ToolFailure, call
 from relaxverify.report.render import render
 
@@ -80,7 +81,11 @@ class Grader:
     def _test(self, spec: dict[str, Any]) -> Outcome:
         kind: Callable[[dict[str, Any]], Outcome] = getattr(self, "_" + spec["kind"])
         try:
-            return kind(spec)
+            fraction, output = kind(spec)
+            if fraction > 0 and spec.get("runs"):
+                ok, why = runs_guard(self, spec)
+                fraction, output = fraction * ok, "\n".join(t for t in (output, why) if t)
+            return fraction, output
         except ToolFailure as exc:
             return 0.0, str(exc)
         except Exception as exc:  # a grader bug must not cost the other tests
@@ -147,6 +152,23 @@ class Grader:
         if lost:
             return ("This test needs these lines of the starter file, unchanged (the task is "
                     "to prove them, not to change them):\n" + "\n".join(f"  {k}" for k in lost))
+        return None
+
+    def contract_note(self, spec: dict[str, Any]) -> Optional[str]:
+        """The clauses of the starter that a test asks to keep as they are
+        (`starter_clauses`), if the submission changed, added or dropped one: a
+        stronger `requires` proves anything (`requires x == lo` makes clamp trivial)."""
+        kinds = spec.get("starter_clauses", [])
+        starter = (self.lab_dir / "starter.relax").read_text(encoding="utf-8") if kinds else ""
+        changed = []
+        for fn in spec["functions"]:
+            want, got = clauses(starter, fn), clauses(self.source, fn)
+            if want is not None and got is not None:  # a missing function is said elsewhere
+                changed += [f"the `{k}` clauses of `{fn}`" for k in kinds
+                            if sorted(want[k]) != sorted(got[k])]
+        if changed:
+            return ("This test needs the contract of the starter file unchanged (the task is "
+                    "to prove it, not to change it), but these differ: " + ", ".join(changed))
         return None
 
     def combine(self, program: str) -> tuple[Path, int]:

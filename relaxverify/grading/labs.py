@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from relaxverify.grading.results import GradeInputError
+from relaxverify.grading.submission import CLAUSES
 
 KINDS = ("check", "verify", "hidden", "run", "reliability", "features")
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
@@ -119,7 +120,34 @@ def _validate_test(test: dict[str, Any], label: str, lab_dir: Path) -> None:
         raise GradeInputError(f"{label}: a `verify` test needs a list `functions`")
     if kind in ("run", "reliability") and not isinstance(test.get("function"), str):
         raise GradeInputError(f"{label}: a `{kind}` test needs a `function`")
+    _validate_guards(test, label, lab_dir)
     if kind == "run" and "expect" not in test and not test.get("expect_error") \
             and not test.get("expect_ok"):
         raise GradeInputError(f"{label}: a `run` test needs `expect`, `expect_ok` or "
                               "`expect_error`")
+
+
+def _validate_guards(test: dict[str, Any], label: str, lab_dir: Path) -> None:
+    """The fields of the guards: `starter_clauses`, `accept_bound`, `runs`, `tries`."""
+    kinds = test.get("starter_clauses", [])
+    if not isinstance(kinds, list) or any(k not in CLAUSES for k in kinds):
+        raise GradeInputError(f"{label}: `starter_clauses` lists clause keywords: "
+                              f"{', '.join(CLAUSES)}")
+    if kinds and not (lab_dir / "starter.relax").is_file():
+        raise GradeInputError(f"{label}: `starter_clauses` needs the lab's starter.relax")
+    bound = test.get("accept_bound")
+    if bound is not None and not (isinstance(bound, dict) and isinstance(bound.get("of"), str)
+                                  and isinstance(bound.get("at_most"), (int, float))
+                                  and len(test.get("functions", [])) == 1):
+        raise GradeInputError(f"{label}: `accept_bound` is {{\"of\": EXPRESSION, "
+                              "\"at_most\": NUMBER}, in a test of one function")
+    runs = test.get("runs", [])
+    if not isinstance(runs, list) or not all(isinstance(r, dict) for r in runs):
+        raise GradeInputError(f"{label}: `runs` is a list of runs (objects with `args`...)")
+    if runs and not (test.get("function") or len(test.get("functions", [])) == 1):
+        raise GradeInputError(f"{label}: `runs` needs a test of one function (`function`, "
+                              "or `functions` with one name)")
+    for run in [test] + runs:
+        for key, least in (("tries", 1), ("seed", 0)):
+            if key in run and not (isinstance(run[key], int) and run[key] >= least):
+                raise GradeInputError(f"{label}: `{key}` must be an integer >= {least}")

@@ -80,3 +80,20 @@ def _options(spec: dict[str, Any], args: dict[str, str], timeout: float,
         argv += [a for o, text in given.items() for a in (f"--{o}", text)]
         argv += ["--seed", str(seed)]
         raise bad_arguments(argv) from None
+
+
+def runs_guard(grader: "Grader", spec: dict[str, Any]) -> tuple[float, str]:
+    """A test's `runs`: run tests of its function that it needs passed too (1, or 0
+    and why). A proof is of partial correctness (a body that never returns proves
+    every `ensures`), says what a relaxation must not do, never what it may do, and
+    a constant result is perfectly reliable: runs show what proofs cannot."""
+    function = spec.get("function") or spec["functions"][0]
+    failed = []
+    for run in spec["runs"]:
+        fraction, text = grade_run(grader, {"function": function, "expect_ok": True, **run})
+        if fraction < 1.0:
+            failed.append(f"  {text}" + (f"\n  ({run['why']})" if run.get("why") else ""))
+    if failed:
+        return 0.0, "\n".join(["no points: the proofs hold, but they are not all the lab asks: a run "
+                          "of your function must also return what it should:"] + failed)
+    return 1.0, ""
