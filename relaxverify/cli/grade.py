@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any, Optional
@@ -41,8 +42,23 @@ def add_positionals(parser: argparse.ArgumentParser) -> None:
                         help="a lab directory, or a lab's name or number (looked up in "
                         "$RELAXVERIFY_LABS and ./labs); default: the current directory or "
                         "the submission's, whichever holds a grading.json")
-    parser.add_argument("submission", metavar="SUBMISSION",
+    parser.add_argument("submission", metavar="SUBMISSION", nargs="?",
                         help="the student's .relax file, or a directory holding it")
+
+
+def complete(args: argparse.Namespace, extra: list[str]) -> bool:
+    """Place the words argparse left over: with an optional first positional, it takes
+    the words before an option as the only ones (`grade LAB --output r.json SUB` leaves
+    SUB over). False for anything else (an unknown option, a third word)."""
+    cut = extra.index("--") if "--" in extra else len(extra)
+    if any(a.startswith("-") for a in extra[:cut]):
+        return False
+    given = [p for p in (args.lab, args.submission) if p is not None]
+    given += extra[:cut] + extra[cut + 1:]
+    if len(given) != 2:
+        return False
+    args.lab, args.submission = given
+    return True
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,6 +70,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "/autograder/results/results.json when /autograder exists, "
                         "else not written)")
     parser.set_defaults(formats=("text", "json"))
+    indent = " " * len("usage: relaxverify grade ")
+    parser.usage = (f"%(prog)s [-h] [--format FORMAT] [--timeout SECONDS]\n{indent}"
+                    f"[--output PATH]\n{indent}[LAB] SUBMISSION")
 
 
 def results_path(output: Optional[str]) -> Optional[Path]:
@@ -72,6 +91,12 @@ def results_path(output: Optional[str]) -> Optional[Path]:
 
 
 def execute(args: argparse.Namespace) -> CommandResult:
+    if args.submission is None:  # `grade SUBMISSION`: argparse filled LAB first
+        args.lab, args.submission = None, args.lab
+    if args.submission is None:  # as argparse says a missing positional
+        print("relaxverify grade: error: give the submission to grade: `relaxverify grade "
+              "[LAB] SUBMISSION`", file=sys.stderr)
+        raise SystemExit(2)
     if args.hardware or args.fn:
         option = "--hardware" if args.hardware else "--fn"
         return _failure(args, f"`grade` does not take {option}: the lab's grading.json says "

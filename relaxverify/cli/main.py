@@ -87,7 +87,12 @@ def _command_module(name: str) -> ModuleType:
 
 def _run(argv: Optional[list[str]]) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    args = build_parser(argv).parse_args(argv)
+    parser = build_parser(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # a command's positionals split by options: only it can place them
+        complete = getattr(_command_module(COMMANDS[args.command][0]), "complete", None)
+        if complete is None or not complete(args, extra):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
     allowed = getattr(args, "formats", ("text", "json"))
     if args.format not in allowed:
         print(f"relaxverify {args.command}: error: unknown format `{args.format}`; choose one of "
