@@ -182,3 +182,10 @@ def test_grade_positionals_around_options(tmp_path, argv, code) -> None:
     assert out.is_file() == (code == 0)
     if code:
         assert "error:" in result.err and "Traceback" not in result.err
+
+
+def test_the_teachers_guide_shows_the_scripts_the_zip_holds() -> None:
+    from relaxverify.grading.gradescope import SETUP_SH, run_autograder
+    guide = (ROOT / "docs" / "teaching.md").read_text()
+    assert f"```sh\n{SETUP_SH}```" in guide
+    assert f"```sh\n{run_autograder('01-hoare')}```" in guide
