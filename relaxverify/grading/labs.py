@@ -47,7 +47,7 @@ def find_lab(name: Optional[str], submission: str) -> Path:
 def find_lab_named(name: str) -> Path:
     """A lab directory: a path to one, or a lab's name (`03-relax-accept`), its number
     (`3`, `03`) or the part after the number (`relax-accept`), looked up in
-    $RELAXVERIFY_LABS, ./labs and the labs beside the package."""
+    $RELAXVERIFY_LABS, ./labs and the labs of the checkout relaxverify runs from."""
     path = Path(name)
     if path.is_dir():
         if (path / "grading.json").is_file():
@@ -130,6 +130,9 @@ def _validate_test(test: dict[str, Any], label: str, lab_dir: Path) -> None:
 def _validate_guards(test: dict[str, Any], label: str, lab_dir: Path) -> None:
     """The fields of the guards: `starter_clauses`, `accept_bound`, `runs`, `tries`."""
     kinds = test.get("starter_clauses", [])
+    if ("starter_clauses" in test or "accept_bound" in test) and test["kind"] != "verify":
+        raise GradeInputError(f"{label}: `starter_clauses` and `accept_bound` belong to a "
+                              "`verify` test")
     if not isinstance(kinds, list) or any(k not in CLAUSES for k in kinds):
         raise GradeInputError(f"{label}: `starter_clauses` lists clause keywords: "
                               f"{', '.join(CLAUSES)}")

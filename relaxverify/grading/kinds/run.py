@@ -22,7 +22,7 @@ def grade_run(grader: "Grader", spec: dict[str, Any]) -> tuple[float, str]:
     tries = int(spec.get("tries", 1))
     first = int(spec.get("seed", 0))
     for seed in range(first, first + tries):
-        fraction, text = run_once(grader, spec, seed)
+        fraction, text = _run_once(grader, spec, seed)
         if fraction >= 1.0:
             break
     if tries == 1:
@@ -33,7 +33,7 @@ def grade_run(grader: "Grader", spec: dict[str, Any]) -> tuple[float, str]:
                       f"the last: {text}")
 
 
-def run_once(grader: "Grader", spec: dict[str, Any], seed: int) -> tuple[float, str]:
+def _run_once(grader: "Grader", spec: dict[str, Any], seed: int) -> tuple[float, str]:
     path = grader.submission
     if spec.get("program"):
         path, _ = grader.combine(spec["program"])
@@ -55,7 +55,9 @@ def run_once(grader: "Grader", spec: dict[str, Any], seed: int) -> tuple[float, 
         return 0.0, f"{call_text}: expected a failed `{spec['expect_error']}` check, but it {got}"
     if error:
         where = "" if spec.get("program") else f" at line {error.line}"
-        return 0.0, f"{call_text}: the run failed{where}: {error.message}"
+        why = ("\n(a proof assumes that the function returns, so it holds for a body "
+               "that never ends: make it return)") if error.kind == "limit" else ""
+        return 0.0, f"{call_text}: the run failed{where}: {error.message}{why}"
     if spec.get("expect_ok") and "expect" not in spec:
         return 1.0, f"{call_text}: ran to the end without a failed check"
     want = spec["expect"]
@@ -92,8 +94,11 @@ def runs_guard(grader: "Grader", spec: dict[str, Any]) -> tuple[float, str]:
     for run in spec["runs"]:
         fraction, text = grade_run(grader, {"function": function, "expect_ok": True, **run})
         if fraction < 1.0:
-            failed.append(f"  {text}" + (f"\n  ({run['why']})" if run.get("why") else ""))
-    if failed:
-        return 0.0, "\n".join(["no points: the proofs hold, but they are not all the lab asks: a run "
-                          "of your function must also return what it should:"] + failed)
-    return 1.0, ""
+            failed.append(text + (f"\n({run['why']})" if run.get("why") else ""))
+    if not failed:
+        return 1.0, ""
+    more = (f"\n... and {len(failed) - 1} more of the {len(spec['runs'])} runs fail"
+            if len(failed) > 1 else "")
+    return 0.0, ("no points: a run of your function does not do what the lab asks:\n"
+                 + "\n".join("  " + line for line in (failed[0] + more).splitlines()))
+

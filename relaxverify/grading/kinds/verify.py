@@ -68,7 +68,6 @@ def grade_verify(grader: "Grader", spec: dict[str, Any]) -> tuple[float, str]:
     return fraction, "\n".join(lines)
 
 
-
 def _bound_note(source: str, spec: dict[str, Any]) -> Optional[str]:
     bound = spec.get("accept_bound")
     if not bound:
