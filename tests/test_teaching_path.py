@@ -189,3 +189,24 @@ def test_the_teachers_guide_shows_the_scripts_the_zip_holds() -> None:
     guide = (ROOT / "docs" / "teaching.md").read_text()
     assert f"```sh\n{SETUP_SH}```" in guide
     assert f"```sh\n{run_autograder('01-hoare')}```" in guide
+
+
+def test_an_installed_copy_ships_its_package_with_a_made_pyproject(tmp_path) -> None:
+    """`pip install .` puts the package (with its grammar) in site-packages: no
+    pyproject.toml beside it, so the zip gets one made from the metadata."""
+    tomllib = pytest.importorskip("tomllib")
+    from relaxverify.grading.gradescope import source_tree
+    site = tmp_path / "site-packages"
+    shutil.copytree(ROOT / "relaxverify", site / "relaxverify")
+    shutil.copytree(ROOT / "grammar", site / "relaxverify" / "grammar")
+    tree = dict(source_tree(site / "relaxverify"))
+    assert {"relaxverify/cli/main.py", "relaxverify/grammar/relax.lark"} <= set(tree)
+    assert not [n for n in tree if "__pycache__" in n or n.startswith("grammar/")]
+    project = tomllib.loads(tree["pyproject.toml"].decode())["project"]
+    assert project["name"] == "relaxverify"
+    assert {d.split("<")[0].split(">")[0] for d in project["dependencies"]} >= \
+        {"lark", "z3-solver", "rich"}
+    assert project["scripts"]["relaxverify"] == "relaxverify.cli.main:main_exit"
+    checkout = dict(source_tree())  # this checkout: its own files
+    assert checkout["pyproject.toml"] == (ROOT / "pyproject.toml").read_bytes()
+    assert "grammar/relax.lark" in checkout

@@ -9,7 +9,8 @@ the image, then `run_autograder` for every submission (the student's files are i
   `pip install` outside a venv is refused on 24.04;
 - `run_autograder`: grades the submission against the lab with the venv's Python;
 - `relaxverify-src/`: the source of the relaxverify that builds the zip (pyproject.toml,
-  the package, the grammar), so the autograder grades exactly as this version does;
+  the package, the grammar), so the autograder grades exactly as this version does
+  (from a checkout, or from an installed copy: `source_tree`);
 - `labs/LAB/`: the lab, without its reference solution.
 
 The scripts read two environment variables, so that a test can run them outside
@@ -18,6 +19,7 @@ Gradescope: RELAXVERIFY_AUTOGRADER_ROOT (default /autograder) and RELAXVERIFY_PY
 """
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import zipfile
@@ -27,6 +29,7 @@ from relaxverify.grading.results import GradeInputError
 
 VENV = "/opt/relaxverify-venv"
 SOURCE_DIR = "relaxverify-src"
+PACKAGE = Path(__file__).resolve().parents[1]  # relaxverify/, in a checkout or installed
 EPOCH = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same inputs give the same zip
 
 SETUP_SH = f"""#!/usr/bin/env bash
@@ -62,27 +65,58 @@ def run_autograder(lab: str) -> str:
     return RUN_AUTOGRADER.format(lab=lab, venv=VENV)
 
 
-def source_root() -> Path:
-    """The checkout relaxverify runs from (its pyproject.toml names the project)."""
-    root = Path(__file__).resolve().parents[2]
+def source_tree(package: Path = PACKAGE) -> list[tuple[str, bytes]]:
+    """What `pip install` needs to build relaxverify, as (path, content): a checkout's
+    pyproject.toml, README.md, package and grammar; or, for a copy installed in
+    site-packages (`pip install .`), its package with a pyproject.toml made from its
+    metadata."""
+    root = package.parent
     project = root / "pyproject.toml"
-    if not (project.is_file() and 'name = "relaxverify"' in project.read_text("utf-8")):
-        raise GradeInputError(
-            "the autograder zip holds relaxverify's source, but this relaxverify was not "
-            f"run from a source checkout (no pyproject.toml in {root}); run `relaxverify lab "
-            "gradescope` from a clone of the repository (`pip install -e .` there)")
-    return root
+    if project.is_file() and 'name = "relaxverify"' in project.read_text("utf-8"):
+        files = [project, root / "README.md"] + _files(package) + _files(root / "grammar")
+        return [(f.relative_to(root).as_posix(), f.read_bytes()) for f in files]
+    return [("pyproject.toml", installed_pyproject().encode())] + \
+        [(f.relative_to(root).as_posix(), f.read_bytes()) for f in _files(package)]
 
 
-def source_files(root: Path) -> list[Path]:
-    """What `pip install` needs to build relaxverify: the project file, the README it
-    names, the package and the grammar (relative to the checkout)."""
-    files = [Path("pyproject.toml"), Path("README.md")]
-    for package in ("relaxverify", "grammar"):
-        files += sorted(p.relative_to(root) for p in (root / package).rglob("*")
-                        if p.is_file() and p.suffix in (".py", ".lark")
-                        and "__pycache__" not in p.parts)
-    return files
+def _files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*") if p.is_file()
+                  and "__pycache__" not in p.parts and p.suffix != ".pyc")
+
+
+def installed_pyproject() -> str:
+    """A pyproject.toml for the installed package: its version, its dependencies
+    (without the extras), its script and its grammar."""
+    from importlib import metadata
+
+    from relaxverify import __version__
+    try:
+        needs = [r for r in metadata.requires("relaxverify") or [] if "extra ==" not in r]
+    except metadata.PackageNotFoundError:
+        raise GradeInputError("relaxverify runs neither from a checkout nor from an "
+                              "installed copy with metadata: run `lab gradescope` from a "
+                              "clone of the repository") from None
+    listed = "".join(f"    {json.dumps(r)},\n" for r in needs)
+    return (f"""[build-system]
+requires = ["setuptools>=68"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "relaxverify"
+version = "{__version__}"
+requires-python = ">=3.10"
+dependencies = [
+{listed}]
+
+[project.scripts]
+relaxverify = "relaxverify.cli.main:main_exit"
+
+[tool.setuptools.packages.find]
+include = ["relaxverify*"]
+
+[tool.setuptools.package-data]
+"*" = ["*.lark"]
+""")
 
 
 def lab_files(lab_dir: Path) -> list[Path]:
@@ -97,12 +131,10 @@ def build_zip(lab_dir: Path, dest: Path) -> list[str]:
     if dest.exists():
         raise GradeInputError(f"`{dest}` exists; not overwriting it (remove it, or give "
                               "another name)")
-    root = source_root()
     entries: list[tuple[str, bytes, int]] = [
         ("setup.sh", SETUP_SH.encode(), 0o755),
         ("run_autograder", run_autograder(lab_dir.name).encode(), 0o755)]
-    entries += [(f"{SOURCE_DIR}/{f.as_posix()}", (root / f).read_bytes(), 0o644)
-                for f in source_files(root)]
+    entries += [(f"{SOURCE_DIR}/{name}", data, 0o644) for name, data in source_tree()]
     entries += [(f"labs/{lab_dir.name}/{f.as_posix()}", (lab_dir / f).read_bytes(), 0o644)
                 for f in lab_files(lab_dir)]
     _write_zip(dest, entries)
