@@ -39,6 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SNIPPETS = ROOT / "docs" / "snippets"
 PAGES_GLOB = ("docs/*.md", "README.md")
+AUTOGRADER_ROOT = "RELAXVERIFY_AUTOGRADER_ROOT"
 MARKER = re.compile(r"^<!-- file: (?P<path>\S+)(?: lines (?P<a>\d+)-(?P<b>\d+))? -->$")
 
 
@@ -134,6 +135,9 @@ COMMANDS: list[Command] = [
     C("grade-malformed", "relaxverify grade 01-hoare docs/snippets/first_typo.relax "
                          "--output docs/snippets/grade-malformed-results.json",
       show_exit=True),
+    C("grade-dodge", "relaxverify grade 03-relax-accept "
+                     "tests/data/grade/03-relax-accept/never_skips.relax"),
+    C("lab-help", "relaxverify lab --help"),
     # precision (docs/precision.md)
     C("precision-sum-verify", "relaxverify verify docs/snippets/precision_sum.relax",
       show_exit=True),
@@ -167,11 +171,19 @@ def run_command(cmd: Command, scratch: Path | None = None) -> tuple[str, dict[st
         os.environ.pop(name, None)
     cwd = os.getcwd()
     os.chdir(ROOT)
+    # `grade` writes under an existing /autograder: the transcripts are of a machine
+    # without one (a root that cannot exist)
+    root = os.environ.get(AUTOGRADER_ROOT)
+    os.environ[AUTOGRADER_ROOT] = str(ROOT / "docs" / "snippets" / "no-autograder-here")
     try:
         with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
             code = main(argv)
     finally:
         os.chdir(cwd)
+        if root is None:
+            del os.environ[AUTOGRADER_ROOT]
+        else:
+            os.environ[AUTOGRADER_ROOT] = root
     text = buffer.getvalue()
     for shown, real in outputs.items():
         text = text.replace(real, shown)

@@ -320,3 +320,22 @@ def test_file_name_starting_with_a_dash(lab, tmp_path, monkeypatch) -> None:
     result = run_cli("grade", lab, "--output", "r.json", "--", "-sub.relax")
     assert result.code == 0, result.out
     assert json.loads((tmp_path / "r.json").read_text())["score"] == 15
+
+
+@pytest.mark.parametrize("field, message", [
+    ({"runs": {"args": {"x": 1}}}, "`runs` is a list of runs"),
+    ({"runs": [{"args": {"x": 1}}], "functions": ["inc", "half"]},
+     "`runs` needs a test of one function"),
+    ({"runs": [{"args": {"x": 1}, "tries": 0}]}, "`tries` must be an integer >= 1"),
+    ({"seed": -1}, "`seed` must be an integer >= 0"),
+    ({"starter_clauses": ["requirez"]}, "`starter_clauses` lists clause keywords"),
+    ({"starter_clauses": ["requires"]}, "`starter_clauses` needs the lab's starter.relax"),
+    ({"accept_bound": {"of": "abs(x)"}}, "`accept_bound` is {\"of\": EXPRESSION"),
+])
+def test_malformed_guards_are_grader_input_errors(lab, tmp_path, field, message) -> None:
+    config = json.loads(json.dumps(LAB))
+    config["tests"][1].update(field)  # the `verify` test of inc
+    (lab / "grading.json").write_text(json.dumps(config))
+    result, results = grade(lab, write(tmp_path, GOOD), tmp_path)
+    assert result.code == 2 and message in result.out, result.out
+    assert results["score"] == 0 and message in results["tests"][0]["output"]

@@ -567,3 +567,18 @@ def test_monte_carlo_trials_recurse_as_deep_as_the_fault_free_run():
     mc = monte_carlo(item.program, "down", [3000], find_model(item.program, "medium"), 50,
                      skip=False)
     assert mc.reference.failure is None and mc.failures == 0 and mc.correct > 0
+
+
+@pytest.mark.parametrize("pred", ["b ==> x >= 100", "x < 100 ==> !b", "!b || x >= 100"])
+def test_a_chosen_boolean_takes_both_values_over_seeds(pred):
+    """Predicates that go to Z3 (implications) get a random pivot for a boolean target,
+    as the simple ones (disjunctions of ranges) get a random value."""
+    from relaxverify import api
+    source = ("fn f(x: int) -> bool {\n  var b: bool = false;\n"
+              f"  relax (b) st ({pred});\n  return b;\n}}\n")
+    seen = {api.result_value(api.run(source=source, options=api.RunOptions(
+        fn="f", args={"x": "100"}, semantics="relaxed", seed=seed))) for seed in range(16)}
+    assert seen == {True, False}
+    small = {api.result_value(api.run(source=source, options=api.RunOptions(
+        fn="f", args={"x": "5"}, semantics="relaxed", seed=seed))) for seed in range(16)}
+    assert small == {False}

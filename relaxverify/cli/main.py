@@ -1,4 +1,4 @@
-"""Command-line entry point: `relaxverify check|verify|...|fpcore|report ...` (docs/cli.md).
+"""Command-line entry point: `relaxverify check|verify|...|report|lab ...` (docs/cli.md).
 
 Each command module turns its arguments into options of relaxverify.api and returns
 the API's result, which report/render.py prints. Only the module of the command
@@ -37,6 +37,8 @@ COMMANDS = {
     "report": ("report", "write an HTML page of pictures: reliability, Monte Carlo, "
                "verify results, counterexamples"),
     "lsp": ("lsp", "the language server for editors (stdio; needs the `lsp` extra)"),
+    "lab": ("lab", "hand out a course lab: the student handout, or a Gradescope autograder "
+            "zip"),
 }
 
 
@@ -111,7 +113,12 @@ def _command_module(name: str) -> ModuleType:
 def _run(argv: Optional[list[str]]) -> int:
     argv = sys.argv[1:] if argv is None else argv
     config, problem = _configuration(_command_named(argv), argv)
-    args = build_parser(argv, bool(problem or (config and config.paths))).parse_args(argv)
+    parser = build_parser(argv, bool(problem or (config and config.paths)))
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # a command's positionals split by options: only it can place them
+        complete = getattr(_command_module(COMMANDS[args.command][0]), "complete", None)
+        if complete is None or not complete(args, extra):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if problem is not None:
         print(problem.render(), file=sys.stderr)
         return 2

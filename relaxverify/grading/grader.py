@@ -24,11 +24,12 @@ from relaxverify.grading.kinds.check import grade_check
 from relaxverify.grading.kinds.features import grade_features
 from relaxverify.grading.kinds.hidden import grade_hidden
 from relaxverify.grading.kinds.reliability import grade_reliability
-from relaxverify.grading.kinds.run import grade_run
+from relaxverify.grading.kinds.run import grade_run, runs_guard
 from relaxverify.grading.kinds.verify import grade_verify
 from relaxverify.grading.labs import find_lab, load_lab
 from relaxverify.grading.results import Grade, GradeInputError, TestResult, number
-from relaxverify.grading.submission import find_submission, function_names, strip_comments
+from relaxverify.grading.submission import (clauses, find_submission, function_names,
+                                            strip_comments)
 from relaxverify.grading.tools import ToolFailure, call
 from relaxverify.report.render import render
 
@@ -65,6 +66,9 @@ class Grader:
             if not self.loaded:
                 result.output = self.load_message if not grade.tests else \
                     "not run: your file does not parse or type-check (see the first test)"
+            elif spec.get("program") and not (self.lab_dir / spec["program"]).is_file():
+                result.output = ("not run here: this test uses a hidden program that only "
+                                 "the course's autograder has (0 points in this handout)")
             else:
                 fraction, result.output = self._test(spec)
                 result.score = round(result.max_score * max(0.0, min(1.0, fraction)), 4)
@@ -77,7 +81,11 @@ class Grader:
     def _test(self, spec: dict[str, Any]) -> Outcome:
         kind: Callable[[dict[str, Any]], Outcome] = getattr(self, "_" + spec["kind"])
         try:
-            return kind(spec)
+            fraction, output = kind(spec)
+            if fraction > 0 and spec.get("runs"):
+                ok, why = runs_guard(self, spec)
+                fraction, output = fraction * ok, "\n".join(t for t in (output, why) if t)
+            return fraction, output
         except ToolFailure as exc:
             return 0.0, str(exc)
         except Exception as exc:  # a grader bug must not cost the other tests
@@ -146,6 +154,23 @@ class Grader:
                     "to prove them, not to change them):\n" + "\n".join(f"  {k}" for k in lost))
         return None
 
+    def contract_note(self, spec: dict[str, Any]) -> Optional[str]:
+        """The clauses of the starter that a test asks to keep as they are
+        (`starter_clauses`), if the submission changed, added or dropped one: a
+        stronger `requires` proves anything (`requires x == lo` makes clamp trivial)."""
+        kinds = spec.get("starter_clauses", [])
+        starter = (self.lab_dir / "starter.relax").read_text(encoding="utf-8") if kinds else ""
+        changed = []
+        for fn in spec["functions"]:
+            want, got = clauses(starter, fn), clauses(self.source, fn)
+            if want is not None and got is not None:  # a missing function is said elsewhere
+                changed += [f"the `{k}` clauses of `{fn}`" for k in kinds
+                            if sorted(want[k]) != sorted(got[k])]
+        if changed:
+            return ("This test needs the contract of the starter file unchanged (the task is "
+                    "to prove it, not to change it), but these differ: " + ", ".join(changed))
+        return None
+
     def combine(self, program: str) -> tuple[Path, int]:
         """The submission followed by a hidden program, as one file in the work dir."""
         hidden = (self.lab_dir / program).read_text(encoding="utf-8")
@@ -168,8 +193,10 @@ class Grader:
         return names
 
 
-def grade_submission(lab: str, submission: str, timeout: float, workdir: Path) -> Grade:
-    lab_dir = find_lab(lab)
+def grade_submission(lab: Optional[str], submission: str, timeout: float,
+                     workdir: Path) -> Grade:
+    """`lab` None: the lab around the submission (labs.lab_around)."""
+    lab_dir = find_lab(lab, submission)
     config = load_lab(lab_dir)
     path = find_submission(submission, config.get("submission"))
     return Grader(lab_dir, config, path, timeout, workdir).grade()

@@ -7,7 +7,8 @@ directly: the disjuncts whose guards hold and whose ranges are non-empty are
 collected, one is picked at random, and each variable is drawn uniformly from its
 range (a side left open is closed at `WINDOW` beyond the other side, or around the
 old value). Anything else goes to Z3 with the current state substituted; random
-pivots (`x >= p` or `x <= p`, dropped when unsatisfiable) spread the models.
+pivots (`x >= p` or `x <= p`, or `b == true` or `false`, dropped when unsatisfiable)
+spread the models.
 All randomness comes from the caller's seeded generator, so runs are reproducible.
 The predicate must be defined for the values considered: a runtime failure while
 evaluating it (an index out of range) propagates to the caller (run/choices.py).
@@ -508,11 +509,15 @@ class ChoicePlan:
                 p = rng.uniform(float(centre) - WINDOW, float(centre) + WINDOW)
                 pivot = z3_value(int(p) if var.type == C.INT else Fraction(p), var.type)
                 side = fresh[name] >= pivot if rng.random() < 0.5 else fresh[name] <= pivot
-                s.push()
-                s.add(side)
-                if s.check() != z3.sat:
-                    s.pop()
-                    s.check()
+            elif var.type == C.BOOL:  # (else Z3 gives the same truth value every time)
+                side = fresh[name] == z3.BoolVal(rng.random() < 0.5)
+            else:
+                continue
+            s.push()
+            s.add(side)
+            if s.check() != z3.sat:
+                s.pop()
+                s.check()
         model = s.model()
         out = {name: _from_z3(model, fresh[name], var.type) for name, var in self.targets.items()}
         if not self.exact:

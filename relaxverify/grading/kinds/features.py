@@ -1,14 +1,16 @@
 """`features`: the submission has what a case study needs: `min_functions` (besides those
 in `besides`), `constructs` (keywords that must occur in code), `verified_kinds`
 (obligation kinds that must occur and be verified), `all_verified`, and
-`reliability_specs` (how many reliability specs must hold)."""
+`reliability_specs` (how many reliability specs must hold), `relaxes` (a `relax` or
+`havoc` whose predicate lets a value change: one that forces the old values verifies
+any accept, and approximates nothing)."""
 from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Any
 
 from relaxverify import api
-from relaxverify.grading.submission import function_names, strip_comments
+from relaxverify.grading.submission import changing_choices, function_names, strip_comments
 from relaxverify.grading.tools import call, describe, is_vacuous, not_verified, warnings
 
 if TYPE_CHECKING:
@@ -46,6 +48,9 @@ def grade_features(grader: "Grader", spec: dict[str, Any]) -> tuple[float, str]:
         pattern = r"\b(" + "|".join(re.escape(w) for w in options) + r")\b"
         req.require(re.search(pattern, code) is not None,
                     "uses " + " or ".join(f"`{w}`" for w in options))
+    if spec.get("relaxes"):
+        req.require(_relaxes(grader), "a `relax` or `havoc` that lets a value change (one "
+                    "whose predicate forces the old values approximates nothing)")
     if spec.get("verified_kinds") or spec.get("all_verified"):
         _verified(grader, spec, req)
     if "reliability_specs" in spec:
@@ -78,3 +83,19 @@ def _verified(grader: "Grader", spec: dict[str, Any], req: _Requirements) -> Non
         req.require(bool(obs) and not bad, f"every obligation verified "
                     f"({len(obs) - len(bad)} of {len(obs)})")
         req.lines.extend(describe(c, grader.submission.name) for c in bad)
+
+
+def _relaxes(grader: "Grader") -> bool:
+    """Some relax or havoc can change a value: the verifier proves that none can (by
+    its vacuity warning) when the predicates are made to exclude the old values."""
+    probe, lines = changing_choices(grader.source)
+    if not lines:
+        return False
+    path = grader.workdir / "choices_probe.relax"
+    path.write_text(probe, encoding="utf-8")
+    report = call(api.verify, str(path), timeout=grader.timeout).files[0]
+    if report.status == "error":
+        return True  # the probe does not check (arrays compared with ==): cannot tell
+    stuck = {d.line for d in report.messages()
+             if d.kind == "vacuous" and "can never be satisfied" in d.message}
+    return any(line not in stuck for line in lines)

@@ -1,12 +1,14 @@
 """`verify`: every obligation of the named functions of the submission is verified
 (`scoring`: `all`, or `per-obligation` for partial credit); no points for proofs that
-hold vacuously (unless `allow_vacuous`) or for a submission that lost a `keep` line."""
+hold vacuously (unless `allow_vacuous`), or for a submission that lost a `keep` line or
+changed a clause of `starter_clauses`, or without an `accept` of the bound that
+`accept_bound` asks for (a loose bound verifies, and says little)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Optional
 
 from relaxverify import api
-from relaxverify.grading.submission import function_names
+from relaxverify.grading.submission import accept_bounds, function_names
 from relaxverify.grading.tools import (MAX_SHOWN, call, describe, fold_sides, is_vacuous,
                                        messages, not_verified, warnings)
 
@@ -15,7 +17,8 @@ if TYPE_CHECKING:
 
 
 def grade_verify(grader: "Grader", spec: dict[str, Any]) -> tuple[float, str]:
-    note = grader.forbidden_note() or grader.kept_note(spec)
+    note = grader.forbidden_note() or grader.kept_note(spec) or grader.contract_note(spec) \
+        or _bound_note(grader.source, spec)
     if note:
         return 0.0, note
     names = function_names(grader.source)
@@ -63,3 +66,15 @@ def grade_verify(grader: "Grader", spec: dict[str, Any]) -> tuple[float, str]:
     if total == 0 and not missing:
         lines.append("there is nothing to prove: add the specification the lab asks for")
     return fraction, "\n".join(lines)
+
+
+def _bound_note(source: str, spec: dict[str, Any]) -> Optional[str]:
+    bound = spec.get("accept_bound")
+    if not bound:
+        return None
+    fn, expr, most = spec["functions"][0], bound["of"], bound["at_most"]
+    if any(b <= most for b in accept_bounds(source, fn, expr)):
+        return None
+    return (f"This test needs `accept {expr} <= B;` in `{fn}` with a bound B of at most "
+            f"{most} (a larger bound verifies, but says little): ask the verifier for the "
+            f"bound it can prove with `accept {expr} <= ?;`")
