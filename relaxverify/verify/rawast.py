@@ -7,6 +7,8 @@ called directly: they read live terms and cannot fail.
 """
 from __future__ import annotations
 
+from typing import Iterator
+
 import z3
 from z3 import z3core
 
@@ -36,12 +38,10 @@ def app_kind(ctx, a) -> int:
     return decl_kind(ctx, app_decl(ctx, a))
 
 
-def find(t: z3.ExprRef, wanted) -> list:
-    """The distinct subterms `s` of `t`, not below binders, with `wanted(ctx, s)`
-    (a raw AST), as z3py terms; a quantifier is visited, its body is not."""
-    ctx = t.ctx
-    ref = ctx.ref()
-    out: list = []
+def nodes(t: z3.ExprRef, into_binders: bool = False) -> Iterator[tuple[int, int, object]]:
+    """(id, kind, raw AST) of each distinct subterm of `t`, depth first; a quantifier's
+    body only `into_binders` (below a binder the terms have bound variables)."""
+    ref = t.ctx.ref()
     seen: set = set()
     stack = [t.as_ast()]
     while stack:
@@ -50,8 +50,17 @@ def find(t: z3.ExprRef, wanted) -> list:
         if aid in seen:
             continue
         seen.add(aid)
-        if wanted(ref, a):
-            out.append(z3.z3._to_expr_ref(a, ctx))
-        if ast_kind(ref, a) == z3.Z3_APP_AST:
+        kind = ast_kind(ref, a)
+        yield aid, kind, a
+        if kind == z3.Z3_APP_AST:
             stack.extend(app_arg(ref, a, k) for k in range(num_args(ref, a)))
-    return out
+        elif into_binders and kind == z3.Z3_QUANTIFIER_AST:
+            stack.append(quantifier_body(ref, a))
+
+
+def find(t: z3.ExprRef, wanted) -> list:
+    """The distinct subterms `s` of `t`, not below binders, with `wanted(ctx, s)`
+    (a raw AST), as z3py terms; a quantifier is visited, its body is not."""
+    ctx = t.ctx
+    ref = ctx.ref()
+    return [z3.z3._to_expr_ref(a, ctx) for _, _, a in nodes(t) if wanted(ref, a)]

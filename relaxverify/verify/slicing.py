@@ -12,8 +12,7 @@ from typing import Optional
 
 import z3
 
-from relaxverify.verify.rawast import (app_arg, app_decl, ast_id, ast_kind, decl_ast,
-                                       decl_kind, num_args, quantifier_body)
+from relaxverify.verify.rawast import app_decl, ast_id, decl_ast, decl_kind, nodes, num_args
 
 
 def symbols_of(t: z3.ExprRef) -> frozenset:
@@ -21,23 +20,11 @@ def symbols_of(t: z3.ExprRef) -> frozenset:
     `t`, walked through the C API."""
     ctx = t.ctx.ref()
     out: set = set()
-    seen: set = set()
-    stack = [t.as_ast()]
-    while stack:
-        a = stack.pop()
-        aid = ast_id(ctx, a)
-        if aid in seen:
-            continue
-        seen.add(aid)
-        kind = ast_kind(ctx, a)
+    for aid, kind, a in nodes(t, into_binders=True):
         if kind == z3.Z3_APP_AST:
             d = app_decl(ctx, a)
-            n = num_args(ctx, a)
             if decl_kind(ctx, d) == z3.Z3_OP_UNINTERPRETED:
-                out.add(aid if n == 0 else ast_id(ctx, decl_ast(ctx, d)))
-            stack.extend(app_arg(ctx, a, k) for k in range(n))
-        elif kind == z3.Z3_QUANTIFIER_AST:
-            stack.append(quantifier_body(ctx, a))
+                out.add(aid if num_args(ctx, a) == 0 else ast_id(ctx, decl_ast(ctx, d)))
     return frozenset(out)
 
 
