@@ -91,3 +91,15 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_unconfigure(config):
     shutil.rmtree(_CACHE_DIR, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _same_recursion_limit():
+    """Every test starts from the limit the session started with: the Monte Carlo
+    runs of an in-process Dask cluster raise it in several threads at once, and the
+    last to restore it may put back another's raised value (the deep-nesting tests
+    of the importers then pass or fail by the order the tests ran in)."""
+    import sys
+    saved = sys.getrecursionlimit()
+    yield
+    sys.setrecursionlimit(saved)

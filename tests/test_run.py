@@ -582,3 +582,33 @@ def test_a_chosen_boolean_takes_both_values_over_seeds(pred):
     small = {api.result_value(api.run(source=source, options=api.RunOptions(
         fn="f", args={"x": "5"}, semantics="relaxed", seed=seed))) for seed in range(16)}
     assert small == {False}
+
+
+def test_interleaved_runs_put_the_recursion_limit_back() -> None:
+    """Two runs in threads whose raised limits overlap (A in, B in, A out, B out):
+    the limit is the caller's again afterwards, not A's raised one."""
+    import sys
+    import threading
+    from relaxverify.run.recursion import deep_recursion
+    before = sys.getrecursionlimit()
+    a_in, a_out, b_in = threading.Event(), threading.Event(), threading.Event()
+
+    def a() -> None:
+        with deep_recursion(before + 5000):
+            a_in.set()
+            b_in.wait(10)
+        a_out.set()
+
+    def b() -> None:
+        a_in.wait(10)
+        with deep_recursion(before + 7000):
+            b_in.set()
+            a_out.wait(10)
+            assert sys.getrecursionlimit() >= before + 7000
+
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert sys.getrecursionlimit() == before

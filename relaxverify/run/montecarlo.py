@@ -18,7 +18,6 @@ different random numbers, so their counts differ within the sampling error.
 from __future__ import annotations
 
 import math
-import sys
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
@@ -27,6 +26,7 @@ from relaxverify.core import nodes as C
 from relaxverify.run import interrupt
 from relaxverify.run.accepts import AcceptPairs, accept_pairs, checked_accepts
 from relaxverify.run.options import MAX_STEPS, Options
+from relaxverify.run.recursion import deep_recursion
 from relaxverify.run.outcome import RunOutcome, RuntimeFailure
 from relaxverify.run.runtime import RECURSION, Interpreter
 
@@ -154,9 +154,8 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
     ns = faulty.ns
     chooser = faulty.choices
     expo = ns["_expo"]
-    old_limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(old_limit, RECURSION))  # as for the fault-free run
     stack = ExitStack()
+    stack.enter_context(deep_recursion(RECURSION))  # as for the fault-free run
     try:
         hazard = _path_hazard(faulty, ref_args, expected) if skip else None
         if backend != "interpreter":
@@ -205,7 +204,6 @@ def monte_carlo(program: C.Program, fn: str, args: list, model: C.HardwareModel,
             if progress is not None and (i + 1) % step == 0:
                 progress(i + 1)
     finally:
-        sys.setrecursionlimit(old_limit)
         stack.close()
     out.trials, out.correct, out.failures, out.faults = done, correct, failures, ns["_NF"]
     out.rejected = rejected

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import random
-import sys
 import time
 from fractions import Fraction
 from typing import Any, Callable, Optional
@@ -31,6 +30,7 @@ from relaxverify.run.faults import FaultMaker
 from relaxverify.run.floatops import FloatOps, round_argument
 from relaxverify.run.options import Options
 from relaxverify.run.outcome import CompileLimit, RunOutcome, RuntimeFailure
+from relaxverify.run.recursion import deep_recursion
 from relaxverify.source import Span
 
 # Python frames a run may use: every nested Relax call is one frame of the generated
@@ -127,12 +127,11 @@ class Interpreter:
         self.ns["_RF"] = 0  # the fault budget is per run
         if self.opts.time_limit is not None:
             self.ns["_DEADLINE"] = time.monotonic() + self.opts.time_limit
-        old = sys.getrecursionlimit()
-        sys.setrecursionlimit(max(old, RECURSION))
         failure: Optional[RuntimeFailure] = None
         result = None
         try:
-            result = self.entry(-1, *args)
+            with deep_recursion(RECURSION):
+                result = self.entry(-1, *args)
         except RuntimeFailure as exc:
             failure = exc
         except RecursionError:
@@ -141,8 +140,6 @@ class Interpreter:
         except (MemoryError, OverflowError) as exc:
             what = "memory" if isinstance(exc, MemoryError) else "the range of a float"
             failure = RuntimeFailure("limit", self.fn.span, f"the run exceeded {what} ({exc})")
-        finally:
-            sys.setrecursionlimit(old)
         return RunOutcome(result, failure, self.records, self.notes)
 
     def convert(self, value: Any, ty: C.Type) -> Any:
@@ -235,15 +232,12 @@ class Interpreter:
 
 def _generate(gen: Generator, fn: str) -> str:
     """The module's source; generating it recurses once per level of nesting."""
-    old = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(old, 60000))
     try:
-        return gen.module(fn)
+        with deep_recursion(60000):
+            return gen.module(fn)
     except RecursionError:
         raise CompileLimit("the program is nested too deeply for the interpreter to "
                            "translate it; split the deepest expression or block") from None
-    finally:
-        sys.setrecursionlimit(old)
 
 
 def _too_deep(gen: Generator, exc: BaseException) -> CompileLimit:
