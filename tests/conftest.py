@@ -13,6 +13,39 @@ import pytest
 
 from relaxverify.cli.main import main
 
+
+def _examples_independent_of_imports() -> None:
+    """Hypothesis (6.131 and later) also draws constants it finds in the project's
+    modules imported so far. Which those are depends on the tests that ran before and
+    on how relaxverify is installed (an editable install makes the package "local"),
+    so a property drew other programs in a whole run than alone, and a count of
+    comparable programs passed alone and failed in the suite. The pool is fixed to
+    the constants of the program generators, whatever was imported."""
+    try:
+        from hypothesis.internal.conjecture import providers
+        from hypothesis.internal.constants_ast import Constants, constants_from_module
+    except ImportError:  # pragma: no cover - an older or another layout of Hypothesis
+        return
+    if not hasattr(providers, "_get_local_constants"):  # pragma: no cover
+        return
+    pool: list = []
+
+    def generators_constants() -> Constants:
+        if not pool:  # on first use, in a test (not while pytest starts)
+            import differential
+            import strategies
+            import strategies_floats
+            found = Constants()
+            for module in (strategies, strategies_floats, differential):
+                found |= constants_from_module(module)
+            pool.append(found)
+        return pool[0]
+
+    providers._get_local_constants = generators_constants
+
+
+_examples_independent_of_imports()
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 

@@ -279,7 +279,7 @@ def test_generator_makes_the_one_semantics_constructs():
         "squaring": r"(s\d+) = \1 \* \1;",
     }
 
-    @settings(max_examples=150, deadline=None, database=None, derandomize=True,
+    @settings(max_examples=300, deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
     @given(programs(Options(limit_faults=True)))
     def prop(gen: GenProgram) -> None:
