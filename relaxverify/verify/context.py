@@ -81,9 +81,11 @@ class FactStore:
         return self.define("reach", term)
 
     def drop_facts(self, mark: int) -> None:
+        """Forget the facts from index `mark` on. `defs` holds each fresh symbol once,
+        in the order of its fact, so the dropped ones are its last entries."""
         del self.facts[mark:]
-        for k in [k for k, i in self.defs.items() if i >= mark]:
-            del self.defs[k]
+        while self.defs and next(reversed(self.defs.values())) >= mark:
+            self.defs.popitem()
         self.decider.forget_after(mark)
 
     def ghost(self, source: str, span: Span) -> C.Var:

@@ -145,7 +145,10 @@ class LoopRule:
             cands = []
 
     def preserved(self, s: C.Loop, h: State, cands: list, bound_vars: BoundVars) -> list:
-        """The candidates that a lockstep iteration keeps equal (a dry run)."""
+        """The candidates that a lockstep iteration keeps equal (a dry run). Its facts
+        are dropped after: it keeps no obligation or record that could name them, and
+        in a nest each level's dry run holds the inner levels' (quadratic in depth)."""
+        mark = len(self.facts.facts)
         with self.sink.dry_run():
             body = h.copy()
             for side in BOTH:
@@ -156,8 +159,10 @@ class LoopRule:
                 for side in BOTH:
                     body.vals(side)[it] = self.facts.define("iterations",
                                                             body.vals(side)[it] + 1)
-            return [c for c in cands if c in body.o and c in body.r
+            kept = [c for c in cands if c in body.o and c in body.r
                     and self.facts.equal_vals(body, body.o[c], body.r[c])]
+        self.facts.drop_facts(mark)
+        return kept
 
     def loop_invariants(self, s: C.Loop, st: State, sides: str, when: str,
                         relational: bool) -> None:
