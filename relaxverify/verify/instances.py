@@ -23,7 +23,9 @@ MAX_INSTANCES = 32  # per query: a goal with more matching reads gets the first 
 
 class QuantifiedFacts:
     """A generator's universal quantifiers with the reads they can be matched at, in
-    the order of its facts; each fact is walked once (through the C API)."""
+    the order of its facts; each fact is walked once (through the C API). Facts are
+    read by index: the obligations are proved once the generator has run, when no
+    fact is dropped any more."""
 
     def __init__(self) -> None:
         self.scanned = 0
