@@ -10,6 +10,7 @@ exact and total.
 """
 from __future__ import annotations
 
+import operator
 from typing import Callable, Optional, Union
 
 import z3
@@ -328,13 +329,16 @@ def _exact(cx: Cx) -> Cx:
     return Cx(cx.side, cx.vals, st=cx.st, old=cx.old, bound=cx.bound)
 
 
+_ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
 def _arith(e: C.BinOp, a, b) -> Value:
     """The exact value of a comparison or arithmetic operator."""
     if e.op in ("==", "!="):
         out = values_equal(a, b)
         return out if e.op == "==" else z3.Not(out)
-    if e.op in ("<", "<=", ">", ">="):
-        return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[e.op]
+    if e.op in _ORDER:  # (only the one term: a dict of all four built them all)
+        return _ORDER[e.op](a, b)
     if e.op == "+":
         return a + b
     if e.op == "-":
