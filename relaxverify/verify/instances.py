@@ -16,7 +16,7 @@ from typing import Optional
 
 import z3
 
-from relaxverify.verify.rawast import app_arg, app_kind, ast_kind, find, is_forall, num_args
+from relaxverify.verify.rawast import app_kind, ast_kind, find, is_forall, nodes
 
 MAX_INSTANCES = 32  # per query: a goal with more matching reads gets the first ones
 
@@ -90,16 +90,7 @@ def _is_forall(ctx, a) -> bool:
 
 def _has_var(t: z3.ExprRef) -> bool:
     """Does t mention a bound variable (a de Bruijn index) outside its binders?"""
-    ctx = t.ctx.ref()
-    stack = [t.as_ast()]
-    while stack:
-        a = stack.pop()
-        kind = ast_kind(ctx, a)
-        if kind == z3.Z3_VAR_AST:
-            return True
-        if kind == z3.Z3_APP_AST:
-            stack.extend(app_arg(ctx, a, k) for k in range(num_args(ctx, a)))
-    return False
+    return any(kind == z3.Z3_VAR_AST for _, kind, _ in nodes(t))
 
 
 def _match(p: z3.ExprRef, t: z3.ExprRef, binding: dict) -> Optional[dict]:
