@@ -561,6 +561,86 @@ def test_sixteen_nested_loops_verify_in_seconds(capsys, tmp_path):
     assert [o["status"] for o in obligations(doc)] == ["verified"]
 
 
+WRONG_GUESS = """
+fn f(n: int, m: int, d: int) -> int
+  requires n >= 0 && m >= 0 && d >= 0
+{
+  var e: int = d;
+  relax (e) st (e >= 0);
+  var x: int = 0;
+  while (x < n) {
+    var j: int = 0;
+    while (j < m) { j = j + 1 + e; }
+    x = x + 1 + j;
+  }
+  accept eq(x);
+  return x;
+}
+"""
+
+
+class _AlwaysKept(dict):
+    """Guesses that every candidate of every loop is kept (wrong for the inner loop
+    of WRONG_GUESS, whose step `1 + e` differs between the executions)."""
+
+    def get(self, key, default=None):
+        return list(key[1])
+
+
+def _verdicts(speculate: bool, guesses: bool = False) -> tuple[VCGen, list]:
+    from relaxverify.verify.prover import ProverStats, prove
+    item = load_source("t.relax", WRONG_GUESS)
+    gen = VCGen(item.program, item.program.functions["f"], Faults(None), Decider(10, 10 ** 7))
+    gen.wire(speculate)
+    if guesses:
+        gen.loops._kept = _AlwaysKept()
+    gen.run()
+    obs = list(gen.obligations.values())
+    for ob in obs:
+        prove(gen, ob, 10, ProverStats())
+    return gen, [(o.kind, o.side, o.span.line, o.status) for o in obs]
+
+
+def test_a_wrong_guess_for_an_inner_loop_is_caught_by_the_real_iteration(monkeypatch):
+    """In a dry run an inner loop's candidates are trusted from its last run; the
+    loop around must then prove its own candidates in the real iteration, and on a
+    failure the function is generated again without guesses."""
+    gen, verdicts = _verdicts(speculate=True, guesses=True)
+    assert gen.loops.speculate is False  # the guess was caught, and generation redone
+    assert verdicts == _verdicts(speculate=False)[1]
+    assert ("accept", "relational", 13, "failed") in verdicts
+    # without the real iteration's check the wrong guess would verify the accept
+    from relaxverify.verify.loops import LoopRule
+    plain = LoopRule.iteration
+    monkeypatch.setattr(LoopRule, "iteration", lambda self, *a, keeps=(), **k:
+                        plain(self, *a, **k))
+    gen, unchecked = _verdicts(speculate=True, guesses=True)
+    assert gen.loops.speculate is True
+    assert ("accept", "relational", 13, "verified") in unchecked
+
+
+def test_loop_nests_cost_linear_in_depth(monkeypatch):
+    """Each loop of a nest decides its candidates with one dry run of its body, in
+    which inner loops reuse their last decision: dry runs grow linearly in depth."""
+    from relaxverify.verify.loops import LoopRule
+    counts = []
+    plain = LoopRule.preserved
+
+    def counted(self, *args):
+        counts[-1] += 1
+        return plain(self, *args)
+
+    monkeypatch.setattr(LoopRule, "preserved", counted)
+    for depth in (8, 16):
+        counts.append(0)
+        item = load_source("t.relax", nested_loops(depth))
+        gen = VCGen(item.program, item.program.functions["f"], Faults(None),
+                    Decider(10, 10 ** 7))
+        gen.run()
+        assert gen.loops.speculate
+    assert counts[1] <= 2 * counts[0] + 2, counts
+
+
 def test_generation_time_limit_reports_unknown_never_verified():
     item = load_source("t.relax", nested_loops(3).replace("s = s + 1;",
                                                           "s = s + 1; assert s > 0;"))

@@ -118,15 +118,27 @@ class FactStore:
 
     def equal_here(self, st: State, a: z3.BoolRef, b: z3.BoolRef) -> bool:
         """Do the two conditions agree wherever the pair can be here?"""
-        if a.eq(b):
+        if a.eq(b) or self.definition(a).eq(self.definition(b)):
             return True
         return self.unsat_alone(st.parts, a != b)
 
     def equal_vals(self, st: State, a: Value, b: Value) -> bool:
         """Are the two values equal wherever the pair can be here?"""
-        if same(a, b):
+        if same(a, b) or (not isinstance(a, ArrayVal) and not isinstance(b, ArrayVal)
+                          and self.definition(a).eq(self.definition(b))):
             return True
         return self.unsat_alone(st.parts, z3.Not(values_equal(a, b)))
+
+    def definition(self, t: z3.ExprRef) -> z3.ExprRef:
+        """The term a symbol of `define` stands for (else `t`): the two sides' copies
+        of one computation on shared values are then seen equal without a query."""
+        i = self.defs.get(t.get_id())
+        if i is None:
+            return t
+        fact = self.facts[i]
+        if z3.is_eq(fact) and fact.arg(0).eq(t):
+            return fact.arg(1)
+        return t
 
     def unsat_alone(self, parts: tuple, cond: z3.BoolRef) -> bool:
         """Is `cond` impossible under the slice of `parts` it depends on? (conclusive;

@@ -19,7 +19,7 @@ from relaxverify.verify.env import Env
 from relaxverify.verify.integrity import describe, goal_of, span_of
 from relaxverify.verify.obligations import SIDE_NAMES
 from relaxverify.core.printer import show, var_text
-from relaxverify.verify.smt import conj
+from relaxverify.verify.smt import conj, same
 from relaxverify.verify.state import BOTH, Cx, Record, State, eq_vars
 from relaxverify.verify.state import store_only as store_only_arrays
 
@@ -29,15 +29,25 @@ ALONE_IN_LOOP = " execution is still in the loop"
 BoundVars = Optional[tuple[C.Var, C.Var]]  # ghosts: the bound's value, iterations so far
 
 
+class Speculation(Exception):
+    """A candidate decided on a trusted guess did not survive the real iteration:
+    the function is generated again without guesses (vcgen.py)."""
+
+
 class LoopRule:
-    def __init__(self, env: Env):
+    def __init__(self, env: Env, speculate: bool = True):
         self.env = env
         self.facts = env.facts
         self.sink = env.sink
-        # The candidates each loop kept last time, by the candidates it started from:
-        # tried first (one dry run proves them again), so that a loop nest does not
-        # repeat the Houdini rounds of its inner loops at every level.
+        # The candidates each loop kept last time, by the candidates it started from
+        # and the variables both executions share on entry: tried first, so that a
+        # loop nest does not repeat the Houdini rounds of its inner loops at every
+        # level. In a dry run they are trusted without a proof (`speculate`): the
+        # real iteration of the loop around then proves its own candidates, and
+        # raises `Speculation` when one fails (see docs/verifier.md).
         self._kept: dict[tuple, list[C.Var]] = {}
+        self.speculate = speculate
+        self._trusted = 0  # guesses trusted so far
 
     def s_Loop(self, s: C.Loop, st: State, sides: str) -> None:
         mod = C.assigned_vars(s.body)
@@ -62,7 +72,7 @@ class LoopRule:
             for e in s.invariants_r:
                 self.sink.misaligned(e.span, st, "this loop (its `invariant_r` relates both "
                                      "executions)", show(e))
-        h, lock = self.loop_head(s, st, sides, mod, counters, bound_vars)
+        h, lock, prove = self.loop_head(s, st, sides, mod, counters, bound_vars)
         self.sink.record(Record("abstract", sides, h.ro if "o" in sides else h.rp))
         conds = {side: self.loop_cond(s, h, side, bound_vars) for side in sides}
         if self.sink.dry:  # only the exit state matters: the iterations make obligations
@@ -73,7 +83,7 @@ class LoopRule:
         for side in sides:
             self.facts.assume(body, side, conds[side],
                               f"line {s.span.line}: loop condition {show(s.cond, side)}")
-        self.iteration(s, body, sides, bound_vars, relational=sides == BOTH)
+        self.iteration(s, body, sides, bound_vars, relational=sides == BOTH, keeps=prove)
         if not lock:
             for side in "or":
                 other = "r" if side == "o" else "o"
@@ -105,9 +115,10 @@ class LoopRule:
                 self.facts.assume(st, side, goal)
 
     def loop_head(self, s: C.Loop, st: State, sides: str, mod: set, counters: list,
-                  bound_vars: BoundVars) -> tuple[State, bool]:
-        """The state at the loop head (an arbitrary iteration), and whether the two
-        executions provably run the loop in lockstep.
+                  bound_vars: BoundVars) -> tuple[State, bool, list[C.Var]]:
+        """The state at the loop head (an arbitrary iteration), whether the two
+        executions provably run the loop in lockstep, and the candidates the real
+        iteration must still prove (decided with trusted guesses of inner loops).
 
         Candidate relational facts `v<o> == v<r>` (loop counters, variables of the
         condition) are kept when they hold on entry, are preserved by a lockstep
@@ -122,15 +133,18 @@ class LoopRule:
                 if (c not in cands and c in st.o and c in st.r
                         and self.facts.equal_vals(st, st.o[c], st.r[c])):
                     cands.append(c)
-        key = (id(s), tuple(id(c) for c in cands))
+        key = (id(s), tuple(cands), self.shared(st) if cands else None)
         guess = self._kept.get(key)
         mark = len(self.facts.facts)
         if guess is not None and len(guess) < len(cands):
             cands = guess  # a subset: proved inductive again below, or dropped
+        trust = guess is not None and self.speculate and self.sink.dry > 0
+        self._trusted += trust
+        trusted = self._trusted
         while True:
             self.sink.tick()
             h = self.havoc(s, st, sides, mod, cands, bound_vars)
-            if cands:
+            if cands and not trust:
                 kept = self.preserved(s, h, cands, bound_vars)
                 if len(kept) < len(cands):
                     self.facts.drop_facts(mark)
@@ -140,9 +154,15 @@ class LoopRule:
             lock = sides != BOTH or self.facts.equal_here(h, conds["o"], conds["r"])
             if lock or not cands:
                 self._kept[key] = cands
-                return h, lock
+                return h, lock, cands if self._trusted > trusted else []
             self.facts.drop_facts(mark)
             cands = []
+
+    @staticmethod
+    def shared(st: State) -> frozenset:
+        """The variables both executions hold as one term: what a candidate's proof
+        may rest on, so that a guess is reused only where as much is shared."""
+        return frozenset(v for v, a in st.o.items() if v in st.r and same(a, st.r[v]))
 
     def preserved(self, s: C.Loop, h: State, cands: list, bound_vars: BoundVars) -> list:
         """The candidates that a lockstep iteration keeps equal (a dry run). Its facts
@@ -248,14 +268,18 @@ class LoopRule:
         return self.facts.define(f"loop{s.span.line}<{side}>", b)
 
     def iteration(self, s: C.Loop, st: State, sides: str, bound_vars: BoundVars,
-                  relational: bool = False) -> None:
-        """One iteration from the head; then the invariants must hold again."""
+                  relational: bool = False, keeps: list = []) -> None:
+        """One iteration from the head; it must keep the candidates `keeps` equal,
+        and then the invariants must hold again."""
         self.env.runner.block(s.body, st, sides)
         if bound_vars is not None:
             it = bound_vars[1]
             for side in sides:
                 st.vals(side)[it] = self.facts.define(f"iterations<{side}>",
                                                       st.vals(side)[it] + 1)
+        if any(not (c in st.o and c in st.r and self.facts.equal_vals(st, st.o[c], st.r[c]))
+               for c in keeps):
+            raise Speculation()
         self.loop_invariants(s, st, sides, "is preserved by an iteration", relational)
 
 

@@ -42,7 +42,7 @@ from relaxverify.verify.decider import Decider
 from relaxverify.verify.env import Env
 from relaxverify.verify.exprs import ExprTranslator
 from relaxverify.verify.floats import finite, fmt_of
-from relaxverify.verify.loops import LoopRule
+from relaxverify.verify.loops import LoopRule, Speculation
 from relaxverify.verify.obligations import Obligation
 from relaxverify.core.printer import show
 from relaxverify.verify.smt import conj
@@ -73,19 +73,24 @@ class VCGen:
         self.faults = faults
         self.decider = decider
         self.explain = explain
-        self.store = FactStore(decider)
-        self.sink = Sink(fn.name, self.store, explain)
-        self.exprs = ExprTranslator(self.store, self.sink, faults)
-        env = Env(program, fn, faults, self.store, self.sink, self.exprs, self)
-        self.statements = StatementRules(env)
-        self.branches = BranchRule(env)
-        self.calls = CallRule(env, self.statements)
-        self.loops = LoopRule(env)
-        self.env = env
         self.entry_o: dict = {}
         self.entry_r: dict = {}
         self.time_limit: Optional[float] = generation_limit(decider)  # None: no limit
         self.stopped: Optional[str] = None  # why the generation stopped early
+        self.wire(speculate=True)
+
+    def wire(self, speculate: bool) -> None:
+        """Fresh parts: a fact store and sink, and the rules that fill them."""
+        self.decider.forget_after(0)
+        self.store = FactStore(self.decider)
+        self.sink = Sink(self.fn.name, self.store, self.explain)
+        self.exprs = ExprTranslator(self.store, self.sink, self.faults)
+        env = Env(self.program, self.fn, self.faults, self.store, self.sink, self.exprs, self)
+        self.statements = StatementRules(env)
+        self.branches = BranchRule(env)
+        self.calls = CallRule(env, self.statements)
+        self.loops = LoopRule(env, speculate)
+        self.env = env
         self._rules: dict[type, Callable] = {
             C.Assign: self.statements.s_Assign, C.Store: self.statements.s_Store,
             C.NewArray: self.statements.s_NewArray, C.Check: self.statements.s_Check,
@@ -119,10 +124,15 @@ class VCGen:
 
     def run(self) -> None:
         """Generate; past the time limit, every obligation is unknown, with the reason."""
-        if self.time_limit is not None:
-            self.sink.deadline = time.monotonic() + self.time_limit
+        deadline = None if self.time_limit is None else time.monotonic() + self.time_limit
+        self.sink.deadline = deadline
         try:
-            self.generate()
+            try:
+                self.generate()
+            except Speculation:  # a guessed loop candidate failed: again, proving each
+                self.wire(speculate=False)
+                self.sink.deadline = deadline
+                self.generate()
         except GenerationStopped:
             self.stopped = stop_reason(self.time_limit or 0.0)
             mark_unknown(self.fn, self.program, self.sink.obligations, self.stopped)
