@@ -22,7 +22,9 @@ from relaxverify.source import Span
 from relaxverify.verify.decider import Decider, SharedProver
 from relaxverify.verify.slicing import Slicer
 from relaxverify.verify.obligations import SIDE_NAMES, Instance, Obligation
+from relaxverify.verify.rawast import app_kind
 from relaxverify.verify.smt import ArrayVal, Value, conj, same, sort_of, values_equal
+from relaxverify.verify.terms import const, equal, is_symbol
 from relaxverify.verify.state import Record, State
 
 
@@ -42,7 +44,7 @@ class FactStore:
     # ------------------------------------------------------------ symbols and facts
 
     def fresh(self, hint: str, sort: z3.SortRef) -> z3.ExprRef:
-        return z3.Const(f"{hint}!{next(self._ids)}", sort)
+        return const(f"{hint}!{next(self._ids)}", sort)
 
     def fresh_value(self, var: C.Var, side: str,
                     keep_length: Optional[tuple[z3.ArithRef, ...]] = None
@@ -69,7 +71,7 @@ class FactStore:
         if trivial(term):
             return term
         c = self.fresh(hint, term.sort())
-        self.constrain(c, c == term)
+        self.constrain(c, equal(c, term))
         return c
 
     def constrain(self, symbol: z3.ExprRef, fact: z3.BoolRef) -> None:
@@ -245,8 +247,11 @@ class Sink:
 
 
 def trivial(t: z3.ExprRef) -> bool:
-    return z3.is_const(t) or (z3.is_app_of(t, z3.Z3_OP_CONST_ARRAY)
-                              and z3.is_const(t.arg(0)))
+    """A symbol, a value, or a constant array of one: nothing to name."""
+    if is_symbol(t):
+        return True
+    ref, a = t.ctx.ref(), t.as_ast()
+    return app_kind(ref, a) == z3.Z3_OP_CONST_ARRAY and is_symbol(t.arg(0))
 
 
 def _conjuncts_of(guard: z3.BoolRef, st: State) -> Optional[tuple]:

@@ -21,6 +21,7 @@ from relaxverify.core import nodes as C
 from relaxverify.core.nodes import BOOL, INT, Type
 from relaxverify.source import Span
 from relaxverify.core.precision import fault_format, rounding_of, site_precision
+from relaxverify.verify.terms import arith, compare, logic, select
 from relaxverify.verify.context import FactStore, Sink
 from relaxverify.verify.floats import Rounder, finite, fmt_of
 from relaxverify.verify.integrity import (QUANTIFIED, describe, goal_of, obliged_here,
@@ -211,7 +212,7 @@ class ExprTranslator:
                 b = self.expr(e.right, cx)
             finally:
                 cx.local.pop()
-            return {"&&": z3.And, "||": z3.Or, "==>": z3.Implies}[e.op](a, b)
+            return logic(e.op, a, b)
         a = self.expr(e.left, cx)
         b = self.expr(e.right, cx)
         self.checks(K.expr_checks(e), cx, {id(e.left): a, id(e.right): b})
@@ -243,7 +244,7 @@ class ExprTranslator:
         self.checks(K.expr_checks(e), cx,
                     {id(e.array): a, **{id(i): t for i, t in zip(e.indices, idx)}})
         assert isinstance(a, ArrayVal)
-        v = z3.Select(a.arr, *idx)
+        v = select(a.arr, idx)
         if (cx.code and cx.side == "r" and isinstance(e.array, C.VarRef) and self.faults.reads(e.array.var)):
             return self.fault(cx, v, e.ty, None, f"read {e.array.var.source}[]", e.array.var)
         return v
@@ -338,13 +339,9 @@ def _arith(e: C.BinOp, a, b) -> Value:
         out = values_equal(a, b)
         return out if e.op == "==" else z3.Not(out)
     if e.op in _ORDER:  # (only the one term: a dict of all four built them all)
-        return _ORDER[e.op](a, b)
-    if e.op == "+":
-        return a + b
-    if e.op == "-":
-        return a - b
-    if e.op == "*":
-        return a * b
+        return compare(_ORDER[e.op], a, b)
+    if e.op in ("+", "-", "*"):
+        return arith(e.op, a, b)
     if e.op == "/":
         return floor_div(a, b) if e.ty == INT else a / b
     return floor_mod(a, b)

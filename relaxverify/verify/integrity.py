@@ -6,6 +6,7 @@ only says, per kind, what the verifier proves and how the message reads.
 """
 from __future__ import annotations
 
+import operator
 from typing import Optional, Sequence
 
 import z3
@@ -14,7 +15,8 @@ from relaxverify.core import checks as K
 from relaxverify.core import nodes as C
 from relaxverify.source import Span
 from relaxverify.core.printer import show
-from relaxverify.verify.smt import ArrayVal, Value
+from relaxverify.verify.smt import ArrayVal, Value, conj
+from relaxverify.verify.terms import compare
 
 # The kinds the verifier obliges where an expression or statement is evaluated.
 # OVERFLOW is obliged by verify/floats.py at each rounding (it knows which happen).
@@ -44,15 +46,16 @@ def goal_of(check: K.RuntimeCheck, vals: Sequence[Value]) -> z3.BoolRef:
     if check.kind == K.BOUNDS:
         i, a = vals
         assert isinstance(a, ArrayVal) and isinstance(i, z3.ArithRef)
-        return z3.And(0 <= i, i < a.lengths[check.dim])
+        return conj([compare(operator.ge, i, 0), compare(operator.lt, i, a.lengths[check.dim])])
     (x,) = vals
     assert isinstance(x, z3.ArithRef)
     if check.kind == K.DIVISION:
         return x != 0
     if check.kind == K.OVERFLOW:  # its range part is the rounder's: here the domain
         fn = getattr(check.node, "fn", None)
-        return x >= 0 if fn == "sqrt" else x > 0 if fn == "log" else z3.BoolVal(True)
-    return x >= 0  # LENGTH, BOUND
+        return (compare(operator.ge, x, 0) if fn == "sqrt" else compare(operator.gt, x, 0)
+                if fn == "log" else z3.BoolVal(True))
+    return compare(operator.ge, x, 0)  # LENGTH, BOUND
 
 
 def span_of(check: K.RuntimeCheck) -> Span:

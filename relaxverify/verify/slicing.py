@@ -12,7 +12,9 @@ from typing import Optional
 
 import z3
 
-from relaxverify.verify.rawast import app_decl, ast_id, decl_ast, decl_kind, nodes, num_args
+from relaxverify.verify.rawast import (app_arg, app_decl, ast_id, ast_kind, decl_ast, decl_kind,
+                                       nodes, num_args)
+from relaxverify.verify.terms import is_and
 
 
 def symbols_of(t: z3.ExprRef) -> frozenset:
@@ -148,12 +150,22 @@ class Slicer:
 
 
 def _leaves(t: z3.BoolRef) -> list:
-    """The leaves of `t`'s nested conjunctions."""
+    """The leaves of `t`'s nested conjunctions (Boolean terms, read by raw calls)."""
     out, stack = [], [t]
     while stack:
         u = stack.pop()
-        if z3.is_and(u):
-            stack.extend(reversed(u.children()))
+        if is_and(u):
+            ctx = u.ctx
+            ref, a = ctx.ref(), u.as_ast()
+            stack.extend(_boolean(ref, app_arg(ref, a, k), ctx)
+                         for k in reversed(range(num_args(ref, a))))
         else:
             out.append(u)
     return out
+
+
+def _boolean(ref, a, ctx) -> z3.BoolRef:
+    """The z3py term of a raw Boolean AST: a quantifier keeps its own class."""
+    if ast_kind(ref, a) == z3.Z3_APP_AST:
+        return z3.BoolRef(a, ctx)
+    return z3.z3._to_expr_ref(a, ctx)

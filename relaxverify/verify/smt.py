@@ -16,6 +16,7 @@ import z3
 from relaxverify.core import arrays
 from relaxverify.core.nodes import BOOL, INT, REAL, Type
 from relaxverify.verify.rawast import app_kind
+from relaxverify.verify.terms import equal, memo
 
 
 @dataclass(frozen=True)
@@ -44,12 +45,30 @@ Value = Union[z3.ExprRef, ArrayVal]
 
 
 def sort_of(ty: Type) -> z3.SortRef:
+    table = memo()
+    got = table.get(ty)
+    if got is None:
+        got = table[ty] = _sort_of(ty)
+    return got
+
+
+def _sort_of(ty: Type) -> z3.SortRef:
     # A float is the real it denotes (verify/floats.py abstracts its rounding).
     base = {"int": z3.IntSort(), "bool": z3.BoolSort()}.get(ty.base, z3.RealSort())
     return z3.ArraySort(*([z3.IntSort()] * ty.dims), base) if ty.array else base
 
 
 def literal(value, ty: Type) -> z3.ExprRef:
+    """The value as a term of the type's sort (one object per value and context)."""
+    key = (ty, value)
+    table = memo()
+    got = table.get(key)
+    if got is None:
+        got = table[key] = _literal(value, ty)
+    return got
+
+
+def _literal(value, ty: Type) -> z3.ExprRef:
     if ty == BOOL:
         return z3.BoolVal(bool(value))
     if ty == INT:
@@ -139,7 +158,7 @@ def array_eq(a: ArrayVal, b: ArrayVal) -> z3.BoolRef:
 def values_equal(a: Value, b: Value) -> z3.BoolRef:
     if isinstance(a, ArrayVal):
         return array_eq(a, b)
-    return a == b
+    return equal(a, b)
 
 
 # ---------------------------------------------------------------- models
@@ -287,11 +306,12 @@ def _compiled_lambda(lam: z3.QuantifierRef) -> Optional[Element]:
 
 
 def _scalar(t: z3.ExprRef, ty: Type):
-    if z3.is_true(t):
+    kind = app_kind(t.ctx.ref(), t.as_ast())  # (the constants read without wrappers)
+    if kind == z3.Z3_OP_TRUE:
         return True
-    if z3.is_false(t):
+    if kind == z3.Z3_OP_FALSE:
         return False
-    if z3.is_int_value(t):
+    if isinstance(t, z3.IntNumRef):
         return t.as_long()
     if z3.is_rational_value(t):
         f = Fraction(t.numerator_as_long(), t.denominator_as_long())

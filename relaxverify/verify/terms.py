@@ -1,0 +1,157 @@
+"""Z3 terms built through the C API, for the generator's most frequent shapes.
+
+z3py's operators coerce and check their arguments with a wrapper object and an
+error check per C call; for the generator's terms (comparisons of two integers,
+a fresh constant of a known sort) that was most of the time not spent in Z3
+(issue 14). The builders below check what z3py would (both operands of one
+arithmetic sort and context) and otherwise fall back to z3py itself, so the terms
+are the same: Z3 hash-conses them.
+"""
+from __future__ import annotations
+
+import operator
+from typing import Callable
+
+import z3
+from z3 import z3core
+
+from relaxverify.verify.rawast import _raw, app_kind, ast_kind, num_args
+
+_get_sort = _raw(z3core.Z3_get_sort)
+_sort_kind = _raw(z3core.Z3_get_sort_kind)
+_mk_symbol = _raw(z3core.Z3_mk_string_symbol)
+_mk_const = _raw(z3core.Z3_mk_const)
+_mk_numeral = _raw(z3core.Z3_mk_numeral)
+_mk_select = _raw(z3core.Z3_mk_select)
+_ARITH = (z3.Z3_INT_SORT, z3.Z3_REAL_SORT)
+
+_COMPARE = {operator.lt: _raw(z3core.Z3_mk_lt), operator.le: _raw(z3core.Z3_mk_le),
+            operator.gt: _raw(z3core.Z3_mk_gt), operator.ge: _raw(z3core.Z3_mk_ge)}
+
+
+def _arith_kind(t: z3.ExprRef) -> int:
+    """Z3_INT_SORT or Z3_REAL_SORT for an arithmetic term of z3py, else -1."""
+    if type(t) not in (z3.ArithRef, z3.IntNumRef, z3.RatNumRef):
+        return -1
+    ref = t.ctx.ref()
+    return _sort_kind(ref, _get_sort(ref, t.as_ast()))
+
+
+def compare(op: Callable, a, b) -> z3.BoolRef:
+    """`op(a, b)` for op one of operator.lt, le, gt, ge; `b` may be a Python int."""
+    if isinstance(b, int):
+        b = numeral(b, a)
+    kind = _arith_kind(a)
+    if kind not in _ARITH or a.ctx is not getattr(b, "ctx", None) or _arith_kind(b) != kind:
+        return op(a, b)
+    return z3.BoolRef(_COMPARE[op](a.ctx.ref(), a.as_ast(), b.as_ast()), a.ctx)
+
+
+_ARITH_OPS = {"+": _raw(z3core.Z3_mk_add), "-": _raw(z3core.Z3_mk_sub),
+              "*": _raw(z3core.Z3_mk_mul)}
+
+
+def arith(op: str, a, b) -> z3.ArithRef:
+    """`a + b`, `a - b` or `a * b` of two terms of one arithmetic sort; else z3py's."""
+    kind = _arith_kind(a)
+    if kind not in _ARITH or a.ctx is not getattr(b, "ctx", None) or _arith_kind(b) != kind:
+        return a + b if op == "+" else a - b if op == "-" else a * b
+    args = (z3.Ast * 2)(a.as_ast(), b.as_ast())
+    return z3.ArithRef(_ARITH_OPS[op](a.ctx.ref(), 2, args), a.ctx)
+
+
+def numeral(k: int, like):
+    """The integer `k` in the sort of the arithmetic term `like` (z3py's coercion)."""
+    kind = _arith_kind(like)
+    if kind not in _ARITH:
+        return k
+    ctx = like.ctx
+    ref = ctx.ref()
+    ast = _mk_numeral(ref, str(k).encode(), _get_sort(ref, like.as_ast()))
+    return (z3.IntNumRef if kind == z3.Z3_INT_SORT else z3.RatNumRef)(ast, ctx)
+
+
+def const(name: str, sort: z3.SortRef) -> z3.ExprRef:
+    """z3.Const(name, sort) for an integer, real or Boolean sort; others by z3py."""
+    kind = sort.kind()
+    cls = _CONST_CLASS.get(kind)
+    if cls is None:
+        return z3.Const(name, sort)
+    ctx = sort.ctx
+    ref = ctx.ref()
+    return cls(_mk_const(ref, _mk_symbol(ref, name.encode()), sort.ast), ctx)
+
+
+_CONST_CLASS = {z3.Z3_INT_SORT: z3.ArithRef, z3.Z3_REAL_SORT: z3.ArithRef,
+                z3.Z3_BOOL_SORT: z3.BoolRef}
+
+
+def select(arr: z3.ArrayRef, idx: list) -> z3.ExprRef:
+    """z3.Select(arr, i) for one integer index into an array of integers, reals or
+    Booleans from integers; others by z3py."""
+    if len(idx) != 1 or type(arr) is not z3.ArrayRef or arr.ctx is not idx[0].ctx \
+            or _arith_kind(idx[0]) != z3.Z3_INT_SORT:
+        return z3.Select(arr, *idx)
+    ref = arr.ctx.ref()
+    sort = _get_sort(ref, arr.as_ast())
+    cls = _CONST_CLASS.get(_sort_kind(ref, _array_range(ref, sort)))
+    if cls is None or _sort_kind(ref, _array_domain(ref, sort)) != z3.Z3_INT_SORT:
+        return z3.Select(arr, *idx)
+    return cls(_mk_select(ref, arr.as_ast(), idx[0].as_ast()), arr.ctx)
+
+
+_array_range = _raw(z3core.Z3_get_array_sort_range)
+_array_domain = _raw(z3core.Z3_get_array_sort_domain)
+_is_eq_sort = _raw(z3core.Z3_is_eq_sort)
+_mk_eq = _raw(z3core.Z3_mk_eq)
+_mk_implies = _raw(z3core.Z3_mk_implies)
+_BOOL_OPS = {"&&": _raw(z3core.Z3_mk_and), "||": _raw(z3core.Z3_mk_or)}
+
+
+def equal(a, b) -> z3.BoolRef:
+    """`a == b` of two terms of one sort and context; else z3py's."""
+    if not (isinstance(a, z3.ExprRef) and isinstance(b, z3.ExprRef)) or a.ctx is not b.ctx:
+        return a == b
+    ref = a.ctx.ref()
+    if not _is_eq_sort(ref, _get_sort(ref, a.as_ast()), _get_sort(ref, b.as_ast())):
+        return a == b
+    return z3.BoolRef(_mk_eq(ref, a.as_ast(), b.as_ast()), a.ctx)
+
+
+def logic(op: str, a, b) -> z3.BoolRef:
+    """`a && b`, `a || b` or `a ==> b` of two Boolean terms of one context."""
+    if type(a) is not z3.BoolRef or type(b) is not z3.BoolRef or a.ctx is not b.ctx:
+        return {"&&": z3.And, "||": z3.Or, "==>": z3.Implies}[op](a, b)
+    ref = a.ctx.ref()
+    if op == "==>":
+        return z3.BoolRef(_mk_implies(ref, a.as_ast(), b.as_ast()), a.ctx)
+    args = (z3.Ast * 2)(a.as_ast(), b.as_ast())
+    return z3.BoolRef(_BOOL_OPS[op](ref, 2, args), a.ctx)
+
+
+_memo: tuple = (None, {})
+
+
+def memo() -> dict:
+    """A table for terms of the default context (which `verify` swaps per unit):
+    a new one whenever that context is another."""
+    global _memo
+    ctx = z3.main_ctx()
+    got = _memo
+    if got[0] is not ctx:
+        got = _memo = (ctx, {})
+    return got[1]
+
+
+def is_symbol(t: z3.ExprRef) -> bool:
+    """z3.is_const(t) (an application without arguments: a symbol or a value)."""
+    ref = t.ctx.ref()
+    a = t.as_ast()
+    return ast_kind(ref, a) in _APPS and num_args(ref, a) == 0
+
+
+_APPS = (z3.Z3_APP_AST, z3.Z3_NUMERAL_AST)  # (z3py's is_app: a numeral is one too)
+
+
+def is_and(t: z3.ExprRef) -> bool:
+    return app_kind(t.ctx.ref(), t.as_ast()) == z3.Z3_OP_AND
