@@ -41,10 +41,15 @@ def compare(op: Callable, a, b) -> z3.BoolRef:
     """`op(a, b)` for op one of operator.lt, le, gt, ge; `b` may be a Python int."""
     if isinstance(b, int):
         b = numeral(b, a)
-    kind = _arith_kind(a)
-    if kind not in _ARITH or a.ctx is not getattr(b, "ctx", None) or _arith_kind(b) != kind:
+    if not _same_arith(a, b):
         return op(a, b)
     return z3.BoolRef(_COMPARE[op](a.ctx.ref(), a.as_ast(), b.as_ast()), a.ctx)
+
+
+def _same_arith(a, b) -> bool:
+    """Are a and b z3py terms of one arithmetic sort and context?"""
+    kind = _arith_kind(a)
+    return kind in _ARITH and a.ctx is getattr(b, "ctx", None) and _arith_kind(b) == kind
 
 
 _ARITH_OPS = {"+": _raw(z3core.Z3_mk_add), "-": _raw(z3core.Z3_mk_sub),
@@ -53,8 +58,7 @@ _ARITH_OPS = {"+": _raw(z3core.Z3_mk_add), "-": _raw(z3core.Z3_mk_sub),
 
 def arith(op: str, a, b) -> z3.ArithRef:
     """`a + b`, `a - b` or `a * b` of two terms of one arithmetic sort; else z3py's."""
-    kind = _arith_kind(a)
-    if kind not in _ARITH or a.ctx is not getattr(b, "ctx", None) or _arith_kind(b) != kind:
+    if not _same_arith(a, b):
         return a + b if op == "+" else a - b if op == "-" else a * b
     args = (z3.Ast * 2)(a.as_ast(), b.as_ast())
     return z3.ArithRef(_ARITH_OPS[op](a.ctx.ref(), 2, args), a.ctx)
