@@ -19,6 +19,7 @@ class BranchRule:
     def __init__(self, env: Env):
         self.env = env
         self.facts = env.facts
+        self._written: dict[int, tuple[C.If, frozenset]] = {}  # id(if) -> what its arms write
 
     def s_If(self, s: C.If, st: State, sides: str) -> None:
         conds = {side: self.env.exprs.code(s.cond, st, side) for side in sides}
@@ -44,6 +45,14 @@ class BranchRule:
         self.env.runner.block(s.orelse, other, sides)
         self.join(st, then, other, conds, sides, entry, s)
 
+    def written(self, s: C.If) -> frozenset:
+        """The variables the arms of `s` may write: only those can differ at the join
+        (looking at every variable in scope made each `if` cost the function's size)."""
+        hit = self._written.get(id(s))
+        if hit is None or hit[0] is not s:
+            hit = self._written[id(s)] = (s, frozenset(C.assigned_vars(s.then + s.orelse)))
+        return hit[1]
+
     def join(self, st: State, a: State, b: State, conds: dict, sides: str,
              entry: tuple, s: Optional[C.If] = None) -> None:
         """Merge the arms: values by the condition; reachability as the disjunction,
@@ -51,10 +60,11 @@ class BranchRule:
         `if`s do not pile up disjunctions for the solver to split)."""
         cache: dict = {}
         before = {side: dict(st.vals(side)) for side in sides} if self.env.explain else None
+        written = self.written(s) if s is not None else None
         for side in sides:
             c = conds[side]
             table = st.vals(side)
-            for var in list(table):
+            for var in [v for v in table if written is None or v in written]:
                 va, vb = a.vals(side).get(var), b.vals(side).get(var)
                 if va is None or vb is None:
                     continue

@@ -196,12 +196,18 @@ class Sink:
             ob = Obligation(oid, self.fn_name, kind, side_name, span, explanation, goal_text)
             self.obligations[key] = ob
         ob.instances.append(Instance(guard, goal, len(self.facts.facts), len(self.records),
-                                     dict(st.o), dict(st.r),
-                                     tuple((t, k is not None) for o, t, k in st.path
-                                           if o or side != "o"),
+                                     dict(st.o), dict(st.r), self._path(st, side),
                                      st.apart, st.rp, abstract=self.abstract_depth > 0,
                                      query=query,
                                      parts=_conjuncts_of(guard, st)))
+
+    def _path(self, st: State, side: Optional[str]) -> tuple:
+        """The facts and steps on the way (those O's proof may use, for O's checks):
+        only `--explain` shows them, and copying them per check costs the square of
+        the function's length."""
+        if not self.explain:
+            return ()
+        return tuple((t, k is not None) for o, t, k in st.path if o or side != "o")
 
     def misaligned(self, span: Span, st: State, what: str, text: str) -> None:
         """A relational check reached where the executions may be apart."""

@@ -134,8 +134,9 @@ class SharedProver:
 
 class SlicedSolver(z3.Solver):
     """An obligation's whole query (the background facts before it, exactly as
-    without slicing), decided first on the facts its negation depends on
-    (`Slicer.cone`), in a private solver.
+    without slicing), decided first on slices of it (`sliced(alone)`: do queries,
+    each decided by `alone` in a private solver, show it?), then by the function's
+    incremental solver.
 
     The slice is a subset of the whole, so `unsat` on it is `unsat` on the whole
     (a proof), and the whole is never built. Any other answer is decided again on
@@ -144,11 +145,11 @@ class SlicedSolver(z3.Solver):
     whole is asserted on first use (`check` past the slice, `to_smt2`,
     `assertions`)."""
 
-    def __init__(self, timeout_ms: int, rlimit: int, sliced: Union[list, Callable[[], Optional[list]]],
-                 whole: list,
+    def __init__(self, timeout_ms: int, rlimit: int,
+                 sliced: Callable[[Callable[[list], bool]], bool], whole: list,
                  shared: Optional[tuple[SharedProver, list, int, list]] = None):
         self._shared = shared  # (the function's prover, its facts, how many, the goals)
-        self._sliced: Optional[Union[list, Callable[[], Optional[list]]]] = sliced  # (or its maker)
+        self._sliced: Optional[Callable[[Callable[[list], bool]], bool]] = sliced
         self._whole: Optional[list] = whole
         super().__init__()
         self.set("timeout", timeout_ms)
@@ -163,8 +164,7 @@ class SlicedSolver(z3.Solver):
     def check(self, *assumptions):
         if not assumptions and self._sliced is not None:
             sliced, self._sliced = self._sliced, None
-            queries = sliced() if callable(sliced) else [sliced]
-            if queries is not None and all(self._alone(q) for q in queries):
+            if sliced(self._alone):
                 return z3.unsat
         if not assumptions and self._shared is not None:
             (prover, facts, n, goals), self._shared = self._shared, None

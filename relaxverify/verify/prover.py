@@ -13,7 +13,7 @@ import weakref
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
-from typing import Optional
+from typing import Callable, Optional
 
 import z3
 
@@ -35,6 +35,7 @@ from relaxverify.verify.vcgen import VCGen
 RLIMIT_PER_SECOND = 2_000_000
 SMALL_ARRAY = 8  # counterexamples prefer input arrays at most this long
 SMALL_SLICE = 64  # an obligation's slice is decided alone up to this many terms or 1/8
+SHALLOW = 2  # steps from the goal of the first, small slice tried (slicing.goal_slice)
 SHOWN_ELEMENTS = 20  # the text output shows this many elements of an array
 
 
@@ -65,22 +66,24 @@ def make_solver(gen: VCGen, ob: Obligation, timeout_s: float) -> z3.Solver:
                            ob.nfacts, goal)
     goals = ([] if budget is None else [budget]) + list(extra) + [goal]
 
-    def sliced() -> Optional[list[list]]:
-        """Queries that are each weaker than one instance's (all unsat is a proof), or
-        None where a slice would be near the whole: the incremental solver, which
-        holds the facts already, decides those faster."""
+    def sliced(alone: Callable[[list], bool]) -> bool:
+        """Do queries that are each weaker than one instance's show it (all unsat is a
+        proof)? Each instance first tries the facts a few steps from its goal, then
+        its whole slice, unless that is near the whole query: the incremental solver,
+        which holds the facts already, decides those faster."""
         slicer = gen.store.slicer
-        if all(i.parts is not None for i in ob.instances):
-            cap = max(SMALL_SLICE, ob.nfacts // 8)
-            out = []
-            for i in ob.instances:
-                q = slicer.goal_slice(tuple(i.parts or ()) + tuple(goals[:-1]), z3.Not(i.goal),
-                                      i.nfacts, cap)
-                if q is None:
-                    return None
-                out.append(q)
-            return out
-        return [slicer.cone(goals, ob.nfacts) + goals]
+        if not all(i.parts is not None for i in ob.instances):
+            return alone(slicer.cone(goals, ob.nfacts) + goals)
+        cap = max(SMALL_SLICE, ob.nfacts // 8)
+        for i in ob.instances:
+            path, negation = tuple(i.parts or ()) + tuple(goals[:-1]), z3.Not(i.goal)
+            near = slicer.goal_slice(path, negation, i.nfacts, cap, SHALLOW)
+            if near is not None and alone(near):
+                continue
+            q = slicer.goal_slice(path, negation, i.nfacts, cap)
+            if q is None or q == near or not alone(q):
+                return False
+        return True
     return SlicedSolver(z3_timeout_ms(timeout_s), rlimit_for(timeout_s), sliced,
                         gen.facts[:ob.nfacts] + goals,
                         (gen.store.prover, gen.facts, ob.nfacts, goals))

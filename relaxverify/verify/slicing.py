@@ -87,30 +87,45 @@ class Slicer:
     # ------------------------------------------------------------ goals
 
     def goal_slice(self, parts: tuple, goal: z3.BoolRef, limit: Optional[int],
-                   cap: Optional[int] = None) -> Optional[list]:
+                   cap: Optional[int] = None, depth: Optional[int] = None
+                   ) -> Optional[list]:
         """The slice of an obligation (which falls back to its whole query) or of a
         side query; None when it would hold more than `cap` terms. The path's
         conjuncts are split into their leaves, and a leaf joins only through its
         rarest symbols (SInE's trigger rule), so that a symbol most leaves mention
-        (a loop bound `n`) does not pull in every loop of the function. Still a
-        subset of what the path implies: its unsat is a proof."""
+        (a loop bound `n`) does not pull in every loop of the function. With
+        `depth`, only the facts and leaves that many steps from the goal's symbols
+        (SInE's depth limit: a chain of calls each proving `y >= 0` needs the last
+        two links, not the whole chain). Still a subset of what the path implies:
+        its unsat is a proof."""
         chosen: list = []  # leaves without symbols (constants that are not true) join
-        for p in parts:
-            chosen.extend(self._part(p))
+        indexed = self._parts
+        for p in parts:  # (inline: this loop runs over every path conjunct of every query)
+            hit = indexed.get(id(p))
+            if hit is None or hit[0] is not p:
+                chosen.extend(self._part(p))
+            elif hit[1]:
+                chosen.extend(hit[1])
         on_path = set(map(id, parts))
         syms: set = set()
         facts: set = set()
         taken: set = set()
         todo = list(self.symbols(goal))
-        while todo:
+        later: list = []  # with a depth: the symbols of the next step
+        while todo or (later and depth):
+            if not todo:
+                assert depth is not None
+                todo, later, depth = later, [], depth - 1
+                continue
             x = todo.pop()
-            if not self._visit(x, todo, syms, facts, limit):
+            found = later if depth is not None else todo
+            if not self._visit(x, found, syms, facts, limit):
                 continue
             for pid, leaf, leaf_syms in self._triggers.get(x, ()):
                 if pid in on_path and id(leaf) not in taken:
                     taken.add(id(leaf))
                     chosen.append(leaf)
-                    todo.extend(leaf_syms)
+                    found.extend(leaf_syms)
             if cap is not None and len(facts) + len(chosen) > cap:
                 return None
         return [self.facts[i] for i in sorted(facts)] + chosen + [goal]

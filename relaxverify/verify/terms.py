@@ -4,8 +4,9 @@ z3py's operators coerce and check their arguments with a wrapper object and an
 error check per C call; for the generator's terms (comparisons of two integers,
 a fresh constant of a known sort) that was most of the time not spent in Z3
 (issue 14). The builders below check what z3py would (both operands of one
-arithmetic sort and context) and otherwise fall back to z3py itself, so the terms
-are the same: Z3 hash-conses them.
+arithmetic sort and context) and otherwise fall back to z3py itself. The terms are
+those of the left operand's z3py method (`a.__lt__(b)`); Python's `a < b` would
+call a numeral's reflected method first (its class is a subclass), `3 > x`.
 """
 from __future__ import annotations
 
