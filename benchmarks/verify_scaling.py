@@ -2,7 +2,7 @@
 N sequential loops, N sequential calls, loop nests of depth D, and the share of
 time spent outside Z3 on the examples.
 
-    python benchmarks/verify_scaling.py [--repeat 3] [--loops 10 40] [--calls 20 80]
+    python benchmarks/verify_scaling.py [--repeat 5] [--loops 10 40] [--calls 20 80]
                                         [--depths 4 8]
 
 Times are CPU seconds of this process (time.process_time, the best of --repeat
@@ -147,7 +147,7 @@ def generated(kind: str, sizes: list[int], repeat: int) -> list[dict]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeat", type=int, default=3, help="best of N runs")
+    ap.add_argument("--repeat", type=int, default=5, help="best of N runs")
     ap.add_argument("--loops", type=int, nargs=2, default=[10, 40])
     ap.add_argument("--calls", type=int, nargs=2, default=[20, 80])
     ap.add_argument("--depths", type=int, nargs=2, default=[4, 8])

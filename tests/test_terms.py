@@ -77,10 +77,10 @@ def test_connectives_are_z3pys(a, b, op):
 def test_constants_and_selects_are_z3pys(sort):
     c = T.const("c!1", sort)
     assert c.eq(z3.Const("c!1", sort)) and type(c) is type(z3.Const("c!1", sort))
-    arr = z3.Array("a", z3.IntSort(), sort) if sort.kind() != z3.Z3_ARRAY_SORT else None
-    if arr is not None:
-        got = T.select(arr, [X])
-        assert got.eq(z3.Select(arr, X)) and type(got) is type(z3.Select(arr, X))
+    for dims in ([X], [X, Y], [z3.IntVal(0), Y, X]):  # (arrays of several dimensions)
+        arr = z3.Array("a", *([z3.IntSort()] * len(dims)), sort)
+        got, plain = T.select(arr, dims), z3.Select(arr, *dims)
+        assert got.eq(plain) and type(got) is type(plain)
 
 
 @pytest.mark.parametrize("t", [X, z3.IntVal(4), z3.RealVal("1/2"), z3.BoolVal(False), X + 1,

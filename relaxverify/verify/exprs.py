@@ -108,7 +108,10 @@ class ExprTranslator:
         variables: each check inside is obliged under its short-circuit guards. It is
         not assumed afterwards: a run evaluates the quantifier only until its value
         is known, so a run that goes on has not performed the check for every value
-        (and an undefined quantifier must not make what follows hold vacuously)."""
+        (and an undefined quantifier must not make what follows hold vacuously).
+        So a dry run, which keeps no obligation or record, skips them."""
+        if self.sink.dry:
+            return
         fresh: dict[C.Var, z3.ExprRef] = {}  # one constant per bound variable
         earlier: list[tuple[frozenset, z3.BoolRef]] = []  # checks before, at the same values
         for site in K.checks_in(e):

@@ -23,7 +23,6 @@ _sort_kind = _raw(z3core.Z3_get_sort_kind)
 _mk_symbol = _raw(z3core.Z3_mk_string_symbol)
 _mk_const = _raw(z3core.Z3_mk_const)
 _mk_numeral = _raw(z3core.Z3_mk_numeral)
-_mk_select = _raw(z3core.Z3_mk_select)
 _ARITH = (z3.Z3_INT_SORT, z3.Z3_REAL_SORT)
 
 _COMPARE = {operator.lt: _raw(z3core.Z3_mk_lt), operator.le: _raw(z3core.Z3_mk_le),
@@ -92,21 +91,26 @@ _CONST_CLASS = {z3.Z3_INT_SORT: z3.ArithRef, z3.Z3_REAL_SORT: z3.ArithRef,
 
 
 def select(arr: z3.ArrayRef, idx: list) -> z3.ExprRef:
-    """z3.Select(arr, i) for one integer index into an array of integers, reals or
-    Booleans from integers; others by z3py."""
-    if len(idx) != 1 or type(arr) is not z3.ArrayRef or arr.ctx is not idx[0].ctx \
-            or _arith_kind(idx[0]) != z3.Z3_INT_SORT:
+    """z3.Select(arr, *idx) for integer indices into an array from as many integers
+    to integers, reals or Booleans; others by z3py."""
+    if type(arr) is not z3.ArrayRef or not idx \
+            or any(i.ctx is not arr.ctx or _arith_kind(i) != z3.Z3_INT_SORT for i in idx):
         return z3.Select(arr, *idx)
     ref = arr.ctx.ref()
     sort = _get_sort(ref, arr.as_ast())
     cls = _CONST_CLASS.get(_sort_kind(ref, _array_range(ref, sort)))
-    if cls is None or _sort_kind(ref, _array_domain(ref, sort)) != z3.Z3_INT_SORT:
+    if cls is None or _array_arity(ref, sort) != len(idx) or any(
+            _sort_kind(ref, _array_domain_n(ref, sort, k)) != z3.Z3_INT_SORT
+            for k in range(len(idx))):
         return z3.Select(arr, *idx)
-    return cls(_mk_select(ref, arr.as_ast(), idx[0].as_ast()), arr.ctx)
+    args = (z3.Ast * len(idx))(*(i.as_ast() for i in idx))
+    return cls(_mk_select_n(ref, arr.as_ast(), len(idx), args), arr.ctx)
 
 
 _array_range = _raw(z3core.Z3_get_array_sort_range)
-_array_domain = _raw(z3core.Z3_get_array_sort_domain)
+_array_arity = _raw(z3core.Z3_get_array_arity)
+_array_domain_n = _raw(z3core.Z3_get_array_sort_domain_n)
+_mk_select_n = _raw(z3core.Z3_mk_select_n)
 _is_eq_sort = _raw(z3core.Z3_is_eq_sort)
 _mk_eq = _raw(z3core.Z3_mk_eq)
 _mk_implies = _raw(z3core.Z3_mk_implies)
