@@ -426,7 +426,9 @@ class Builder(Draws):
             if depth < 2:
                 kinds += ["if", "if"]
                 if o.loops:
-                    kinds += ["while", "for"]
+                    kinds += ["while", "for"] + ["for"] * 2 * (self.loop_depth == 1)
+            elif depth == 2 and o.loops and self.loop_depth == 2:
+                kinds += ["for", "for"]  # nests of three: inner loops decided on guesses
             if o.relax:
                 kinds += ["relax", "relax", "havoc"]
             if o.asserts:
