@@ -13,22 +13,22 @@ import z3
 from z3 import z3core
 
 
-def _raw(api):
+def raw(api):
     """The ctypes function behind a z3core wrapper, without its error check; the
     wrapper if it has none."""
     elements = (api.__defaults__ or (None,))[-1]
     return getattr(elements, "f", api)
 
 
-ast_id = _raw(z3core.Z3_get_ast_id)
-ast_kind = _raw(z3core.Z3_get_ast_kind)
-app_decl = _raw(z3core.Z3_get_app_decl)
-num_args = _raw(z3core.Z3_get_app_num_args)
-app_arg = _raw(z3core.Z3_get_app_arg)
-decl_kind = _raw(z3core.Z3_get_decl_kind)
-decl_ast = _raw(z3core.Z3_func_decl_to_ast)
-quantifier_body = _raw(z3core.Z3_get_quantifier_body)
-is_forall = _raw(z3core.Z3_is_quantifier_forall)
+ast_id = raw(z3core.Z3_get_ast_id)
+ast_kind = raw(z3core.Z3_get_ast_kind)
+app_decl = raw(z3core.Z3_get_app_decl)
+num_args = raw(z3core.Z3_get_app_num_args)
+app_arg = raw(z3core.Z3_get_app_arg)
+decl_kind = raw(z3core.Z3_get_decl_kind)
+decl_ast = raw(z3core.Z3_func_decl_to_ast)
+quantifier_body = raw(z3core.Z3_get_quantifier_body)
+is_forall = raw(z3core.Z3_is_quantifier_forall)
 
 
 def app_kind(ctx, a) -> int:

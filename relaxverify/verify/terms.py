@@ -16,17 +16,20 @@ from typing import Callable
 import z3
 from z3 import z3core
 
-from relaxverify.verify.rawast import _raw, app_kind, ast_kind, num_args
+from relaxverify.verify.rawast import app_kind, ast_kind, num_args, raw
 
-_get_sort = _raw(z3core.Z3_get_sort)
-_sort_kind = _raw(z3core.Z3_get_sort_kind)
-_mk_symbol = _raw(z3core.Z3_mk_string_symbol)
-_mk_const = _raw(z3core.Z3_mk_const)
-_mk_numeral = _raw(z3core.Z3_mk_numeral)
+# The C functions used, without z3py's error check (their arguments are checked here).
+(_get_sort, _sort_kind, _mk_symbol, _mk_const, _mk_numeral, _array_range, _array_arity,
+ _array_domain_n, _mk_select_n, _is_eq_sort, _mk_eq, _mk_implies, _mk_and, _mk_or, _mk_lt,
+ _mk_le, _mk_gt, _mk_ge, _mk_add, _mk_sub, _mk_mul) = (
+    raw(getattr(z3core, "Z3_" + name)) for name in (
+        "get_sort", "get_sort_kind", "mk_string_symbol", "mk_const", "mk_numeral",
+        "get_array_sort_range", "get_array_arity", "get_array_sort_domain_n", "mk_select_n",
+        "is_eq_sort", "mk_eq", "mk_implies", "mk_and", "mk_or", "mk_lt", "mk_le", "mk_gt",
+        "mk_ge", "mk_add", "mk_sub", "mk_mul"))
 _ARITH = (z3.Z3_INT_SORT, z3.Z3_REAL_SORT)
 
-_COMPARE = {operator.lt: _raw(z3core.Z3_mk_lt), operator.le: _raw(z3core.Z3_mk_le),
-            operator.gt: _raw(z3core.Z3_mk_gt), operator.ge: _raw(z3core.Z3_mk_ge)}
+_COMPARE = {operator.lt: _mk_lt, operator.le: _mk_le, operator.gt: _mk_gt, operator.ge: _mk_ge}
 
 
 def _arith_kind(t: z3.ExprRef) -> int:
@@ -52,8 +55,7 @@ def _same_arith(a, b) -> bool:
     return kind in _ARITH and a.ctx is getattr(b, "ctx", None) and _arith_kind(b) == kind
 
 
-_ARITH_OPS = {"+": _raw(z3core.Z3_mk_add), "-": _raw(z3core.Z3_mk_sub),
-              "*": _raw(z3core.Z3_mk_mul)}
+_ARITH_OPS = {"+": _mk_add, "-": _mk_sub, "*": _mk_mul}
 
 
 def arith(op: str, a, b) -> z3.ArithRef:
@@ -107,14 +109,7 @@ def select(arr: z3.ArrayRef, idx: list) -> z3.ExprRef:
     return cls(_mk_select_n(ref, arr.as_ast(), len(idx), args), arr.ctx)
 
 
-_array_range = _raw(z3core.Z3_get_array_sort_range)
-_array_arity = _raw(z3core.Z3_get_array_arity)
-_array_domain_n = _raw(z3core.Z3_get_array_sort_domain_n)
-_mk_select_n = _raw(z3core.Z3_mk_select_n)
-_is_eq_sort = _raw(z3core.Z3_is_eq_sort)
-_mk_eq = _raw(z3core.Z3_mk_eq)
-_mk_implies = _raw(z3core.Z3_mk_implies)
-_BOOL_OPS = {"&&": _raw(z3core.Z3_mk_and), "||": _raw(z3core.Z3_mk_or)}
+_BOOL_OPS = {"&&": _mk_and, "||": _mk_or}
 
 
 def equal(a, b) -> z3.BoolRef:
