@@ -46,8 +46,9 @@ class Decider:
             self._solver = None
 
     def _limited_solver(self) -> z3.Solver:
-        """A solver with the time limit and the deterministic resource limit."""
-        s = z3.Solver()
+        """A solver with the time limit and the deterministic resource limit (the
+        plain SMT core, as for slices: side queries are small)."""
+        s = z3.SimpleSolver()
         s.set("timeout", self.timeout_ms)
         s.set("rlimit", self.rlimit)
         return s
@@ -151,12 +152,15 @@ class SlicedSolver(z3.Solver):
         self._shared = shared  # (the function's prover, its facts, how many, the goals)
         self._sliced: Optional[Callable[[Callable[[list], bool]], bool]] = sliced
         self._whole: Optional[list] = whole
-        super().__init__()
-        self.set("timeout", timeout_ms)
-        self.set("rlimit", rlimit)
         self._limits = (timeout_ms, rlimit)
+        # Z3's solver is made only past the slices (most obligations never need it)
+        self.ctx, self.solver, self.backtrack_level = z3.main_ctx(), None, 4000000000
 
     def _materialise(self) -> None:
+        if self.solver is None:
+            super().__init__(ctx=self.ctx)
+            self.set("timeout", self._limits[0])
+            self.set("rlimit", self._limits[1])
         if self._whole is not None:
             whole, self._whole = self._whole, None
             assert_all(self, whole)
@@ -174,8 +178,10 @@ class SlicedSolver(z3.Solver):
         return super().check(*assumptions)
 
     def _alone(self, query: list) -> bool:
-        """Is this slice unsat, in a private solver?"""
-        s = z3.Solver()
+        """Is this slice unsat, in a private solver? (Z3's plain SMT core: the default
+        solver's preprocessing cost more than these small queries, and grew with the
+        number of terms in the context.)"""
+        s = z3.SimpleSolver()
         s.set("timeout", self._limits[0])
         s.set("rlimit", self._limits[1])
         assert_all(s, query)

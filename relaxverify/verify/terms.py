@@ -11,6 +11,7 @@ call a numeral's reflected method first (its class is a subclass), `3 > x`.
 from __future__ import annotations
 
 import operator
+import weakref
 from typing import Callable
 
 import z3
@@ -42,7 +43,7 @@ def _arith_kind(t: z3.ExprRef) -> int:
 
 def compare(op: Callable, a, b) -> z3.BoolRef:
     """`op(a, b)` for op one of operator.lt, le, gt, ge; `b` may be a Python int."""
-    if isinstance(b, int):
+    if isinstance(b, int) and not isinstance(b, bool):
         b = numeral(b, a)
     if not _same_arith(a, b):
         return op(a, b)
@@ -133,17 +134,18 @@ def logic(op: str, a, b) -> z3.BoolRef:
     return z3.BoolRef(_BOOL_OPS[op](ref, 2, args), a.ctx)
 
 
-_memo: tuple = (None, {})
+_memo: tuple = (lambda: None, {})
 
 
 def memo() -> dict:
     """A table for terms of the default context (which `verify` swaps per unit):
-    a new one whenever that context is another."""
+    a new one whenever that context is another. It holds the context weakly, so
+    that a finished unit's context can be freed (verify/pool.py)."""
     global _memo
     ctx = z3.main_ctx()
     got = _memo
-    if got[0] is not ctx:
-        got = _memo = (ctx, {})
+    if got[0]() is not ctx:
+        got = _memo = (weakref.ref(ctx), {})
     return got[1]
 
 

@@ -130,7 +130,9 @@ class VCGen:
             try:
                 self.generate()
             except Speculation:  # a guessed loop candidate failed: again, proving each
+                defining = self.exprs.defining  # (a spec function's body: set by the caller)
                 self.wire(speculate=False)
+                self.exprs.defining = defining
                 self.sink.deadline = deadline
                 self.generate()
         except GenerationStopped:
