@@ -11,6 +11,8 @@ from typing import Callable, Iterable, Optional, Union
 import z3
 from z3 import z3core
 
+from relaxverify.verify.terms import memo
+
 # Resource budget of one side query (a small constant keeps generation linear;
 # running out only makes the generator treat the two executions as apart).
 DECISION_RLIMIT = 300_000
@@ -48,10 +50,7 @@ class Decider:
     def _limited_solver(self) -> z3.Solver:
         """A solver with the time limit and the deterministic resource limit (the
         plain SMT core, as for slices: side queries are small)."""
-        s = z3.SimpleSolver()
-        s.set("timeout", self.timeout_ms)
-        s.set("rlimit", self.rlimit)
-        return s
+        return limited_solver(self.timeout_ms, self.rlimit)
 
     def check_alone(self, formulas: list) -> z3.CheckSatResult:
         """Satisfiability of a self-contained (sliced) query, in a fresh solver."""
@@ -85,6 +84,20 @@ class Decider:
             return z3.unknown
         finally:
             self.seconds += time.perf_counter() - t0
+
+
+def limited_solver(timeout_ms: int, rlimit: int) -> z3.Solver:
+    """Z3's plain SMT core with a time limit and a deterministic resource limit; the
+    parameters are made once per context (z3py's `set` builds them per call)."""
+    table = memo()
+    params = table.get(("limits", timeout_ms, rlimit))
+    if params is None:
+        params = table[("limits", timeout_ms, rlimit)] = z3.ParamsRef()
+        params.set("timeout", timeout_ms)
+        params.set("rlimit", rlimit)
+    s = z3.SimpleSolver()
+    z3core.Z3_solver_set_params(s.ctx.ref(), s.solver, params.params)
+    return s
 
 
 def assert_all(s: z3.Solver, formulas: Iterable[z3.BoolRef]) -> None:
@@ -181,9 +194,7 @@ class SlicedSolver(z3.Solver):
         """Is this slice unsat, in a private solver? (Z3's plain SMT core: the default
         solver's preprocessing cost more than these small queries, and grew with the
         number of terms in the context.)"""
-        s = z3.SimpleSolver()
-        s.set("timeout", self._limits[0])
-        s.set("rlimit", self._limits[1])
+        s = limited_solver(*self._limits)
         assert_all(s, query)
         try:
             return s.check() == z3.unsat
