@@ -127,6 +127,15 @@ def run_units(units: list[Unit], jobs: int, local: Callable[[Unit], UnitResult],
     (in this process) when one job or one unit, else in a pool of `jobs` worker
     processes. If the pool breaks (a worker killed), the units it did not finish are
     proved here."""
+    gc.freeze()  # each unit's collection (fresh_context), here or in a forked worker,
+    try:         # then skips the objects that exist now: the programs, the modules
+        _run_units(units, jobs, local, done, method)
+    finally:
+        gc.unfreeze()
+
+
+def _run_units(units: list[Unit], jobs: int, local: Callable[[Unit], UnitResult],
+               done: Callable[[int, UnitResult], None], method: Optional[str]) -> None:
     finished = 0
     if jobs > 1 and len(units) > 1:
         import multiprocessing
@@ -136,13 +145,19 @@ def run_units(units: list[Unit], jobs: int, local: Callable[[Unit], UnitResult],
         try:
             with ProcessPoolExecutor(max_workers=min(jobs, len(units)), mp_context=context,
                                      initializer=_start_worker) as pool:
-                for encoded in pool.map(_work, units):
+                for encoded in pool.map(_work, units, chunksize=_chunk(len(units), jobs)):
                     done(finished, decode_result(encoded))
                     finished += 1
         except BrokenProcessPool:
             pass
     for i in range(finished, len(units)):
         done(i, local(units[i]))
+
+
+def _chunk(n: int, jobs: int) -> int:
+    """Units per task: a few tasks per worker (fewer round trips to the pool), yet
+    enough of them that a worker with slow units does not hold the others up."""
+    return max(1, n // (jobs * 8))
 
 
 def start_method() -> str:
