@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable, Iterable, Optional, Union
+from typing import Callable, Iterable, Optional
 
 import z3
 from z3 import z3core

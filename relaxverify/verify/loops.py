@@ -8,7 +8,7 @@ that are inductive make ordinary loops lockstep (see docs/verifier.md).
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Sequence
 
 import z3
 
@@ -268,7 +268,7 @@ class LoopRule:
         return self.facts.define(f"loop{s.span.line}<{side}>", b)
 
     def iteration(self, s: C.Loop, st: State, sides: str, bound_vars: BoundVars,
-                  relational: bool = False, keeps: list = []) -> None:
+                  relational: bool = False, keeps: Sequence[C.Var] = ()) -> None:
         """One iteration from the head; it must keep the candidates `keeps` equal,
         and then the invariants must hold again."""
         self.env.runner.block(s.body, st, sides)
