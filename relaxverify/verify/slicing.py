@@ -40,6 +40,7 @@ class Slicer:
         self._by_object: dict[int, tuple] = {}  # id(term) -> (term, symbols)
         # goal slices: every path conjunct seen, split into leaves and indexed once
         self._parts: dict[int, tuple] = {}  # id(part) -> (part, its constant leaves)
+        self._with_constants: set[int] = set()  # ids of the parts that have some
         self._occurs: dict[int, int] = {}  # symbol -> leaves about it so far
         self._triggers: dict[int, list] = {}  # symbol -> (id(part), leaf, symbols)
 
@@ -98,15 +99,8 @@ class Slicer:
         (SInE's depth limit: a chain of calls each proving `y >= 0` needs the last
         two links, not the whole chain). Still a subset of what the path implies:
         its unsat is a proof."""
-        chosen: list = []  # leaves without symbols (constants that are not true) join
-        indexed = self._parts
-        for p in parts:  # (inline: this loop runs over every path conjunct of every query)
-            hit = indexed.get(id(p))
-            if hit is None or hit[0] is not p:
-                chosen.extend(self._part(p))
-            elif hit[1]:
-                chosen.extend(hit[1])
         on_path = set(map(id, parts))
+        chosen = self._index(parts, on_path)  # constant leaves that are not true join
         syms: set = set()
         facts: set = set()
         taken: set = set()
@@ -130,6 +124,26 @@ class Slicer:
                 return None
         return [self.facts[i] for i in sorted(facts)] + chosen + [goal]
 
+    def _index(self, parts: tuple, on_path: set) -> list:
+        """Index the path conjuncts not seen before (in path order: usually the last
+        few), and return the path's constant leaves. Set operations, not a loop over
+        the path: a query would otherwise cost the length of its path. (`_parts`
+        keeps each indexed conjunct alive, so its id stands for it.)"""
+        new = on_path - self._parts.keys()
+        if new:
+            fresh = []
+            for p in reversed(parts):
+                if id(p) in new:
+                    fresh.append(p)
+                    new.discard(id(p))
+                    if not new:
+                        break
+            for p in reversed(fresh):
+                self._part(p)
+        if not on_path & self._with_constants:
+            return []
+        return [c for p in parts for c in self._parts[id(p)][1]]
+
     def _part(self, p: z3.BoolRef) -> tuple:
         """Index a path conjunct's leaves under their triggers (once); its constant
         leaves that are not true (every loop's `0 >= 0` would otherwise join every
@@ -152,6 +166,8 @@ class Slicer:
                 if self._occurs[x] == least:
                     self._triggers.setdefault(x, []).append(entry)
         self._parts[id(p)] = (p, tuple(constants))  # keeps p alive: its id stays unique
+        if constants:
+            self._with_constants.add(id(p))
         return self._parts[id(p)][1]
 
     def _about(self, t: z3.BoolRef) -> frozenset:
