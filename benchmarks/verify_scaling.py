@@ -14,6 +14,7 @@ of 20, depth 8 <= 3x of depth 4, and time outside Z3 below 30% on the examples.
 from __future__ import annotations
 
 import argparse
+import gc
 import glob
 import os
 import sys
@@ -66,8 +67,11 @@ def seq_calls(n: int) -> str:
 
 def verify_program(program) -> dict:
     """Verify every function: CPU seconds in all, in Z3's checks, in all of Z3's
-    solver calls, and the verdicts."""
+    solver calls, and the verdicts. The heap is frozen meanwhile, as `verify`
+    freezes it while it proves units (verify/pool.py run_units)."""
     stats = ProverStats()
+    gc.collect()
+    gc.freeze()
     t0 = time.process_time()
     verdicts = []
     facts = 0
@@ -84,6 +88,7 @@ def verify_program(program) -> dict:
             prove(gen, ob, TIMEOUT, stats)
             verdicts.append((ob.id, ob.status))
     total = time.process_time() - t0
+    gc.unfreeze()
     checks, calls = z3_time["check"], z3_time["solver"]
     z3_time["check"] = z3_time["solver"] = 0.0
     return {"total": total, "checks": checks, "solver": calls, "verdicts": verdicts,
