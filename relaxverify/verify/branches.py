@@ -12,6 +12,7 @@ from relaxverify.core import nodes as C
 from relaxverify.verify.env import Env
 from relaxverify.core.printer import show, var_text
 from relaxverify.verify.smt import ArrayVal, Value, conj, same
+from relaxverify.verify.terms import negate
 from relaxverify.verify.state import BOTH, State
 
 
@@ -38,7 +39,7 @@ class BranchRule:
         for side in sides:
             text = show(s.cond, side)
             self.facts.assume(then, side, conds[side], f"line {s.span.line}: if ({text}) [then]")
-            self.facts.assume(other, side, z3.Not(conds[side]),
+            self.facts.assume(other, side, negate(conds[side]),
                               f"line {s.span.line}: if ({text}) [else]")
         entry = (then.ro, then.rp, other.ro, other.rp)
         self.env.runner.block(s.then, then, sides)

@@ -24,7 +24,7 @@ from relaxverify.verify.slicing import Slicer
 from relaxverify.verify.obligations import SIDE_NAMES, Instance, Obligation
 from relaxverify.verify.rawast import app_kind
 from relaxverify.verify.smt import ArrayVal, Value, conj, same, sort_of, values_equal
-from relaxverify.verify.terms import const, equal, is_symbol
+from relaxverify.verify.terms import const, equal, is_symbol, negate
 from relaxverify.verify.state import Record, State
 
 
@@ -129,7 +129,7 @@ class FactStore:
         if same(a, b) or (not isinstance(a, ArrayVal) and not isinstance(b, ArrayVal)
                           and self.definition(a).eq(self.definition(b))):
             return True
-        return self.unsat_alone(st.parts, z3.Not(values_equal(a, b)))
+        return self.unsat_alone(st.parts, negate(values_equal(a, b)))
 
     def definition(self, t: z3.ExprRef) -> z3.ExprRef:
         """The term a symbol of `define` stands for (else `t`): the two sides' copies

@@ -21,7 +21,7 @@ from relaxverify.core import nodes as C
 from relaxverify.core.nodes import BOOL, INT, Type
 from relaxverify.source import Span
 from relaxverify.core.precision import fault_format, rounding_of, site_precision
-from relaxverify.verify.terms import arith, compare, logic, select
+from relaxverify.verify.terms import arith, compare, logic, negate, select
 from relaxverify.verify.context import FactStore, Sink
 from relaxverify.verify.floats import Rounder, finite, fmt_of
 from relaxverify.verify.integrity import (QUANTIFIED, describe, goal_of, obliged_here,
@@ -100,7 +100,7 @@ class ExprTranslator:
         self.sink.oblige(kind, cx.side, span, explanation, goal_text, guard, cond, st)
         if not assumed:
             return
-        cx.assumed.append(z3.Implies(conj(cx.local), cond) if cx.local else cond)
+        cx.assumed.append(logic("==>", conj(cx.local), cond) if cx.local else cond)
         cx.assumed_text.append(goal_text + (" (where it is evaluated)" if cx.local else ""))
 
     def quantified_checks(self, e: C.Quant, cx: Cx) -> None:
@@ -126,7 +126,7 @@ class ExprTranslator:
             guards = []
             for g in site.guards:
                 val = self.expr(g.cond, inner)
-                guards.append(val if g.value else z3.Not(val))
+                guards.append(val if g.value else negate(val))
             vals = [self.expr(x, inner) for x in c.operands]
             if isinstance(c.node, C.SpecCall):
                 ok = self.spec_definition(c.node.fn).pre_at(vals)
@@ -135,7 +135,7 @@ class ExprTranslator:
             else:
                 ok = goal_of(c, vals)
                 explanation, text = describe(c, cx.side)
-            here = z3.Implies(conj(guards), ok)
+            here = logic("==>", conj(guards), ok)
             # For the same values of the bound variables, the body's checks run in
             # order: a later one is evaluated only where the earlier ones passed.
             scope = frozenset(site.binders)
@@ -155,7 +155,7 @@ class ExprTranslator:
             # is evaluated): a later counterexample there is no one run's.
             assert cx.st is not None
             self.sink.record(Record("abstract", cx.side or "o",
-                                    conj([cx.st.guard(cx.side)] + cx.local + [z3.Not(goal)])))
+                                    conj([cx.st.guard(cx.side)] + cx.local + [negate(goal)])))
 
     def fault(self, cx: Cx, exact: z3.ExprRef, ty: Type, err: Optional[float], hint: str,
               site: Union[C.Expr, C.Var, None] = None) -> z3.ExprRef:
@@ -202,14 +202,14 @@ class ExprTranslator:
     def e_Unary(self, e: C.Unary, cx: Cx) -> Value:
         x = self.expr(e.operand, cx)
         assert not isinstance(x, ArrayVal)
-        return z3.Not(x) if e.op == "!" else -x
+        return negate(x) if e.op == "!" else -x
 
     def e_BinOp(self, e: C.BinOp, cx: Cx) -> Value:
         if e.op in C.LOGIC_OPS:
             a = self.expr(e.left, cx)
             if e.op == "<==>":
                 return a == self.expr(e.right, cx)
-            cond = a if e.op in ("&&", "==>") else z3.Not(a)
+            cond = a if e.op in ("&&", "==>") else negate(a)
             cx.local.append(cond)
             try:
                 b = self.expr(e.right, cx)
@@ -340,7 +340,7 @@ def _arith(e: C.BinOp, a, b) -> Value:
     """The exact value of a comparison or arithmetic operator."""
     if e.op in ("==", "!="):
         out = values_equal(a, b)
-        return out if e.op == "==" else z3.Not(out)
+        return out if e.op == "==" else negate(out)
     if e.op in _ORDER:  # (only the one term: a dict of all four built them all)
         return compare(_ORDER[e.op], a, b)
     if e.op in ("+", "-", "*"):

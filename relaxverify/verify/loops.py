@@ -20,6 +20,7 @@ from relaxverify.verify.integrity import describe, goal_of, span_of
 from relaxverify.verify.obligations import SIDE_NAMES
 from relaxverify.core.printer import show, var_text
 from relaxverify.verify.smt import conj, same
+from relaxverify.verify.terms import negate
 from relaxverify.verify.state import BOTH, Cx, Record, State, eq_vars
 from relaxverify.verify.state import store_only as store_only_arrays
 
@@ -90,7 +91,7 @@ class LoopRule:
                 alone = h.copy()
                 self.facts.assume(alone, side, conds[side],
                                   f"line {s.span.line}: loop condition {show(s.cond, side)}")
-                self.facts.assume(alone, "r", z3.Not(conds[other]),
+                self.facts.assume(alone, "r", negate(conds[other]),
                                   f"line {s.span.line}: only the {SIDE_NAMES[side]}"
                                   f"{ALONE_IN_LOOP}")
                 self.iteration(s, alone, side, bound_vars, relational=True)
@@ -101,7 +102,7 @@ class LoopRule:
         st.o, st.r, st.ro, st.rp, st.path = h.o, h.r, h.ro, h.rp, h.path
         st.parts, st.parts_o = h.parts, h.parts_o
         for side in sides:
-            self.facts.assume(st, side, z3.Not(conds[side]),
+            self.facts.assume(st, side, negate(conds[side]),
                               f"line {s.span.line}: loop exit !({show(s.cond, side)})")
 
     def check_bound(self, s: C.Loop, st: State, side: str, n: z3.ArithRef) -> None:

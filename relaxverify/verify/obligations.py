@@ -16,6 +16,7 @@ from relaxverify.core import nodes as C
 from relaxverify.source import Span
 from relaxverify.verify.counterexample import Counterexample
 from relaxverify.verify.smt import conj, disj
+from relaxverify.verify.terms import negate
 
 SIDE_NAMES = {"o": "original", "r": "relaxed", None: "relational"}
 
@@ -71,7 +72,7 @@ class Obligation:
 
     def negation(self) -> z3.BoolRef:
         """Some instance is reached and its goal fails."""
-        return disj([conj([i.guard, z3.Not(i.goal)]) for i in self.instances])
+        return disj([conj([i.guard, negate(i.goal)]) for i in self.instances])
 
     def to_json(self) -> dict:
         out = {"id": self.id, "function": self.function, "kind": self.kind, "side": self.side,

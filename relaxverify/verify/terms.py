@@ -22,12 +22,12 @@ from relaxverify.verify.rawast import app_kind, ast_kind, num_args, raw
 # The C functions used, without z3py's error check (their arguments are checked here).
 (_get_sort, _sort_kind, _mk_symbol, _mk_const, _mk_numeral, _array_range, _array_arity,
  _array_domain_n, _mk_select_n, _is_eq_sort, _mk_eq, _mk_implies, _mk_and, _mk_or, _mk_lt,
- _mk_le, _mk_gt, _mk_ge, _mk_add, _mk_sub, _mk_mul) = (
+ _mk_le, _mk_gt, _mk_ge, _mk_add, _mk_sub, _mk_mul, _mk_not) = (
     raw(getattr(z3core, "Z3_" + name)) for name in (
         "get_sort", "get_sort_kind", "mk_string_symbol", "mk_const", "mk_numeral",
         "get_array_sort_range", "get_array_arity", "get_array_sort_domain_n", "mk_select_n",
         "is_eq_sort", "mk_eq", "mk_implies", "mk_and", "mk_or", "mk_lt", "mk_le", "mk_gt",
-        "mk_ge", "mk_add", "mk_sub", "mk_mul"))
+        "mk_ge", "mk_add", "mk_sub", "mk_mul", "mk_not"))
 _ARITH = (z3.Z3_INT_SORT, z3.Z3_REAL_SORT)
 
 _COMPARE = {operator.lt: _mk_lt, operator.le: _mk_le, operator.gt: _mk_gt, operator.ge: _mk_ge}
@@ -121,6 +121,13 @@ def equal(a, b) -> z3.BoolRef:
     if not _is_eq_sort(ref, _get_sort(ref, a.as_ast()), _get_sort(ref, b.as_ast())):
         return a == b
     return z3.BoolRef(_mk_eq(ref, a.as_ast(), b.as_ast()), a.ctx)
+
+
+def negate(a) -> z3.BoolRef:
+    """z3.Not(a) of a Boolean term; others by z3py."""
+    if type(a) is not z3.BoolRef:
+        return z3.Not(a)
+    return z3.BoolRef(_mk_not(a.ctx.ref(), a.as_ast()), a.ctx)
 
 
 def logic(op: str, a, b) -> z3.BoolRef:
