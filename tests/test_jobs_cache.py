@@ -279,3 +279,25 @@ def test_a_callers_z3_terms_survive_verify() -> None:
     s = z3.Solver()
     s.add(before + z3.Int("after") == 1, before == 2)
     assert s.check() == z3.sat
+
+
+def test_repeated_runs_free_their_z3_contexts():
+    """`run_units` freezes the heap while it proves; garbage must be collected
+    before, or each run's last Z3 context (in reference cycles) is frozen by the next
+    run and never freed: a long session (the soundness harness) ran out of memory."""
+    import gc
+
+    import z3
+
+    from relaxverify import api
+    options = api.VerifyOptions(jobs=1, cache_dir=None)
+    source = "fn f(x: int) -> int {\n  return x;\n}\n"
+
+    def contexts() -> int:
+        return sum(isinstance(o, z3.Context) for o in gc.get_objects())
+
+    api.verify(source=source, options=options)
+    before = contexts()
+    for _ in range(6):
+        api.verify(source=source, options=options)
+    assert contexts() <= before + 1, (before, contexts())
