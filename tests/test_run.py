@@ -306,6 +306,20 @@ def test_an_int_squared_in_a_loop_stops_at_a_limit(tmp_path, capsys):
     assert capsys.readouterr().out.strip() == f"result: {3 ** 16}"
 
 
+def test_a_grid_of_empty_rows_is_limited_by_its_rows(tmp_path, capsys):
+    """`T[n, 0]` has no element but n rows: a huge n (a faulty read of n does it
+    under --trials) stops at a `limit` failure instead of filling the memory."""
+    p = tmp_path / "rows.relax"
+    p.write_text("fn rows(n: int) -> int\n  requires n >= 0\n{\n  var g: int[n, 0];\n"
+                 "  return len(g, 0);\n}\n")
+    assert main(["run", str(p), "--arg", "n=100000000"]) == 1
+    out = capsys.readouterr().out
+    assert f"{p}:4:3: error: the array `g` would have 100000000 rows, more than the " \
+           "interpreter allows (10000000)" in out
+    assert main(["run", str(p), "--arg", "n=5"]) == 0
+    assert capsys.readouterr().out.strip() == "result: 5"
+
+
 @pytest.mark.parametrize("inherited", ["default", "ignored"])
 def test_ctrl_c_stops_a_run_without_a_traceback(tmp_path, inherited):
     """Ctrl-C stops a run with exit 130 and no traceback, also when the tool was

@@ -60,11 +60,16 @@ class GridOps:
                 raise RuntimeFailure("length", site.span,
                                      f"the array `{site.what}` would have negative length {n} "
                                      f"in dimension {d}")
-        total = 1
-        for n in ns:
-            total *= n
+        rows = 1  # lists that hold the rows: `T[n, 0]` has no element, but n rows
+        for n in ns[:-1]:
+            rows *= n
+        total = rows * ns[-1]
         if total > limit:
             raise RuntimeFailure("limit", site.span,
                                  f"the array `{site.what}` would have {total} elements, more "
                                  f"than the interpreter allows ({limit})")
+        if rows > limit:
+            raise RuntimeFailure("limit", site.span,
+                                 f"the array `{site.what}` would have {rows} rows, more than "
+                                 f"the interpreter allows ({limit})")
         return arrays.new(ns, zero)
