@@ -50,11 +50,7 @@ class Decider:
     def check_alone(self, formulas: list) -> z3.CheckSatResult:
         """Satisfiability of a self-contained (sliced) query, in fresh solvers."""
         t0 = time.perf_counter()
-        self.queries += 1
-        try:
-            return decide_alone(formulas, self.timeout_ms, self.rlimit)
-        finally:
-            self.seconds += time.perf_counter() - t0
+        return self._timed(lambda: decide_alone(formulas, self.timeout_ms, self.rlimit), t0)
 
     def check(self, facts: list, goal: z3.BoolRef) -> z3.CheckSatResult:
         t0 = time.perf_counter()
@@ -67,16 +63,17 @@ class Decider:
         s.push()
         s.add(goal)
         try:
-            return self._timed(s, t0)
+            return self._timed(s.check, t0)
         finally:
             s.pop()
 
-    def _timed(self, s: z3.Solver, t0: float) -> z3.CheckSatResult:
+    def _timed(self, decide: Callable[[], z3.CheckSatResult], t0: float
+               ) -> z3.CheckSatResult:
         """One query: its answer (unknown if Z3 gives up with an error), counted and timed
         from t0 (the facts added for it included)."""
         self.queries += 1
         try:
-            return s.check()
+            return decide()
         except z3.Z3Exception:
             return z3.unknown
         finally:

@@ -16,7 +16,7 @@ import z3
 from relaxverify.core import arrays
 from relaxverify.core.nodes import BOOL, INT, REAL, Type
 from relaxverify.verify.rawast import app_kind
-from relaxverify.verify.terms import equal, memo
+from relaxverify.verify.terms import connect, equal, memo
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def conj(parts: list) -> z3.BoolRef:
             kept.append(p)
     if not kept:
         return z3.BoolVal(True)
-    return kept[0] if len(kept) == 1 else _and(kept)
+    return kept[0] if len(kept) == 1 else connect("&&", kept)
 
 
 def _bool_kind(p) -> int:
@@ -107,16 +107,6 @@ def _bool_kind(p) -> int:
     if isinstance(p, z3.BoolRef):
         return app_kind(p.ctx.ref(), p.as_ast())
     return z3.Z3_OP_TRUE if z3.is_true(p) else z3.Z3_OP_FALSE if z3.is_false(p) else -1
-
-
-def _and(parts: list) -> z3.BoolRef:
-    """z3.And of Boolean terms of one context through the C API: z3py's sort
-    coercion of the argument list cost more than building the term."""
-    ctx = parts[0].ctx if isinstance(parts[0], z3.BoolRef) else None
-    if ctx is None or not all(isinstance(p, z3.BoolRef) and p.ctx is ctx for p in parts):
-        return z3.And(parts)
-    args = (z3.Ast * len(parts))(*(p.as_ast() for p in parts))
-    return z3.BoolRef(z3.Z3_mk_and(ctx.ref(), len(parts), args), ctx)
 
 
 def disj(parts: list) -> z3.BoolRef:

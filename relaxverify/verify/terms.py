@@ -132,13 +132,22 @@ def negate(a) -> z3.BoolRef:
 
 def logic(op: str, a, b) -> z3.BoolRef:
     """`a && b`, `a || b` or `a ==> b` of two Boolean terms of one context."""
+    if op != "==>":
+        return connect(op, [a, b])
     if type(a) is not z3.BoolRef or type(b) is not z3.BoolRef or a.ctx is not b.ctx:
-        return {"&&": z3.And, "||": z3.Or, "==>": z3.Implies}[op](a, b)
-    ref = a.ctx.ref()
-    if op == "==>":
-        return z3.BoolRef(_mk_implies(ref, a.as_ast(), b.as_ast()), a.ctx)
-    args = (z3.Ast * 2)(a.as_ast(), b.as_ast())
-    return z3.BoolRef(_BOOL_OPS[op](ref, 2, args), a.ctx)
+        return z3.Implies(a, b)
+    return z3.BoolRef(_mk_implies(a.ctx.ref(), a.as_ast(), b.as_ast()), a.ctx)
+
+
+def connect(op: str, parts: list) -> z3.BoolRef:
+    """`p && q && ...` (op "&&") or `p || q || ...` ("||") of Boolean terms of one
+    context; else z3py's (whose coercion of the argument list cost more than
+    building the term: conjunctions are built by the thousand)."""
+    ctx = parts[0].ctx if isinstance(parts[0], z3.BoolRef) else None
+    if ctx is None or not all(isinstance(p, z3.BoolRef) and p.ctx is ctx for p in parts):
+        return (z3.And if op == "&&" else z3.Or)(parts)
+    args = (z3.Ast * len(parts))(*(p.as_ast() for p in parts))
+    return z3.BoolRef(_BOOL_OPS[op](ctx.ref(), len(parts), args), ctx)
 
 
 _memo: tuple = (lambda: None, {})
