@@ -14,7 +14,6 @@ of 20, depth 8 <= 3x of depth 4, and time outside Z3 below 30% on the examples.
 from __future__ import annotations
 
 import argparse
-import gc
 import glob
 import os
 import sys
@@ -23,6 +22,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from relaxverify.pipeline import load, load_source  # noqa: E402
+from relaxverify.verify.pool import frozen_heap  # noqa: E402
 from relaxverify.verify.prover import ProverStats, prove, rlimit_for  # noqa: E402
 from relaxverify.verify.specfns import as_function  # noqa: E402
 from relaxverify.verify.vcgen import Decider, Faults, VCGen  # noqa: E402
@@ -70,25 +70,23 @@ def verify_program(program) -> dict:
     solver calls, and the verdicts. The heap is frozen meanwhile, as `verify`
     freezes it while it proves units (verify/pool.py run_units)."""
     stats = ProverStats()
-    gc.collect()
-    gc.freeze()
-    t0 = time.process_time()
     verdicts = []
     facts = 0
     units = [(fn, None) for fn in program.functions.values()]
     units += [(as_function(sf), sf) for sf in program.spec_functions.values()]
-    for fn, sf in units:  # as `verify` does (verify/pool.py prove_unit)
-        gen = VCGen(program, fn, Faults(None), Decider(TIMEOUT, rlimit_for(TIMEOUT)))
-        gen.exprs.defining = sf
-        gen.run()
-        facts += len(gen.facts)
-        for ob in gen.obligations.values():
-            if sf is not None and ob.side == "relaxed":
-                continue
-            prove(gen, ob, TIMEOUT, stats)
-            verdicts.append((ob.id, ob.status))
-    total = time.process_time() - t0
-    gc.unfreeze()
+    with frozen_heap():
+        t0 = time.process_time()
+        for fn, sf in units:  # as `verify` does (verify/pool.py prove_unit)
+            gen = VCGen(program, fn, Faults(None), Decider(TIMEOUT, rlimit_for(TIMEOUT)))
+            gen.exprs.defining = sf
+            gen.run()
+            facts += len(gen.facts)
+            for ob in gen.obligations.values():
+                if sf is not None and ob.side == "relaxed":
+                    continue
+                prove(gen, ob, TIMEOUT, stats)
+                verdicts.append((ob.id, ob.status))
+        total = time.process_time() - t0
     checks, calls = z3_time["check"], z3_time["solver"]
     z3_time["check"] = z3_time["solver"] = 0.0
     return {"total": total, "checks": checks, "solver": calls, "verdicts": verdicts,

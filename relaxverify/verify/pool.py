@@ -127,14 +127,20 @@ def run_units(units: list[Unit], jobs: int, local: Callable[[Unit], UnitResult],
     (in this process) when one job or one unit, else in a pool of `jobs` worker
     processes. If the pool breaks (a worker killed), the units it did not finish are
     proved here."""
-    # Each unit's collection (fresh_context), here or in a forked worker, then skips
-    # the objects that exist now: the programs, the modules. Garbage is collected
-    # first, or it would be frozen too: a caller's last Z3 context (in reference
-    # cycles) would then outlive every later call (gigabytes over a harness run).
+    with frozen_heap():
+        _run_units(units, jobs, local, done, method)
+
+
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Each unit's collection (fresh_context), here or in a forked worker, skips the
+    objects that exist on entry: the programs, the modules. Garbage is collected
+    first, or it would be frozen too: a caller's last Z3 context (in reference
+    cycles) would then outlive every later call (gigabytes over a harness run)."""
     gc.collect()
     gc.freeze()
     try:
-        _run_units(units, jobs, local, done, method)
+        yield
     finally:
         gc.unfreeze()
 
