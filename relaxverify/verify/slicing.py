@@ -13,21 +13,58 @@ from typing import Optional
 import z3
 
 from relaxverify.verify.rawast import (app_arg, app_decl, ast_id, ast_kind, decl_ast, decl_kind,
-                                       nodes, num_args)
+                                       num_args, quantifier_body)
 from relaxverify.verify.terms import is_and
 
 
-def symbols_of(t: z3.ExprRef) -> frozenset:
+_NONE: frozenset = frozenset()
+
+
+def symbols_of(t: z3.ExprRef, memo: dict[int, frozenset]) -> frozenset:
     """Ids of the uninterpreted constants (arrays included) and function symbols in
-    `t`, walked through the C API."""
+    `t`, walked through the C API. `memo` maps AST ids to their symbols: a subterm
+    already walked (facts share most of theirs: paths, definitions) is not walked
+    again. Its entries hold only while those terms live: the caller keeps `t`."""
     ctx = t.ctx.ref()
-    out: set = set()
-    for aid, kind, a in nodes(t, into_binders=True):
+    root = t.as_ast()
+    got = memo.get(ast_id(ctx, root))
+    if got is not None:
+        return got
+    stack = [root]
+    while stack:  # post-order: a node is done once its children are
+        a = stack[-1]
+        aid = ast_id(ctx, a)
+        if aid in memo:
+            stack.pop()
+            continue
+        kind = ast_kind(ctx, a)
+        if kind == z3.Z3_QUANTIFIER_AST:
+            parts = [quantifier_body(ctx, a)]
+        elif kind == z3.Z3_APP_AST:
+            parts = [app_arg(ctx, a, k) for k in range(num_args(ctx, a))]
+        else:  # a bound variable, a numeral's sort...
+            parts = []
+        ids = [ast_id(ctx, c) for c in parts]
+        missing = [c for c, i in zip(parts, ids) if i not in memo]
+        if missing:
+            stack.extend(missing)
+            continue
+        stack.pop()
+        out = _union([memo[i] for i in ids])
         if kind == z3.Z3_APP_AST:
             d = app_decl(ctx, a)
             if decl_kind(ctx, d) == z3.Z3_OP_UNINTERPRETED:
-                out.add(aid if num_args(ctx, a) == 0 else ast_id(ctx, decl_ast(ctx, d)))
-    return frozenset(out)
+                out = out | {aid if not ids else ast_id(ctx, decl_ast(ctx, d))}
+        memo[aid] = out
+    return memo[ast_id(ctx, root)]
+
+
+def _union(sets: list[frozenset]) -> frozenset:
+    """The union, reusing a part when it holds all the others (the usual case)."""
+    big = max(sets, key=len, default=_NONE)
+    if all(s <= big for s in sets):
+        return big
+    return frozenset().union(*sets)
 
 
 class Slicer:
@@ -38,6 +75,7 @@ class Slicer:
         self.defs = defs  # symbol id -> index of the fact defining it
         self._symbols: dict[int, tuple] = {}  # AST id -> (term, symbols)
         self._by_object: dict[int, tuple] = {}  # id(term) -> (term, symbols)
+        self._walked: dict[int, frozenset] = {}  # AST id of any subterm -> symbols
         # goal slices: every path conjunct seen, split into leaves and indexed once
         self._parts: dict[int, tuple] = {}  # id(part) -> (part, its constant leaves)
         self._with_constants: set[int] = set()  # ids of the parts that have some
@@ -52,8 +90,8 @@ class Slicer:
         key = t.get_id()
         got = self._symbols.get(key)
         if got is None:
-            got = (t, symbols_of(t))
-            self._symbols[key] = got  # keeping t alive keeps its id unique
+            self._symbols[key] = (t, _NONE)  # keeping t alive keeps its subterms' ids
+            got = self._symbols[key] = (t, symbols_of(t, self._walked))  # unique
         self._by_object[id(t)] = (t, got[1])
         return got[1]
 
