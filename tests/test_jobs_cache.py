@@ -8,12 +8,14 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from relaxverify import api
 from relaxverify.source import Span
+from relaxverify.verify import allocator
 from relaxverify.verify import cache as cache_module
 from relaxverify.verify import pool
 from relaxverify.verify.obligations import Instance, Obligation
@@ -65,6 +67,34 @@ def test_jobs_print_what_one_job_prints() -> None:
     two = run_cli("verify", *VERIFIED, *SLACK, "--jobs", "2", "--no-cache")
     assert one.code == two.code == 0 and one.out == two.out
     assert "obligations in 3 file(s)" in one.out
+
+
+def test_a_worker_proves_its_units_in_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One thread with the large stack for all of a worker's units (a new one for
+    each cost a tenth of the worker's time in page faults); a process forked from
+    one that has that thread makes its own (the thread is not forked with it)."""
+    seen: list[int] = []
+    monkeypatch.setattr(pool, "_prove_encoded", lambda unit: seen.append(threading.get_ident())
+                        or {"unit": unit})
+    monkeypatch.setattr(pool, "_prover", (-1, None))
+    assert pool._work("a") == {"unit": "a"} and pool._work("b") == {"unit": "b"}  # type: ignore
+    assert len(set(seen)) == 1 and seen[0] != threading.get_ident()
+    assert threading.stack_size() == 0  # the caller's setting is back
+    monkeypatch.setattr(os, "getpid", lambda: -2)  # as in a forked child
+    pool._work("c")  # type: ignore[arg-type]
+    assert len(set(seen)) == 2
+
+
+def test_verify_on_the_command_line_keeps_freed_memory(monkeypatch: pytest.MonkeyPatch
+                                                      ) -> None:
+    """glibc's allocator is told to keep what units free (allocator.py): on this
+    project's Linux machines mallopt takes both settings; the command calls it."""
+    glibc = sys.platform.startswith("linux") and os.confstr("CS_GNU_LIBC_VERSION") is not None
+    assert allocator.keep_freed_memory() is glibc
+    called: list[bool] = []
+    monkeypatch.setattr(allocator, "keep_freed_memory", lambda: called.append(True) or True)
+    assert run_cli("verify", EXAMPLES / "dot_product.relax", "--no-cache").code == 0
+    assert called == [True]
 
 
 def test_counterexamples_are_the_same_in_every_run() -> None:

@@ -37,8 +37,10 @@ def _jobs(text: str) -> int:
 
 
 def execute(args: argparse.Namespace) -> CommandResult:
+    from relaxverify.verify.allocator import keep_freed_memory
     from relaxverify.verify.cache import default_dir
     from relaxverify.verify.pool import default_jobs
+    keep_freed_memory()
     cache_dir = None if args.no_cache else (args.cache_dir or default_dir())
     options = api.VerifyOptions(**common_options(args), explain=args.explain, smt2=args.smt2,
                                 jobs=args.jobs or default_jobs(), cache_dir=cache_dir)
