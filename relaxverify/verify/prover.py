@@ -28,13 +28,14 @@ from relaxverify.verify.instances import QuantifiedFacts, goal_instances
 from relaxverify.report.diagnostics import Diagnostic
 from relaxverify.verify.obligations import Obligation
 from relaxverify.verify.smt import ArrayVal, array_too_long, is_true_in, model_value
+from relaxverify.verify.terms import negate
 from relaxverify.verify.vcgen import VCGen
 
 # Resource units per second of --timeout: deterministic limit well before the clock
 # limit on ordinary machines, so that verdicts do not depend on the load.
 RLIMIT_PER_SECOND = 2_000_000
 SMALL_ARRAY = 8  # counterexamples prefer input arrays at most this long
-SMALL_SLICE = 64  # an obligation's slice is decided alone up to this many terms or 1/8
+SMALL_SLICE = 64  # an obligation's slice is decided alone up to this many terms or 1/2
 SHALLOW = 2  # steps from the goal of the first, small slice tried (slicing.goal_slice)
 SHOWN_ELEMENTS = 20  # the text output shows this many elements of an array
 
@@ -69,18 +70,18 @@ def make_solver(gen: VCGen, ob: Obligation, timeout_s: float) -> z3.Solver:
     def sliced(alone: Callable[[list], bool]) -> bool:
         """Do queries that are each weaker than one instance's show it (all unsat is a
         proof)? Each instance first tries the facts a few steps from its goal, then
-        its whole slice, unless that is near the whole query: the incremental solver,
-        which holds the facts already, decides those faster."""
+        its whole slice, unless that is more than half the whole query: the
+        incremental solver, which holds the facts already, decides those faster."""
         slicer = gen.store.slicer
         if not all(i.parts is not None for i in ob.instances):
             return alone(slicer.cone(goals, ob.nfacts) + goals)
-        cap = max(SMALL_SLICE, ob.nfacts // 8)
+        cap = max(SMALL_SLICE, ob.nfacts // 2)
         for i in ob.instances:
-            path, negation = tuple(i.parts or ()) + tuple(goals[:-1]), z3.Not(i.goal)
-            near = slicer.goal_slice(path, negation, i.nfacts, cap, SHALLOW)
+            path, negation, extra = i.parts or (), negate(i.goal), tuple(goals[:-1])
+            near = slicer.goal_slice(path, negation, i.nfacts, cap, SHALLOW, extra)
             if near is not None and alone(near):
                 continue
-            q = slicer.goal_slice(path, negation, i.nfacts, cap)
+            q = slicer.goal_slice(path, negation, i.nfacts, cap, extra=extra)
             # (the shallow slice is a part of the whole one: as long, it is the same)
             if q is None or (near is not None and len(q) == len(near)) or not alone(q):
                 return False

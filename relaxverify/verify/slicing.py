@@ -78,7 +78,8 @@ class Slicer:
         self._walked: dict[int, frozenset] = {}  # AST id of any subterm -> symbols
         # goal slices: every path conjunct seen, split into leaves and indexed once
         self._parts: dict[int, tuple] = {}  # id(part) -> (part, its constant leaves)
-        self._with_constants: set[int] = set()  # ids of the parts that have some
+        self._with_constants: dict[int, tuple] = {}  # id(part) -> its constant leaves
+        self._at: dict[int, set[int]] = {}  # id(part) -> its places in the paths indexed
         self._occurs: dict[int, int] = {}  # symbol -> leaves about it so far
         self._triggers: dict[int, list] = {}  # symbol -> (id(part), leaf, symbols)
 
@@ -126,19 +127,24 @@ class Slicer:
     # ------------------------------------------------------------ goals
 
     def goal_slice(self, parts: tuple, goal: z3.BoolRef, limit: Optional[int],
-                   cap: Optional[int] = None, depth: Optional[int] = None
-                   ) -> Optional[list]:
+                   cap: Optional[int] = None, depth: Optional[int] = None,
+                   extra: tuple = ()) -> Optional[list]:
         """The slice of an obligation (which falls back to its whole query) or of a
-        side query; None when it would hold more than `cap` terms. The path's
-        conjuncts are split into their leaves, and a leaf joins only through its
-        rarest symbols (SInE's trigger rule), so that a symbol most leaves mention
-        (a loop bound `n`) does not pull in every loop of the function. With
-        `depth`, only the facts and leaves that many steps from the goal's symbols
-        (SInE's depth limit: a chain of calls each proving `y >= 0` needs the last
-        two links, not the whole chain). Still a subset of what the path implies:
-        its unsat is a proof."""
-        on_path = set(map(id, parts))
-        chosen = self._index(parts, on_path)  # constant leaves that are not true join
+        side query, under the path `parts` and the `extra` assumptions; None when it
+        would hold more than `cap` terms. The conjuncts are split into their leaves,
+        and a leaf joins only through its rarest symbols (SInE's trigger rule), so
+        that a symbol most leaves mention (a loop bound `n`) does not pull in every
+        loop of the function. With `depth`, only the facts and leaves that many
+        steps from the goal's symbols (SInE's depth limit: a chain of calls each
+        proving `y >= 0` needs the last two links, not the whole chain). Still a
+        subset of what the path implies: its unsat is a proof."""
+        self._index(parts)
+        for p in extra:
+            self._part(p)
+        extras = set(map(id, extra))
+        on = self._on_path
+        chosen = [c for pid, cs in self._with_constants.items()  # (constant leaves
+                  if pid in extras or on(pid, parts) for c in cs]  # that are not true)
         syms: set = set()
         facts: set = set()
         taken: set = set()
@@ -154,7 +160,7 @@ class Slicer:
             if not self._visit(x, found, syms, facts, limit):
                 continue
             for pid, leaf, leaf_syms in self._triggers.get(x, ()):
-                if pid in on_path and id(leaf) not in taken:
+                if id(leaf) not in taken and (pid in extras or on(pid, parts)):
                     taken.add(id(leaf))
                     chosen.append(leaf)
                     found.extend(leaf_syms)
@@ -162,25 +168,28 @@ class Slicer:
                 return None
         return [self.facts[i] for i in sorted(facts)] + chosen + [goal]
 
-    def _index(self, parts: tuple, on_path: set) -> list:
-        """Index the path conjuncts not seen before (in path order: usually the last
-        few), and return the path's constant leaves. Set operations, not a loop over
-        the path: a query would otherwise cost the length of its path. (`_parts`
-        keeps each indexed conjunct alive, so its id stands for it.)"""
-        new = on_path - self._parts.keys()
-        if new:
-            fresh = []
-            for p in reversed(parts):
-                if id(p) in new:
-                    fresh.append(p)
-                    new.discard(id(p))
-                    if not new:
-                        break
-            for p in reversed(fresh):
-                self._part(p)
-        if not on_path & self._with_constants:
-            return []
-        return [c for p in parts for c in self._parts[id(p)][1]]
+    def _index(self, parts: tuple) -> None:
+        """Index the path's conjuncts from its end back to the first one indexed at
+        its place before: a path grows by appending (State.parts), so usually only
+        its last few are new, and a query costs the length of its slice, not of its
+        path. (Were a path's earlier part not indexed, its leaves would join no
+        slice: a smaller subset, still sound.)"""
+        fresh = []
+        for k in range(len(parts) - 1, -1, -1):
+            p = parts[k]
+            if k in self._at.get(id(p), ()) and self._parts[id(p)][0] is p:
+                break
+            fresh.append((k, p))
+        for k, p in reversed(fresh):
+            self._part(p)
+            self._at.setdefault(id(p), set()).add(k)
+
+    def _on_path(self, pid: int, parts: tuple) -> bool:
+        """Is the indexed conjunct `pid` one of the path's? (at a place it was
+        indexed at: a path is never searched)"""
+        p = self._parts[pid][0]
+        n = len(parts)
+        return any(k < n and parts[k] is p for k in self._at.get(pid, ()))
 
     def _part(self, p: z3.BoolRef) -> tuple:
         """Index a path conjunct's leaves under their triggers (once); its constant
@@ -205,7 +214,7 @@ class Slicer:
                     self._triggers.setdefault(x, []).append(entry)
         self._parts[id(p)] = (p, tuple(constants))  # keeps p alive: its id stays unique
         if constants:
-            self._with_constants.add(id(p))
+            self._with_constants[id(p)] = tuple(constants)
         return self._parts[id(p)][1]
 
     def _about(self, t: z3.BoolRef) -> frozenset:
