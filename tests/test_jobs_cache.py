@@ -74,14 +74,18 @@ def test_a_worker_proves_its_units_in_one_thread(monkeypatch: pytest.MonkeyPatch
     each cost a tenth of the worker's time in page faults); a process forked from
     one that has that thread makes its own (the thread is not forked with it)."""
     seen: list[int] = []
-    monkeypatch.setattr(pool, "_prove_encoded", lambda unit: seen.append(threading.get_ident())
-                        or {"unit": unit})
+
+    def prove(unit: pool.Unit) -> dict:
+        seen.append(threading.get_ident())
+        return {"unit": unit.function}
+    monkeypatch.setattr(pool, "_prove_encoded", prove)
     monkeypatch.setattr(pool, "_prover", (-1, None))
-    assert pool._work("a") == {"unit": "a"} and pool._work("b") == {"unit": "b"}  # type: ignore
+    a, b, c = (pool.Unit("p.relax", "", name, False, None, 1.0, False, None) for name in "abc")
+    assert pool._work(a) == {"unit": "a"} and pool._work(b) == {"unit": "b"}
     assert len(set(seen)) == 1 and seen[0] != threading.get_ident()
     assert threading.stack_size() == 0  # the caller's setting is back
     monkeypatch.setattr(os, "getpid", lambda: -2)  # as in a forked child
-    pool._work("c")  # type: ignore[arg-type]
+    pool._work(c)
     assert len(set(seen)) == 2
 
 

@@ -65,7 +65,11 @@ def test_a_false_constant_on_the_path_joins_every_slice_of_it() -> None:
 def test_small_queries_share_one_solver_and_leave_it_empty(monkeypatch) -> None:
     made: list = []
     real = decider.limited_solver
-    monkeypatch.setattr(decider, "limited_solver", lambda *a: made.append(a) or real(*a))
+
+    def counted(*args: object) -> z3.Solver:
+        made.append(args)
+        return real(*args)  # type: ignore[arg-type]
+    monkeypatch.setattr(decider, "limited_solver", counted)
     saved, z3.z3._main_ctx = z3.z3._main_ctx, None  # a context of its own: no solver kept
     x, y = z3.Ints("x y")
     try:
