@@ -156,19 +156,26 @@ def _run_units(units: list[Unit], jobs: int, local: Callable[[Unit], UnitResult]
         try:
             with ProcessPoolExecutor(max_workers=min(jobs, len(units)), mp_context=context,
                                      initializer=_start_worker) as pool:
-                for encoded in pool.map(_work, units, chunksize=_chunk(len(units), jobs)):
-                    done(finished, decode_result(encoded))
-                    finished += 1
+                for batch in pool.map(_work_all, _batches(units, jobs)):
+                    for encoded in batch:
+                        done(finished, decode_result(encoded))
+                        finished += 1
         except BrokenProcessPool:
             pass
     for i in range(finished, len(units)):
         done(i, local(units[i]))
 
 
-def _chunk(n: int, jobs: int) -> int:
-    """Units per task: a few tasks per worker (fewer round trips to the pool), yet
-    enough of them that a worker with slow units does not hold the others up."""
-    return max(1, n // (jobs * 8))
+def _batches(units: list[Unit], jobs: int) -> list[list[Unit]]:
+    """The units in order, in batches that shrink (guided self-scheduling): each a
+    share of those left, so that the first ones save round trips to the pool and
+    the last ones, of one unit, leave no worker idle for long at the end."""
+    out, i = [], 0
+    while i < len(units):
+        size = max(1, (len(units) - i) // (4 * jobs))
+        out.append(units[i:i + size])
+        i += size
+    return out
 
 
 def start_method() -> str:
@@ -213,6 +220,10 @@ def _work(unit: Unit) -> dict[str, Any]:
             threading.stack_size(old)
         _prover = (os.getpid(), thread)
     return _prover[1].submit(_prove_encoded, unit).result()
+
+
+def _work_all(batch: list[Unit]) -> list[dict[str, Any]]:
+    return [_work(unit) for unit in batch]
 
 
 def _prove_encoded(unit: Unit) -> dict[str, Any]:
