@@ -163,6 +163,21 @@ def test_console_entry_point_runs_as_a_module() -> None:
     assert "Traceback" not in proc.stderr
 
 
+def test_verify_and_check_exit_at_once_with_all_their_output() -> None:
+    """`verify` and `check` end their process without freeing its objects
+    (main._exit_at_once): the output is flushed first, the exit code kept."""
+    path = ROOT / "tests" / "data" / "verify" / "extern_fail.relax"
+    for argv, code in ((["verify", str(path), "--no-cache"], 1), (["check", str(EXAMPLES)], 0)):
+        proc = subprocess.run([sys.executable, "-m", "relaxverify", *argv], capture_output=True,
+                              text=True, cwd=ROOT, timeout=120)
+        assert proc.returncode == code, proc.stderr
+        assert proc.stdout == run_cli(*argv).out and proc.stderr == ""
+    # a reader that stops early (`| head -1`) gets its line; the rest is not an error
+    head = subprocess.run(f"{sys.executable} -m relaxverify check {EXAMPLES} | head -1",
+                          shell=True, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert head.stdout.count("\n") == 1 and "Traceback" not in head.stderr, head.stderr
+
+
 def test_a_target_listed_twice_is_one_error(tmp_path) -> None:
     path = tmp_path / "twice.relax"
     path.write_text("fn f(n: int) {\n  havoc (n, n) st (n > 0);\n}\n")

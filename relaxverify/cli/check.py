@@ -9,6 +9,7 @@ from relaxverify.report.render import CommandResult
 
 FORMATS = ("text", "json", "sarif", "github")
 CONFIGURED = True  # reads relaxverify.toml (cli/config.py)
+EXITS_AT_ONCE = True  # leaves nothing to clean up (main._exit_at_once)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

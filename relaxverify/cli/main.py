@@ -228,4 +228,22 @@ def main_exit() -> None:
     # to its children: restore Python's handler so that Ctrl-C stops the tool the same
     # way however it was started (exit 130, "interrupted", no traceback).
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    sys.exit(main())
+    code = main()
+    name = _command_named(sys.argv[1:])
+    if name in COMMANDS and getattr(_command_module(COMMANDS[name][0]), "EXITS_AT_ONCE", False):
+        _exit_at_once(code)
+    sys.exit(code)
+
+
+def _exit_at_once(code: int) -> NoReturn:
+    """End the process without freeing its objects, as mypy does: for `verify` of 100
+    functions that took 50 ms, a twentieth of the run. Only for the commands that say
+    they may (`EXITS_AT_ONCE`): their files are closed and their worker processes
+    joined when they return, so nothing is left for the interpreter's exit to do
+    but flush the output."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`| head`): what it took is out
+            pass
+    os._exit(code)
