@@ -70,7 +70,7 @@ def test_equalities_are_z3pys(a, b):
 def test_connectives_are_z3pys(a, b, op):
     plain = {"&&": z3.And, "||": z3.Or, "==>": z3.Implies}[op](a, b)
     assert T.logic(op, a, b).eq(plain)
-    assert T.negate(a).eq(z3.Not(a))
+    assert T.negate(a).eq(z3.Not(a)) and type(T.negate(a)) is type(z3.Not(a))
 
 
 @pytest.mark.parametrize("sort", [z3.IntSort(), z3.RealSort(), z3.BoolSort(),

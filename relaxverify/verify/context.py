@@ -23,7 +23,8 @@ from relaxverify.verify.decider import Decider, SharedProver
 from relaxverify.verify.slicing import Slicer
 from relaxverify.verify.obligations import SIDE_NAMES, Instance, Obligation
 from relaxverify.verify.rawast import app_kind
-from relaxverify.verify.smt import ArrayVal, Value, conj, same, sort_of, values_equal
+from relaxverify.verify.smt import (ArrayVal, Value, conj, is_constant, same, sort_of,
+                                    values_equal)
 from relaxverify.verify.terms import const, equal, is_symbol, negate
 from relaxverify.verify.state import Record, State
 
@@ -100,7 +101,7 @@ class FactStore:
         """Continue only where `cond` holds (O's conditions also restrict the pair).
         `text` names the fact for --explain; a `step` (relax, havoc, loop head) also
         gives variables new values."""
-        if z3.is_true(cond):
+        if is_constant(cond, True):
             return
         if side == "o":
             st.ro = self.reach(conj([st.ro, cond]))

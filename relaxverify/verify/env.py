@@ -52,10 +52,11 @@ class Env:
         goal = self.exprs.expr(e, cx)
         line = (span or e.span).line
         self.exprs.assume_checks(st, side, cx, line)
-        where = side_phrase(side)
-        self.sink.oblige(kind, side, span or e.span, what.format(e=f"`{show(e)}`", where=where),
-                         show(e, side, subst), st.guard(side), goal, st)
-        if assume_after:
+        shown = show(e, side, subst) if not self.sink.dry or self.explain else ""
+        if not self.sink.dry:  # (a dry run keeps no obligation: its texts go unread)
+            self.sink.oblige(kind, side, span or e.span, what.format(
+                e=f"`{show(e)}`", where=side_phrase(side)), shown, st.guard(side), goal, st)
+        if assume_after:  # the fact's name is for --explain only
             self.facts.assume(st, side, goal,
-                              f"line {line}: {label or kind} {show(e, side, subst)}")
+                              f"line {line}: {label or kind} {shown}" if self.explain else "")
         return goal

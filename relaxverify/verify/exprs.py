@@ -140,7 +140,7 @@ class ExprTranslator:
             # order: a later one is evaluated only where the earlier ones passed.
             scope = frozenset(site.binders)
             passed = [cond for binders, cond in earlier if binders <= scope]
-            goal = z3.ForAll(xs, z3.Implies(conj(passed), here)) if passed else \
+            goal = z3.ForAll(xs, logic("==>", conj(passed), here)) if passed else \
                 z3.ForAll(xs, here)
             earlier.append((scope, here))
             names = ", ".join(f"`{v.source}`" for v in site.binders)

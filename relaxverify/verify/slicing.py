@@ -78,10 +78,10 @@ class Slicer:
         self._walked: dict[int, frozenset] = {}  # AST id of any subterm -> symbols
         # goal slices: every path conjunct seen, split into leaves and indexed once
         self._parts: dict[int, tuple] = {}  # id(part) -> (part, its constant leaves)
-        self._with_constants: dict[int, tuple] = {}  # id(part) -> its constant leaves
+        self._with_constants: dict[int, tuple] = {}  # id(part) -> (part, constant leaves)
         self._at: dict[int, set[int]] = {}  # id(part) -> its places in the paths indexed
         self._occurs: dict[int, int] = {}  # symbol -> leaves about it so far
-        self._triggers: dict[int, list] = {}  # symbol -> (id(part), leaf, symbols)
+        self._triggers: dict[int, list] = {}  # symbol -> (part, leaf, symbols)
 
     def symbols(self, t: z3.ExprRef) -> frozenset:
         """Ids of the uninterpreted constants and function symbols in `t` (memoised)."""
@@ -143,8 +143,8 @@ class Slicer:
             self._part(p)
         extras = set(map(id, extra))
         on = self._on_path
-        chosen = [c for pid, cs in self._with_constants.items()  # (constant leaves
-                  if pid in extras or on(pid, parts) for c in cs]  # that are not true)
+        chosen = [c for part, cs in self._with_constants.values()  # (constant leaves
+                  if id(part) in extras or on(part, parts) for c in cs]  # not true)
         syms: set = set()
         facts: set = set()
         taken: set = set()
@@ -159,8 +159,8 @@ class Slicer:
             found = later if depth is not None else todo
             if not self._visit(x, found, syms, facts, limit):
                 continue
-            for pid, leaf, leaf_syms in self._triggers.get(x, ()):
-                if id(leaf) not in taken and (pid in extras or on(pid, parts)):
+            for part, leaf, leaf_syms in self._triggers.get(x, ()):
+                if id(leaf) not in taken and (id(part) in extras or on(part, parts)):
                     taken.add(id(leaf))
                     chosen.append(leaf)
                     found.extend(leaf_syms)
@@ -184,12 +184,14 @@ class Slicer:
             self._part(p)
             self._at.setdefault(id(p), set()).add(k)
 
-    def _on_path(self, pid: int, parts: tuple) -> bool:
-        """Is the indexed conjunct `pid` one of the path's? (at a place it was
-        indexed at: a path is never searched)"""
-        p = self._parts[pid][0]
+    def _on_path(self, p: z3.BoolRef, parts: tuple) -> bool:
+        """Is the indexed conjunct `p` one of the path's? (at a place it was indexed
+        at: a path is never searched)"""
         n = len(parts)
-        return any(k < n and parts[k] is p for k in self._at.get(pid, ()))
+        for k in self._at.get(id(p), ()):
+            if k < n and parts[k] is p:
+                return True
+        return False
 
     def _part(self, p: z3.BoolRef) -> tuple:
         """Index a path conjunct's leaves under their triggers (once); its constant
@@ -208,13 +210,13 @@ class Slicer:
             for x in about:
                 self._occurs[x] = self._occurs.get(x, 0) + 1
             least = min(self._occurs[x] for x in about)
-            entry = (id(p), leaf, self.symbols(leaf))
+            entry = (p, leaf, self.symbols(leaf))
             for x in about:
                 if self._occurs[x] == least:
                     self._triggers.setdefault(x, []).append(entry)
         self._parts[id(p)] = (p, tuple(constants))  # keeps p alive: its id stays unique
         if constants:
-            self._with_constants[id(p)] = tuple(constants)
+            self._with_constants[id(p)] = (p, tuple(constants))
         return self._parts[id(p)][1]
 
     def _about(self, t: z3.BoolRef) -> frozenset:

@@ -109,8 +109,13 @@ def _bool_kind(p) -> int:
     return z3.Z3_OP_TRUE if z3.is_true(p) else z3.Z3_OP_FALSE if z3.is_false(p) else -1
 
 
+def is_constant(p, value: bool) -> bool:
+    """z3.is_true(p) or z3.is_false(p), as `conj` reads them (without wrappers)."""
+    return _bool_kind(p) == (z3.Z3_OP_TRUE if value else z3.Z3_OP_FALSE)
+
+
 def disj(parts: list) -> z3.BoolRef:
-    parts = [p for p in parts if not z3.is_false(p)]
+    parts = [p for p in parts if not is_constant(p, False)]
     if not parts:
         return z3.BoolVal(False)
     return parts[0] if len(parts) == 1 else z3.Or(parts)

@@ -124,8 +124,9 @@ def equal(a, b) -> z3.BoolRef:
 
 
 def negate(a) -> z3.BoolRef:
-    """z3.Not(a) of a Boolean term; others by z3py."""
-    if type(a) is not z3.BoolRef:
+    """z3.Not(a) of a Boolean term (a quantifier too: z3py's class for it is one of
+    BoolRef's); others by z3py."""
+    if not isinstance(a, z3.BoolRef):
         return z3.Not(a)
     return z3.BoolRef(_mk_not(a.ctx.ref(), a.as_ast()), a.ctx)
 
