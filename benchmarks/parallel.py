@@ -1,7 +1,7 @@
 """`verify --jobs` and the result cache, measured (issue 14; docs/verifier.md, "Jobs and
 cache").
 
-    python benchmarks/parallel.py [--functions 100] [--jobs 2] [--runs 3]
+    python benchmarks/parallel.py [--functions 100] [--jobs 2] [--runs 5]
 
 Two ratios, each of wall times measured in this one run (fresh processes of the
 command line, start-up included, as a user sees it; the best of --runs, the two
@@ -83,7 +83,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--functions", type=int, default=100)
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="relaxverify-parallel-")
     same = True
