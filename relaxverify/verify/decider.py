@@ -116,6 +116,7 @@ def decide_alone(query: list, timeout_ms: int, rlimit: int) -> z3.CheckSatResult
 
 
 def _slice_solver(timeout_ms: int, rlimit: int) -> z3.Solver:
+    """The plain-core solver kept for small queries in the current context."""
     table = memo()
     s = table.get(("slices", timeout_ms, rlimit))
     if s is None:

@@ -200,7 +200,7 @@ def _start_worker() -> None:
         sys.set_int_max_str_digits(0)
 
 
-_prover: tuple[int, Any] = (-1, None)  # in a worker: its pid, its thread with a large stack
+_prover: tuple[int, Any] = (-1, None)  # in a worker: its pid, its one-thread executor
 
 
 def _work(unit: Unit) -> dict[str, Any]:
@@ -214,11 +214,11 @@ def _work(unit: Unit) -> dict[str, Any]:
         from concurrent.futures import ThreadPoolExecutor
         old = threading.stack_size(WORKER_STACK)
         try:
-            thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relaxverify")
-            thread.submit(lambda: None).result()  # its thread starts with this stack
+            executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relaxverify")
+            executor.submit(lambda: None).result()  # its thread starts with this stack
         finally:
             threading.stack_size(old)
-        _prover = (os.getpid(), thread)
+        _prover = (os.getpid(), executor)
     return _prover[1].submit(_prove_encoded, unit).result()
 
 

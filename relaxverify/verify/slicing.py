@@ -90,9 +90,9 @@ class Slicer:
             return hit[1]
         key = t.get_id()
         got = self._symbols.get(key)
-        if got is None:
-            self._symbols[key] = (t, _NONE)  # keeping t alive keeps its subterms' ids
-            got = self._symbols[key] = (t, symbols_of(t, self._walked))  # unique
+        if got is None:  # t is kept before its walk fills the memo with its subterms'
+            self._symbols[key] = (t, _NONE)  # ids: a live term's ids stay unique
+            got = self._symbols[key] = (t, symbols_of(t, self._walked))
         self._by_object[id(t)] = (t, got[1])
         return got[1]
 
